@@ -1,0 +1,39 @@
+/**
+ * Terminal output helpers. Tensor names are attacker-controlled: `safeText` neutralises
+ * control characters (ANSI escapes, carriage returns, bidi overrides) before printing.
+ */
+export function safeText(s: string): string {
+  // C0/C1 controls, DEL, and Unicode bidi/zero-width format characters.
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+}
+
+export function writeError(message: string): void {
+  process.stderr.write(`checkpoint-lens: error: ${safeText(message)}\n`);
+}
+
+export function showProgress(): boolean {
+  return process.stderr.isTTY === true;
+}
+
+export function progressLine(text: string): void {
+  if (showProgress()) process.stderr.write(`\r\x1b[K${safeText(text)}`);
+}
+
+export function progressDone(): void {
+  if (showProgress()) process.stderr.write('\r\x1b[K');
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[i]}`;
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}

@@ -1,0 +1,76 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeSafetensors, type TensorToWrite } from '../core/writeSafetensors.js';
+
+/**
+ * The seed case: timm's `vit_base_patch16_clip_224.openai` image tower (153 tensors, real
+ * ViT-B/16 shapes, projection stored as `head.weight`), with no text tower and no logit scale.
+ * Values are deterministic and trained-looking (not init statistics), so value checks judge it
+ * on its layout only.
+ */
+export function timmVitB16Tensors(): { name: string; shape: number[] }[] {
+  const D = 768;
+  const M = 3072;
+  const E = 512;
+  const t: { name: string; shape: number[] }[] = [
+    { name: 'cls_token', shape: [1, 1, D] },
+    { name: 'pos_embed', shape: [1, 197, D] },
+    { name: 'patch_embed.proj.weight', shape: [D, 3, 16, 16] },
+    { name: 'norm_pre.weight', shape: [D] },
+    { name: 'norm_pre.bias', shape: [D] },
+  ];
+  for (let i = 0; i < 12; i++) {
+    const p = `blocks.${i}.`;
+    t.push(
+      { name: `${p}norm1.weight`, shape: [D] },
+      { name: `${p}norm1.bias`, shape: [D] },
+      { name: `${p}attn.qkv.weight`, shape: [3 * D, D] },
+      { name: `${p}attn.qkv.bias`, shape: [3 * D] },
+      { name: `${p}attn.proj.weight`, shape: [D, D] },
+      { name: `${p}attn.proj.bias`, shape: [D] },
+      { name: `${p}norm2.weight`, shape: [D] },
+      { name: `${p}norm2.bias`, shape: [D] },
+      { name: `${p}mlp.fc1.weight`, shape: [M, D] },
+      { name: `${p}mlp.fc1.bias`, shape: [M] },
+      { name: `${p}mlp.fc2.weight`, shape: [D, M] },
+      { name: `${p}mlp.fc2.bias`, shape: [D] },
+    );
+  }
+  t.push({ name: 'norm.weight', shape: [D] }, { name: 'norm.bias', shape: [D] }, { name: 'head.weight', shape: [E, D] }, { name: 'head.bias', shape: [E] });
+  return t;
+}
+
+/** Deterministic trained-looking values: LayerNorm weights around 1 with spread, others heavy-tailed. */
+export function trainedLikeValues(name: string, count: number, seed: number): Float32Array {
+  const out = new Float32Array(count);
+  let s = (seed * 2654435761) >>> 0 || 1;
+  const rnd = () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 4294967296;
+  };
+  const isNormWeight = /norm[^.]*\.weight$|ln_[^.]*\.weight$/.test(name);
+  const scale = isNormWeight ? 0.35 : 0.045 + (seed % 7) * 0.006;
+  for (let i = 0; i < count; i++) {
+    // Sum of uniforms ≈ normal, cubed mix for heavier tails than an init distribution.
+    const g = (rnd() + rnd() + rnd() + rnd() - 2) * 1.7320508;
+    const v = g * scale * (1 + 0.5 * g * g * 0.1);
+    out[i] = isNormWeight ? 1 + v : v;
+  }
+  return out;
+}
+
+export async function writeDemoCheckpoint(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, 'model.safetensors');
+  const tensors: TensorToWrite[] = timmVitB16Tensors().map((t, i) => {
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    const v = trainedLikeValues(t.name, count, i + 1);
+    return { name: t.name, dtype: 'F32', shape: t.shape, data: new Uint8Array(v.buffer) };
+  });
+  await writeSafetensors(path, tensors, { format: 'pt' });
+  return path;
+}

@@ -1,0 +1,30 @@
+import type { Checkpoint } from '../core/checkpoint.js';
+import { ok, type Result } from '../core/result.js';
+import { readShardedSafetensors } from './safetensors/sharded.js';
+import { readSafetensorsFile, singleFileCheckpoint } from './safetensors/single.js';
+
+/**
+ * A checkpoint opener for another format. Registered openers are tried in order; the first
+ * whose `accepts` returns true for the path handles it.
+ */
+export interface FormatOpener {
+  readonly id: string;
+  accepts(path: string): boolean;
+  open(path: string): Promise<Result<Checkpoint>>;
+}
+
+const extraOpeners: FormatOpener[] = [];
+
+/** Lets other format readers (PyTorch, ...) plug in without this module importing them. */
+export function registerOpener(o: FormatOpener): void {
+  if (!extraOpeners.some((x) => x.id === o.id)) extraOpeners.push(o);
+}
+
+/** Opens any supported checkpoint path: a .safetensors file, a *.safetensors.index.json, ... */
+export async function openCheckpoint(path: string): Promise<Result<Checkpoint>> {
+  for (const o of extraOpeners) if (o.accepts(path)) return o.open(path);
+  if (path.endsWith('.index.json')) return readShardedSafetensors(path);
+  const r = await readSafetensorsFile(path);
+  if (!r.ok) return r;
+  return ok(singleFileCheckpoint(r.value));
+}

@@ -1,0 +1,208 @@
+import { byteLengthFor, isKnownDType, type DType } from '../../core/dtype.js';
+import { problem, type Problem } from '../../core/problems.js';
+import { err, ok, readError, type Result } from '../../core/result.js';
+
+/** The reference implementation refuses headers above 100 MB; so do we, before allocating. */
+export const MAX_HEADER_BYTES = 100_000_000;
+
+/** A tensor entry as declared in the JSON header, before its byte range is checked. */
+export interface DeclaredTensor {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly elementCount: number;
+  readonly byteLength: number;
+  /** Offsets relative to the start of the data section. */
+  readonly begin: number;
+  readonly end: number;
+}
+
+export interface BadEntry {
+  readonly name: string;
+  readonly rawDtype: string;
+  readonly shape?: readonly number[];
+  readonly reason: string;
+}
+
+/** A header that parsed as JSON and whose entries were each checked on their own. */
+export interface ParsedHeader {
+  readonly headerLength: number;
+  readonly metadata: Record<string, string>;
+  readonly tensors: readonly DeclaredTensor[];
+  readonly bad: readonly BadEntry[];
+  readonly problems: readonly Problem[];
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Parses the JSON header bytes (without the 8-byte length prefix).
+ * Fatal errors (not UTF-8, not JSON, not an object) are a ReadError; per-entry errors
+ * become problems and BadEntry rows so the rest of the file stays inspectable.
+ */
+export function parseHeader(bytes: Uint8Array, file?: string): Result<ParsedHeader> {
+  // The reference implementation requires the header to start with '{'.
+  if (bytes.length === 0 || bytes[0] !== 0x7b) {
+    return err(readError('header-start-invalid', 'The safetensors header does not start with "{": this is not a safetensors file, or it is corrupted.', file));
+  }
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    return err(readError('header-not-utf8', 'The safetensors header is not valid UTF-8.', file));
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    return err(readError('header-not-json', `The safetensors header is not valid JSON (${why}).`, file));
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    return err(readError('header-not-object', 'The safetensors header is JSON but not an object.', file));
+  }
+  return ok(validateEntries(json as Record<string, unknown>, bytes.length));
+}
+
+function validateEntries(obj: Record<string, unknown>, headerLength: number): ParsedHeader {
+  const problems: Problem[] = [];
+  const tensors: DeclaredTensor[] = [];
+  const bad: BadEntry[] = [];
+  let metadata: Record<string, string> = {};
+
+  for (const name of Object.keys(obj)) {
+    const entry = obj[name];
+    if (name === '__metadata__') {
+      const m = validateMetadata(entry);
+      if (typeof m === 'string') problems.push(problem('metadata-invalid', 'error', m));
+      else metadata = m;
+      continue;
+    }
+    const extra = unknownFields(entry);
+    if (extra.length > 0) {
+      problems.push(problem('tensor-entry-extra-fields', 'warning', `Tensor ${JSON.stringify(name)} has unknown field(s) ${extra.map((k) => JSON.stringify(k)).join(', ')}; they are ignored.`, { tensors: [name] }));
+    }
+    const t = validateTensorEntry(name, entry);
+    if ('reason' in t) {
+      bad.push(t);
+      problems.push(problem(t.code, t.severity, `Tensor ${JSON.stringify(name)}: ${t.reason}`, { tensors: [name] }));
+    } else {
+      tensors.push(t);
+    }
+  }
+  return { headerLength, metadata, tensors, bad, problems };
+}
+
+function validateMetadata(entry: unknown): Record<string, string> | string {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+    return '__metadata__ must be an object mapping strings to strings.';
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
+    if (typeof v !== 'string') return `__metadata__ value for ${JSON.stringify(k)} is not a string (the reference implementation rejects the file).`;
+    out[k] = v;
+  }
+  return out;
+}
+
+const ENTRY_FIELDS = new Set(['dtype', 'shape', 'data_offsets']);
+
+function unknownFields(entry: unknown): string[] {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return [];
+  return Object.keys(entry).filter((k) => !ENTRY_FIELDS.has(k)).slice(0, 10);
+}
+
+type EntryFailure = BadEntry & { code: string; severity: 'error' | 'warning' };
+
+function fail(name: string, rawDtype: string, code: string, reason: string, shape?: readonly number[]): EntryFailure {
+  return shape === undefined ? { name, rawDtype, code, severity: 'error', reason } : { name, rawDtype, shape, code, severity: 'error', reason };
+}
+
+function validateTensorEntry(name: string, entry: unknown): DeclaredTensor | EntryFailure {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+    return fail(name, '?', 'tensor-entry-invalid', 'entry is not an object with dtype, shape and data_offsets.');
+  }
+  const e = entry as Record<string, unknown>;
+  const rawDtype = typeof e.dtype === 'string' ? e.dtype : '?';
+  if (typeof e.dtype !== 'string') return fail(name, rawDtype, 'tensor-entry-invalid', 'dtype is missing or not a string.');
+
+  const shape = e.shape;
+  if (!Array.isArray(shape)) return fail(name, rawDtype, 'shape-invalid', 'shape is missing or not an array.');
+  if (shape.length > 64) return fail(name, rawDtype, 'shape-invalid', `shape has ${shape.length} dimensions (more than 64).`);
+  let elements = 1;
+  for (const d of shape) {
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
+      return fail(name, rawDtype, 'shape-invalid', `shape ${JSON.stringify(shape).slice(0, 80)} has a dimension that is not a non-negative integer below 2^53.`);
+    }
+    elements *= d;
+    if (!Number.isSafeInteger(elements)) {
+      return fail(name, rawDtype, 'element-count-overflow', `shape ${JSON.stringify(shape).slice(0, 80)} has more than 2^53 elements.`, shape as number[]);
+    }
+  }
+  const dims = shape as number[];
+
+  const offs = e.data_offsets;
+  if (!Array.isArray(offs) || offs.length !== 2) return fail(name, rawDtype, 'offsets-invalid', 'data_offsets is not a [begin, end] pair.', dims);
+  const [begin, end] = offs as unknown[];
+  if (typeof begin !== 'number' || typeof end !== 'number' || !Number.isSafeInteger(begin) || !Number.isSafeInteger(end) || begin < 0 || end < 0) {
+    return fail(name, rawDtype, 'offsets-invalid', `data_offsets ${JSON.stringify(offs).slice(0, 80)} are not non-negative integers below 2^53.`, dims);
+  }
+  if (end < begin) return fail(name, rawDtype, 'offsets-invalid', `data_offsets end ${end} is before begin ${begin}.`, dims);
+
+  if (!isKnownDType(e.dtype)) {
+    return { name, rawDtype, shape: dims, code: 'dtype-unknown', severity: 'warning', reason: `unknown dtype ${JSON.stringify(e.dtype).slice(0, 40)}; its values cannot be read.` };
+  }
+  const dtype = e.dtype;
+  const expected = byteLengthFor(dtype, elements);
+  if (expected === undefined) {
+    return fail(name, rawDtype, 'sub-byte-misaligned', `${elements} elements of ${dtype} do not fill whole bytes.`, dims);
+  }
+  if (expected !== end - begin) {
+    return fail(name, rawDtype, 'size-mismatch', `shape ${JSON.stringify(dims)} × ${dtype} needs ${expected} bytes but data_offsets span ${end - begin}.`, dims);
+  }
+  return { name, dtype, shape: dims, elementCount: elements, byteLength: expected, begin, end };
+}
+
+/**
+ * Checks that the declared byte ranges tile the data section exactly as the reference
+ * implementation requires: sorted by offset, no overlaps, no holes, ending at the end of the file.
+ * Tensors whose range lies outside the file are returned in `outOfBounds` (a truncated download).
+ */
+export function checkLayout(
+  tensors: readonly DeclaredTensor[],
+  dataLength: number,
+): { problems: Problem[]; outOfBounds: Set<string> } {
+  const problems: Problem[] = [];
+  const outOfBounds = new Set<string>();
+  const sorted = [...tensors].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let cursor = 0;
+  let maxEnd = 0;
+  const overlaps: string[] = [];
+  const holes: string[] = [];
+  for (const t of sorted) {
+    if (t.begin < cursor) overlaps.push(t.name);
+    else if (t.begin > cursor) holes.push(t.name);
+    cursor = Math.max(cursor, t.end);
+    if (t.end > dataLength) outOfBounds.add(t.name);
+    maxEnd = Math.max(maxEnd, t.end);
+  }
+  if (overlaps.length > 0) {
+    problems.push(problem('tensors-overlap', 'error', `${overlaps.length} tensor(s) overlap the bytes of another tensor.`, { tensors: overlaps.slice(0, 100) }));
+  }
+  if (holes.length > 0) {
+    problems.push(problem('data-hole', 'error', `${holes.length} gap(s) of unused bytes between tensors in the data section.`, { tensors: holes.slice(0, 100) }));
+  }
+  if (outOfBounds.size > 0) {
+    problems.push(
+      problem(
+        'truncated',
+        'error',
+        `The file is truncated: tensors need ${maxEnd} data bytes but the file holds ${dataLength}; ${outOfBounds.size} tensor(s) are cut off (an interrupted download or copy?).`,
+        { tensors: [...outOfBounds].slice(0, 100) },
+      ),
+    );
+  } else if (maxEnd < dataLength) {
+    problems.push(problem('trailing-bytes', 'warning', `${dataLength - maxEnd} byte(s) after the last tensor are not described by the header.`));
+  }
+  return { problems, outOfBounds };
+}

@@ -1,0 +1,142 @@
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, basename } from 'node:path';
+import type { Checkpoint, CheckpointFile, TensorInfo, UnreadableTensor } from '../../core/checkpoint.js';
+import { problem, type Problem } from '../../core/problems.js';
+import { err, ok, readError, type Result } from '../../core/result.js';
+import { readSafetensorsFile } from './single.js';
+
+const MAX_INDEX_BYTES = 100_000_000;
+
+export interface ShardIndex {
+  readonly totalSize?: number;
+  /** tensor name → shard file name, in index order. */
+  readonly weightMap: ReadonlyMap<string, string>;
+  readonly problems: Problem[];
+}
+
+/** Validates the JSON of a `*.safetensors.index.json` file. */
+export function parseShardIndex(text: string, file?: string): Result<ShardIndex> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return err(readError('index-not-json', `The shard index is not valid JSON (${e instanceof Error ? e.message : String(e)}).`, file));
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return err(readError('index-invalid', 'The shard index is not a JSON object.', file));
+  const o = json as Record<string, unknown>;
+  const wm = o.weight_map;
+  if (wm === null || typeof wm !== 'object' || Array.isArray(wm)) return err(readError('index-invalid', 'The shard index has no "weight_map" object.', file));
+  const problems: Problem[] = [];
+  const weightMap = new Map<string, string>();
+  const badPaths = new Set<string>();
+  for (const [name, shard] of Object.entries(wm as Record<string, unknown>)) {
+    if (typeof shard !== 'string' || shard.length === 0) {
+      problems.push(problem('index-invalid-entry', 'error', `weight_map entry for ${JSON.stringify(name)} is not a file name.`, { tensors: [name] }));
+      continue;
+    }
+    if (isAbsolute(shard) || shard.split(/[\\/]/).includes('..') || shard.includes('\0')) {
+      badPaths.add(shard);
+      problems.push(problem('shard-path-invalid', 'error', `weight_map names shard ${JSON.stringify(shard)}, which points outside the checkpoint's folder; it is not opened.`, { tensors: [name] }));
+      continue;
+    }
+    weightMap.set(name, shard);
+  }
+  let totalSize: number | undefined;
+  const md = o.metadata;
+  if (md !== undefined && md !== null && typeof md === 'object' && !Array.isArray(md)) {
+    const ts = (md as Record<string, unknown>).total_size;
+    if (typeof ts === 'number' && Number.isSafeInteger(ts) && ts >= 0) totalSize = ts;
+    else if (typeof ts === 'string' && /^\d+$/.test(ts)) totalSize = Number(ts);
+  }
+  return ok(totalSize === undefined ? { weightMap, problems } : { totalSize, weightMap, problems });
+}
+
+/** Opens a sharded checkpoint through its index as one model, with an integrity report. */
+export async function readShardedSafetensors(indexPath: string): Promise<Result<Checkpoint>> {
+  const indexName = basename(indexPath);
+  let text: string;
+  try {
+    const st = await stat(indexPath);
+    if (st.size > MAX_INDEX_BYTES) return err(readError('index-too-large', `${indexName} is ${st.size} bytes; shard indexes above 100 MB are refused.`, indexName));
+    text = await readFile(indexPath, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return err(readError(code === 'ENOENT' ? 'file-not-found' : 'io-error', `${indexName} cannot be read (${code ?? String(e)}).`, indexName));
+  }
+  const parsed = parseShardIndex(text, indexName);
+  if (!parsed.ok) return parsed;
+  const index = parsed.value;
+  const dir = dirname(indexPath);
+  const problems: Problem[] = [...index.problems];
+
+  const shardNames = [...new Set(index.weightMap.values())];
+  const files: CheckpointFile[] = [];
+  const tensors: TensorInfo[] = [];
+  const unreadable: UnreadableTensor[] = [];
+  const seen = new Map<string, string>(); // tensor → shard that first held it
+  const duplicates: string[] = [];
+  let metadata: Record<string, string> = {};
+  const missingShards: string[] = [];
+
+  for (const shard of shardNames) {
+    const r = await readSafetensorsFile(join(dir, shard), shard);
+    if (!r.ok) {
+      const listed = [...index.weightMap].filter(([, s]) => s === shard).map(([n]) => n);
+      if (r.error.code === 'file-not-found') {
+        missingShards.push(shard);
+        problems.push(problem('shard-missing', 'error', `Shard ${shard} is missing on disk; its ${listed.length} tensor(s) cannot be loaded.`, { file: shard, tensors: listed.slice(0, 100) }));
+      } else {
+        problems.push(problem('shard-unreadable', 'error', `Shard ${shard} is unreadable [${r.error.code}]: ${r.error.message}`, { file: shard, tensors: listed.slice(0, 100) }));
+      }
+      for (const n of listed) unreadable.push({ name: n, rawDtype: '?', reason: `its shard ${shard} is ${r.error.code === 'file-not-found' ? 'missing' : 'unreadable'}.`, shard });
+      continue;
+    }
+    const f = r.value;
+    files.push({ path: f.path, size: f.size, dataStart: f.dataStart });
+    problems.push(...f.problems);
+    if (Object.keys(metadata).length === 0) metadata = f.header.metadata;
+    for (const t of f.tensors) {
+      const first = seen.get(t.name);
+      if (first !== undefined) {
+        duplicates.push(t.name);
+        continue;
+      }
+      seen.set(t.name, shard);
+      tensors.push(t);
+    }
+    for (const u of f.unreadable) {
+      if (!seen.has(u.name)) seen.set(u.name, shard);
+      unreadable.push(u);
+    }
+  }
+  if (duplicates.length > 0) {
+    problems.push(problem('duplicate-tensor', 'error', `${duplicates.length} tensor(s) appear in more than one shard; which copy a loader keeps is undefined.`, { tensors: duplicates.slice(0, 100) }));
+  }
+
+  const missingFromShard: string[] = [];
+  const inOtherShard: string[] = [];
+  for (const [name, shard] of index.weightMap) {
+    if (missingShards.includes(shard)) continue;
+    const actual = seen.get(name);
+    if (actual === undefined) missingFromShard.push(name);
+    else if (actual !== shard) inOtherShard.push(name);
+  }
+  if (missingFromShard.length > 0) {
+    problems.push(problem('index-tensor-missing', 'error', `${missingFromShard.length} tensor(s) listed in the index are in no shard; a loader would fail or initialise them randomly.`, { tensors: missingFromShard.slice(0, 100) }));
+  }
+  if (inOtherShard.length > 0) {
+    problems.push(problem('index-wrong-shard', 'error', `${inOtherShard.length} tensor(s) are in a different shard than the index says; loaders that trust the index will not find them.`, { tensors: inOtherShard.slice(0, 100) }));
+  }
+  const notIndexed = [...seen.keys()].filter((n) => !index.weightMap.has(n));
+  if (notIndexed.length > 0) {
+    problems.push(problem('shard-tensor-not-indexed', 'warning', `${notIndexed.length} tensor(s) are in a shard but not in the index.`, { tensors: notIndexed.slice(0, 100) }));
+  }
+  if (index.totalSize !== undefined && missingShards.length === 0) {
+    let actual = 0;
+    for (const t of tensors) actual += t.byteLength;
+    if (actual !== index.totalSize) {
+      problems.push(problem('total-size-mismatch', 'warning', `The index says metadata.total_size = ${index.totalSize} bytes but the shards hold ${actual} bytes of tensors.`));
+    }
+  }
+  return ok({ format: 'safetensors-sharded', path: indexPath, files, tensors, unreadable, metadata, problems });
+}

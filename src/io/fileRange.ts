@@ -1,0 +1,48 @@
+import { open, stat } from 'node:fs/promises';
+
+/** Reads [start, end) of a file. Short reads (file shrank) return fewer bytes; callers check. */
+export async function readRange(path: string, start: number, end: number): Promise<Uint8Array> {
+  const length = Math.max(0, end - start);
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const { bytesRead } = await fh.read(buf, got, length - got, start + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got === length ? buf : buf.subarray(0, got);
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function fileSize(path: string): Promise<number> {
+  return (await stat(path)).size;
+}
+
+/**
+ * Streams [start, end) of a file in chunks of at most `chunkBytes`, reusing one buffer.
+ * The yielded view is only valid until the next iteration (bounded memory by design).
+ */
+export async function* streamRange(path: string, start: number, end: number, chunkBytes = 8 << 20): AsyncGenerator<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunkBytes, end - start)));
+    let pos = start;
+    while (pos < end) {
+      const want = Math.min(buf.length, end - pos);
+      let got = 0;
+      while (got < want) {
+        const { bytesRead } = await fh.read(buf, got, want - got, pos + got);
+        if (bytesRead === 0) throw new Error(`unexpected end of file at byte ${pos + got} (the file shrank while reading?)`);
+        got += bytesRead;
+      }
+      yield buf.subarray(0, want);
+      pos += want;
+    }
+  } finally {
+    await fh.close();
+  }
+}
