@@ -42,12 +42,17 @@ export function isFloatDType(d: DType): boolean {
 }
 
 /**
- * Byte length of `elements` values of dtype `d`, or undefined when the element count
- * does not fill whole bytes (a sub-byte tensor the reference implementation rejects).
+ * Byte length of `elements` values of dtype `d`; 'misaligned' when the element count does not
+ * fill whole bytes (a sub-byte tensor the reference implementation rejects), 'overflow' past 2^53.
  */
-export function byteLengthFor(d: DType, elements: number): number | undefined {
-  const bits = elements * DTYPE_BITS[d];
-  if (!Number.isSafeInteger(bits)) return undefined;
-  if (bits % 8 !== 0) return undefined;
-  return bits / 8;
+export function byteLengthFor(d: DType, elements: number): number | 'misaligned' | 'overflow' {
+  const bits = DTYPE_BITS[d];
+  if (bits % 8 === 0) {
+    const n = elements * (bits / 8);
+    return Number.isSafeInteger(n) ? n : 'overflow';
+  }
+  // Sub-byte: elements × bits must be a multiple of 8. Work on the remainder to avoid overflow.
+  if (((elements % 8) * bits) % 8 !== 0) return 'misaligned';
+  const n = Math.floor(elements / 8) * bits + ((elements % 8) * bits) / 8;
+  return Number.isSafeInteger(n) ? n : 'overflow';
 }

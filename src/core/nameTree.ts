@@ -96,12 +96,14 @@ export function renderNameTree(root: NameNode, fmt: (n: NameNode) => string, max
   const walk = (n: NameNode, prefix: string, depth: number) => {
     let label = n.label;
     let node = n;
+    let repeat = n.repeat;
     while (!node.tensor && node.children.length === 1) {
       node = node.children[0]!;
       label += `.${node.label}`;
+      repeat *= node.repeat;
     }
     if (lines.length >= maxLines) return;
-    lines.push(`${'  '.repeat(depth)}${prefix}${label}${fmt(node)}`);
+    lines.push(`${'  '.repeat(depth)}${prefix}${label}${fmt(repeat === node.repeat ? node : { ...node, repeat })}`);
     for (const c of node.children) walk(c, '', depth + 1);
   };
   for (const c of root.children) walk(c, '', 0);

@@ -21,7 +21,7 @@ export async function writeSafetensors(path: string, tensors: readonly TensorToW
   for (const t of tensors) {
     const elements = t.shape.reduce((a, b) => a * b, 1);
     const length = byteLengthFor(t.dtype, elements);
-    if (length === undefined) throw new Error(`${t.name}: ${elements} × ${t.dtype} is not a whole number of bytes`);
+    if (typeof length !== 'number') throw new Error(`${t.name}: ${elements} × ${t.dtype} is not a valid byte length (${length})`);
     if (t.data && t.data.byteLength !== length) throw new Error(`${t.name}: data has ${t.data.byteLength} bytes, shape needs ${length}`);
     header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + length] };
     placed.push({ t, begin: offset, length });

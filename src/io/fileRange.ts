@@ -5,7 +5,8 @@ export async function readRange(path: string, start: number, end: number): Promi
   const length = Math.max(0, end - start);
   const fh = await open(path, 'r');
   try {
-    const buf = Buffer.allocUnsafe(length);
+    // A fresh, unpooled array: callers may take `.buffer` of the result.
+    const buf = new Uint8Array(length);
     let got = 0;
     while (got < length) {
       const { bytesRead } = await fh.read(buf, got, length - got, start + got);

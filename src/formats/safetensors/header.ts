@@ -154,8 +154,11 @@ function validateTensorEntry(name: string, entry: unknown): DeclaredTensor | Ent
   }
   const dtype = e.dtype;
   const expected = byteLengthFor(dtype, elements);
-  if (expected === undefined) {
+  if (expected === 'misaligned') {
     return fail(name, rawDtype, 'sub-byte-misaligned', `${elements} elements of ${dtype} do not fill whole bytes.`, dims);
+  }
+  if (expected === 'overflow') {
+    return fail(name, rawDtype, 'element-count-overflow', `${elements} elements of ${dtype} need more than 2^53 bytes.`, dims);
   }
   if (expected !== end - begin) {
     return fail(name, rawDtype, 'size-mismatch', `shape ${JSON.stringify(dims)} × ${dtype} needs ${expected} bytes but data_offsets span ${end - begin}.`, dims);
