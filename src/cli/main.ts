@@ -19,7 +19,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await cmd.run(rest.filter((a) => a !== '--debug'));
+    return await (await cmd.load()).run(rest.filter((a) => a !== '--debug'));
   } catch (e) {
     if (debug) console.error(e);
     writeError(e instanceof Error ? e.message : String(e));

@@ -1,16 +1,29 @@
-/** Every CLI command, one module each. Add a command by adding one line here. */
+/**
+ * Every CLI command. Add a command with one entry here; its module is loaded only when it runs,
+ * so `inspect` does not pay for the probe's or the diff's code at start-up.
+ */
 export interface CliCommand {
-  readonly summary: string;
   /** Returns the exit code: 0 ok, 1 problems found, 2 unreadable or bad usage. */
   run(args: string[]): Promise<number>;
 }
 
-import { inspectCommand } from './commands/inspect.js';
-import { statsCommand } from './commands/stats.js';
-import { demoCommand } from './commands/demo.js';
+export interface CommandEntry {
+  readonly summary: string;
+  load(): Promise<CliCommand>;
+}
 
-export const commands: Record<string, CliCommand> = {
-  inspect: inspectCommand,
-  stats: statsCommand,
-  demo: demoCommand,
+export const commands: Record<string, CommandEntry> = {
+  inspect: {
+    summary: 'Summarise a checkpoint: tensors, parameters, dtypes, name tree, integrity problems. [--json]',
+    load: async () => (await import('./commands/inspect.js')).inspectCommand,
+  },
+  stats: {
+    summary: 'Value statistics (min/max/mean/std, NaN/Inf/zeros, histogram), streamed. [--tensor NAME ...] [--json] [--bins N]',
+    load: async () => (await import('./commands/stats.js')).statsCommand,
+  },
+  demo: {
+    summary: "Write the built-in demo checkpoint (timm's vision-only ViT-B/16 CLIP tower: the seed case) and inspect it. [--dir DIR] [--json]",
+    load: async () => (await import('./commands/demo.js')).demoCommand,
+  },
+  diff: { summary: 'Compare two checkpoints (across layouts, dtypes, shards), streamed; exit 1 on differences. A B [--json|--markdown] [--rtol X] [--atol Y] [--map auto|none] [--allow-missing TOWER,...]', load: async () => (await import('./commands/diff.js')).diffCommand },
 };

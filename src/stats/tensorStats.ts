@@ -49,44 +49,50 @@ export class StatsAccumulator {
   add(v: Float32Array): void {
     const len = v.length;
     this.total += len;
-    let cMin = Infinity;
-    let cMax = -Infinity;
-    let sum = 0;
+    if (len === 0) return;
+    const a = scanFinite(v);
+    if (a === undefined) {
+      this.addWithNonFinite(v);
+      return;
+    }
+    this.zeros += a.zeros;
+    this.merge(v, len, a.min, a.max, a.sum / len);
+  }
+
+  /** Slow path for a chunk that holds NaN or ±Inf: count them, then use only finite values. */
+  private addWithNonFinite(v: Float32Array): void {
     let finite = 0;
-    let zeros = 0;
-    let nonFinite = 0;
-    for (let i = 0; i < len; i++) {
+    let min = Infinity;
+    let max = -Infinity;
+    let sum = 0;
+    for (let i = 0; i < v.length; i++) {
       const x = v[i]!;
-      // Finite check via x - x === 0 is the fastest branch in V8 for the common case.
-      if (x - x === 0) {
+      if (x !== x) this.nan++;
+      else if (x === Infinity) this.posInf++;
+      else if (x === -Infinity) this.negInf++;
+      else {
+        finite++;
         sum += x;
-        if (x < cMin) cMin = x;
-        if (x > cMax) cMax = x;
-        if (x === 0) zeros++;
-      } else {
-        nonFinite++;
+        if (x < min) min = x;
+        if (x > max) max = x;
+        if (x === 0) this.zeros++;
       }
     }
-    finite = len - nonFinite;
-    if (nonFinite > 0) {
-      for (let i = 0; i < len; i++) {
-        const x = v[i]!;
-        if (x !== x) this.nan++;
-        else if (x === Infinity) this.posInf++;
-        else if (x === -Infinity) this.negInf++;
-      }
-    }
-    this.zeros += zeros;
-    if (finite === 0) return;
-    const cMean = sum / finite;
-    let m2 = 0;
+    if (finite > 0) this.merge(v, finite, min, max, sum / finite);
+  }
+
+  /** Second pass over the chunk: squared deviations and the fine histogram, then merge (Chan et al.). */
+  private merge(v: Float32Array, finite: number, cMin: number, cMax: number, cMean: number): void {
     const counts = this.scratch;
     counts.fill(0);
     const range = cMax - cMin;
     const scale = range > 0 ? FINE_BINS / range : 0;
     const last = FINE_BINS - 1;
+    let m2 = 0;
+    const len = v.length;
     for (let i = 0; i < len; i++) {
       const x = v[i]!;
+      // Non-finite values fail this test (NaN - NaN and Inf - Inf are NaN), so they are skipped.
       if (x - x === 0) {
         const d = x - cMean;
         m2 += d * d;
@@ -95,7 +101,6 @@ export class StatsAccumulator {
       }
     }
     this.fine.push({ lo: cMin, hi: cMax, counts: counts.slice() });
-    // Merge (Chan et al.).
     const n = this.n + finite;
     const delta = cMean - this.mean;
     this.mean += (delta * finite) / n;
@@ -143,6 +148,40 @@ export class StatsAccumulator {
     }
     return { edges, counts };
   }
+}
+
+/**
+ * One branch-free pass over a chunk with four independent accumulators (the loop-carried
+ * dependencies, not memory, bound a naive loop). Returns undefined when the chunk holds NaN or
+ * ±Inf (the sum or the extremes stop being finite), so the caller takes the careful path.
+ */
+function scanFinite(v: Float32Array): { min: number; max: number; sum: number; zeros: number } | undefined {
+  let m0 = Infinity, m1 = Infinity, m2 = Infinity, m3 = Infinity;
+  let x0 = -Infinity, x1 = -Infinity, x2 = -Infinity, x3 = -Infinity;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let z = 0;
+  const len = v.length;
+  const end4 = len - (len % 4);
+  let i = 0;
+  for (; i < end4; i += 4) {
+    const a = v[i]!, b = v[i + 1]!, c = v[i + 2]!, d = v[i + 3]!;
+    s0 += a; s1 += b; s2 += c; s3 += d;
+    m0 = a < m0 ? a : m0; m1 = b < m1 ? b : m1; m2 = c < m2 ? c : m2; m3 = d < m3 ? d : m3;
+    x0 = a > x0 ? a : x0; x1 = b > x1 ? b : x1; x2 = c > x2 ? c : x2; x3 = d > x3 ? d : x3;
+    z += (a === 0 ? 1 : 0) + (b === 0 ? 1 : 0) + (c === 0 ? 1 : 0) + (d === 0 ? 1 : 0);
+  }
+  for (; i < len; i++) {
+    const a = v[i]!;
+    s0 += a;
+    m0 = a < m0 ? a : m0;
+    x0 = a > x0 ? a : x0;
+    z += a === 0 ? 1 : 0;
+  }
+  const sum = s0 + s1 + s2 + s3;
+  const min = Math.min(m0, m1, m2, m3);
+  const max = Math.max(x0, x1, x2, x3);
+  if (!Number.isFinite(sum) || !Number.isFinite(min) || !Number.isFinite(max)) return undefined;
+  return { min, max, sum, zeros: z };
 }
 
 /** Streams one tensor through the accumulator in bounded memory. */

@@ -7,7 +7,6 @@ import type { CliCommand } from '../registry.js';
 import type { Checkpoint } from '../../core/checkpoint.js';
 
 export const inspectCommand: CliCommand = {
-  summary: 'Summarise a checkpoint: tensors, parameters, dtypes, name tree, integrity problems. [--json]',
   async run(argv) {
     const args = parseArgs(argv, { booleans: ['json'] });
     const [file, ...extra] = args.positional;
@@ -21,7 +20,7 @@ export const inspectCommand: CliCommand = {
       return 2;
     }
     const doc = inspectDocument(r.value);
-    if (args.flags.has('json')) process.stdout.write(JSON.stringify(doc, null, 1) + '\n');
+    if (args.flags.has('json')) process.stdout.write(JSON.stringify(doc) + '\n');
     else process.stdout.write(renderInspectText(doc, r.value));
     return doc.hasErrors ? 1 : 0;
   },

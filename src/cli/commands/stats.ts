@@ -5,7 +5,6 @@ import { formatCount, progressDone, progressLine, safeText, writeError } from '.
 import type { CliCommand } from '../registry.js';
 
 export const statsCommand: CliCommand = {
-  summary: 'Value statistics (min/max/mean/std, NaN/Inf/zeros, histogram), streamed. [--tensor NAME ...] [--json] [--bins N]',
   async run(argv) {
     const args = parseArgs(argv, { booleans: ['json'], multi: ['tensor'], strings: ['bins'] });
     const [file, ...extra] = args.positional;

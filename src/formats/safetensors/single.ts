@@ -78,8 +78,7 @@ function buildFile(path: string, name: string, size: number, header: ParsedHeade
   const tensors: TensorInfo[] = [];
   const unreadable: UnreadableTensor[] = header.bad.map((b) => ({ ...b, ...(shard ? { shard } : {}) }));
   // File order = offset order: that is how users think about a file and how it streams best.
-  const byOffset = [...header.tensors].sort((a, b) => a.begin - b.begin || a.end - b.end);
-  for (const t of byOffset) {
+  for (const t of layout.sorted) {
     if (layout.outOfBounds.has(t.name)) {
       unreadable.push({ name: t.name, rawDtype: t.dtype, shape: t.shape, reason: 'its bytes lie past the end of the file (truncated).', ...(shard ? { shard } : {}) });
       continue;
