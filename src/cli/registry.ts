@@ -14,7 +14,7 @@ export interface CommandEntry {
 
 export const commands: Record<string, CommandEntry> = {
   inspect: {
-    summary: 'Summarise a checkpoint: tensors, parameters, dtypes, name tree, integrity problems. [--json]',
+    summary: 'Summarise a checkpoint: CLIP family and size, towers, missing / unexpected / random-init tensors, integrity problems. [--json] [--target T] [--no-values] [--value-budget-mb N] [--no-config]',
     load: async () => (await import('./commands/inspect.js')).inspectCommand,
   },
   stats: {
@@ -25,5 +25,7 @@ export const commands: Record<string, CommandEntry> = {
     summary: "Write the built-in demo checkpoint (timm's vision-only ViT-B/16 CLIP tower: the seed case) and inspect it. [--dir DIR] [--json]",
     load: async () => (await import('./commands/demo.js')).demoCommand,
   },
+  'explain-log': { summary: 'Explain a loading log (transformers, PyTorch strict load, timm): missing / unexpected / mismatched tensors by tower and what it means. LOG|- [--file CKPT] [--json]', load: async () => (await import('./commands/explain-log.js')).explainLogCommand },
   diff: { summary: 'Compare two checkpoints (across layouts, dtypes, shards), streamed; exit 1 on differences. A B [--json|--markdown] [--rtol X] [--atol Y] [--map auto|none] [--allow-missing TOWER,...]', load: async () => (await import('./commands/diff.js')).diffCommand },
+  probe: { summary: 'Zero-shot probe: run the checkpoint\'s own CLIP (onnxruntime) on a built-in or user probe set; top-1/top-5 vs chance, random-initialised towers. FILE [--json] [--provider …] [--images DIR --labels FILE] [--inputs F] [--dump F]', load: async () => (await import('./commands/probe.js')).probeCommand },
 };

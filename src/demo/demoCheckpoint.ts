@@ -1,6 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeSafetensors, type TensorToWrite } from '../core/writeSafetensors.js';
+import { clipConfig } from '../layouts/configs.js';
+import { expectedLayout } from '../layouts/expected.js';
 
 /**
  * The seed case: timm's `vit_base_patch16_clip_224.openai` image tower (153 tensors, real
@@ -9,35 +11,8 @@ import { writeSafetensors, type TensorToWrite } from '../core/writeSafetensors.j
  * on its layout only.
  */
 export function timmVitB16Tensors(): { name: string; shape: number[] }[] {
-  const D = 768;
-  const M = 3072;
-  const E = 512;
-  const t: { name: string; shape: number[] }[] = [
-    { name: 'cls_token', shape: [1, 1, D] },
-    { name: 'pos_embed', shape: [1, 197, D] },
-    { name: 'patch_embed.proj.weight', shape: [D, 3, 16, 16] },
-    { name: 'norm_pre.weight', shape: [D] },
-    { name: 'norm_pre.bias', shape: [D] },
-  ];
-  for (let i = 0; i < 12; i++) {
-    const p = `blocks.${i}.`;
-    t.push(
-      { name: `${p}norm1.weight`, shape: [D] },
-      { name: `${p}norm1.bias`, shape: [D] },
-      { name: `${p}attn.qkv.weight`, shape: [3 * D, D] },
-      { name: `${p}attn.qkv.bias`, shape: [3 * D] },
-      { name: `${p}attn.proj.weight`, shape: [D, D] },
-      { name: `${p}attn.proj.bias`, shape: [D] },
-      { name: `${p}norm2.weight`, shape: [D] },
-      { name: `${p}norm2.bias`, shape: [D] },
-      { name: `${p}mlp.fc1.weight`, shape: [M, D] },
-      { name: `${p}mlp.fc1.bias`, shape: [M] },
-      { name: `${p}mlp.fc2.weight`, shape: [D, M] },
-      { name: `${p}mlp.fc2.bias`, shape: [D] },
-    );
-  }
-  t.push({ name: 'norm.weight', shape: [D] }, { name: 'norm.bias', shape: [D] }, { name: 'head.weight', shape: [E, D] }, { name: 'head.bias', shape: [E] });
-  return t;
+  // Generated from the layout tables (src/layouts), so the demo and the analysis share one copy.
+  return expectedLayout('timm-vit', clipConfig('ViT-B-16')!).map((s) => ({ name: s.name, shape: [...s.shape] }));
 }
 
 /** Deterministic trained-looking values: LayerNorm weights around 1 with spread, others heavy-tailed. */

@@ -5,14 +5,27 @@ import { parseArgs } from '../args.js';
 import { formatBytes, formatCount, safeText, writeError } from '../output.js';
 import type { CliCommand } from '../registry.js';
 import type { Checkpoint } from '../../core/checkpoint.js';
+import { analyzeCheckpoint } from '../../analysis/analyze.js';
+import type { Analysis, TreeNode } from '../../analysis/types.js';
+import { TARGET_SYNTAX } from '../../analysis/target.js';
 
 export const inspectCommand: CliCommand = {
   async run(argv) {
-    const args = parseArgs(argv, { booleans: ['json'] });
+    const args = parseArgs(argv, { booleans: ['json', 'no-values', 'no-config'], strings: ['target', 'value-budget-mb'] });
     const [file, ...extra] = args.positional;
     if (!file || extra.length) {
-      writeError('usage: checkpoint-lens inspect FILE [--json]');
+      writeError(`usage: checkpoint-lens inspect FILE [--json] [--target T] [--no-values] [--value-budget-mb N] [--no-config]; T is ${TARGET_SYNTAX}`);
       return 2;
+    }
+    let budget: number | undefined;
+    if (args.flags.has('no-values')) budget = 0;
+    else if (args.values.has('value-budget-mb')) {
+      const mb = Number(args.values.get('value-budget-mb'));
+      if (!Number.isFinite(mb) || mb < 0 || mb > 65536) {
+        writeError('--value-budget-mb must be a number from 0 to 65536');
+        return 2;
+      }
+      budget = Math.round(mb * (1 << 20));
     }
     const r = await openCheckpoint(file);
     if (!r.ok) {
@@ -20,13 +33,22 @@ export const inspectCommand: CliCommand = {
       return 2;
     }
     const doc = inspectDocument(r.value);
-    if (args.flags.has('json')) process.stdout.write(JSON.stringify(doc) + '\n');
-    else process.stdout.write(renderInspectText(doc, r.value));
-    return doc.hasErrors ? 1 : 0;
+    const target = args.values.get('target');
+    const a = await analyzeCheckpoint(r.value, { ...(target !== undefined ? { target } : {}), ...(budget !== undefined ? { valueBudgetBytes: budget } : {}), ...(args.flags.has('no-config') ? { configDir: null } : {}) });
+    if (!a.ok) {
+      writeError(`${a.error.code}: ${a.error.message}`);
+      return 2;
+    }
+    const analysis = a.value;
+    // The inspect document (schema 1) gains the analysis fields; nothing of the foundation's is renamed.
+    const { schemaVersion: _v, ...fields } = analysis;
+    if (args.flags.has('json')) process.stdout.write(JSON.stringify({ ...doc, ...fields }) + '\n');
+    else process.stdout.write(renderInspectText(doc, r.value, analysis));
+    return doc.hasErrors || analysis.findings.some((f) => f.severity === 'error') ? 1 : 0;
   },
 };
 
-export function renderInspectText(doc: InspectDocument, c: Checkpoint): string {
+export function renderInspectText(doc: InspectDocument, c: Checkpoint, analysis?: Analysis): string {
   const out: string[] = [];
   out.push(`${safeText(doc.path)}`);
   out.push(`  format      ${doc.format}${doc.files.length > 1 ? ` (${doc.files.length} shards)` : ''}`);
@@ -39,19 +61,67 @@ export function renderInspectText(doc: InspectDocument, c: Checkpoint): string {
     out.push('  metadata');
     for (const [k, v] of md.slice(0, 50)) out.push(`    ${safeText(k)}: ${safeText(v.length > 200 ? v.slice(0, 200) + '…' : v)}`);
   }
-  out.push('', 'Tensors');
-  const tree = buildNameTree(c.tensors);
-  for (const line of renderNameTree(tree, (n) => (n.tensor ? `  ${n.tensor.dtype} [${n.tensor.shape.join(', ')}]${n.repeat > 1 ? ` ×${n.repeat}` : ''}` : `  (${formatCount(n.tensorCount)} tensors, ${formatCount(n.parameters)} params${n.repeat > 1 ? `, ×${n.repeat}` : ''})`))) {
-    out.push('  ' + safeText(line));
+  if (analysis && analysis.architecture.family !== 'unknown') {
+    out.push(...renderAnalysisText(analysis));
+  } else {
+    out.push('', 'Tensors');
+    const tree = buildNameTree(c.tensors);
+    for (const line of renderNameTree(tree, (n) => (n.tensor ? `  ${n.tensor.dtype} [${n.tensor.shape.join(', ')}]${n.repeat > 1 ? ` ×${n.repeat}` : ''}` : `  (${formatCount(n.tensorCount)} tensors, ${formatCount(n.parameters)} params${n.repeat > 1 ? `, ×${n.repeat}` : ''})`))) {
+      out.push('  ' + safeText(line));
+    }
   }
-  if (doc.problems.length) {
-    out.push('', 'Problems');
-    for (const p of doc.problems) {
+  const findings = analysis ? analysis.findings : doc.problems;
+  if (findings.length) {
+    out.push('', analysis ? 'Findings' : 'Problems');
+    for (const p of findings) {
       out.push(`  ${p.severity.toUpperCase().padEnd(7)} ${p.code}: ${safeText(p.message)}`);
-      if (p.tensors?.length) out.push(`          ${p.tensors.slice(0, 5).map(safeText).join(', ')}${p.tensors.length > 5 ? ', …' : ''}`);
+      if (p.tensors?.length) out.push(`          ${p.tensors.slice(0, 5).map(safeText).join(', ')}${p.tensors.length > 5 ? `, … (${'tensorCount' in p && typeof p.tensorCount === 'number' ? p.tensorCount : p.tensors.length} in all)` : ''}`);
+      if ('evidence' in p && Array.isArray(p.evidence)) for (const e of p.evidence.slice(0, 6)) out.push(`          · ${safeText(e)}`);
     }
   } else {
-    out.push('', 'No integrity problems.');
+    out.push('', analysis ? 'No findings.' : 'No integrity problems.');
   }
   return out.join('\n') + '\n';
+}
+
+const STATUS_MARK: Record<string, string> = { complete: 'complete', incomplete: 'INCOMPLETE', absent: 'ABSENT', 'not-expected': 'not in target', unchecked: 'unchecked' };
+
+/** Architecture, target and the tower tree, with missing tensors marked `MISSING`. */
+export function renderAnalysisText(a: Analysis): string[] {
+  const out: string[] = [];
+  const arch = a.architecture;
+  out.push('', 'Model');
+  out.push(`  family      ${arch.family}${arch.strippedPrefix ? ` (prefix ${safeText(JSON.stringify(arch.strippedPrefix))} stripped)` : ''}`);
+  out.push(`  variant     ${arch.variant ?? (arch.candidates.length ? `one of ${arch.candidates.join(', ')}` : 'no known configuration')}${arch.variantSource ? ` (from ${arch.variantSource === 'config' ? arch.config?.file : 'shapes'})` : ''}`);
+  const inf = arch.inferred;
+  if (inf.vision) out.push(`  vision      ${inf.vision.kind === 'vit' ? `ViT width ${inf.vision.width}, ${inf.vision.layers} layers, patch ${inf.vision.patch}, image ${inf.vision.image}` : `ResNet width ${inf.vision.width}, blocks [${inf.vision.layers.join(', ')}]${inf.vision.image ? `, image ${inf.vision.image}` : ''}`}`);
+  if (inf.text) out.push(`  text        width ${inf.text.width}, ${inf.text.layers} layers${inf.text.context ? `, context ${inf.text.context}` : ''}${inf.text.vocab ? `, vocab ${inf.text.vocab}` : ''}`);
+  if (inf.embedDim) out.push(`  embed dim   ${inf.embedDim}`);
+  out.push(`  activation  ${arch.activation} — ${safeText(arch.activationNote)}`);
+  if (a.target) out.push(`  target      ${safeText(a.target.id)} = ${safeText(a.target.model)}${a.target.defaulted ? ' (default; change with --target)' : ''}: ${a.missing.length} missing, ${a.unexpected.length} unexpected, ${a.mismatched.length} mismatched`);
+  if (a.values.performed) out.push(`  values      read ${formatBytes(a.values.bytesRead)} (${a.values.tensorsRead} tensors whole, ${a.values.tensorsSampled} sampled; budget ${formatBytes(a.values.budgetBytesPerFile)} per file)`);
+  out.push('', 'Towers');
+  for (const t of a.towers) {
+    out.push(`  ${t.id.padEnd(11)} ${STATUS_MARK[t.status]}  ${formatCount(t.tensors)}${t.expected ? `/${formatCount(t.expected)}` : ''} tensors, ${formatCount(t.parameters)} params, ${formatBytes(t.bytes)}${t.missing ? `, ${t.missing} MISSING` : ''}${t.mismatched ? `, ${t.mismatched} mismatched` : ''}`);
+  }
+  out.push('', 'Tree');
+  let lines = 0;
+  const MAX = 400;
+  const walk = (n: TreeNode, depth: number) => {
+    if (lines++ >= MAX) return;
+    const pad = '  '.repeat(depth + 1);
+    const rep = n.repeat > 1 ? ` ×${n.repeat}` : '';
+    if (n.tensor) {
+      const t = n.tensor;
+      if (t.missing) out.push(`${pad}${safeText(n.label)}${rep}  MISSING [${t.shape.join(', ')}]`);
+      else out.push(`${pad}${safeText(n.label)}${rep}  ${t.dtype} [${t.shape.join(', ')}]${t.expectedShape ? `  SHAPE MISMATCH: target expects [${t.expectedShape.join(', ')}]` : ''}`);
+      return;
+    }
+    const dt = Object.keys(n.dtypes).join('/');
+    out.push(`${pad}${safeText(n.label)}${rep}  (${formatCount(n.tensorCount)} tensors, ${formatCount(n.parameters)} params${dt ? `, ${dt}` : ''}${n.missingCount ? `, ${formatCount(n.missingCount)} MISSING` : ''})`);
+    for (const c of n.children) walk(c, depth + 1);
+  };
+  for (const t of a.towers) walk(t.tree, 0);
+  if (lines > MAX) out.push(`  … (tree cut at ${MAX} lines; use --json for everything)`);
+  return out;
 }

@@ -1,0 +1,170 @@
+import type { Problem } from '../core/problems.js';
+import type { TowerId } from '../layouts/canonicalLayout.js';
+import type { Comparison, ResolvedTarget } from './target.js';
+import type { ArchitectureInfo, Finding, TowerSummary } from './types.js';
+
+/**
+ * Findings from the layout check, with stable codes and messages that name the consequence.
+ * Codes (never rename): text-tower-missing, vision-tower-missing, decoder-missing,
+ * projection-missing, logit-scale-missing, tensors-missing, unexpected-tensors, shape-mismatch,
+ * variant-unknown, variant-approximate, family-unknown, classifier-head, config-disagreement, config-unreadable; values.ts adds
+ * random-init-suspected, untrained-logit-scale, zero-weights, projection-zero.
+ */
+const LIST_CAP = 100;
+const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
+
+export function sortFindings(f: Finding[]): Finding[] {
+  return f.map((x, i) => ({ x, i })).sort((a, b) => SEVERITY_ORDER[a.x.severity] - SEVERITY_ORDER[b.x.severity] || a.i - b.i).map(({ x }) => x);
+}
+
+export function problemToFinding(p: Problem): Finding {
+  return { code: p.code, severity: p.severity, message: p.message, ...(p.tensors ? { tensors: [...p.tensors].slice(0, LIST_CAP), tensorCount: p.tensors.length } : {}), ...(p.file ? { file: p.file } : {}) };
+}
+
+const names = (list: readonly { name: string }[]) => ({ tensors: list.slice(0, LIST_CAP).map((x) => x.name), tensorCount: list.length });
+
+/** Groups names like `transformer.resblocks.5.attn.in_proj_weight` into "transformer.resblocks.5" for messages. */
+function where(list: readonly { name: string }[]): string {
+  const groups = new Map<string, number>();
+  for (const { name } of list) {
+    const m = /^(.*?\.\d+)\./.exec(name);
+    const k = m ? m[1]! : name;
+    groups.set(k, (groups.get(k) ?? 0) + 1);
+  }
+  const parts = [...groups].slice(0, 4).map(([k, n]) => (n > 1 ? `${k} (${n})` : k));
+  return parts.join(', ') + (groups.size > 4 ? ', …' : '');
+}
+
+export function buildFindings(a: {
+  architecture: ArchitectureInfo;
+  target: ResolvedTarget | null;
+  cmp: Comparison | null;
+  towers: TowerSummary[];
+  candidates: string[];
+  sideProblems: { code: string; message: string; file: string }[];
+}): Finding[] {
+  const out: Finding[] = [];
+  const { architecture: arch, target, cmp } = a;
+  for (const p of a.sideProblems) out.push({ code: p.code, severity: 'warning', message: p.message, file: p.file });
+  if (arch.family === 'unknown') {
+    out.push({ code: 'family-unknown', severity: 'info', message: 'Not a recognised CLIP layout: shown as a generic tree, with no completeness check.' });
+  } else if (!arch.variant && !a.target) {
+    out.push({
+      code: 'variant-unknown',
+      severity: 'info',
+      message: a.candidates.length
+        ? `The shapes fit several configurations (${a.candidates.join(', ')}); the completeness check needs --target to pick one.`
+        : 'The shapes match no known configuration; the completeness check needs --target (e.g. --target openclip:ViT-B-16).',
+    });
+  }
+  const e = arch.inferred.embedDim;
+  if (arch.family === 'timm-vit' && (e === 1000 || e === 11821)) {
+    out.push({
+      code: 'classifier-head',
+      severity: 'warning',
+      message: `head.weight has ${e} rows: this is an ImageNet${e === 11821 ? '-12k' : ''} classifier head, not a CLIP image projection, so the file is a fine-tuned classifier and CLIP zero-shot does not apply to it.`,
+      tower: 'projection',
+    });
+  }
+  if (arch.variantSource === 'shapes-approximate') {
+    out.push({ code: 'variant-approximate', severity: 'info', message: `No configuration matches every shape; the closest is ${arch.variant} (same widths, patch and image size), and the check below says where the file differs from it.` });
+  }
+  for (const d of arch.disagreements) {
+    out.push({
+      code: 'config-disagreement',
+      severity: 'warning',
+      message: `${arch.config?.file ?? 'The config'} says ${d.field} = ${d.config} but the tensor shapes say ${d.shapes}: a model built from the config would not load these weights.`,
+    });
+  }
+  if (!target || !cmp) return out;
+
+  const canonicalOf = new Map(target.specs.map((s) => [s.name, s.canonical]));
+  const whole = new Set<TowerId>();
+  const model = `${target.model} (${target.config.name})`;
+  const random = cmp.missing.length;
+  const projOf = (canonical: RegExp) => cmp.missing.filter((m) => canonical.test(canonicalOf.get(m.name) ?? ''));
+  for (const t of a.towers) {
+    if (t.status !== 'absent') continue;
+    const list = cmp.missing.filter((m) => m.tower === t.id);
+    const total = `${random} of its ${target.specs.length} tensors would be random in all.`;
+    if (t.id === 'text') {
+      whole.add('text');
+      const proj = projOf(/^text_projection$/);
+      out.push({
+        code: 'text-tower-missing',
+        severity: 'error',
+        message: `Zero-shot will be at chance: the text encoder is not in the file, so loading into ${model} would randomly initialise its ${list.length} tensors${proj.length ? ' and the text projection' : ''}; ${total}`,
+        tower: 'text',
+        ...names([...list, ...proj]),
+      });
+    } else if (t.id === 'vision') {
+      whole.add('vision');
+      const proj = projOf(/^(visual\.proj$|visual\.attnpool\.c_proj\.)/);
+      out.push({
+        code: 'vision-tower-missing',
+        severity: 'error',
+        message: `Image features would be noise: the image encoder is not in the file, so loading into ${model} would randomly initialise its ${list.length} tensors${proj.length ? ' and the image projection' : ''}; zero-shot and retrieval would be at chance. ${total}`,
+        tower: 'vision',
+        ...names([...list, ...proj]),
+      });
+    } else if (t.id === 'decoder') {
+      whole.add('decoder');
+      out.push({ code: 'decoder-missing', severity: 'error', message: `Captioning would produce noise: the multimodal text decoder is not in the file (${list.length} tensors would be randomly initialised).`, tower: 'decoder', ...names(list) });
+    }
+  }
+  const handled = new Set<string>();
+  for (const m of cmp.missing) if (whole.has(m.tower)) handled.add(m.name);
+
+  const imageProj = cmp.missing.filter((m) => !handled.has(m.name) && /^(visual\.proj|visual\.attnpool\.c_proj\.)/.test(canonicalOf.get(m.name) ?? ''));
+  const textProj = cmp.missing.filter((m) => !handled.has(m.name) && canonicalOf.get(m.name) === 'text_projection');
+  const visionPresent = !whole.has('vision');
+  const textPresent = !whole.has('text');
+  if (imageProj.length && visionPresent) {
+    out.push({ code: 'projection-missing', severity: 'error', message: `The image projection is missing: image embeddings would go through a randomly initialised matrix, so zero-shot and retrieval would be at chance.`, tower: 'projection', ...names(imageProj) });
+  }
+  if (textProj.length && textPresent) {
+    out.push({ code: 'projection-missing', severity: 'error', message: `The text projection is missing: text embeddings would go through a randomly initialised matrix, so zero-shot would be at chance.`, tower: 'projection', ...names(textProj) });
+  }
+  for (const m of [...imageProj, ...textProj]) handled.add(m.name);
+  const logit = cmp.missing.find((m) => canonicalOf.get(m.name) === 'logit_scale');
+  if (logit) {
+    handled.add(logit.name);
+    out.push({
+      code: 'logit-scale-missing',
+      severity: 'warning',
+      message: 'logit_scale is missing: the loader would start it at ln(1/0.07) (temperature 14.3 instead of ~100), so zero-shot rankings are unchanged but probabilities come out far too flat.',
+      tower: 'projection',
+      tensors: [logit.name],
+      tensorCount: 1,
+    });
+  }
+  const rest = cmp.missing.filter((m) => !handled.has(m.name));
+  if (rest.length) {
+    const reasons = [...new Set(rest.map((m) => m.reason).filter((r): r is string => Boolean(r)))];
+    out.push({
+      code: 'tensors-missing',
+      severity: 'error',
+      message: `${rest.length} tensor(s) that ${model} needs are not in the file (${where(rest)}): they would be randomly initialised, and the layers using them output noise.`,
+      ...names(rest),
+      ...(reasons.length ? { evidence: reasons.slice(0, 5) } : {}),
+    });
+  }
+  if (cmp.mismatched.length) {
+    out.push({
+      code: 'shape-mismatch',
+      severity: 'error',
+      message: `${cmp.mismatched.length} tensor(s) have another shape than ${model} expects (${where(cmp.mismatched)}): a strict load fails with "size mismatch", and loaders that skip them leave them randomly initialised.`,
+      ...names(cmp.mismatched),
+      evidence: cmp.mismatched.slice(0, 5).map((m) => `${m.name}: file [${m.found.join(', ')}], expected [${m.expected.join(', ')}]${m.hint ? ` (${m.hint})` : ''}`),
+    });
+  }
+  if (cmp.unexpected.length) {
+    out.push({
+      code: 'unexpected-tensors',
+      severity: 'warning',
+      message: `${cmp.unexpected.length} tensor(s) in the file have no place in ${model} (${where(cmp.unexpected)}): a strict load fails, a lenient one ignores them.`,
+      ...names(cmp.unexpected),
+    });
+  }
+  return out;
+}
