@@ -52,12 +52,15 @@ print(len(h))
 const rows = compare(
   [
     { name: 'bare Node (8 B + header + JSON.parse)', cmd: process.execPath, args: [bareNode, file] },
-    { name: 'checkpoint-lens inspect --json', cmd: process.execPath, args: ['dist/cli.js', 'inspect', '--json', file], opts: { stdio: ['ignore', 'ignore', 'pipe'] } },
+    { name: 'checkpoint-lens inspect --json --header-only', cmd: process.execPath, args: ['dist/cli.js', 'inspect', '--json', '--header-only', file], opts: { stdio: ['ignore', 'ignore', 'pipe'] } },
     { name: 'Python json+struct (Debian python3)', cmd: PY, args: [pyReader, file] },
   ],
   runs,
 );
 table(rows, 'bare Node (8 B + header + JSON.parse)');
+// With the model understanding (family detection, tower tree, findings, value checks within budget).
+const full = compare([{ name: 'checkpoint-lens inspect --json (analysis)', cmd: process.execPath, args: ['dist/cli.js', 'inspect', '--json', file], opts: { stdio: ['ignore', 'ignore', 'pipe'], okCodes: [0, 1] } }], runs);
+table(full, 'checkpoint-lens inspect --json (analysis)', (r) => ` = ${(r.ms / rows[1].ms).toFixed(2)}× header-only`);
 const us = rows[1];
 const py = rows[2];
 console.log(`\ninspect / bare Node = ${(us.ms / rows[0].ms).toFixed(2)} (target ≤ 2.0); inspect / Python = ${(us.ms / py.ms).toFixed(2)} (target < 1.0)`);

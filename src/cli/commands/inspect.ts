@@ -11,10 +11,10 @@ import { TARGET_SYNTAX } from '../../analysis/target.js';
 
 export const inspectCommand: CliCommand = {
   async run(argv) {
-    const args = parseArgs(argv, { booleans: ['json', 'no-values', 'no-config'], strings: ['target', 'value-budget-mb'] });
+    const args = parseArgs(argv, { booleans: ['json', 'no-values', 'no-config', 'header-only'], strings: ['target', 'value-budget-mb'] });
     const [file, ...extra] = args.positional;
     if (!file || extra.length) {
-      writeError(`usage: checkpoint-lens inspect FILE [--json] [--target T] [--no-values] [--value-budget-mb N] [--no-config]; T is ${TARGET_SYNTAX}`);
+      writeError(`usage: checkpoint-lens inspect FILE [--json] [--header-only] [--target T] [--no-values] [--value-budget-mb N] [--no-config]; T is ${TARGET_SYNTAX}`);
       return 2;
     }
     let budget: number | undefined;
@@ -33,6 +33,12 @@ export const inspectCommand: CliCommand = {
       return 2;
     }
     const doc = inspectDocument(r.value);
+    if (args.flags.has('header-only')) {
+      // The reader's view only (no model understanding): what the foundation benchmark times.
+      if (args.flags.has('json')) process.stdout.write(JSON.stringify(doc) + '\n');
+      else process.stdout.write(renderInspectText(doc, r.value));
+      return doc.hasErrors ? 1 : 0;
+    }
     const target = args.values.get('target');
     const a = await analyzeCheckpoint(r.value, { ...(target !== undefined ? { target } : {}), ...(budget !== undefined ? { valueBudgetBytes: budget } : {}), ...(args.flags.has('no-config') ? { configDir: null } : {}) });
     if (!a.ok) {
