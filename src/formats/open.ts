@@ -2,6 +2,8 @@ import type { Checkpoint } from '../core/checkpoint.js';
 import { ok, type Result } from '../core/result.js';
 import { readShardedSafetensors } from './safetensors/sharded.js';
 import { readSafetensorsFile, singleFileCheckpoint } from './safetensors/single.js';
+import { readPytorchFile } from './pytorch/file.js';
+import { pytorchOpener } from './pytorch/opener.js';
 
 /**
  * A checkpoint opener for another format. Registered openers are tried in order; the first
@@ -23,8 +25,11 @@ export function registerOpener(o: FormatOpener): void {
 /** Opens any supported checkpoint path: a .safetensors file, a *.safetensors.index.json, ... */
 export async function openCheckpoint(path: string): Promise<Result<Checkpoint>> {
   for (const o of extraOpeners) if (o.accepts(path)) return o.open(path);
+  if (pytorchOpener.accepts(path)) return pytorchOpener.open(path);
   if (path.endsWith('.index.json')) return readShardedSafetensors(path);
   const r = await readSafetensorsFile(path);
+  // A PyTorch file under another name (e.g. `model.weights`): route it by its magic bytes.
+  if (!r.ok && (r.error.code === 'pytorch-zip' || r.error.code === 'pickle')) return readPytorchFile(path);
   if (!r.ok) return r;
   return ok(singleFileCheckpoint(r.value));
 }
