@@ -15,6 +15,8 @@ export interface InspectDocument {
   byteCount: number;
   dtypes: ReturnType<typeof dtypeHistogram>;
   metadata: Record<string, string>;
+  /** Non-tensor entries of a PyTorch checkpoint (optimizer state, epoch, args…), summarised as text. */
+  extras: Record<string, string>;
   tensors: { name: string; dtype: string; shape: number[]; offsets: [number, number] | null; shard: string | null }[];
   unreadable: { name: string; dtype: string; shape: number[] | null; reason: string; shard: string | null }[];
   problems: Problem[];
@@ -33,6 +35,7 @@ export function inspectDocument(c: Checkpoint): InspectDocument {
     byteCount: byteCount(c.tensors),
     dtypes: dtypeHistogram(c.tensors),
     metadata: { ...c.metadata },
+    extras: { ...(c.extras ?? {}) },
     tensors: c.tensors.map((t) => ({
       name: t.name,
       dtype: t.dtype,

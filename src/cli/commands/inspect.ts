@@ -70,7 +70,12 @@ export function renderInspectText(doc: InspectDocument, c: Checkpoint, analysis?
   if (analysis && analysis.architecture.family !== 'unknown') {
     out.push(...renderAnalysisText(analysis));
   } else {
-    out.push('', 'Tensors');
+    const extras = Object.entries(doc.extras);
+  if (extras.length) {
+    out.push('  non-tensor entries');
+    for (const [k, v] of extras.slice(0, 50)) out.push(`    ${safeText(k)}: ${safeText(v.length > 200 ? v.slice(0, 200) + '…' : v)}`);
+  }
+  out.push('', 'Tensors');
     const tree = buildNameTree(c.tensors);
     for (const line of renderNameTree(tree, (n) => (n.tensor ? `  ${n.tensor.dtype} [${n.tensor.shape.join(', ')}]${n.repeat > 1 ? ` ×${n.repeat}` : ''}` : `  (${formatCount(n.tensorCount)} tensors, ${formatCount(n.parameters)} params${n.repeat > 1 ? `, ×${n.repeat}` : ''})`))) {
       out.push('  ' + safeText(line));
