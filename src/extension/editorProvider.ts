@@ -1,0 +1,213 @@
+/**
+ * The custom readonly editor: one webview per checkpoint, fed by the worker thread.
+ * Glue only — reading, analysis and view-model building happen in the worker.
+ */
+import { randomBytes } from 'node:crypto';
+import { basename, dirname } from 'node:path';
+import * as vscode from 'vscode';
+import { parseWebviewMessage, type Finding, type HostMessage, type ViewModel } from '../shared/protocol.js';
+import { failureState } from './failure.js';
+import { makeNonce, webviewHtml } from './html.js';
+import { readSettings } from './settings.js';
+import { isTargetSyntax } from './targets.js';
+import type { WorkerClient } from './workerClient.js';
+
+export const VIEW_TYPE = 'checkpointLens.editor';
+export const PYTORCH_VIEW_TYPE = 'checkpointLens.editor.pytorch';
+
+type DocState =
+  | { readonly kind: 'loading'; readonly reason: 'open' | 'reload' }
+  | { readonly kind: 'ready'; readonly model: ViewModel; readonly millis: number }
+  | { readonly kind: 'failed'; readonly message: Extract<HostMessage, { type: 'failure' }> };
+
+let nextKey = 1;
+
+export class CheckpointDocument implements vscode.CustomDocument {
+  readonly key = `doc${nextKey++}`;
+  state: DocState = { kind: 'loading', reason: 'open' };
+  /** Per-editor target chosen with `Set Load Target…`; null → the setting. */
+  target: string | null = null;
+  panel: vscode.WebviewPanel | null = null;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly onDisposeEmitter = new vscode.EventEmitter<void>();
+  readonly onDidDispose = this.onDisposeEmitter.event;
+
+  constructor(readonly uri: vscode.Uri) {}
+
+  track(d: vscode.Disposable): void {
+    this.disposables.push(d);
+  }
+
+  dispose(): void {
+    this.onDisposeEmitter.fire();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.onDisposeEmitter.dispose();
+  }
+}
+
+export interface EditorServices {
+  readonly context: vscode.ExtensionContext;
+  readonly worker: WorkerClient;
+  readonly log: vscode.LogOutputChannel;
+  readonly diagnostics: vscode.DiagnosticCollection;
+  /** Called whenever the active checkpoint editor or its state changes. */
+  readonly onActiveChanged: (doc: CheckpointDocument | null) => void;
+}
+
+const SEVERITY: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
+  error: vscode.DiagnosticSeverity.Error,
+  warning: vscode.DiagnosticSeverity.Warning,
+  info: vscode.DiagnosticSeverity.Information,
+};
+
+export function findingDiagnostic(f: Finding): vscode.Diagnostic {
+  const text = f.consequence ? `${f.message} ${f.consequence}` : f.message;
+  const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), text, SEVERITY[f.severity]);
+  d.code = f.code;
+  d.source = 'Checkpoint Lens';
+  return d;
+}
+
+export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProvider<CheckpointDocument> {
+  readonly documents = new Set<CheckpointDocument>();
+  active: CheckpointDocument | null = null;
+
+  constructor(private readonly s: EditorServices) {}
+
+  openCustomDocument(uri: vscode.Uri): CheckpointDocument {
+    const doc = new CheckpointDocument(uri);
+    this.documents.add(doc);
+    doc.onDidDispose(() => {
+      this.documents.delete(doc);
+      this.s.diagnostics.delete(doc.uri);
+      this.s.worker.close(doc.key);
+      if (this.active === doc) this.setActive(null);
+    });
+    return doc;
+  }
+
+  async resolveCustomEditor(doc: CheckpointDocument, panel: vscode.WebviewPanel): Promise<void> {
+    doc.panel = panel;
+    const ext = this.s.context.extensionUri;
+    const webview = panel.webview;
+    webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(ext, 'dist'), vscode.Uri.joinPath(ext, 'media')] };
+    webview.html = webviewHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(ext, 'dist', 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(ext, 'media', 'editor.css')).toString(),
+      nonce: makeNonce((n) => randomBytes(n)),
+    });
+    doc.track(webview.onDidReceiveMessage((raw) => void this.onMessage(doc, raw)));
+    doc.track(
+      panel.onDidChangeViewState(() => {
+        if (panel.active) this.setActive(doc);
+        else if (this.active === doc) this.setActive(null);
+      }),
+    );
+    doc.track(panel.onDidDispose(() => (doc.panel = null)));
+    this.watch(doc);
+    if (panel.active) this.setActive(doc);
+    await this.load(doc, 'open');
+  }
+
+  /** Re-reads the checkpoint (file changed, target changed). */
+  async load(doc: CheckpointDocument, reason: 'open' | 'reload'): Promise<void> {
+    const title = basename(doc.uri.fsPath);
+    doc.state = { kind: 'loading', reason };
+    this.post(doc, { type: 'loading', title, reason });
+    if (doc.uri.scheme !== 'file') {
+      this.fail(doc, { type: 'failure', state: 'unreadable', title, code: 'not-a-local-file', message: 'Checkpoint Lens reads local files only; this file lives in a virtual file system.' });
+      return;
+    }
+    const settings = readSettings();
+    const target = doc.target ?? settings.defaultTarget;
+    const outcome = await this.s.worker.open(doc.key, doc.uri.fsPath, { target: isTargetSyntax(target) ? target : 'auto', valueCheckBudgetBytes: settings.valueCheckBudgetBytes });
+    if (this.documents.has(doc) === false) return;
+    if (!outcome.ok) {
+      this.s.log.warn(`${doc.uri.fsPath}: ${outcome.code}: ${outcome.message}`);
+      this.fail(doc, { type: 'failure', state: failureState(outcome.code), title, code: outcome.code, message: outcome.message });
+      return;
+    }
+    this.s.log.info(`${doc.uri.fsPath}: ${outcome.model.tensorCount} tensors, ${outcome.findings.length} finding(s), ${outcome.millis.toFixed(0)} ms in the worker`);
+    doc.state = { kind: 'ready', model: outcome.model, millis: outcome.millis };
+    this.s.diagnostics.set(doc.uri, outcome.findings.map(findingDiagnostic));
+    this.post(doc, { type: 'model', model: outcome.model });
+    if (this.active === doc) this.s.onActiveChanged(doc);
+  }
+
+  private fail(doc: CheckpointDocument, message: Extract<HostMessage, { type: 'failure' }>): void {
+    doc.state = { kind: 'failed', message };
+    const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), message.message, vscode.DiagnosticSeverity.Error);
+    d.code = message.code;
+    d.source = 'Checkpoint Lens';
+    this.s.diagnostics.set(doc.uri, [d]);
+    this.post(doc, message);
+    if (this.active === doc) this.s.onActiveChanged(doc);
+  }
+
+  private setActive(doc: CheckpointDocument | null): void {
+    this.active = doc;
+    this.s.onActiveChanged(doc);
+  }
+
+  post(doc: CheckpointDocument, m: HostMessage): void {
+    void doc.panel?.webview.postMessage(m);
+  }
+
+  /** Sends the current state again (the webview was (re)created and said `ready`). */
+  private replay(doc: CheckpointDocument): void {
+    const title = basename(doc.uri.fsPath);
+    const st = doc.state;
+    if (st.kind === 'loading') this.post(doc, { type: 'loading', title, reason: st.reason });
+    else if (st.kind === 'ready') this.post(doc, { type: 'model', model: st.model });
+    else this.post(doc, st.message);
+  }
+
+  private async onMessage(doc: CheckpointDocument, raw: unknown): Promise<void> {
+    const m = parseWebviewMessage(raw);
+    if (!m) {
+      this.s.log.warn('ignored a malformed message from the webview');
+      return;
+    }
+    switch (m.type) {
+      case 'ready':
+        this.replay(doc);
+        return;
+      case 'copy':
+        await vscode.env.clipboard.writeText(m.text);
+        vscode.window.setStatusBarMessage(m.what === 'name' ? 'Copied tensor name' : 'Copied Python key access', 2000);
+        return;
+      case 'runCommand':
+        await vscode.commands.executeCommand(m.command === 'setLoadTarget' ? 'checkpointLens.setLoadTarget' : 'checkpointLens.showFindings');
+        return;
+      case 'requestStats': {
+        const r = await this.s.worker.stats(doc.key, m.name, (fraction) => this.post(doc, { type: 'statsProgress', requestId: m.requestId, fraction }));
+        this.post(doc, r.ok ? { type: 'stats', requestId: m.requestId, stats: r.stats } : { type: 'statsError', requestId: m.requestId, code: r.code, message: r.message });
+        return;
+      }
+    }
+  }
+
+  /**
+   * Reloads when the file (or, for a sharded model, any file next to the index) changes — a
+   * checkpoint being written by training fires many events, so reloads are debounced.
+   */
+  private watch(doc: CheckpointDocument): void {
+    if (doc.uri.scheme !== 'file') return;
+    const dir = vscode.Uri.file(dirname(doc.uri.fsPath));
+    const name = basename(doc.uri.fsPath);
+    const sharded = name.endsWith('.index.json');
+    const pattern = new vscode.RelativePattern(dir, sharded ? '*.safetensors*' : name);
+    const w = vscode.workspace.createFileSystemWatcher(pattern);
+    let timer: NodeJS.Timeout | undefined;
+    const schedule = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void this.load(doc, 'reload'), readSettings().reloadDebounceMs);
+    };
+    doc.track(w.onDidChange(schedule));
+    doc.track(w.onDidCreate(schedule));
+    doc.track(w.onDidDelete(schedule));
+    doc.track(w);
+    doc.track({ dispose: () => clearTimeout(timer) });
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Extension entry point: registers the custom editor, commands, diagnostics, status bar and
+ * output channel. Everything that reads or understands checkpoints runs in the worker thread.
+ */
+import * as vscode from 'vscode';
+import { CheckpointEditorProvider, PYTORCH_VIEW_TYPE, VIEW_TYPE, type CheckpointDocument } from './editorProvider.js';
+import { explainLoadingLog } from './loadingLog.js';
+import { readSettings } from './settings.js';
+import { isTargetSyntax, LOAD_TARGETS } from './targets.js';
+import { WorkerClient } from './workerClient.js';
+
+/** Returned from `activate` so the in-host test suite can look at the editor's state. */
+export interface CheckpointLensApi {
+  readonly viewType: string;
+  /** State of each open checkpoint editor. */
+  editors(): { uri: string; state: CheckpointDocument['state']['kind']; findings: string[]; target: string | null; tensorCount: number | null }[];
+  /** Resolves when no open editor is loading any more (or after `timeoutMs`). */
+  idle(timeoutMs?: number): Promise<boolean>;
+  readonly statusBarText: () => string;
+}
+
+const compact = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
+
+export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
+  const log = vscode.window.createOutputChannel('Checkpoint Lens', { log: true });
+  const diagnostics = vscode.languages.createDiagnosticCollection('checkpoint-lens');
+  const status = vscode.window.createStatusBarItem('checkpointLens.status', vscode.StatusBarAlignment.Right, 100);
+  status.name = 'Checkpoint Lens';
+  status.command = 'checkpointLens.showFindings';
+  const worker = new WorkerClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, (line) => log.info(line));
+
+  const updateStatus = (doc: CheckpointDocument | null) => {
+    if (!doc) return status.hide();
+    const st = doc.state;
+    if (st.kind === 'loading') {
+      status.text = '$(loading~spin) Checkpoint Lens';
+      status.tooltip = 'Reading the checkpoint…';
+    } else if (st.kind === 'failed') {
+      status.text = `$(error) ${st.message.state}`;
+      status.tooltip = `${st.message.code}: ${st.message.message}`;
+    } else {
+      const m = st.model;
+      const errors = m.findings.filter((f) => f.severity === 'error').length;
+      const warnings = m.findings.filter((f) => f.severity === 'warning').length;
+      const family = m.family ? ` · ${m.family}${m.variant ? ` ${m.variant}` : ''}` : '';
+      status.text = `$(layers) ${compact(m.parameterCount)} params${family} · ${errors ? `$(error) ${errors}` : warnings ? `$(warning) ${warnings}` : '$(check) 0'}`;
+      status.tooltip = `${m.tensorCount} tensors, ${errors} error(s), ${warnings} warning(s) — click to show findings`;
+    }
+    status.show();
+  };
+
+  const provider = new CheckpointEditorProvider({ context, worker, log, diagnostics, onActiveChanged: updateStatus });
+  const activeDoc = (): CheckpointDocument | null => provider.active ?? (provider.documents.size === 1 ? [...provider.documents][0]! : null);
+
+  context.subscriptions.push(
+    log,
+    diagnostics,
+    status,
+    { dispose: () => worker.dispose() },
+    vscode.window.registerCustomEditorProvider(VIEW_TYPE, provider, { supportsMultipleEditorsPerDocument: false, webviewOptions: { retainContextWhenHidden: false } }),
+    // Same editor, offered through "Open With…" for PyTorch files (read by a registered opener, never unpickled).
+    vscode.window.registerCustomEditorProvider(PYTORCH_VIEW_TYPE, provider, { supportsMultipleEditorsPerDocument: false, webviewOptions: { retainContextWhenHidden: false } }),
+
+    vscode.commands.registerCommand('checkpointLens.inspect', async (arg?: vscode.Uri) => {
+      let uri = arg instanceof vscode.Uri ? arg : undefined;
+      if (!uri) {
+        const picked = await vscode.window.showOpenDialog({
+          canSelectMany: false,
+          openLabel: 'Inspect',
+          filters: { Checkpoints: ['safetensors', 'json', 'bin', 'pt', 'pth'], 'All files': ['*'] },
+        });
+        uri = picked?.[0];
+      }
+      if (uri) await vscode.commands.executeCommand('vscode.openWith', uri, /\.(bin|pt|pth)$/i.test(uri.path) ? PYTORCH_VIEW_TYPE : VIEW_TYPE);
+    }),
+
+    vscode.commands.registerCommand('checkpointLens.showFindings', async () => {
+      const doc = activeDoc();
+      if (!doc || doc.state.kind !== 'ready') {
+        await vscode.commands.executeCommand('workbench.actions.view.problems');
+        return;
+      }
+      const findings = doc.state.model.findings;
+      if (!findings.length) {
+        void vscode.window.showInformationMessage('Checkpoint Lens: no findings for this checkpoint.');
+        return;
+      }
+      const icon = { error: '$(error)', warning: '$(warning)', info: '$(info)' } as const;
+      const pick = await vscode.window.showQuickPick(
+        findings.map((f) => ({ label: `${icon[f.severity]} ${f.message}`, description: f.code, detail: f.consequence, finding: f })),
+        { title: 'Checkpoint Lens: findings', matchOnDescription: true },
+      );
+      const first = pick?.finding.tensors?.[0];
+      if (first) provider.post(doc, { type: 'reveal', name: first });
+    }),
+
+    vscode.commands.registerCommand('checkpointLens.setLoadTarget', async (targetId?: string) => {
+      const doc = activeDoc();
+      let id = typeof targetId === 'string' ? targetId : undefined;
+      if (!id) {
+        const current = doc?.target ?? readSettings().defaultTarget;
+        const pick = await vscode.window.showQuickPick(
+          LOAD_TARGETS.map((t) => ({ label: t.label, detail: t.detail, description: t.id === current ? '(current)' : '', id: t.id })),
+          { title: 'Checkpoint Lens: compare this checkpoint against…' },
+        );
+        id = pick?.id;
+      }
+      if (!id) return;
+      if (!isTargetSyntax(id)) {
+        void vscode.window.showErrorMessage(`Checkpoint Lens: unknown load target "${id.slice(0, 80)}".`);
+        return;
+      }
+      if (!doc) {
+        await vscode.workspace.getConfiguration('checkpointLens').update('defaultTarget', id, vscode.ConfigurationTarget.Global);
+        void vscode.window.showInformationMessage(`Checkpoint Lens: default load target set to ${id}.`);
+        return;
+      }
+      doc.target = id;
+      await provider.load(doc, 'reload');
+    }),
+
+    vscode.commands.registerCommand('checkpointLens.explainLoadingLog', async (text?: string) => {
+      let log = typeof text === 'string' ? text : undefined;
+      const editor = vscode.window.activeTextEditor;
+      if (log === undefined && editor && !editor.selection.isEmpty) log = editor.document.getText(editor.selection);
+      if (log === undefined) {
+        log = await vscode.window.showInputBox({ title: 'Checkpoint Lens: paste a loading log', prompt: 'The warning printed by load_state_dict / from_pretrained (missing / unexpected keys, size mismatch)' });
+      }
+      if (!log) return;
+      const md = await vscode.workspace.openTextDocument({ language: 'markdown', content: explainLoadingLog(log) });
+      await vscode.window.showTextDocument(md, { preview: true });
+    }),
+
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration('checkpointLens')) return;
+      for (const doc of provider.documents) void provider.load(doc, 'reload');
+    }),
+  );
+  log.info('Checkpoint Lens activated');
+
+  return {
+    viewType: VIEW_TYPE,
+    editors: () =>
+      [...provider.documents].map((d) => ({
+        uri: d.uri.toString(),
+        state: d.state.kind,
+        findings: d.state.kind === 'ready' ? d.state.model.findings.map((f) => f.code) : d.state.kind === 'failed' ? [d.state.message.code] : [],
+        target: d.target,
+        tensorCount: d.state.kind === 'ready' ? d.state.model.tensorCount : null,
+      })),
+    idle: async (timeoutMs = 30_000) => {
+      const end = Date.now() + timeoutMs;
+      while (Date.now() < end) {
+        if ([...provider.documents].every((d) => d.state.kind !== 'loading')) return true;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return false;
+    },
+    statusBarText: () => status.text,
+  };
+}
+
+export function deactivate(): void {}

@@ -1,0 +1,259 @@
+/**
+ * Builds the webview's ViewModel from what the core produced (the `inspect --json` document and,
+ * when available, the analysis overlay). Pure data in, pure data out: no `vscode`, runs in the
+ * worker thread and in unit tests.
+ */
+import type { InspectDocument } from '../core/summary.js';
+import { sortProblems } from '../core/problems.js';
+import { MAX_FINDING_TENSORS, MAX_METADATA, type Finding, type RowMark, type TensorRef, type TowerStatus, type ViewModel, type ViewNode } from '../shared/protocol.js';
+
+/** What the analysis contributes to the view (adapted from `analyzeCheckpoint`'s result). */
+export interface AnalysisOverlay {
+  readonly family: string | null;
+  readonly variant: string | null;
+  readonly target: string | null;
+  readonly findings: readonly Finding[];
+  /** True when `findings` already contains the reader's integrity problems. */
+  readonly findingsIncludeIntegrity?: boolean;
+  /** Towers in display order; tensors not claimed by any tower go to an "other" group. */
+  readonly towers: readonly {
+    readonly name: string;
+    readonly status: TowerStatus;
+    readonly tensors: readonly string[];
+    /** Tensors the target expects in this tower that the file lacks: shown as ghost rows. */
+    readonly missing: readonly { readonly name: string; readonly dtype: string; readonly shape: readonly number[] }[];
+  }[];
+  readonly marks: ReadonlyMap<string, { readonly mark: RowMark; readonly note: string; readonly expectedShape?: readonly number[] }>;
+}
+
+/** Dotted names deeper than this are cut: the rest stays joined in the last label (bounded depth). */
+const MAX_DEPTH = 32;
+const OTHER_GROUP = '(not in any tower)';
+
+interface Leaf {
+  readonly ref: TensorRef;
+  readonly parameters: number;
+  readonly bytes: number;
+  readonly mark?: RowMark;
+  readonly note?: string;
+}
+
+interface Draft {
+  readonly label: string;
+  /** Created on first child: most drafts are leaves. */
+  children: Map<string, Draft> | null;
+  leaf: Leaf | null;
+}
+
+type DocTensor = InspectDocument['tensors'][number];
+
+function insert(root: Draft, name: string, leaf: Leaf): void {
+  let node = root;
+  let start = 0;
+  for (let depth = 1; ; depth++) {
+    const dot = depth < MAX_DEPTH ? name.indexOf('.', start) : -1;
+    const seg = dot < 0 ? name.slice(start) : name.slice(start, dot);
+    const kids = (node.children ??= new Map());
+    let next = kids.get(seg);
+    if (!next) kids.set(seg, (next = { label: seg, children: null, leaf: null }));
+    node = next;
+    if (dot < 0) break;
+    start = dot + 1;
+  }
+  // Duplicate names cannot happen in a valid file; keep the first (the reader reports duplicates).
+  node.leaf ??= leaf;
+}
+
+const isIndex = (s: string) => s.length > 0 && s.length < 10 && /^\d+$/.test(s);
+
+/** Children in first-appearance order, except that numbered siblings are in numeric order. */
+function orderedChildren(d: Draft): Draft[] {
+  if (!d.children) return [];
+  const kids = [...d.children.values()];
+  if (kids.length < 2) return kids;
+  let firstAt = -1;
+  let count = 0;
+  for (let i = 0; i < kids.length; i++) {
+    if (isIndex(kids[i]!.label)) {
+      if (firstAt < 0) firstAt = i;
+      count++;
+    }
+  }
+  if (count < 2) return kids;
+  const numeric = kids.filter((k) => isIndex(k.label)).sort((a, b) => Number(a.label) - Number(b.label));
+  const rest = kids.filter((k) => !isIndex(k.label));
+  return [...rest.slice(0, firstAt), ...numeric, ...rest.slice(firstAt)];
+}
+
+/** Mutable while building; handed out as the readonly ViewNode. */
+interface NodeDraft {
+  label: string;
+  tensor?: TensorRef;
+  mark?: RowMark;
+  note?: string;
+  repeat?: number;
+  tensorCount: number;
+  parameters: number;
+  bytes: number;
+  missingCount: number;
+  children?: ViewNode[];
+}
+
+/**
+ * Converts drafts to view nodes bottom-up; interned structural signatures (names, dtypes, shapes,
+ * marks) detect repeated blocks (children 0..N-1 that are identical) in time linear in the tree.
+ */
+class Finisher {
+  private readonly sigIds = new Map<string, number>();
+  private readonly sigOf = new Map<ViewNode, number>();
+
+  finish(d: Draft, depth: number): ViewNode {
+    const ordered = orderedChildren(d);
+    const kids: ViewNode[] = new Array(ordered.length);
+    for (let i = 0; i < ordered.length; i++) kids[i] = this.finish(ordered[i]!, depth + 1);
+    const leaf = d.leaf;
+    const node: NodeDraft = { label: d.label, tensorCount: 0, parameters: 0, bytes: 0, missingCount: 0 };
+    if (leaf) {
+      node.tensor = leaf.ref;
+      if (leaf.mark) {
+        node.mark = leaf.mark;
+        node.note = leaf.note ?? '';
+      }
+      if (leaf.mark === 'missing') node.missingCount++;
+      else {
+        node.tensorCount++;
+        node.parameters += leaf.parameters;
+        node.bytes += leaf.bytes;
+      }
+    }
+    let allIndex = kids.length >= 2;
+    for (const k of kids) {
+      node.tensorCount += k.tensorCount;
+      node.parameters += k.parameters;
+      node.bytes += k.bytes;
+      node.missingCount += k.missingCount;
+      if (allIndex && !isIndex(k.label)) allIndex = false;
+    }
+    if (allIndex) {
+      const s0 = this.sigOf.get(kids[0]!);
+      const n0 = Number(kids[0]!.label);
+      if (kids.every((k, i) => this.sigOf.get(k) === s0 && Number(k.label) === n0 + i)) node.repeat = kids.length;
+    }
+    if (kids.length) node.children = kids;
+    let sig = leaf ? `${leaf.mark ?? ''}${leaf.ref.dtype}[${leaf.ref.shape.join(',')}](` : '(';
+    for (let i = 0; i < kids.length; i++) sig += `${i ? ',' : ''}${kids[i]!.label}:${this.sigOf.get(kids[i]!)}`;
+    let out: ViewNode = node;
+    // Join single-child chains (`patch_embed` › `proj`) into one row: `patch_embed.proj`.
+    if (!leaf && kids.length === 1 && depth > 0) {
+      const only = kids[0]!;
+      out = { ...only, label: `${d.label}.${only.label}` };
+      sig = `J${only.label}:${this.sigOf.get(only)}`;
+    }
+    let id = this.sigIds.get(sig);
+    if (id === undefined) this.sigIds.set(sig, (id = this.sigIds.size));
+    this.sigOf.set(out, id);
+    return out;
+  }
+}
+
+function leafOf(t: DocTensor, overlay: AnalysisOverlay | null): Leaf {
+  const m = overlay?.marks.get(t.name);
+  const parameters = t.shape.reduce((a, b) => a * b, 1);
+  const bytes = t.offsets ? t.offsets[1] - t.offsets[0] : 0;
+  const ref: TensorRef = { name: t.name, dtype: t.dtype, shape: t.shape, shard: t.shard, offsets: t.offsets, ...(m?.expectedShape ? { expectedShape: m.expectedShape } : {}) };
+  return { ref, parameters, bytes, ...(m ? { mark: m.mark, note: m.note } : {}) };
+}
+
+function forest(entries: readonly { name: string; leaf: Leaf }[]): ViewNode[] {
+  const root: Draft = { label: '', children: null, leaf: null };
+  for (const e of entries) insert(root, e.name, e.leaf);
+  const f = new Finisher();
+  return orderedChildren(root).map((c) => f.finish(c, 1));
+}
+
+function group(label: string, children: ViewNode[], badge?: TowerStatus): ViewNode {
+  let tensorCount = 0;
+  let parameters = 0;
+  let bytes = 0;
+  let missingCount = 0;
+  for (const k of children) {
+    tensorCount += k.tensorCount;
+    parameters += k.parameters;
+    bytes += k.bytes;
+    missingCount += k.missingCount;
+  }
+  return { label, synthetic: true, ...(badge ? { badge } : {}), tensorCount, parameters, bytes, missingCount, children };
+}
+
+/** Findings from the reader's integrity problems (used alone when no analysis ran). */
+export function problemsAsFindings(doc: InspectDocument): Finding[] {
+  return sortProblems(doc.problems).map((p) => ({
+    code: p.code,
+    severity: p.severity,
+    message: p.message,
+    ...(p.tensors?.length ? { tensors: p.tensors.slice(0, MAX_FINDING_TENSORS), tensorCount: p.tensors.length } : {}),
+  }));
+}
+
+export function buildViewModel(doc: InspectDocument, overlay: AnalysisOverlay | null): ViewModel {
+  const real = doc.tensors.map((t) => ({ name: t.name, leaf: leafOf(t, overlay) }));
+  const unreadable = doc.unreadable.map((u) => ({
+    name: u.name,
+    leaf: {
+      ref: { name: u.name, dtype: u.dtype, shape: u.shape ?? [], shard: u.shard, offsets: null },
+      parameters: 0,
+      bytes: 0,
+      mark: 'unreadable' as const,
+      note: u.reason,
+    },
+  }));
+  let roots: ViewNode[];
+  if (overlay && overlay.towers.length) {
+    const byName = new Map([...real, ...unreadable].map((e) => [e.name, e]));
+    const claimed = new Set<string>();
+    roots = overlay.towers.map((tw) => {
+      const entries: { name: string; leaf: Leaf }[] = [];
+      for (const n of tw.tensors) {
+        const e = byName.get(n);
+        if (e && !claimed.has(n)) {
+          claimed.add(n);
+          entries.push(e);
+        }
+      }
+      for (const g of tw.missing) {
+        entries.push({
+          name: g.name,
+          leaf: { ref: { name: g.name, dtype: g.dtype, shape: g.shape, shard: null, offsets: null }, parameters: 0, bytes: 0, mark: 'missing', note: overlay.marks.get(g.name)?.note ?? 'expected by the target, absent from the file' },
+        });
+      }
+      return group(tw.name, forest(entries), tw.status);
+    });
+    const rest = [...real, ...unreadable].filter((e) => !claimed.has(e.name));
+    if (rest.length) roots.push(group(OTHER_GROUP, forest(rest)));
+  } else {
+    roots = forest([...real, ...unreadable]);
+  }
+  const findings = overlay ? (overlay.findingsIncludeIntegrity ? [...overlay.findings] : [...overlay.findings, ...problemsAsFindings(doc)]) : problemsAsFindings(doc);
+  const order = { error: 0, warning: 1, info: 2 } as const;
+  findings.sort((a, b) => order[a.severity] - order[b.severity]);
+  return {
+    title: doc.path.split(/[\\/]/).pop() ?? doc.path,
+    path: doc.path,
+    format: doc.format,
+    family: overlay?.family ?? null,
+    variant: overlay?.variant ?? null,
+    target: overlay?.target ?? null,
+    tensorCount: doc.tensorCount,
+    unreadableCount: doc.unreadable.length,
+    parameterCount: doc.parameterCount,
+    byteCount: doc.byteCount,
+    fileCount: doc.files.length,
+    dtypes: Object.entries(doc.dtypes).map(([dtype, v]) => ({ dtype, parameters: v.parameters })),
+    findings,
+    roots,
+    metadata: Object.entries(doc.metadata)
+      .slice(0, MAX_METADATA)
+      .map(([k, v]) => [k.slice(0, 500), v.length > 500 ? `${v.slice(0, 500)}…` : v] as const),
+    genericTree: !overlay,
+  };
+}

@@ -1,0 +1,302 @@
+/**
+ * The message protocol between the extension host and the checkpoint editor's webview.
+ *
+ * Both sides import these types, and both sides validate what they receive with the `parse*`
+ * functions below: the webview is an untrusted-ish browser context (it renders attacker-controlled
+ * tensor names) and the host must not act on a malformed message from it; the webview must not
+ * trust that whatever arrives on `window.message` came from our host in the shape it expects.
+ * Validators are hand-written (no schema library) because the model can hold 100,000+ nodes and
+ * must validate in a few milliseconds inside the webview bundle; they walk the tree iteratively so
+ * a hostile name with thousands of dots cannot blow the stack.
+ *
+ * Nothing here imports `vscode` or DOM types: it is plain data.
+ */
+
+export type Severity = 'error' | 'warning' | 'info';
+/** Badge of a tower (from the analysis): `not-expected` = present but the target has no such tower. */
+export type TowerStatus = 'complete' | 'incomplete' | 'absent' | 'not-expected' | 'unchecked';
+/** Why a row is highlighted. `missing` rows are ghost rows: expected by the target, absent from the file. */
+export type RowMark = 'missing' | 'unexpected' | 'misshaped' | 'unreadable';
+
+/** One finding for the banner and the Problems panel. Text fields are plain text, never HTML. */
+export interface Finding {
+  readonly code: string;
+  readonly severity: Severity;
+  /** One sentence: what is wrong. */
+  readonly message: string;
+  /** One sentence in plain words: what happens if you load it anyway. */
+  readonly consequence?: string;
+  /** Measured facts behind the finding (at most MAX_EVIDENCE lines). */
+  readonly evidence?: readonly string[];
+  /** Up to MAX_FINDING_TENSORS tensor names the finding is about. */
+  readonly tensors?: readonly string[];
+  /** Total number of tensors concerned (may exceed `tensors.length`). */
+  readonly tensorCount?: number;
+}
+
+export interface TensorRef {
+  /** Full tensor name (the key in the state dict). */
+  readonly name: string;
+  readonly dtype: string;
+  readonly shape: readonly number[];
+  readonly shard: string | null;
+  /** Byte range in the (shard) file, when the data is contiguous. */
+  readonly offsets: readonly [number, number] | null;
+  /** For mis-shaped tensors: the shape the target expects. */
+  readonly expectedShape?: readonly number[];
+}
+
+export interface ViewNode {
+  /** Row label: a name segment, or a dotted run of single-child segments. */
+  readonly label: string;
+  /** Set on leaf rows (real tensors and ghost rows). */
+  readonly tensor?: TensorRef;
+  /** Tower badge (top-level nodes when an analysis ran). */
+  readonly badge?: TowerStatus;
+  /** The label is a grouping (a tower), not part of the tensor names below it. */
+  readonly synthetic?: boolean;
+  /** The children are N structurally identical numbered blocks (rendered as ×N, collapsed). */
+  readonly repeat?: number;
+  readonly mark?: RowMark;
+  /** Plain-text reason for the mark (tooltip / details). */
+  readonly note?: string;
+  /** Real tensors under this node (ghost rows not counted). */
+  readonly tensorCount: number;
+  readonly parameters: number;
+  readonly bytes: number;
+  /** Ghost rows under this node. */
+  readonly missingCount: number;
+  readonly children?: readonly ViewNode[];
+}
+
+export interface ViewModel {
+  /** File name (or index file name) shown as the title. */
+  readonly title: string;
+  readonly path: string;
+  readonly format: string;
+  /** Model family and variant from the analysis, e.g. `open_clip` / `ViT-B-16`. */
+  readonly family: string | null;
+  readonly variant: string | null;
+  /** The load target the findings were computed against, e.g. `open_clip ViT-B-16`. */
+  readonly target: string | null;
+  readonly tensorCount: number;
+  readonly unreadableCount: number;
+  readonly parameterCount: number;
+  readonly byteCount: number;
+  readonly fileCount: number;
+  readonly dtypes: readonly { readonly dtype: string; readonly parameters: number }[];
+  /** Sorted: errors first. */
+  readonly findings: readonly Finding[];
+  readonly roots: readonly ViewNode[];
+  /** First MAX_METADATA entries of the checkpoint metadata, values cut to 500 chars. */
+  readonly metadata: readonly (readonly [string, string])[];
+  /** True when the analysis engine was not available and the tree is the generic name tree. */
+  readonly genericTree: boolean;
+}
+
+export interface StatsView {
+  readonly name: string;
+  readonly count: number;
+  readonly min: number | null;
+  readonly max: number | null;
+  readonly mean: number | null;
+  readonly std: number | null;
+  readonly nan: number;
+  readonly posInf: number;
+  readonly negInf: number;
+  readonly zeros: number;
+  readonly histogram: { readonly edges: readonly number[]; readonly counts: readonly number[] };
+}
+
+export type FailureState = 'deleted' | 'truncated' | 'unreadable';
+
+/** Host → webview. */
+export type HostMessage =
+  | { readonly type: 'loading'; readonly title: string; readonly reason: 'open' | 'reload' }
+  | { readonly type: 'model'; readonly model: ViewModel }
+  | { readonly type: 'failure'; readonly state: FailureState; readonly title: string; readonly code: string; readonly message: string }
+  | { readonly type: 'statsProgress'; readonly requestId: number; readonly fraction: number }
+  | { readonly type: 'stats'; readonly requestId: number; readonly stats: StatsView }
+  | { readonly type: 'statsError'; readonly requestId: number; readonly code: string; readonly message: string }
+  | { readonly type: 'reveal'; readonly name: string };
+
+/** Webview → host. */
+export type WebviewMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'requestStats'; readonly requestId: number; readonly name: string }
+  | { readonly type: 'copy'; readonly what: 'name' | 'python'; readonly text: string }
+  | { readonly type: 'runCommand'; readonly command: 'setLoadTarget' | 'showFindings' };
+
+export const MAX_FINDING_TENSORS = 50;
+export const MAX_METADATA = 100;
+export const MAX_EVIDENCE = 10;
+/** Strings longer than this in a message are rejected (names are long but not megabytes). */
+const MAX_STRING = 1 << 16;
+const MAX_NODES = 2_000_000;
+
+// ---------------------------------------------------------------------------------------------
+// Validation. Each parser returns the message typed, or null when anything is off.
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+const isStr = (x: unknown): x is string => typeof x === 'string' && x.length <= MAX_STRING;
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isCount = (x: unknown): x is number => isNum(x) && x >= 0 && Number.isInteger(x);
+const isNumOrNull = (x: unknown): x is number | null => x === null || isNum(x);
+const isStrOrNull = (x: unknown): x is string | null => x === null || isStr(x);
+const isSeverity = (x: unknown): x is Severity => x === 'error' || x === 'warning' || x === 'info';
+const isShape = (x: unknown): x is number[] => Array.isArray(x) && x.length <= 64 && x.every(isCount);
+const optional = <T>(x: unknown, f: (y: unknown) => y is T): boolean => x === undefined || f(x);
+
+function isFinding(x: unknown): x is Finding {
+  return (
+    isObj(x) &&
+    isStr(x.code) &&
+    isSeverity(x.severity) &&
+    isStr(x.message) &&
+    optional(x.consequence, isStr) &&
+    (x.evidence === undefined || (Array.isArray(x.evidence) && x.evidence.length <= MAX_EVIDENCE && x.evidence.every(isStr))) &&
+    optional(x.tensorCount, isCount) &&
+    (x.tensors === undefined || (Array.isArray(x.tensors) && x.tensors.length <= MAX_FINDING_TENSORS && x.tensors.every(isStr)))
+  );
+}
+
+function isTensorRef(x: unknown): x is TensorRef {
+  return (
+    isObj(x) &&
+    isStr(x.name) &&
+    isStr(x.dtype) &&
+    isShape(x.shape) &&
+    isStrOrNull(x.shard) &&
+    (x.offsets === null || (Array.isArray(x.offsets) && x.offsets.length === 2 && x.offsets.every(isCount))) &&
+    optional(x.expectedShape, isShape)
+  );
+}
+
+const MARKS: readonly unknown[] = ['missing', 'unexpected', 'misshaped', 'unreadable'];
+const BADGES: readonly unknown[] = ['complete', 'incomplete', 'absent', 'not-expected', 'unchecked'];
+
+function isNodeShallow(x: unknown): x is ViewNode {
+  return (
+    isObj(x) &&
+    isStr(x.label) &&
+    optional(x.tensor, isTensorRef) &&
+    (x.badge === undefined || BADGES.includes(x.badge)) &&
+    optional(x.synthetic, (y): y is boolean => typeof y === 'boolean') &&
+    optional(x.repeat, isCount) &&
+    (x.mark === undefined || MARKS.includes(x.mark)) &&
+    optional(x.note, isStr) &&
+    isCount(x.tensorCount) &&
+    isCount(x.parameters) &&
+    isCount(x.bytes) &&
+    isCount(x.missingCount) &&
+    (x.children === undefined || Array.isArray(x.children))
+  );
+}
+
+/** Validates a node forest without recursion. */
+function isForest(roots: unknown): roots is ViewNode[] {
+  if (!Array.isArray(roots)) return false;
+  const stack: unknown[] = [...roots];
+  let seen = 0;
+  while (stack.length) {
+    const n = stack.pop();
+    if (++seen > MAX_NODES || !isNodeShallow(n)) return false;
+    if (n.children) for (const c of n.children) stack.push(c);
+  }
+  return true;
+}
+
+export function isViewModel(x: unknown): x is ViewModel {
+  return (
+    isObj(x) &&
+    isStr(x.title) &&
+    isStr(x.path) &&
+    isStr(x.format) &&
+    isStrOrNull(x.family) &&
+    isStrOrNull(x.variant) &&
+    isStrOrNull(x.target) &&
+    isCount(x.tensorCount) &&
+    isCount(x.unreadableCount) &&
+    isCount(x.parameterCount) &&
+    isCount(x.byteCount) &&
+    isCount(x.fileCount) &&
+    typeof x.genericTree === 'boolean' &&
+    Array.isArray(x.dtypes) &&
+    x.dtypes.every((d) => isObj(d) && isStr(d.dtype) && isCount(d.parameters)) &&
+    Array.isArray(x.findings) &&
+    x.findings.every(isFinding) &&
+    Array.isArray(x.metadata) &&
+    x.metadata.length <= MAX_METADATA &&
+    x.metadata.every((m) => Array.isArray(m) && m.length === 2 && isStr(m[0]) && isStr(m[1])) &&
+    isForest(x.roots)
+  );
+}
+
+function isStatsView(x: unknown): x is StatsView {
+  if (!isObj(x) || !isObj(x.histogram)) return false;
+  const h = x.histogram;
+  return (
+    isStr(x.name) &&
+    isCount(x.count) &&
+    isNumOrNull(x.min) &&
+    isNumOrNull(x.max) &&
+    isNumOrNull(x.mean) &&
+    isNumOrNull(x.std) &&
+    isCount(x.nan) &&
+    isCount(x.posInf) &&
+    isCount(x.negInf) &&
+    isCount(x.zeros) &&
+    Array.isArray(h.edges) &&
+    h.edges.every(isNum) &&
+    Array.isArray(h.counts) &&
+    h.counts.every(isCount) &&
+    h.counts.length <= 4096 &&
+    (h.counts.length === 0 ? h.edges.length === 0 : h.edges.length === h.counts.length + 1)
+  );
+}
+
+const FAILURES: readonly unknown[] = ['deleted', 'truncated', 'unreadable'];
+
+export function parseHostMessage(x: unknown): HostMessage | null {
+  if (!isObj(x)) return null;
+  switch (x.type) {
+    case 'loading':
+      return isStr(x.title) && (x.reason === 'open' || x.reason === 'reload') ? (x as HostMessage) : null;
+    case 'model':
+      return isViewModel(x.model) ? (x as HostMessage) : null;
+    case 'failure':
+      return FAILURES.includes(x.state) && isStr(x.title) && isStr(x.code) && isStr(x.message) ? (x as HostMessage) : null;
+    case 'statsProgress':
+      return isCount(x.requestId) && isNum(x.fraction) ? (x as HostMessage) : null;
+    case 'stats':
+      return isCount(x.requestId) && isStatsView(x.stats) ? (x as HostMessage) : null;
+    case 'statsError':
+      return isCount(x.requestId) && isStr(x.code) && isStr(x.message) ? (x as HostMessage) : null;
+    case 'reveal':
+      return isStr(x.name) ? (x as HostMessage) : null;
+    default:
+      return null;
+  }
+}
+
+export function parseWebviewMessage(x: unknown): WebviewMessage | null {
+  if (!isObj(x)) return null;
+  switch (x.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'requestStats':
+      return isCount(x.requestId) && isStr(x.name) ? { type: 'requestStats', requestId: x.requestId, name: x.name } : null;
+    case 'copy':
+      return (x.what === 'name' || x.what === 'python') && isStr(x.text) ? { type: 'copy', what: x.what, text: x.text } : null;
+    case 'runCommand':
+      return x.command === 'setLoadTarget' || x.command === 'showFindings' ? { type: 'runCommand', command: x.command } : null;
+    default:
+      return null;
+  }
+}
+
+/** `state_dict["name"]` — a JSON string literal is also a valid Python string literal. */
+export function pythonKeyAccess(name: string, variable = 'state_dict'): string {
+  return `${variable}[${JSON.stringify(name)}]`;
+}

@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { explainLoadingLog, mdCode, mdText } from '../../src/extension/loadingLog.js';
+
+describe('Explain Loading Log (Markdown view)', () => {
+  it('explains a PyTorch strict-load error by tower', () => {
+    const log = `RuntimeError: Error(s) in loading state_dict for CLIP:
+\tMissing key(s) in state_dict: "token_embedding.weight", "positional_embedding".
+\tUnexpected key(s) in state_dict: "head.weight", "head.bias".
+\tsize mismatch for visual.proj: copying a param with shape torch.Size([512, 768]) from checkpoint, the shape in current model is torch.Size([768, 512]).`;
+    const md = explainLoadingLog(log);
+    assert.match(md, /\*\*2 missing\*\*, \*\*2 unexpected\*\*, \*\*1 shape-mismatched\*\*/);
+    assert.match(md, /\| text/);
+    assert.match(md, /## What it means/);
+  });
+
+  it('says so when nothing is recognised', () => {
+    assert.match(explainLoadingLog('hello'), /No loading messages were recognised/);
+  });
+
+  it('keeps hostile keys inert in Markdown', () => {
+    assert.equal(mdCode('a`b'), '`` a`b ``');
+    assert.equal(mdText('<img src=x onerror=alert(1)>'), '\\<img src=x onerror=alert\\(1\\)\\>');
+    const md = explainLoadingLog('Missing key(s) in state_dict: "<img src=x onerror=alert(1)>", "[x](javascript:alert(1))".');
+    // Outside code spans, no raw HTML and no link syntax survive.
+    const prose = md.replace(/(`+) [^`]*? \1/g, '');
+    assert.doesNotMatch(prose, /<img|\]\(javascript/);
+    assert.match(md, /` <img src=x onerror=alert\(1\)> `/);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * Loads the built webview bundle (dist/webview.js + media/editor.css) in headless Debian Chromium
+ * with the exact HTML and CSP the extension serves, and a fake VS Code host:
+ *  - `acquireVsCodeApi()` records what the webview posts (window.__sent);
+ *  - the test delivers host messages with window.postMessage, as VS Code does;
+ *  - CSP violations and uncaught errors are recorded (window.__csp, window.__errors).
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { webviewHtml } from '../../src/extension/html.js';
+import type { HostMessage } from '../../src/shared/protocol.js';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ROOT = process.cwd();
+
+export interface Harness {
+  readonly page: Page;
+  readonly origin: string;
+  send(m: HostMessage | unknown): Promise<void>;
+  sent(): Promise<unknown[]>;
+  cspViolations(): Promise<string[]>;
+  errors(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+// Dark-theme subset of the variables VS Code injects into webviews.
+const THEME: Record<string, string> = {
+  '--vscode-foreground': '#cccccc',
+  '--vscode-editor-background': '#1e1e1e',
+  '--vscode-font-family': 'sans-serif',
+  '--vscode-font-size': '13px',
+  '--vscode-editor-font-family': 'monospace',
+  '--vscode-descriptionForeground': '#9d9d9d',
+  '--vscode-errorForeground': '#f48771',
+  '--vscode-editorWarning-foreground': '#cca700',
+  '--vscode-badge-background': '#4d4d4d',
+  '--vscode-badge-foreground': '#ffffff',
+  '--vscode-list-activeSelectionBackground': '#04395e',
+  '--vscode-list-hoverBackground': '#2a2d2e',
+  '--vscode-charts-blue': '#3794ff',
+  '--vscode-focusBorder': '#007fd4',
+};
+
+export async function startServer(): Promise<{ server: Server; origin: string; nonce: string }> {
+  const nonce = 'testnonce' + Math.random().toString(36).slice(2);
+  const files: Record<string, [string, string]> = {
+    '/dist/webview.js': [join(ROOT, 'dist', 'webview.js'), 'text/javascript'],
+    '/media/editor.css': [join(ROOT, 'media', 'editor.css'), 'text/css'],
+  };
+  let origin = '';
+  const server = createServer(async (req, res) => {
+    const url = (req.url ?? '/').split('?')[0]!;
+    if (url === '/' || url === '/index.html') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(webviewHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/editor.css`, nonce }));
+      return;
+    }
+    const f = files[url];
+    if (!f) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': f[1] });
+    res.end(await readFile(f[0]));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { server, origin, nonce };
+}
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    timeout: 60_000,
+  });
+}
+
+export async function openHarness(browser: Browser, viewport = { width: 1280, height: 800 }): Promise<Harness> {
+  const { server, origin } = await startServer();
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  // tsx (esbuild keepNames) wraps named functions in __name(); functions we ship into the page
+  // need that helper there too.
+  await page.addInitScript({ content: 'window.__name = (f) => f;' });
+  await page.addInitScript((theme: Record<string, string>) => {
+    const w = window as unknown as Record<string, unknown>;
+    w.__sent = [];
+    w.__csp = [];
+    w.__errors = [];
+    let state: unknown;
+    w.acquireVsCodeApi = () => ({
+      postMessage: (m: unknown) => (w.__sent as unknown[]).push(JSON.parse(JSON.stringify(m))),
+      getState: () => state,
+      setState: (s: unknown) => (state = s),
+    });
+    document.addEventListener('securitypolicyviolation', (e) => (w.__csp as string[]).push(`${e.violatedDirective} ${e.blockedURI}`));
+    window.addEventListener('error', (e) => (w.__errors as string[]).push(String(e.message)));
+    document.addEventListener('DOMContentLoaded', () => {
+      for (const [k, v] of Object.entries(theme)) document.documentElement.style.setProperty(k, v);
+    });
+  }, THEME);
+  page.on('pageerror', (e) => console.error('[webview pageerror]', e.message));
+  await page.goto(`${origin}/`);
+  await page.waitForFunction(() => ((window as unknown as { __sent: { type: string }[] }).__sent ?? []).some((m) => m.type === 'ready'), undefined, { timeout: 15_000 });
+  return {
+    page,
+    origin,
+    send: (m) => page.evaluate((msg) => window.postMessage(msg, '*'), m as never),
+    sent: () => page.evaluate(() => (window as unknown as { __sent: unknown[] }).__sent),
+    cspViolations: () => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp),
+    errors: () => page.evaluate(() => (window as unknown as { __errors: string[] }).__errors),
+    close: async () => {
+      await context.close();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}

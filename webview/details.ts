@@ -1,0 +1,174 @@
+/**
+ * Tensor details pane: metadata of the selected row, statistics on demand, and the histogram
+ * drawn on a canvas with theme colours.
+ */
+import { pythonKeyAccess, type StatsView, type ViewNode } from '../src/shared/protocol.js';
+import { clear, h } from './dom.js';
+import { formatBytes, formatCount, formatNumber } from './format.js';
+import { shapeText } from './treeModel.js';
+
+export interface DetailsActions {
+  requestStats(name: string): void;
+  copy(what: 'name' | 'python', text: string): void;
+}
+
+type StatsState = { kind: 'idle' } | { kind: 'running'; fraction: number } | { kind: 'done'; stats: StatsView } | { kind: 'error'; code: string; message: string };
+
+export class DetailsPane {
+  readonly element = h('section', { class: 'details', 'aria-label': 'Tensor details' });
+  private node: ViewNode | null = null;
+  private path = '';
+  private stats: StatsState = { kind: 'idle' };
+
+  constructor(private readonly actions: DetailsActions) {
+    this.show(null, '');
+  }
+
+  show(node: ViewNode | null, path: string, stats: StatsState = { kind: 'idle' }): void {
+    this.node = node;
+    this.path = path;
+    this.stats = stats;
+    this.render();
+  }
+
+  /** Name of the tensor shown, when it is a real tensor. */
+  get tensorName(): string | null {
+    return this.node?.tensor && this.node.mark !== 'missing' ? this.node.tensor.name : null;
+  }
+
+  setStats(s: StatsState): void {
+    this.stats = s;
+    this.render();
+  }
+
+  private render(): void {
+    const el = this.element;
+    clear(el);
+    const n = this.node;
+    if (!n) {
+      el.append(h('p', { class: 'hint' }, 'Select a row to see its details. Arrow keys move, Enter expands, typing jumps to a name.'));
+      return;
+    }
+    const t = n.tensor;
+    el.append(h('h2', { class: 'details-name', title: this.path }, t ? t.name : this.path || n.label));
+    const rows: [string, string][] = [];
+    if (t) {
+      rows.push(['dtype', t.dtype || '—'], ['shape', shapeText(t.shape)]);
+      if (t.expectedShape) rows.push(['expected shape', shapeText(t.expectedShape)]);
+      if (n.mark !== 'missing') rows.push(['parameters', formatCount(n.parameters)], ['bytes', `${formatCount(n.bytes)} (${formatBytes(n.bytes)})`]);
+      if (t.shard) rows.push(['shard', t.shard]);
+      if (t.offsets) rows.push(['offsets', `${formatCount(t.offsets[0])} – ${formatCount(t.offsets[1])}`]);
+    } else {
+      rows.push(['tensors', formatCount(n.tensorCount)], ['parameters', formatCount(n.parameters)], ['bytes', formatBytes(n.bytes)]);
+      if (n.repeat) rows.push(['repeated blocks', `×${n.repeat} (identical names, dtypes and shapes)`]);
+      if (n.badge) rows.push(['tower', n.badge]);
+    }
+    if (n.missingCount) rows.push(['missing tensors', formatCount(n.missingCount)]);
+    if (n.mark) rows.push(['status', `${n.mark}${n.note ? ` — ${n.note}` : ''}`]);
+    el.append(h('dl', { class: 'kv' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
+    if (!t) return;
+
+    const copyName = h('vscode-button', { secondary: true, 'data-action': 'copy-name', title: 'Copy the tensor name' }, 'Copy name');
+    copyName.addEventListener('click', () => this.actions.copy('name', t.name));
+    const copyPy = h('vscode-button', { secondary: true, 'data-action': 'copy-python', title: pythonKeyAccess(t.name) }, 'Copy as Python');
+    copyPy.addEventListener('click', () => this.actions.copy('python', pythonKeyAccess(t.name)));
+    const buttons: HTMLElement[] = [copyName, copyPy];
+    const readable = n.mark !== 'missing' && n.mark !== 'unreadable';
+    if (readable) {
+      const statsBtn = h('vscode-button', { 'data-action': 'stats', disabled: this.stats.kind === 'running' }, this.stats.kind === 'done' ? 'Recompute statistics' : 'Compute statistics');
+      statsBtn.addEventListener('click', () => this.actions.requestStats(t.name));
+      buttons.unshift(statsBtn);
+    }
+    el.append(h('div', { class: 'actions' }, ...buttons));
+
+    const s = this.stats;
+    if (s.kind === 'running') {
+      el.append(h('div', { class: 'stats-progress' }, h('vscode-progress-ring', {}), ` Reading values… ${Math.round(s.fraction * 100)}%`));
+    } else if (s.kind === 'error') {
+      el.append(h('p', { class: 'error', role: 'alert' }, `${s.code}: ${s.message}`));
+    } else if (s.kind === 'done') {
+      el.append(statsBlock(s.stats));
+    }
+  }
+}
+
+function statsBlock(s: StatsView): HTMLElement {
+  const rows: [string, string][] = [
+    ['values', formatCount(s.count)],
+    ['min', formatNumber(s.min)],
+    ['max', formatNumber(s.max)],
+    ['mean', formatNumber(s.mean)],
+    ['std', formatNumber(s.std)],
+    ['zeros', formatCount(s.zeros)],
+    ['NaN', formatCount(s.nan)],
+    ['+Inf / −Inf', `${formatCount(s.posInf)} / ${formatCount(s.negInf)}`],
+  ];
+  const bad = s.nan + s.posInf + s.negInf;
+  const canvas = h('canvas', { class: 'histogram', role: 'img', 'aria-label': histogramLabel(s) });
+  const box = h(
+    'div',
+    { class: 'stats' },
+    bad ? h('p', { class: 'error', role: 'alert' }, `${formatCount(bad)} non-finite value(s)`) : null,
+    h('dl', { class: 'kv stats-kv' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+    canvas,
+  );
+  // Draw once laid out (the canvas needs its CSS size), and again when resized.
+  const ro = new ResizeObserver(() => (canvas.isConnected ? drawHistogram(canvas, s) : ro.disconnect()));
+  ro.observe(canvas);
+  return box;
+}
+
+function histogramLabel(s: StatsView): string {
+  const c = s.histogram.counts;
+  if (!c.length) return 'Histogram: no finite values';
+  let peak = 0;
+  for (let i = 1; i < c.length; i++) if (c[i]! > c[peak]!) peak = i;
+  const e = s.histogram.edges;
+  return `Histogram of ${c.length} bins from ${formatNumber(e[0] ?? null)} to ${formatNumber(e[e.length - 1] ?? null)}; most values between ${formatNumber(e[peak] ?? null)} and ${formatNumber(e[peak + 1] ?? null)}`;
+}
+
+function cssVar(el: Element, name: string, fallback: string): string {
+  return getComputedStyle(el).getPropertyValue(name).trim() || fallback;
+}
+
+export function drawHistogram(canvas: HTMLCanvasElement, s: StatsView): void {
+  const w = canvas.clientWidth;
+  const hgt = canvas.clientHeight;
+  if (!w || !hgt) return;
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = Math.round(w * dpr);
+  canvas.height = Math.round(hgt * dpr);
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return;
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, w, hgt);
+  const bar = cssVar(canvas, '--vscode-charts-blue', '#3794ff');
+  const fg = cssVar(canvas, '--vscode-descriptionForeground', '#888');
+  const font = cssVar(canvas, '--vscode-font-family', 'sans-serif');
+  const counts = s.histogram.counts;
+  const edges = s.histogram.edges;
+  const axis = 16;
+  const plotH = hgt - axis;
+  ctx.fillStyle = fg;
+  ctx.font = `11px ${font}`;
+  if (!counts.length) {
+    ctx.fillText('no finite values', 4, plotH / 2);
+    return;
+  }
+  const max = Math.max(...counts);
+  const bw = w / counts.length;
+  ctx.fillStyle = bar;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i]!;
+    if (!c) continue;
+    // At least 1px so rare bins (outliers) stay visible.
+    const bh = Math.max(1, (c / max) * (plotH - 2));
+    ctx.fillRect(i * bw, plotH - bh, Math.max(1, bw - 1), bh);
+  }
+  ctx.fillStyle = fg;
+  ctx.textBaseline = 'bottom';
+  ctx.textAlign = 'left';
+  ctx.fillText(formatNumber(edges[0] ?? null), 0, hgt);
+  ctx.textAlign = 'right';
+  ctx.fillText(formatNumber(edges[edges.length - 1] ?? null), w, hgt);
+}

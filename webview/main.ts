@@ -1,0 +1,256 @@
+/**
+ * Webview entry: receives validated host messages and renders the loading state, a failure
+ * state, or the checkpoint (summary header, findings banner, filter toolbar, virtualised tree,
+ * details pane). All data is set as text; nothing from a message ever becomes HTML.
+ */
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import { parseHostMessage, type Finding, type HostMessage, type ViewModel, type WebviewMessage } from '../src/shared/protocol.js';
+import { DetailsPane } from './details.js';
+import { clear, h } from './dom.js';
+import { compactCount, formatBytes, formatCount } from './format.js';
+import { compileFilter, TreeModel } from './treeModel.js';
+import { TreeView } from './treeView.js';
+
+interface VsCodeApi {
+  postMessage(m: WebviewMessage): void;
+  getState(): unknown;
+  setState(s: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const app = document.getElementById('app')!;
+const post = (m: WebviewMessage) => vscode.postMessage(m);
+
+interface SavedState {
+  filter: string;
+  regex: boolean;
+}
+const saved = ((): SavedState => {
+  const s = vscode.getState() as Partial<SavedState> | undefined;
+  return { filter: typeof s?.filter === 'string' ? s.filter : '', regex: s?.regex === true };
+})();
+
+let current: { model: ViewModel; tree: TreeModel } | null = null;
+let nextRequestId = 1;
+let pendingStats: { id: number; name: string } | null = null;
+
+const details = new DetailsPane({
+  requestStats(name) {
+    pendingStats = { id: nextRequestId++, name };
+    details.setStats({ kind: 'running', fraction: 0 });
+    post({ type: 'requestStats', requestId: pendingStats.id, name });
+  },
+  copy(what, text) {
+    post({ type: 'copy', what, text });
+  },
+});
+
+const treeView = new TreeView(
+  (i) => {
+    if (!current) return;
+    pendingStats = null;
+    details.show(current.tree.nodes[i] ?? null, current.tree.path[i] ?? '');
+  },
+  () => (current?.model.fileCount ?? 1) > 1,
+);
+
+// ---- states ---------------------------------------------------------------------------------
+
+function showLoading(m: Extract<HostMessage, { type: 'loading' }>): void {
+  // A reload keeps the current content visible under a thin progress line (no flashing).
+  if (m.reason === 'reload' && current) {
+    document.body.classList.add('reloading');
+    return;
+  }
+  current = null;
+  clear(app);
+  app.append(h('div', { class: 'state loading', role: 'status' }, h('vscode-progress-ring', { 'aria-label': 'Loading' }), h('p', {}, `Reading ${m.title}…`)));
+}
+
+const FAILURE_TITLE = {
+  deleted: 'The checkpoint file was deleted',
+  truncated: 'The checkpoint file is truncated (or still being written)',
+  unreadable: 'This file cannot be read as a checkpoint',
+} as const;
+
+function showFailure(m: Extract<HostMessage, { type: 'failure' }>): void {
+  document.body.classList.remove('reloading');
+  current = null;
+  clear(app);
+  app.append(
+    h(
+      'div',
+      { class: `state failure failure-${m.state}`, role: 'alert' },
+      h('h1', {}, FAILURE_TITLE[m.state]),
+      h('p', { class: 'file' }, m.title),
+      h('p', {}, h('code', {}, m.code), ': ', m.message),
+      m.state === 'unreadable' ? null : h('p', { class: 'hint' }, 'The editor reloads automatically when the file changes on disk.'),
+    ),
+  );
+}
+
+function findingItem(f: Finding): HTMLElement {
+  const icon = { error: '✖', warning: '⚠', info: 'ℹ' }[f.severity];
+  const first = f.tensors?.[0];
+  const reveal = first ? h('vscode-button', { secondary: true, class: 'reveal', title: `Show ${first}` }, 'Show') : null;
+  reveal?.addEventListener('click', () => revealTensor(first!));
+  return h(
+    'li',
+    { class: `finding sev-${f.severity}` },
+    h('span', { class: 'sev', 'aria-label': f.severity }, icon),
+    h(
+      'div',
+      { class: 'finding-text' },
+      h('span', { class: 'msg' }, f.message),
+      f.consequence ? h('span', { class: 'consequence' }, f.consequence) : null,
+      ...(f.evidence ?? []).map((e) => h('span', { class: 'evidence' }, e)),
+    ),
+    h('code', { class: 'code' }, f.code),
+    reveal,
+  );
+}
+
+function header(m: ViewModel): HTMLElement {
+  const family = m.family ? `${m.family}${m.variant ? ` ${m.variant}` : ''}` : null;
+  const chips: (string | null)[] = [
+    m.format,
+    `${formatCount(m.tensorCount)} tensors${m.unreadableCount ? ` (+${m.unreadableCount} unreadable)` : ''}`,
+    `${compactCount(m.parameterCount)} parameters`,
+    formatBytes(m.byteCount),
+    m.dtypes.map((d) => d.dtype).join(' · ') || null,
+    m.fileCount > 1 ? `${m.fileCount} shards` : null,
+  ];
+  const targetBtn = h('vscode-button', { secondary: true, class: 'target-btn' }, m.target ? `Target: ${m.target}` : 'Set load target…');
+  targetBtn.addEventListener('click', () => post({ type: 'runCommand', command: 'setLoadTarget' }));
+  return h(
+    'header',
+    { class: 'summary' },
+    h('div', { class: 'title-row' }, h('h1', { class: 'title', title: m.path }, family ?? m.title), family ? h('span', { class: 'subtitle' }, m.title) : null, targetBtn),
+    h('div', { class: 'chips' }, ...chips.filter((c): c is string => !!c).map((c) => h('span', { class: 'chip' }, c))),
+  );
+}
+
+function banner(m: ViewModel): HTMLElement {
+  if (m.findings.length) {
+    const worst = m.findings[0]!.severity;
+    return h('section', { class: `banner banner-${worst}`, role: worst === 'error' ? 'alert' : 'status', 'aria-label': 'Findings' }, h('ul', {}, ...m.findings.map(findingItem)));
+  }
+  if (m.genericTree) return h('section', { class: 'banner banner-info', role: 'status' }, h('p', {}, 'No integrity problems. Model analysis is not available, so the tree shows tensor names only.'));
+  return h('section', { class: 'banner banner-ok', role: 'status' }, h('p', {}, '✔ No findings: every tensor the target expects is present with the right shape.'));
+}
+
+function toolbar(tree: TreeModel): HTMLElement {
+  const filter = h('vscode-textfield', { class: 'filter', placeholder: 'Filter names, dtypes, shapes', 'aria-label': 'Filter tensors' }) as HTMLElement & { value: string };
+  filter.value = saved.filter;
+  const regex = h('vscode-checkbox', { class: 'regex', label: 'Regex', title: 'Treat the filter as a regular expression' }) as HTMLElement & { checked: boolean };
+  regex.checked = saved.regex;
+  const count = h('span', { class: 'count', 'aria-live': 'polite' });
+  const err = h('span', { class: 'filter-error', role: 'alert' });
+  const expand = h('vscode-button', { secondary: true, title: 'Expand all' }, 'Expand all');
+  const collapse = h('vscode-button', { secondary: true, title: 'Collapse all' }, 'Collapse all');
+  let timer = 0;
+  const apply = () => {
+    saved.filter = filter.value ?? '';
+    saved.regex = !!regex.checked;
+    vscode.setState(saved);
+    const f = compileFilter({ text: saved.filter, regex: saved.regex });
+    if (!f.ok) {
+      err.textContent = f.error;
+      filter.setAttribute('invalid', '');
+      return;
+    }
+    err.textContent = '';
+    filter.removeAttribute('invalid');
+    const matches = tree.setFilter(f.matcher);
+    count.textContent = f.matcher ? `${formatCount(matches)} match${matches === 1 ? '' : 'es'}` : '';
+    treeView.refresh();
+  };
+  filter.addEventListener('input', () => {
+    clearTimeout(timer);
+    // Short debounce: filtering 100k names takes a few ms, typing fast should not queue them.
+    timer = window.setTimeout(apply, 60);
+  });
+  filter.addEventListener('keydown', (e: KeyboardEvent) => {
+    if (e.key === 'ArrowDown') {
+      e.preventDefault();
+      treeView.element.focus();
+    }
+  });
+  regex.addEventListener('change', apply);
+  expand.addEventListener('click', () => {
+    tree.setAllExpanded(true);
+    treeView.refresh();
+  });
+  collapse.addEventListener('click', () => {
+    tree.setAllExpanded(false);
+    treeView.refresh();
+  });
+  if (saved.filter) queueMicrotask(apply);
+  return h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Tree tools' }, filter, regex, expand, collapse, count, err);
+}
+
+function showModel(m: ViewModel): void {
+  document.body.classList.remove('reloading');
+  const tree = new TreeModel(m.roots);
+  // Keep the selection across reloads when the tensor still exists.
+  const previous = current && treeView.selected >= 0 ? current.tree.nodes[treeView.selected]?.tensor?.name : undefined;
+  current = { model: m, tree };
+  clear(app);
+  const columns = h(
+    'div',
+    { class: 'columns', 'aria-hidden': 'true' },
+    h('span', { class: 'name' }, 'Name'),
+    h('span', { class: 'col dtype' }, 'dtype'),
+    h('span', { class: 'col shape' }, 'shape'),
+    h('span', { class: 'col num params' }, 'params'),
+    h('span', { class: 'col num bytes' }, 'bytes'),
+    h('span', { class: 'col shard' }, 'shard'),
+  );
+  app.append(header(m), banner(m), toolbar(tree), h('div', { class: `main${m.fileCount > 1 ? '' : ' no-shard'}` }, h('div', { class: 'tree-pane' }, columns, treeView.element), details.element));
+  treeView.setModel(tree);
+  details.show(null, '');
+  if (previous) revealTensor(previous);
+}
+
+function revealTensor(name: string): void {
+  if (!current) return;
+  const i = current.tree.findByName(name);
+  if (i < 0) return;
+  current.tree.revealNode(i);
+  treeView.refresh();
+  treeView.select(i, { focus: true });
+}
+
+window.addEventListener('message', (e: MessageEvent) => {
+  const m = parseHostMessage(e.data);
+  if (!m) {
+    console.warn('Checkpoint Lens: ignored a malformed message');
+    return;
+  }
+  switch (m.type) {
+    case 'loading':
+      return showLoading(m);
+    case 'failure':
+      return showFailure(m);
+    case 'model':
+      return showModel(m.model);
+    case 'reveal':
+      return revealTensor(m.name);
+    case 'statsProgress':
+      if (pendingStats?.id === m.requestId) details.setStats({ kind: 'running', fraction: m.fraction });
+      return;
+    case 'stats':
+      if (pendingStats?.id === m.requestId) details.setStats({ kind: 'done', stats: m.stats });
+      return;
+    case 'statsError':
+      if (pendingStats?.id === m.requestId) details.setStats({ kind: 'error', code: m.code, message: m.message });
+      return;
+  }
+});
+
+post({ type: 'ready' });
