@@ -1,0 +1,111 @@
+import type { ProbeModelConfig } from './modelConfig.js';
+import { emitWeight, type ExternalStore } from './externalData.js';
+import { GraphBuilder, ONNX_FLOAT, ONNX_INT64 } from './onnxGraph.js';
+import type { ResolvedWeights } from './resolveWeights.js';
+
+/**
+ * The CLIP zero-shot forward pass as an ONNX graph, written against canonical (OpenAI) names:
+ *
+ *   pixel_values [N,3,S,S] → patch Conv → [cls; patches] + pos → ln_pre → blocks → ln_post(cls) @ visual.proj
+ *   input_ids [M,L]        → token emb + pos → causal blocks → ln_final → EOT pooling @ text_projection
+ *   both L2-normalised; logits_per_image = exp(logit_scale) · img · txtᵀ
+ *
+ * Plain opset-17 ops only (Gemm with transB for torch's [out,in] Linear weights — no Transpose of
+ * big weights, which ORT would constant-fold slowly), so any execution provider can run it.
+ * Activations are kept 2-D [rows, width] between attention blocks so every Linear is one Gemm.
+ */
+export const GRAPH_INPUTS = { pixels: 'pixel_values', ids: 'input_ids' } as const;
+export const GRAPH_OUTPUTS = { image: 'image_embeds', text: 'text_embeds', logits: 'logits_per_image' } as const;
+
+export async function buildClipGraph(cfg: ProbeModelConfig, weights: ResolvedWeights, store: ExternalStore): Promise<Uint8Array> {
+  const g = new GraphBuilder();
+  const cache = new Map<string, string>();
+  const W = async (name: string): Promise<string> => {
+    const hit = cache.get(name);
+    if (hit) return hit;
+    const r = weights.byName.get(name);
+    if (!r) throw new Error(`internal: no resolved weight ${name}`);
+    const v = await emitWeight(g, store, r);
+    cache.set(name, v);
+    return v;
+  };
+  const v = cfg.vision;
+  const t = cfg.text;
+  const pixels = g.input(GRAPH_INPUTS.pixels, ONNX_FLOAT, ['N', 3, v.imageSize, v.imageSize]);
+  const ids = g.input(GRAPH_INPUTS.ids, ONNX_INT64, ['M', t.contextLength]);
+
+  const layerNorm = async (x: string, prefix: string) => g.op('LayerNormalization', [x, await W(`${prefix}.weight`), await W(`${prefix}.bias`)], { axis: -1, epsilon: { float: cfg.layerNormEps } }, 'ln');
+  const linear = async (x: string, prefix: string) => g.op('Gemm', [x, await W(`${prefix}.weight`), await W(`${prefix}.bias`)], { transB: 1 }, 'linear');
+  const activation = (x: string) => {
+    if (cfg.activation === 'quickgelu') return g.op('Mul', [x, g.op('Sigmoid', [g.op('Mul', [x, g.floatConst([1.702], [])])])], {}, 'quickgelu');
+    // Exact GELU: 0.5·x·(1 + erf(x/√2)).
+    const erf = g.op('Erf', [g.op('Mul', [x, g.floatConst([Math.SQRT1_2], [])])]);
+    return g.op('Mul', [g.op('Mul', [x, g.floatConst([0.5], [])]), g.op('Add', [erf, g.floatConst([1], [])])], {}, 'gelu');
+  };
+
+  /** One pre-LN residual block on x [B·T, D]; `mask` is an additive [T,T] attention bias. */
+  const block = async (x: string, prefix: string, T: number, D: number, H: number, layerScale: boolean, mask?: string) => {
+    const hd = D / H;
+    const h = await layerNorm(x, `${prefix}ln_1`);
+    const qkv = g.op('Gemm', [h, await W(`${prefix}attn.in_proj_weight`), await W(`${prefix}attn.in_proj_bias`)], { transB: 1 }, 'qkv');
+    const [q, k, vv] = g.opN('Split', [qkv, g.int64Const([D, D, D])], 3, { axis: 1 }, 'split') as [string, string, string];
+    const heads = (x2: string, perm: number[]) => g.op('Transpose', [g.op('Reshape', [x2, g.int64Const([-1, T, H, hd])])], { perm });
+    const qh = heads(g.op('Mul', [q, g.floatConst([1 / Math.sqrt(hd)], [])]), [0, 2, 1, 3]);
+    const kh = heads(k, [0, 2, 3, 1]);
+    const vh = heads(vv, [0, 2, 1, 3]);
+    let scores = g.op('MatMul', [qh, kh], {}, 'scores');
+    if (mask) scores = g.op('Add', [scores, mask]);
+    const probs = g.op('Softmax', [scores], { axis: -1 });
+    const ctx = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [probs, vh])], { perm: [0, 2, 1, 3] }), g.int64Const([-1, D])]);
+    let a = await linear(ctx, `${prefix}attn.out_proj`);
+    if (layerScale) a = g.op('Mul', [a, await W(`${prefix}ls_1.gamma`)]);
+    const x1 = g.op('Add', [x, a], {}, 'resid');
+    let f = await linear(activation(await linear(await layerNorm(x1, `${prefix}ln_2`), `${prefix}mlp.c_fc`)), `${prefix}mlp.c_proj`);
+    if (layerScale) f = g.op('Mul', [f, await W(`${prefix}ls_2.gamma`)]);
+    return g.op('Add', [x1, f], {}, 'resid');
+  };
+
+  // ---- image tower
+  const grid = v.imageSize / v.patch;
+  const conv = g.op('Conv', [pixels, await W('visual.conv1.weight')], { kernel_shape: [v.patch, v.patch], strides: [v.patch, v.patch] });
+  const patches = g.op('Transpose', [g.op('Reshape', [conv, g.int64Const([0, v.width, grid * grid])])], { perm: [0, 2, 1] });
+  // The class token broadcast to [N,1,D]: N is dynamic, so the target shape is built from Shape(pixels).
+  const n = g.op('Slice', [g.op('Shape', [pixels]), g.int64Const([0]), g.int64Const([1])]);
+  const clsShape = g.op('Concat', [n, g.int64Const([1, v.width])], { axis: 0 });
+  const cls = g.op('Expand', [g.op('Reshape', [await W('visual.class_embedding'), g.int64Const([1, 1, v.width])]), clsShape]);
+  let xi = g.op('Add', [g.op('Concat', [cls, patches], { axis: 1 }), await W('visual.positional_embedding')]);
+  xi = g.op('Reshape', [await layerNorm(xi, 'visual.ln_pre'), g.int64Const([-1, v.width])]);
+  for (let i = 0; i < v.layers; i++) xi = await block(xi, `visual.transformer.resblocks.${i}.`, v.tokens, v.width, v.heads, v.layerScale);
+  const clsOut = g.op('Gather', [g.op('Reshape', [xi, g.int64Const([-1, v.tokens, v.width])]), g.int64Const([0], [])], { axis: 1 });
+  let imgFeat = g.op('MatMul', [await layerNorm(clsOut, 'visual.ln_post'), await W('visual.proj')]);
+  if (v.projBias) imgFeat = g.op('Add', [imgFeat, await W('visual.proj_bias')]);
+
+  // ---- text tower
+  const L = t.contextLength;
+  const causal = new Float32Array(L * L);
+  for (let r = 0; r < L; r++) for (let c = r + 1; c < L; c++) causal[r * L + c] = -Infinity;
+  const mask = g.floatConst(causal, [L, L], 'causal_mask');
+  let xt = g.op('Add', [g.op('Gather', [await W('token_embedding.weight'), ids], { axis: 0 }), await W('positional_embedding')]);
+  xt = g.op('Reshape', [xt, g.int64Const([-1, t.width])]);
+  for (let i = 0; i < t.layers; i++) xt = await block(xt, `transformer.resblocks.${i}.`, L, t.width, t.heads, t.layerScale, mask);
+  const xt3 = g.op('Reshape', [await layerNorm(xt, 'ln_final'), g.int64Const([-1, L, t.width])]);
+  // EOT position: argmax over ids (first maximal index), or the first position equal to the eos id.
+  const poolSource =
+    cfg.pooling.kind === 'argmax'
+      ? g.op('Cast', [ids], { to: ONNX_FLOAT })
+      : g.op('Cast', [g.op('Equal', [ids, g.int64Const([cfg.pooling.eosTokenId], [])])], { to: ONNX_FLOAT });
+  const eot = g.op('ArgMax', [poolSource], { axis: -1, keepdims: 1 });
+  const pooled = g.op('GatherND', [xt3, eot], { batch_dims: 1 });
+  const txtFeat = g.op('MatMul', [pooled, await W('text_projection')]);
+
+  // ---- joint space
+  const l2 = (x: string) => g.op('Div', [x, g.op('ReduceL2', [x], { axes: [1], keepdims: 1 })], {}, 'l2norm');
+  const img = l2(imgFeat);
+  const txt = l2(txtFeat);
+  const scale = g.op('Exp', [g.op('Reshape', [await W('logit_scale'), g.int64Const([], [0])])]);
+  const logits = g.op('Mul', [g.op('MatMul', [img, g.op('Transpose', [txt], { perm: [1, 0] })]), scale]);
+  g.outputAs(img, GRAPH_OUTPUTS.image, ONNX_FLOAT, ['N', cfg.embedDim]);
+  g.outputAs(txt, GRAPH_OUTPUTS.text, ONNX_FLOAT, ['M', cfg.embedDim]);
+  g.outputAs(logits, GRAPH_OUTPUTS.logits, ONNX_FLOAT, ['N', 'M']);
+  return g.serialize('clip_zero_shot', `CLIP zero-shot forward built by checkpoint-lens (activation ${cfg.activation}, pooling ${cfg.pooling.kind})`);
+}

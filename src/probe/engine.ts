@@ -1,0 +1,158 @@
+import type { InferenceSession } from 'onnxruntime-node';
+import type { Checkpoint } from '../core/checkpoint.js';
+import { canonicalFromCheckpoint, defaultActivation, PROBE_FAMILIES } from './canonicalSource.js';
+import { buildClipGraph, GRAPH_INPUTS, GRAPH_OUTPUTS } from './clipGraph.js';
+import { ExternalStore, ProbeBuildError } from './externalData.js';
+import { CLIP_CONFIGS } from '../layouts/configs.js';
+import { deriveConfig, type ConfigHints, type ProbeModelConfig } from './modelConfig.js';
+import { hintsFromNamed, matchNamedConfig, namedConfig } from './namedConfig.js';
+import { createSession, loadOrt, type ProviderAttempt, type ProviderChoice, type ProviderName } from './providers.js';
+import { resolveWeights, type ResolvedWeights } from './resolveWeights.js';
+import { prepareWorkDir } from './workDir.js';
+
+/**
+ * A ready-to-run CLIP forward pass for one checkpoint: graph built, ORT session created on the
+ * first provider that works. Separate from `runProbe` so `--inputs` and tests can feed their own
+ * tensors.
+ */
+export interface ProbeError {
+  readonly code: string;
+  readonly message: string;
+  readonly attempts?: readonly ProviderAttempt[];
+}
+
+export interface EngineOptions extends ConfigHints {
+  /** open_clip config name (e.g. `ViT-B-16`) the missing towers are instantiated from. */
+  readonly target?: string;
+  readonly provider?: ProviderChoice;
+  readonly providerOrder?: readonly ProviderName[];
+  readonly threads?: number;
+  readonly cacheDir?: string;
+  readonly seed?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface ForwardOutputs {
+  /** [n, E], L2-normalised. */
+  readonly imageEmbeds: Float32Array;
+  /** [m, E], L2-normalised. */
+  readonly textEmbeds: Float32Array;
+  /** [n, m]. */
+  readonly logitsPerImage: Float32Array;
+}
+
+export interface Engine {
+  readonly config: ProbeModelConfig;
+  readonly family: string;
+  readonly weights: ResolvedWeights;
+  readonly unmapped: readonly string[];
+  readonly provider: ProviderName;
+  readonly attempts: readonly ProviderAttempt[];
+  /** 'hard-link' when every checkpoint file is mmapped in place; 'memory' when tensors had to be read. */
+  readonly weightsAccess: 'hard-link' | 'memory' | 'mixed';
+  readonly notLinked: readonly { readonly file: string; readonly reason: string }[];
+  readonly timings: { readonly buildMs: number; readonly createMs: number };
+  run(pixels: Float32Array, n: number, ids: BigInt64Array, m: number): Promise<ForwardOutputs>;
+  close(): Promise<void>;
+}
+
+export type EngineResult = { ok: true; engine: Engine } | { ok: false; error: ProbeError };
+
+const fail = (code: string, message: string, attempts?: readonly ProviderAttempt[]): EngineResult => ({ ok: false, error: attempts ? { code, message, attempts } : { code, message } });
+
+export async function openEngine(ckpt: Checkpoint, opts: EngineOptions = {}): Promise<EngineResult> {
+  const t0 = performance.now();
+  const canonical = await canonicalFromCheckpoint(ckpt);
+  if (!PROBE_FAMILIES.includes(canonical.familyId)) {
+    return fail('probe-unsupported-architecture', canonical.familyId === 'unknown' ? 'this checkpoint is not a recognised CLIP layout (no CLIP image or text tower names found)' : `the probe does not support ${canonical.familyId} checkpoints yet (supported: ${PROBE_FAMILIES.join(', ')})`);
+  }
+  let named: ConfigHints = {};
+  if (opts.target) {
+    const c = namedConfig(opts.target);
+    if (!c || c.vision.kind !== 'vit' || c.coca) return fail('probe-unknown-target', `--target ${JSON.stringify(opts.target)} is not a known open_clip ViT config (${CLIP_CONFIGS.filter((x) => x.vision.kind === 'vit' && !x.coca).map((x) => x.name).join(', ')})`);
+    named = hintsFromNamed(c);
+  } else {
+    const c = matchNamedConfig(canonical);
+    if (c) named = hintsFromNamed(c);
+  }
+  // Explicit hints (config files beside the checkpoint, overrides) win over the named config.
+  const cfgR = deriveConfig(canonical, { ...named, ...opts, activation: opts.activation ?? defaultActivation(canonical.familyId) });
+  if (!cfgR.ok) return fail(cfgR.code, cfgR.message);
+  const cfg = cfgR.config;
+  const wR = resolveWeights(canonical, cfg, opts.seed);
+  if (!wR.ok) return fail(wR.code, wR.message);
+  opts.signal?.throwIfAborted();
+
+  const files = new Set<string>();
+  for (const r of wR.value.byName.values()) if (r.kind === 'checkpoint') for (const s of r.weight.sources) if (s.data.kind !== 'opaque') files.add(s.data.file);
+  const work = await prepareWorkDir([...files], opts.cacheDir);
+  let session: InferenceSession | undefined;
+  try {
+    const store = new ExternalStore(work.linked);
+    let model: Uint8Array;
+    try {
+      model = await buildClipGraph(cfg, wR.value, store);
+    } catch (e) {
+      if (e instanceof ProbeBuildError) return fail(e.code, e.message);
+      throw e;
+    }
+    const modelPath = await work.writeModel(model);
+    // ORT takes external data either all from files or all from the in-memory table (a model that
+    // mixes both fails with "not found from the table"), so with linked files the in-memory
+    // chunks (random-initialised tensors, unaddressable tensors) are written beside the model.
+    let memoryFiles = store.memoryFiles();
+    if (store.usesLinkedFiles) {
+      for (const f of memoryFiles) await work.writeFile(f.path, f.data);
+      memoryFiles = [];
+    }
+    const buildMs = performance.now() - t0;
+    opts.signal?.throwIfAborted();
+    const s = await createSession({
+      modelPath,
+      memoryFiles,
+      choice: opts.provider ?? 'auto',
+      ...(opts.providerOrder ? { order: opts.providerOrder } : {}),
+      ...(opts.threads ? { threads: opts.threads } : {}),
+    });
+    if (!s.ok) return fail(s.code, s.message, s.attempts);
+    session = s.session;
+    const ort = await loadOrt();
+    const sess = s.session;
+    const weightsAccess = store.copiedTensors === 0 ? 'hard-link' : work.linked.size === 0 ? 'memory' : 'mixed';
+    const engine: Engine = {
+      config: cfg,
+      family: canonical.family,
+      weights: wR.value,
+      unmapped: canonical.unmapped,
+      provider: s.provider,
+      attempts: s.attempts,
+      weightsAccess,
+      notLinked: work.notLinked,
+      timings: { buildMs, createMs: s.createMs },
+      async run(pixels, n, ids, m) {
+        const S = cfg.vision.imageSize;
+        const L = cfg.text.contextLength;
+        if (pixels.length !== n * 3 * S * S) throw new ProbeBuildError('probe-input-shape', `pixel_values must be [${n},3,${S},${S}]`);
+        if (ids.length !== m * L) throw new ProbeBuildError('probe-input-shape', `input_ids must be [${m},${L}]`);
+        const out = await sess.run({
+          [GRAPH_INPUTS.pixels]: new ort.Tensor('float32', pixels, [n, 3, S, S]),
+          [GRAPH_INPUTS.ids]: new ort.Tensor('int64', ids, [m, L]),
+        });
+        const get = (k: string) => out[k]!.data as Float32Array;
+        return { imageEmbeds: get(GRAPH_OUTPUTS.image), textEmbeds: get(GRAPH_OUTPUTS.text), logitsPerImage: get(GRAPH_OUTPUTS.logits) };
+      },
+      async close() {
+        await sess.release();
+        await work.dispose();
+      },
+    };
+    return { ok: true, engine };
+  } catch (e) {
+    await session?.release().catch(() => undefined);
+    await work.dispose();
+    throw e;
+  } finally {
+    // On success the session keeps the work dir until close(); on failure it is gone already.
+    if (!session) await work.dispose();
+  }
+}

@@ -1,0 +1,281 @@
+import { dirname } from 'node:path';
+import type { Checkpoint } from '../core/checkpoint.js';
+import { openEngine, type Engine, type EngineOptions, type ProbeError } from './engine.js';
+import type { Activation } from './modelConfig.js';
+import { BUILTIN_CLASSES, builtinPromptIds, IMAGES_PER_CLASS } from './probeSet.js';
+import { cropAndNormalize } from './images.js';
+import { loadImageFolder, type RawInputs } from './probeInputs.js';
+import type { ProviderChoice, ProviderName } from './providers.js';
+import { score, verdict, type ProbeReport } from './report.js';
+import { sidecarHints } from './sidecarConfig.js';
+import { findTokenizerIn, loadTokenizer, type ClipTokenizer } from './tokenizer.js';
+
+/**
+ * The zero-shot probe: build the checkpoint's own CLIP, classify a probe set, score it against
+ * chance. No `vscode` import; safe to run inside a worker_thread (all heavy work is ORT's, and
+ * cancellation is checked between batches through `signal`).
+ */
+export interface ProbeOptions {
+  readonly provider?: ProviderChoice;
+  /** Provider order for `auto` (the editor setting); CPU is appended when absent. */
+  readonly providerOrder?: readonly ProviderName[];
+  readonly threads?: number;
+  readonly cacheDir?: string;
+  /** open_clip config name (e.g. `ViT-B-16`): head counts and the shape of missing towers. */
+  readonly target?: string;
+  /** Overrides the activation read from config files / defaults. */
+  readonly activation?: Activation;
+  /** User probe: one sub-folder per class. */
+  readonly images?: { readonly dir: string; readonly labelsFile?: string };
+  /** Exact tensors to run instead of a probe set (no labels). */
+  readonly inputs?: RawInputs;
+  /** Prompt template with `{label}`; default: the built-in prompts, or "a photo of a {label}" for user images. */
+  readonly template?: string;
+  /** Tokenizer file or directory; default: one beside the checkpoint, else the built-in pre-tokenised prompts. */
+  readonly tokenizer?: string;
+  readonly batchSize?: number;
+  readonly seed?: number;
+  /** Keep the input and output tensors on the result (for `--dump`). */
+  readonly keepTensors?: boolean;
+}
+
+export type ProbePhase = 'build' | 'session' | 'images' | 'run';
+export interface ProbeProgress {
+  readonly phase: ProbePhase;
+  readonly done: number;
+  readonly total: number;
+  readonly message: string;
+}
+
+export interface ProbeControl {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: ProbeProgress) => void;
+}
+
+export interface ProbeTensors {
+  readonly pixelValues: Float32Array;
+  readonly n: number;
+  readonly inputIds: BigInt64Array;
+  readonly m: number;
+  readonly imageEmbeds: Float32Array;
+  readonly textEmbeds: Float32Array;
+  readonly logitsPerImage: Float32Array;
+}
+
+export type ProbeResult = { ok: true; report: ProbeReport; tensors?: ProbeTensors } | { ok: false; error: ProbeError };
+
+export const DEFAULT_TEMPLATE = 'a photo of a {label}';
+
+const failure = (code: string, message: string): ProbeResult => ({ ok: false, error: { code, message } });
+
+export async function runProbe(ckpt: Checkpoint, opts: ProbeOptions = {}, control: ProbeControl = {}): Promise<ProbeResult> {
+  const t0 = performance.now();
+  const { signal, onProgress } = control;
+  const progress = (phase: ProbePhase, done: number, total: number, message: string) => onProgress?.({ phase, done, total, message });
+  if (opts.template !== undefined && !opts.template.includes('{label}')) return failure('probe-bad-template', 'the prompt template must contain {label}');
+
+  progress('build', 0, 1, 'building the CLIP graph from the checkpoint');
+  const hints = await sidecarHints(dirname(ckpt.path));
+  const engineOpts: EngineOptions = {
+    ...hints,
+    ...(opts.activation ? { activation: { value: opts.activation, source: 'override' } } : {}),
+    ...(opts.provider ? { provider: opts.provider } : {}),
+    ...(opts.providerOrder ? { providerOrder: opts.providerOrder } : {}),
+    ...(opts.threads ? { threads: opts.threads } : {}),
+    ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.target ? { target: opts.target } : {}),
+    ...(signal ? { signal } : {}),
+  };
+  const er = await openEngine(ckpt, engineOpts);
+  if (!er.ok) return { ok: false, error: er.error };
+  const engine = er.engine;
+  try {
+    progress('session', 1, 1, `session created on ${engine.provider}`);
+    return await probeWithEngine(ckpt, engine, opts, control, t0);
+  } finally {
+    await engine.close();
+  }
+}
+
+interface ProbeSetData {
+  readonly kind: ProbeReport['probeSet'];
+  readonly labels: readonly string[];
+  readonly prompts: readonly string[];
+  readonly pixels: Float32Array;
+  readonly n: number;
+  readonly truth: readonly number[] | null;
+  readonly ids: BigInt64Array;
+  readonly m: number;
+  readonly tokenizer: string;
+}
+
+async function probeWithEngine(ckpt: Checkpoint, engine: Engine, opts: ProbeOptions, control: ProbeControl, t0: number): Promise<ProbeResult> {
+  const { signal, onProgress } = control;
+  const cfg = engine.config;
+  const S = cfg.vision.imageSize;
+  const L = cfg.text.contextLength;
+  const setR = await buildProbeSet(ckpt, engine, opts, signal);
+  if (!setR.ok) return setR.result;
+  const set = setR.set;
+
+  // Images in batches: every run carries all prompts (the text tower is cheap next to the image tower).
+  const batch = Math.max(1, opts.batchSize ?? 8);
+  const E = cfg.embedDim;
+  const imageEmbeds = new Float32Array(set.n * E);
+  const logits = new Float32Array(set.n * set.m);
+  let textEmbeds = new Float32Array(set.m * E);
+  let runMs = 0;
+  for (let start = 0; start < set.n; start += batch) {
+    signal?.throwIfAborted();
+    const count = Math.min(batch, set.n - start);
+    onProgress?.({ phase: 'run', done: start, total: set.n, message: `classifying images ${start + 1}–${start + count} of ${set.n}` });
+    const t = performance.now();
+    const out = await engine.run(set.pixels.subarray(start * 3 * S * S, (start + count) * 3 * S * S), count, set.ids, set.m);
+    runMs += performance.now() - t;
+    imageEmbeds.set(out.imageEmbeds, start * E);
+    logits.set(out.logitsPerImage, start * set.m);
+    textEmbeds = new Float32Array(out.textEmbeds);
+  }
+  onProgress?.({ phase: 'run', done: set.n, total: set.n, message: 'done' });
+
+  const scored = set.truth ? score(logits, set.truth, set.labels) : null;
+  const random = engine.weights.randomInitialized.map((r) => ({ tower: r.tower, whole: r.whole, count: r.tensors.length, tensors: r.tensors }));
+  const report: ProbeReport = {
+    schemaVersion: 1,
+    path: ckpt.path,
+    probeSet: set.kind,
+    family: engine.family,
+    model: {
+      imageSize: S,
+      embedDim: E,
+      vision: { width: cfg.vision.width, layers: cfg.vision.layers, heads: cfg.vision.heads, patch: cfg.vision.patch },
+      text: { width: cfg.text.width, layers: cfg.text.layers, heads: cfg.text.heads, contextLength: L },
+      activation: cfg.activation,
+      activationSource: cfg.activationSource,
+      pooling: cfg.pooling.kind === 'argmax' ? 'argmax' : `eos(${cfg.pooling.eosTokenId})`,
+      namedConfig: cfg.namedConfig ?? null,
+    },
+    images: set.n,
+    classes: set.labels.length,
+    top1: scored?.top1 ?? null,
+    top5: scored?.top5 ?? null,
+    chance: scored?.chance ?? null,
+    pValue: scored?.pValue ?? null,
+    perClass: scored?.perClass ?? [],
+    confusion: scored?.confusion ?? [],
+    provider: engine.provider,
+    providerAttempts: engine.attempts,
+    weightsAccess: engine.weightsAccess,
+    randomInitialized: random,
+    unmappedTensors: engine.unmapped.length,
+    tokenizer: set.tokenizer,
+    timings: {
+      buildMs: round(engine.timings.buildMs),
+      sessionCreateMs: round(engine.timings.createMs),
+      perImageMs: set.n ? round(runMs / set.n) : null,
+      totalMs: round(performance.now() - t0),
+    },
+    verdict: verdict(scored, random),
+  };
+  const tensors: ProbeTensors | undefined = opts.keepTensors
+    ? { pixelValues: set.pixels, n: set.n, inputIds: set.ids, m: set.m, imageEmbeds, textEmbeds, logitsPerImage: logits }
+    : undefined;
+  return tensors ? { ok: true, report, tensors } : { ok: true, report };
+}
+
+const round = (x: number) => Math.round(x * 10) / 10;
+
+type SetResult = { ok: true; set: ProbeSetData } | { ok: false; result: ProbeResult };
+
+async function buildProbeSet(ckpt: Checkpoint, engine: Engine, opts: ProbeOptions, signal?: AbortSignal): Promise<SetResult> {
+  const cfg = engine.config;
+  const S = cfg.vision.imageSize;
+  const L = cfg.text.contextLength;
+  const bad = (code: string, message: string): SetResult => ({ ok: false, result: failure(code, message) });
+
+  if (opts.inputs) {
+    const inp = opts.inputs;
+    const [n, c, h, w] = inp.pixelShape as [number, number, number, number];
+    if (c !== 3 || h !== S || w !== S) return bad('probe-inputs-shape', `pixel_values is [${inp.pixelShape.join(', ')}] but this model takes [N, 3, ${S}, ${S}]`);
+    const [m, len] = inp.idsShape as [number, number];
+    if (len > L) return bad('probe-inputs-shape', `input_ids rows have ${len} tokens; this model's context length is ${L}`);
+    const ids = padIds(inp.inputIds, m, len, L);
+    const vocabErr = checkIds(ids, cfg.text.vocabSize);
+    if (vocabErr) return bad('probe-vocab-mismatch', vocabErr);
+    return { ok: true, set: { kind: 'inputs', labels: [], prompts: [], pixels: inp.pixelValues, n, truth: null, ids, m, tokenizer: 'none (--inputs)' } };
+  }
+
+  // Tokenizer: explicit, else beside the checkpoint, else the built-in ids (built-in prompts only).
+  let tokenizer: ClipTokenizer | undefined;
+  const tokPath = opts.tokenizer ?? findTokenizerIn(dirname(ckpt.path));
+  if (tokPath) {
+    const t = await loadTokenizer(tokPath);
+    if (!t.ok) return bad(t.code, t.message);
+    tokenizer = t.tokenizer;
+  }
+
+  let labels: string[];
+  let prompts: string[];
+  let pixels: Float32Array;
+  let truth: number[];
+  let kind: ProbeReport['probeSet'];
+  if (opts.images) {
+    const r = await loadImageFolder(opts.images.dir, S, opts.images.labelsFile, signal);
+    if (!r.ok) return bad(r.code, r.message);
+    labels = [...r.value.labels];
+    const template = opts.template ?? DEFAULT_TEMPLATE;
+    prompts = labels.map((l) => template.replaceAll('{label}', l));
+    pixels = new Float32Array(r.value.images.length * 3 * S * S);
+    r.value.images.forEach((im, i) => pixels.set(im.pixels, i * 3 * S * S));
+    truth = r.value.images.map((im) => im.label);
+    kind = 'images';
+  } else {
+    labels = BUILTIN_CLASSES.map((c) => c.label);
+    prompts = BUILTIN_CLASSES.map((c) => (opts.template ? opts.template.replaceAll('{label}', c.label) : c.prompt));
+    const n = BUILTIN_CLASSES.length * IMAGES_PER_CLASS;
+    pixels = new Float32Array(n * 3 * S * S);
+    truth = [];
+    let i = 0;
+    for (const [ci, c] of BUILTIN_CLASSES.entries()) {
+      for (let v = 0; v < IMAGES_PER_CLASS; v++) {
+        pixels.set(cropAndNormalize({ width: S, height: S, data: c.draw(S, v) }, S), i++ * 3 * S * S);
+        truth.push(ci);
+      }
+    }
+    kind = 'builtin';
+  }
+
+  const m = prompts.length;
+  const ids = new BigInt64Array(m * L);
+
+  const sot = tokenizer?.sotId ?? 49406;
+  const eot = tokenizer?.eotId ?? 49407;
+  for (const [j, p] of prompts.entries()) {
+    let row: readonly number[];
+    if (tokenizer) row = tokenizer.encodeForModel(p, L);
+    else {
+      const pre = builtinPromptIds(p);
+      if (!pre) return bad('tokenizer-required', 'custom prompts need a tokenizer: pass --tokenizer (tokenizer.json, vocab.json + merges.txt, or bpe_simple_vocab_16e6.txt.gz) or put one beside the checkpoint');
+      row = [sot, ...pre.slice(0, L - 2), eot];
+    }
+    row.forEach((id, k) => (ids[j * L + k] = BigInt(id)));
+  }
+  const tokenizerName = tokenizer ? tokenizer.source : 'built-in pre-tokenised prompts (CLIP BPE ids)';
+  const vocabErr = checkIds(ids, cfg.text.vocabSize);
+  if (vocabErr) return bad('probe-vocab-mismatch', vocabErr);
+  return { ok: true, set: { kind, labels, prompts, pixels, n: truth.length, truth, ids, m, tokenizer: tokenizerName } };
+}
+
+function padIds(ids: BigInt64Array, m: number, len: number, L: number): BigInt64Array {
+  if (len === L) return ids;
+  // Padding after the EOT cannot change the EOT token's features: the text mask is causal.
+  const out = new BigInt64Array(m * L);
+  for (let j = 0; j < m; j++) out.set(ids.subarray(j * len, (j + 1) * len), j * L);
+  return out;
+}
+
+function checkIds(ids: BigInt64Array, vocab: number): string | undefined {
+  for (const v of ids) if (v < 0n || v >= BigInt(vocab)) return `token id ${v} is outside this model's vocabulary of ${vocab}`;
+  return undefined;
+}

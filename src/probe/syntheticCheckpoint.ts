@@ -1,0 +1,125 @@
+import { writeSafetensors, type TensorToWrite } from '../core/writeSafetensors.js';
+import { expectedTensors, type ProbeModelConfig } from './modelConfig.js';
+
+/**
+ * Writes an OpenAI-layout CLIP checkpoint with random (distinct per tensor) weights, for tests and
+ * benches: tiny configurations for numerical checks, ViT-B/16 shapes for timing. Distinct data
+ * matters: ORT shares identical prepacked weights, which would flatter memory numbers.
+ */
+export type SyntheticDtype = 'F32' | 'F16' | 'BF16';
+
+export interface SyntheticOptions {
+  readonly dtype: SyntheticDtype;
+  readonly seed?: number;
+  /** Leave these towers out (the seed case: a vision-only file). */
+  readonly omit?: readonly ('text' | 'vision' | 'logit_scale')[];
+  /** Name prefix to add (e.g. `module.`), to test wrapper stripping. */
+  readonly prefix?: string;
+}
+
+export function syntheticValues(name: string, count: number, seed: number, shape: readonly number[]): Float32Array {
+  const out = new Float32Array(count);
+  let s = (seed ^ hash(name)) >>> 0 || 1;
+  const rnd = () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 4294967296 - 0.5;
+  };
+  if (name === 'logit_scale') {
+    out[0] = Math.log(100);
+    return out;
+  }
+  const isNormWeight = /ln_\w+\.weight$|ln_final\.weight$/.test(name);
+  // Scale like a trained layer: std ≈ 1/sqrt(fan_in) keeps activations O(1) through the blocks.
+  const fanIn = shape.length >= 2 ? shape.slice(1).reduce((a, b) => a * b, 1) : 1;
+  const std = isNormWeight ? 0.1 : name.endsWith('bias') ? 0.02 : /embedding|class_embedding/.test(name) ? 0.5 : Math.min(0.5, 1 / Math.sqrt(fanIn));
+  for (let i = 0; i < count; i++) out[i] = (isNormWeight ? 1 : 0) + (rnd() + rnd() + rnd()) * 2 * std;
+  return out;
+}
+
+function hash(s: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+export function encodeFloats(values: Float32Array, dtype: SyntheticDtype): Uint8Array {
+  if (dtype === 'F32') return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const out = new Uint16Array(values.length);
+  const u32 = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  for (let i = 0; i < values.length; i++) out[i] = dtype === 'BF16' ? bf16Bits(u32[i]!) : f16Bits(values[i]!);
+  return new Uint8Array(out.buffer);
+}
+
+function bf16Bits(u: number): number {
+  // Round to nearest even on the dropped 16 bits.
+  return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+const f32 = new Float32Array(1);
+const u32v = new Uint32Array(f32.buffer);
+function f16Bits(x: number): number {
+  f32[0] = x;
+  const u = u32v[0]!;
+  const sign = (u >>> 16) & 0x8000;
+  const exp = ((u >>> 23) & 0xff) - 127 + 15;
+  let mant = u & 0x7fffff;
+  if (exp >= 31) return sign | 0x7c00;
+  if (exp <= 0) {
+    if (exp < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - exp;
+    let h = mant >>> shift;
+    if ((mant >>> (shift - 1)) & 1 && ((mant & ((1 << (shift - 1)) - 1)) !== 0 || h & 1)) h++;
+    return sign | h;
+  }
+  let h = sign | (exp << 10) | (mant >>> 13);
+  if ((mant & 0x1000) !== 0 && ((mant & 0xfff) !== 0 || (h & 1) !== 0)) h++;
+  return h;
+}
+
+export async function writeSyntheticClip(path: string, cfg: ProbeModelConfig, opts: SyntheticOptions): Promise<void> {
+  const omit = new Set(opts.omit ?? []);
+  const tensors: TensorToWrite[] = [];
+  for (const [i, e] of expectedTensors(cfg).entries()) {
+    if (e.tower === 'text' && omit.has('text')) continue;
+    if (e.tower === 'vision' && omit.has('vision')) continue;
+    if (e.tower === 'shared' && omit.has('logit_scale')) continue;
+    const count = e.shape.reduce((a, b) => a * b, 1);
+    const v = syntheticValues(e.name, count, (opts.seed ?? 1) + i, e.shape);
+    // logit_scale stays F32 as in OpenAI's mixed-precision files.
+    const dtype = e.name === 'logit_scale' ? 'F32' : opts.dtype;
+    tensors.push({ name: `${opts.prefix ?? ''}${e.name}`, dtype, shape: e.shape, data: encodeFloats(v, dtype) });
+  }
+  await writeSafetensors(path, tensors, { format: 'pt' });
+}
+
+/** A tiny configuration for numerical tests: two blocks per tower, two heads, 16×16 images. */
+export function tinyConfig(over: Partial<ProbeModelConfig> = {}): ProbeModelConfig {
+  return {
+    vision: { width: 32, layers: 2, heads: 2, mlp: 128, patch: 8, imageSize: 16, tokens: 5, layerScale: false },
+    text: { width: 32, layers: 2, heads: 2, mlp: 128, contextLength: 8, vocabSize: 64, layerScale: false },
+    embedDim: 16,
+    activation: 'quickgelu',
+    activationSource: 'test',
+    pooling: { kind: 'argmax' },
+    layerNormEps: 1e-5,
+    ...over,
+  };
+}
+
+/** ViT-B/16 image tower + the 512-wide, 12-layer text tower (schemas §1.1). */
+export function vitB16Config(): ProbeModelConfig {
+  return {
+    vision: { width: 768, layers: 12, heads: 12, mlp: 3072, patch: 16, imageSize: 224, tokens: 197, layerScale: false },
+    text: { width: 512, layers: 12, heads: 8, mlp: 2048, contextLength: 77, vocabSize: 49408, layerScale: false },
+    embedDim: 512,
+    activation: 'quickgelu',
+    activationSource: 'default',
+    pooling: { kind: 'argmax' },
+    layerNormEps: 1e-5,
+  };
+}
