@@ -1,4 +1,4 @@
-import { open as openFile } from 'node:fs/promises';
+import { readFileHead } from '../../io/fileHead.js';
 import { basename } from 'node:path';
 import type { Checkpoint } from '../../core/checkpoint.js';
 import { problem, type Problem } from '../../core/problems.js';
@@ -21,26 +21,10 @@ export function sniffPytorch(head: Uint8Array): PytorchKind | undefined {
 /** Opens a PyTorch checkpoint file (zip, TorchScript, legacy) by its content, whatever its extension. */
 export async function readPytorchFile(path: string, shard?: string): Promise<Result<Checkpoint>> {
   const name = shard ?? basename(path);
-  let size: number;
-  const head = Buffer.alloc(512);
-  let got = 0;
-  try {
-    const fh = await openFile(path, 'r');
-    try {
-      const st = await fh.stat();
-      if (!st.isFile()) return err(readError('not-a-file', `${name} is not a regular file.`, name));
-      size = st.size;
-      got = (await fh.read(head, 0, head.length, 0)).bytesRead;
-    } finally {
-      await fh.close();
-    }
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return err(readError('file-not-found', `${name} does not exist.`, name));
-    if (code === 'EISDIR') return err(readError('not-a-file', `${name} is a directory.`, name));
-    return err(readError('io-error', `${name} cannot be read (${code ?? String(e)}).`, name));
-  }
-  if (size === 0) return err(readError('file-empty', `${name} is empty (0 bytes).`, name));
+  const opened = await readFileHead(path, name);
+  if (!opened.ok) return opened;
+  const { size, head } = opened.value;
+  const got = head.length;
   const kind = sniffPytorch(head.subarray(0, got));
   if (kind === 'zip' || kind === 'pickle') {
     const r = await (kind === 'zip' ? readPytorchZip(path, size, name, shard) : readPytorchLegacy(path, size, name, shard));

@@ -5,7 +5,7 @@ import { err, ok, readError, type Result } from '../../core/result.js';
 import { readRange } from '../../io/fileRange.js';
 import { checkLayout, MAX_HEADER_BYTES, parseHeader, type ParsedHeader } from './header.js';
 import { sniffWrongFile } from './sniff.js';
-import { open } from 'node:fs/promises';
+import { readFileHead } from '../../io/fileHead.js';
 
 export interface SafetensorsFile {
   readonly path: string;
@@ -23,27 +23,9 @@ export interface SafetensorsFile {
  */
 export async function readSafetensorsFile(path: string, shard?: string): Promise<Result<SafetensorsFile>> {
   const name = shard ?? basename(path);
-  let size: number;
-  let head: Uint8Array;
-  try {
-    const fh = await open(path, 'r');
-    try {
-      size = (await fh.stat()).size;
-      if (!(await fh.stat()).isFile()) return err(readError('not-a-file', `${name} is not a regular file.`, name));
-      const buf = Buffer.alloc(Math.min(size, 512));
-      await fh.read(buf, 0, buf.length, 0);
-      head = buf;
-    } finally {
-      await fh.close();
-    }
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return err(readError('file-not-found', `${name} does not exist.`, name));
-    if (code === 'EISDIR') return err(readError('not-a-file', `${name} is a directory.`, name));
-    return err(readError('io-error', `${name} cannot be read (${code ?? String(e)}).`, name));
-  }
-
-  if (size === 0) return err(readError('file-empty', `${name} is empty (0 bytes).`, name));
+  const opened = await readFileHead(path, name);
+  if (!opened.ok) return opened;
+  const { size, head } = opened.value;
   const wrong = sniffWrongFile(head, size, name);
   if (wrong) return err(wrong);
   if (size < 8) return err(readError('file-too-small', `${name} is ${size} bytes: too small to hold the 8-byte safetensors header length.`, name));

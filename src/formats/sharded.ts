@@ -1,0 +1,162 @@
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import type { Checkpoint, CheckpointFile, CheckpointFormat, TensorInfo, UnreadableTensor } from '../core/checkpoint.js';
+import { problem, type Problem } from '../core/problems.js';
+import { err, ok, readError, type Result } from '../core/result.js';
+
+/**
+ * Sharded checkpoints (`*.safetensors.index.json`, `pytorch_model.bin.index.json`): one index JSON
+ * naming, for each tensor, the shard file that holds it. The index format and the integrity rules
+ * are the same whatever the shards' format; only how one shard is opened differs.
+ */
+const MAX_INDEX_BYTES = 100_000_000;
+
+export interface ShardIndex {
+  readonly totalSize?: number;
+  /** tensor name → shard file name, in index order. */
+  readonly weightMap: ReadonlyMap<string, string>;
+  readonly problems: Problem[];
+}
+
+/** What a format reader gives for one shard. */
+export interface ShardContents {
+  readonly files: readonly CheckpointFile[];
+  readonly tensors: readonly TensorInfo[];
+  readonly unreadable: readonly UnreadableTensor[];
+  readonly problems: readonly Problem[];
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly extras?: Readonly<Record<string, string>>;
+}
+
+export type ShardOpener = (path: string, shard: string) => Promise<Result<ShardContents>>;
+
+/** Validates the JSON of a shard index. */
+export function parseShardIndex(text: string, file?: string): Result<ShardIndex> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return err(readError('index-not-json', `The shard index is not valid JSON (${e instanceof Error ? e.message : String(e)}).`, file));
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return err(readError('index-invalid', 'The shard index is not a JSON object.', file));
+  const o = json as Record<string, unknown>;
+  const wm = o.weight_map;
+  if (wm === null || typeof wm !== 'object' || Array.isArray(wm)) return err(readError('index-invalid', 'The shard index has no "weight_map" object.', file));
+  const problems: Problem[] = [];
+  const weightMap = new Map<string, string>();
+  for (const [name, shard] of Object.entries(wm as Record<string, unknown>)) {
+    if (typeof shard !== 'string' || shard.length === 0) {
+      problems.push(problem('index-invalid-entry', 'error', `weight_map entry for ${JSON.stringify(name)} is not a file name.`, { tensors: [name] }));
+      continue;
+    }
+    if (isAbsolute(shard) || shard.split(/[\\/]/).includes('..') || shard.includes('\0')) {
+      problems.push(problem('shard-path-invalid', 'error', `weight_map names shard ${JSON.stringify(shard)}, which points outside the checkpoint's folder; it is not opened.`, { tensors: [name] }));
+      continue;
+    }
+    weightMap.set(name, shard);
+  }
+  let totalSize: number | undefined;
+  const md = o.metadata;
+  if (md !== undefined && md !== null && typeof md === 'object' && !Array.isArray(md)) {
+    const ts = (md as Record<string, unknown>).total_size;
+    if (typeof ts === 'number' && Number.isSafeInteger(ts) && ts >= 0) totalSize = ts;
+    else if (typeof ts === 'string' && /^\d+$/.test(ts)) totalSize = Number(ts);
+  }
+  return ok(totalSize === undefined ? { weightMap, problems } : { totalSize, weightMap, problems });
+}
+
+/** Reads an index file (bounded) and opens every shard it names as one model, with an integrity report. */
+export async function readShardedCheckpoint(indexPath: string, format: CheckpointFormat, openShard: ShardOpener): Promise<Result<Checkpoint>> {
+  const indexName = basename(indexPath);
+  let text: string;
+  try {
+    const st = await stat(indexPath);
+    if (st.size > MAX_INDEX_BYTES) return err(readError('index-too-large', `${indexName} is ${st.size} bytes; shard indexes above 100 MB are refused.`, indexName));
+    text = await readFile(indexPath, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return err(readError(code === 'ENOENT' ? 'file-not-found' : 'io-error', `${indexName} cannot be read (${code ?? String(e)}).`, indexName));
+  }
+  const parsed = parseShardIndex(text, indexName);
+  if (!parsed.ok) return parsed;
+  const index = parsed.value;
+  const dir = dirname(indexPath);
+  const problems: Problem[] = [...index.problems];
+  const files: CheckpointFile[] = [];
+  const tensors: TensorInfo[] = [];
+  const unreadable: UnreadableTensor[] = [];
+  const extras: Record<string, string> = Object.create(null) as Record<string, string>;
+  let metadata: Record<string, string> = {};
+  const seen = new Map<string, string>(); // tensor → shard that first held it
+  const duplicates: string[] = [];
+  const missingShards = new Set<string>();
+
+  for (const shard of new Set(index.weightMap.values())) {
+    const r = await openShard(join(dir, shard), shard);
+    if (!r.ok) {
+      const listed = [...index.weightMap].filter(([, s]) => s === shard).map(([n]) => n);
+      const missing = r.error.code === 'file-not-found';
+      if (missing) missingShards.add(shard);
+      problems.push(
+        missing
+          ? problem('shard-missing', 'error', `Shard ${shard} is missing on disk; its ${listed.length} tensor(s) cannot be loaded.`, { file: shard, tensors: listed.slice(0, 100) })
+          : problem('shard-unreadable', 'error', `Shard ${shard} is unreadable [${r.error.code}]: ${r.error.message}`, { file: shard, tensors: listed.slice(0, 100) }),
+      );
+      for (const n of listed) unreadable.push({ name: n, rawDtype: '?', reason: `its shard ${shard} is ${missing ? 'missing' : 'unreadable'}.`, shard });
+      continue;
+    }
+    const c = r.value;
+    files.push(...c.files);
+    problems.push(...c.problems);
+    if (Object.keys(metadata).length === 0) metadata = { ...c.metadata };
+    for (const [k, v] of Object.entries(c.extras ?? {})) extras[`${shard}: ${k}`] = v;
+    for (const t of c.tensors) {
+      if (seen.has(t.name)) {
+        duplicates.push(t.name);
+        continue;
+      }
+      seen.set(t.name, shard);
+      tensors.push(t);
+    }
+    for (const u of c.unreadable) {
+      if (!seen.has(u.name)) seen.set(u.name, shard);
+      unreadable.push(u);
+    }
+  }
+  problems.push(...integrityProblems(index, seen, duplicates, missingShards));
+  if (index.totalSize !== undefined && missingShards.size === 0) {
+    let actual = 0;
+    for (const t of tensors) actual += t.byteLength;
+    if (actual !== index.totalSize) {
+      problems.push(problem('total-size-mismatch', 'warning', `The index says metadata.total_size = ${index.totalSize} bytes but the shards hold ${actual} bytes of tensors.`));
+    }
+  }
+  return ok({ format, path: indexPath, files, tensors, unreadable, metadata, problems, ...(Object.keys(extras).length ? { extras } : {}) });
+}
+
+/** Index vs shards: duplicates, tensors missing or misplaced, tensors the index does not list. */
+function integrityProblems(index: ShardIndex, seen: ReadonlyMap<string, string>, duplicates: readonly string[], missingShards: ReadonlySet<string>): Problem[] {
+  const out: Problem[] = [];
+  if (duplicates.length > 0) {
+    out.push(problem('duplicate-tensor', 'error', `${duplicates.length} tensor(s) appear in more than one shard; which copy a loader keeps is undefined.`, { tensors: duplicates.slice(0, 100) }));
+  }
+  const missingFromShard: string[] = [];
+  const inOtherShard: string[] = [];
+  for (const [name, shard] of index.weightMap) {
+    if (missingShards.has(shard)) continue;
+    const actual = seen.get(name);
+    if (actual === undefined) missingFromShard.push(name);
+    else if (actual !== shard) inOtherShard.push(name);
+  }
+  if (missingFromShard.length > 0) {
+    out.push(problem('index-tensor-missing', 'error', `${missingFromShard.length} tensor(s) listed in the index are in no shard; a loader would fail or initialise them randomly.`, { tensors: missingFromShard.slice(0, 100) }));
+  }
+  if (inOtherShard.length > 0) {
+    out.push(problem('index-wrong-shard', 'error', `${inOtherShard.length} tensor(s) are in a different shard than the index says; loaders that trust the index will not find them.`, { tensors: inOtherShard.slice(0, 100) }));
+  }
+  const notIndexed = [...seen.keys()].filter((n) => !index.weightMap.has(n));
+  if (notIndexed.length > 0) {
+    out.push(problem('shard-tensor-not-indexed', 'warning', `${notIndexed.length} tensor(s) are in a shard but not in the index.`, { tensors: notIndexed.slice(0, 100) }));
+  }
+  return out;
+}
