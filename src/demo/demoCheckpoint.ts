@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeSafetensors, type TensorToWrite } from '../core/writeSafetensors.js';
 import { clipConfig } from '../layouts/configs.js';
 import { expectedLayout } from '../layouts/expected.js';
+import { seededRandom } from '../core/random.js';
 
 /**
  * The seed case: timm's `vit_base_patch16_clip_224.openai` image tower (153 tensors, real
@@ -18,15 +19,7 @@ export function timmVitB16Tensors(): { name: string; shape: number[] }[] {
 /** Deterministic trained-looking values: LayerNorm weights around 1 with spread, others heavy-tailed. */
 export function trainedLikeValues(name: string, count: number, seed: number): Float32Array {
   const out = new Float32Array(count);
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const rnd = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
+  const rnd = seededRandom(seed);
   const isNormWeight = /norm[^.]*\.weight$|ln_[^.]*\.weight$/.test(name);
   const scale = isNormWeight ? 0.35 : 0.045 + (seed % 7) * 0.006;
   for (let i = 0; i < count; i++) {

@@ -1,4 +1,5 @@
 import { BUILTIN_PROMPT_IDS } from './probeSetTokens.js';
+import { seededRandom } from '../core/random.js';
 
 /**
  * The built-in probe set, generated in code (no downloads, identical on every machine): solid
@@ -17,17 +18,7 @@ export const IMAGES_PER_CLASS = 3;
 
 type RGB = readonly [number, number, number];
 
-function rng(seed: number): () => number {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const clamp = (v: number) => Math.max(0, Math.min(255, Math.round(v)));
 

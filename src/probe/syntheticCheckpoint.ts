@@ -1,5 +1,6 @@
 import { writeSafetensors, type TensorToWrite } from '../core/writeSafetensors.js';
 import { expectedTensors, type ProbeModelConfig } from './modelConfig.js';
+import { xorshift32 } from '../core/random.js';
 
 /**
  * Writes an OpenAI-layout CLIP checkpoint with random (distinct per tensor) weights, for tests and
@@ -19,15 +20,8 @@ export interface SyntheticOptions {
 
 export function syntheticValues(name: string, count: number, seed: number, shape: readonly number[]): Float32Array {
   const out = new Float32Array(count);
-  let s = (seed ^ hash(name)) >>> 0 || 1;
-  const rnd = () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296 - 0.5;
-  };
+  const next = xorshift32(seed ^ hash(name));
+  const rnd = () => next() - 0.5;
   if (name === 'logit_scale') {
     out[0] = Math.log(100);
     return out;

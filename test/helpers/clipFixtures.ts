@@ -12,6 +12,7 @@ import type { CanonicalParts } from '../../src/layouts/canonicalLayout.js';
 import type { LocalSpec } from '../../src/layouts/canonical.js';
 import { expectedLayout } from '../../src/layouts/expected.js';
 import type { FamilyId } from '../../src/layouts/families.js';
+import { seededRandom } from '../../src/core/random.js';
 
 export interface FixtureSpec {
   name: string;
@@ -51,17 +52,7 @@ export function fakeTensors(specs: readonly { name: string; shape: readonly numb
   });
 }
 
-function rng(seed: number): () => number {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function gauss(r: () => number): number {
   // Box-Muller: a real normal, so "init" fixtures have exactly init statistics.

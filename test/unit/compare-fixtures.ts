@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSafetensors, type TensorToWrite } from '../../src/core/writeSafetensors.js';
+import { xorshift32 } from '../../src/core/random.js';
 
 export const D = 8; // vision width
 export const T = 5; // (8/4)^2 + 1 tokens
@@ -23,15 +24,8 @@ export interface Tensor {
 export type StateDict = Map<string, Tensor>;
 
 function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296 - 0.5;
-  };
+  const next = xorshift32(seed);
+  return () => next() - 0.5;
 }
 
 function rand(shape: number[], r: () => number): Tensor {

@@ -9,20 +9,9 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { readSafetensorsFile } from '../../src/formats/safetensors/single.js';
 import { tempDir } from '../helpers/tmp.js';
+import { xorshift32 } from '../../src/core/random.js';
 
 const CASES = Number(process.env.CKL_MUTATION_CASES ?? 5000);
-
-function seeded(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 const base = {
   __metadata__: { format: 'pt', note: 'ok' },
@@ -36,7 +25,7 @@ const INTERESTING = ['0', '-1', '1e400', '9007199254740993', '184467440737095516
 it(`${CASES} mutated files never crash, hang or over-allocate`, { timeout: 300_000 }, async () => {
   const dir = tempDir('ckl-mut-');
   const path = join(dir, 'm.safetensors');
-  const rnd = seeded(12345);
+  const rnd = xorshift32(12345);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const rssStart = process.memoryUsage().rss;
   const codes = new Map<string, number>();
