@@ -131,7 +131,7 @@ function cssVar(el: Element, name: string, fallback: string): string {
   return getComputedStyle(el).getPropertyValue(name).trim() || fallback;
 }
 
-export function drawHistogram(canvas: HTMLCanvasElement, s: StatsView): void {
+export function drawHistogram(canvas: HTMLCanvasElement, s: Pick<StatsView, 'histogram'>): void {
   const w = canvas.clientWidth;
   const hgt = canvas.clientHeight;
   if (!w || !hgt) return;

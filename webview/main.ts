@@ -9,7 +9,10 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import { parseHostMessage, type Finding, type HostMessage, type ViewModel, type WebviewMessage } from '../src/shared/protocol.js';
+import type { ProbeState } from '../src/shared/jobViews.js';
+import { ComparePanelView } from './compareView.js';
 import { DetailsPane } from './details.js';
+import { probeSection } from './probeView.js';
 import { clear, h } from './dom.js';
 import { compactCount, formatBytes, formatCount } from './format.js';
 import { compileFilter, TreeModel } from './treeModel.js';
@@ -38,6 +41,35 @@ const saved = ((): SavedState => {
 let current: { model: ViewModel; tree: TreeModel } | null = null;
 let nextRequestId = 1;
 let pendingStats: { id: number; name: string } | null = null;
+let probeState: ProbeState | null = null;
+let probeElement: HTMLElement = h('section', { class: 'probe' });
+const probeActions = { run: () => post({ type: 'runCommand', command: 'runProbe' }), cancel: () => post({ type: 'runCommand', command: 'cancelProbe' }) };
+/** The same bundle renders the comparison panel: it gets `compare` messages instead of `model`. */
+let comparePanel: ComparePanelView | null = null;
+let pendingHistogram: { id: number; key: string } | null = null;
+
+function setProbe(state: ProbeState): void {
+  probeState = state;
+  const next = probeSection(state, probeActions);
+  probeElement.replaceWith(next);
+  probeElement = next;
+}
+
+function showCompare(m: Extract<HostMessage, { type: 'compare' }>): void {
+  if (!comparePanel) {
+    current = null;
+    comparePanel = new ComparePanelView({
+      requestHistogram(key) {
+        pendingHistogram = { id: nextRequestId++, key };
+        post({ type: 'requestDiffHistogram', requestId: pendingHistogram.id, key });
+      },
+    });
+    clear(app);
+    app.classList.add('compare-app');
+    app.append(comparePanel.element);
+  }
+  comparePanel.show(m.state);
+}
 
 const details = new DetailsPane({
   requestStats(name) {
@@ -127,11 +159,22 @@ function header(m: ViewModel): HTMLElement {
   ];
   const targetBtn = h('vscode-button', { secondary: true, class: 'target-btn' }, m.target ? `Target: ${m.target}` : 'Set load target…');
   targetBtn.addEventListener('click', () => post({ type: 'runCommand', command: 'setLoadTarget' }));
+  const probeBtn = h('vscode-button', { secondary: true, class: 'probe-btn', title: 'Run the zero-shot probe on this checkpoint' }, 'Zero-shot probe');
+  probeBtn.addEventListener('click', () => probeActions.run());
+  const extras = m.extras?.length
+    ? h(
+        'details',
+        { class: 'extras' },
+        h('summary', {}, `Other entries in the file (${m.extras.length}): `, m.extras.map(([k]) => k).slice(0, 6).join(', '), m.extras.length > 6 ? ', …' : ''),
+        h('dl', {}, ...m.extras.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+      )
+    : null;
   return h(
     'header',
     { class: 'summary' },
-    h('div', { class: 'title-row' }, h('h1', { class: 'title', title: m.path }, family ?? m.title), family ? h('span', { class: 'subtitle' }, m.title) : null, targetBtn),
+    h('div', { class: 'title-row' }, h('h1', { class: 'title', title: m.path }, family ?? m.title), family ? h('span', { class: 'subtitle' }, m.title) : null, probeBtn, targetBtn),
     h('div', { class: 'chips' }, ...chips.filter((c): c is string => !!c).map((c) => h('span', { class: 'chip' }, c))),
+    extras,
   );
 }
 
@@ -211,7 +254,8 @@ function showModel(m: ViewModel): void {
     h('span', { class: 'col num bytes' }, 'bytes'),
     h('span', { class: 'col shard' }, 'shard'),
   );
-  app.append(header(m), banner(m), toolbar(tree), h('div', { class: `main${m.fileCount > 1 ? '' : ' no-shard'}` }, h('div', { class: 'tree-pane' }, columns, treeView.element), details.element));
+  probeElement = probeSection(probeState, probeActions);
+  app.append(header(m), banner(m), probeElement, toolbar(tree), h('div', { class: `main${m.fileCount > 1 ? '' : ' no-shard'}` }, h('div', { class: 'tree-pane' }, columns, treeView.element), details.element));
   treeView.setModel(tree);
   details.show(null, '');
   if (previous) revealTensor(previous);
@@ -249,6 +293,16 @@ window.addEventListener('message', (e: MessageEvent) => {
       return;
     case 'statsError':
       if (pendingStats?.id === m.requestId) details.setStats({ kind: 'error', code: m.code, message: m.message });
+      return;
+    case 'probe':
+      return setProbe(m.state);
+    case 'compare':
+      return showCompare(m);
+    case 'diffHistogram':
+      if (pendingHistogram?.id === m.requestId) comparePanel?.setHistogram({ kind: 'done', histogram: m.histogram });
+      return;
+    case 'diffHistogramError':
+      if (pendingHistogram?.id === m.requestId) comparePanel?.setHistogram({ kind: 'error', key: pendingHistogram.key, code: m.code, message: m.message });
       return;
   }
 });

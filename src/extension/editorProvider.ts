@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { parseWebviewMessage, type Finding, type HostMessage, type ViewModel } from '../shared/protocol.js';
+import { parseWebviewMessage, type Finding, type HostMessage, type ViewModel, type WebviewCommand } from '../shared/protocol.js';
+import type { ProbeState } from '../shared/jobViews.js';
 import { failureState } from './failure.js';
 import { makeNonce, webviewHtml } from './html.js';
 import { readSettings } from './settings.js';
@@ -28,6 +29,10 @@ export class CheckpointDocument implements vscode.CustomDocument {
   /** Per-editor target chosen with `Set Load Target…`; null → the setting. */
   target: string | null = null;
   panel: vscode.WebviewPanel | null = null;
+  /** Last zero-shot probe state shown in this editor (replayed when the webview is recreated). */
+  probe: ProbeState | null = null;
+  /** The running probe, if any. */
+  probeJob: { cancel(): void } | null = null;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly onDisposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.onDisposeEmitter.event;
@@ -161,6 +166,7 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     if (st.kind === 'loading') this.post(doc, { type: 'loading', title, reason: st.reason });
     else if (st.kind === 'ready') this.post(doc, { type: 'model', model: st.model });
     else this.post(doc, st.message);
+    if (doc.probe) this.post(doc, { type: 'probe', state: doc.probe });
   }
 
   private async onMessage(doc: CheckpointDocument, raw: unknown): Promise<void> {
@@ -177,9 +183,17 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
         await vscode.env.clipboard.writeText(m.text);
         vscode.window.setStatusBarMessage(m.what === 'name' ? 'Copied tensor name' : 'Copied Python key access', 2000);
         return;
-      case 'runCommand':
-        await vscode.commands.executeCommand(m.command === 'setLoadTarget' ? 'checkpointLens.setLoadTarget' : 'checkpointLens.showFindings');
+      case 'runCommand': {
+        if (m.command === 'cancelProbe') {
+          doc.probeJob?.cancel();
+          return;
+        }
+        const ids: Record<Exclude<WebviewCommand, 'cancelProbe'>, string> = { setLoadTarget: 'checkpointLens.setLoadTarget', showFindings: 'checkpointLens.showFindings', runProbe: 'checkpointLens.runProbe' };
+        await vscode.commands.executeCommand(ids[m.command], ...(m.command === 'runProbe' ? [doc.uri] : []));
         return;
+      }
+      case 'requestDiffHistogram':
+        return; // only the comparison panel answers these
       case 'requestStats': {
         const r = await this.s.worker.stats(doc.key, m.name, (fraction) => this.post(doc, { type: 'statsProgress', requestId: m.requestId, fraction }));
         this.post(doc, r.ok ? { type: 'stats', requestId: m.requestId, stats: r.stats } : { type: 'statsError', requestId: m.requestId, code: r.code, message: r.message });

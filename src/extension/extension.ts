@@ -8,15 +8,27 @@ import { explainLoadingLog } from './loadingLog.js';
 import { readSettings } from './settings.js';
 import { isTargetSyntax, LOAD_TARGETS } from './targets.js';
 import { WorkerClient } from './workerClient.js';
+import { registerCancelProbeCommand, registerProbeCommand } from './probeCommand.js';
+import { ComparePanels, type CompareSide } from './comparePanel.js';
+import { headVersion } from './gitHead.js';
+import type { CompareState, ProbeState } from '../shared/jobViews.js';
+
+/** PyTorch files open in the PyTorch flavour of the editor (offered through "Open With…"). */
+const isPyTorchPath = (p: string) => /\.(bin|pt|pth|ckpt)$/i.test(p) || /\.bin\.index\.json$/i.test(p);
+const CHECKPOINT_FILTERS = { Checkpoints: ['safetensors', 'json', 'bin', 'pt', 'pth', 'ckpt'], 'All files': ['*'] };
 
 /** Returned from `activate` so the in-host test suite can look at the editor's state. */
 export interface CheckpointLensApi {
   readonly viewType: string;
   /** State of each open checkpoint editor. */
-  editors(): { uri: string; state: CheckpointDocument['state']['kind']; findings: string[]; target: string | null; tensorCount: number | null }[];
+  editors(): { uri: string; state: CheckpointDocument['state']['kind']; findings: string[]; target: string | null; tensorCount: number | null; extras: string[] }[];
   /** Resolves when no open editor is loading any more (or after `timeoutMs`). */
   idle(timeoutMs?: number): Promise<boolean>;
   readonly statusBarText: () => string;
+  /** Last zero-shot probe state of the editor of `uri`. */
+  probeState(uri: string): ProbeState | null;
+  /** Open comparison panels and their state. */
+  comparisons(): { title: string; state: CompareState }[];
 }
 
 const compact = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
@@ -27,7 +39,8 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
   const status = vscode.window.createStatusBarItem('checkpointLens.status', vscode.StatusBarAlignment.Right, 100);
   status.name = 'Checkpoint Lens';
   status.command = 'checkpointLens.showFindings';
-  const worker = new WorkerClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, (line) => log.info(line));
+  const workerScript = vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath;
+  const worker = new WorkerClient(workerScript, (line) => log.info(line));
 
   const updateStatus = (doc: CheckpointDocument | null) => {
     if (!doc) return status.hide();
@@ -51,6 +64,23 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
 
   const provider = new CheckpointEditorProvider({ context, worker, log, diagnostics, onActiveChanged: updateStatus });
   const activeDoc = (): CheckpointDocument | null => provider.active ?? (provider.documents.size === 1 ? [...provider.documents][0]! : null);
+  const openEditor = async (uri: vscode.Uri) => {
+    await vscode.commands.executeCommand('vscode.openWith', uri, isPyTorchPath(uri.path) ? PYTORCH_VIEW_TYPE : VIEW_TYPE);
+  };
+  const comparisons = new ComparePanels(context, workerScript, log);
+  const sideOf = (uri: vscode.Uri): CompareSide => ({ path: uri.fsPath, label: vscode.workspace.asRelativePath(uri, false) });
+  /** A URI from a command argument: explorer (Uri), SCM view (resource state), or the active editor. */
+  const uriArg = (arg: unknown): vscode.Uri | undefined => {
+    if (arg instanceof vscode.Uri) return arg;
+    const r = (arg as { resourceUri?: unknown } | undefined)?.resourceUri;
+    if (r instanceof vscode.Uri) return r;
+    return activeDoc()?.uri;
+  };
+  const localOnly = (uris: vscode.Uri[]) => {
+    const bad = uris.find((u) => u.scheme !== 'file');
+    if (bad) void vscode.window.showErrorMessage('Checkpoint Lens: only local files can be compared.');
+    return !bad;
+  };
 
   context.subscriptions.push(
     log,
@@ -64,14 +94,47 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
     vscode.commands.registerCommand('checkpointLens.inspect', async (arg?: vscode.Uri) => {
       let uri = arg instanceof vscode.Uri ? arg : undefined;
       if (!uri) {
-        const picked = await vscode.window.showOpenDialog({
-          canSelectMany: false,
-          openLabel: 'Inspect',
-          filters: { Checkpoints: ['safetensors', 'json', 'bin', 'pt', 'pth'], 'All files': ['*'] },
-        });
+        const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Inspect', filters: CHECKPOINT_FILTERS });
         uri = picked?.[0];
       }
-      if (uri) await vscode.commands.executeCommand('vscode.openWith', uri, /\.(bin|pt|pth)$/i.test(uri.path) ? PYTORCH_VIEW_TYPE : VIEW_TYPE);
+      if (uri) await openEditor(uri);
+    }),
+
+    registerProbeCommand({ provider, workerScript, log, openEditor }, activeDoc),
+    registerCancelProbeCommand({ provider, workerScript, log, openEditor }, activeDoc),
+
+    vscode.commands.registerCommand('checkpointLens.compareWith', async (arg?: unknown, second?: unknown): Promise<CompareState | undefined> => {
+      const a = uriArg(arg);
+      if (!a) {
+        void vscode.window.showWarningMessage('Checkpoint Lens: select a checkpoint (Explorer or an open Checkpoint Lens editor) to compare.');
+        return undefined;
+      }
+      // A second URI (tests, other extensions) skips the file dialog.
+      const b = second instanceof vscode.Uri ? second : (await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Compare', title: `Compare ${vscode.workspace.asRelativePath(a, false)} with…`, filters: CHECKPOINT_FILTERS }))?.[0];
+      if (!b || !localOnly([a, b])) return undefined;
+      return comparisons.compare(sideOf(a), sideOf(b));
+    }),
+
+    vscode.commands.registerCommand('checkpointLens.compareSelected', async (arg?: unknown, selected?: unknown): Promise<CompareState | undefined> => {
+      const uris = Array.isArray(selected) ? selected.filter((u): u is vscode.Uri => u instanceof vscode.Uri) : [];
+      if (uris.length !== 2) {
+        void vscode.window.showWarningMessage(`Checkpoint Lens: select exactly two checkpoints in the Explorer to compare (${uris.length || (arg ? 1 : 0)} selected).`);
+        return undefined;
+      }
+      if (!localOnly(uris)) return undefined;
+      return comparisons.compare(sideOf(uris[0]!), sideOf(uris[1]!));
+    }),
+
+    vscode.commands.registerCommand('checkpointLens.compareWithHead', async (arg?: unknown): Promise<CompareState | undefined> => {
+      const uri = uriArg(arg);
+      if (!uri || !localOnly([uri])) return undefined;
+      const head = await headVersion(uri.fsPath);
+      if (!head.ok) {
+        void vscode.window.showErrorMessage(`Checkpoint Lens: cannot compare with HEAD (${head.code}): ${head.message}`);
+        return { kind: 'error', title: `HEAD ↔ ${vscode.workspace.asRelativePath(uri, false)}`, code: head.code, message: head.message };
+      }
+      // HEAD is A (the reference), the working file is B: "what did my change do?".
+      return comparisons.compare({ path: head.path, label: head.label }, sideOf(uri), head.dispose);
     }),
 
     vscode.commands.registerCommand('checkpointLens.showFindings', async () => {
@@ -147,6 +210,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
         findings: d.state.kind === 'ready' ? d.state.model.findings.map((f) => f.code) : d.state.kind === 'failed' ? [d.state.message.code] : [],
         target: d.target,
         tensorCount: d.state.kind === 'ready' ? d.state.model.tensorCount : null,
+        extras: d.state.kind === 'ready' ? (d.state.model.extras ?? []).map(([k]) => k) : [],
       })),
     idle: async (timeoutMs = 30_000) => {
       const end = Date.now() + timeoutMs;
@@ -157,6 +221,8 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
       return false;
     },
     statusBarText: () => status.text,
+    probeState: (uri) => [...provider.documents].find((d) => d.uri.toString() === uri)?.probe ?? null,
+    comparisons: () => [...comparisons.panels].map((p) => ({ title: p.title, state: p.state })),
   };
 }
 

@@ -255,5 +255,12 @@ export function buildViewModel(doc: InspectDocument, overlay: AnalysisOverlay | 
       .slice(0, MAX_METADATA)
       .map(([k, v]) => [k.slice(0, 500), v.length > 500 ? `${v.slice(0, 500)}…` : v] as const),
     genericTree: !overlay,
+    ...(Object.keys(doc.extras ?? {}).length
+      ? {
+          extras: Object.entries(doc.extras)
+            .slice(0, MAX_METADATA)
+            .map(([k, v]) => [k.slice(0, 500), v.length > 500 ? `${v.slice(0, 500)}…` : v] as const),
+        }
+      : {}),
   };
 }

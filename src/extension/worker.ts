@@ -13,11 +13,115 @@ import { buildViewModel, type AnalysisOverlay } from './viewModel.js';
 import type { Finding } from '../shared/protocol.js';
 import type { OpenOutcome, StatsOutcome, WorkerRequest, WorkerResponse } from './workerProtocol.js';
 import { CheckpointLensError } from '../core/result.js';
+import { compareCheckpoints } from '../compare/compare.js';
+import { pairDiffHistogram } from '../compare/histogram.js';
+import { runProbe } from '../probe/probe.js';
+import { toCompareView, toProbeView } from './jobViewBuilders.js';
+import type { CompareOutcome, HistogramOutcome, ProbeOutcome } from './workerProtocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 const opened = new Map<string, Checkpoint>();
 const send = (m: WorkerResponse) => port.postMessage(m);
+/** Abort controllers of the running long jobs (probe, compare, histogram), by request id. */
+const running = new Map<number, AbortController>();
+/** Both sides of each comparison, kept for the per-pair histograms of its panel. */
+const compared = new Map<string, { a: Checkpoint; b: Checkpoint }>();
+const CANCELLED = { ok: false, code: 'cancelled', message: 'Cancelled.' } as const;
+const cancelledEarly = new Set<number>();
+
+/** Runs a cancellable job: an abort (from a `cancel` request) answers `cancelled`. */
+async function cancellable<T>(id: number, job: (signal: AbortSignal) => Promise<T>): Promise<T | typeof CANCELLED> {
+  // A Cancel can reach the worker before its request starts (both queued): honour it.
+  if (cancelledEarly.delete(id)) return CANCELLED;
+  const ac = new AbortController();
+  running.set(id, ac);
+  try {
+    return await job(ac.signal);
+  } catch (e) {
+    if (ac.signal.aborted) return CANCELLED;
+    throw e;
+  } finally {
+    running.delete(id);
+  }
+}
+
+/** Progress messages are throttled: ORT batches and compare chunks can report very often. */
+function progressSender(id: number): (fraction: number, message: string) => void {
+  let last = 0;
+  let lastMessage = '';
+  return (fraction, message) => {
+    const now = performance.now();
+    if (message === lastMessage && now - last < 200) return;
+    last = now;
+    lastMessage = message;
+    send({ id, kind: 'progress', fraction: Math.min(1, Math.max(0, Number.isFinite(fraction) ? fraction : 0)), message });
+  };
+}
+
+const PHASE_SHARE = { build: [0, 0.3], session: [0.3, 0.4], images: [0.4, 0.5], run: [0.5, 1] } as const;
+
+/** Registered for the whole request (opening included), so a Cancel during the open is not lost. */
+async function probe(req: Extract<WorkerRequest, { op: 'probe' }>): Promise<ProbeOutcome> {
+  return cancellable(req.id, (signal) => probeJob(req, signal));
+}
+
+async function probeJob(req: Extract<WorkerRequest, { op: 'probe' }>, signal: AbortSignal): Promise<ProbeOutcome> {
+  const r = await openCheckpoint(req.path);
+  signal.throwIfAborted();
+  if (!r.ok) return { ok: false, code: r.error.code, message: r.error.message };
+  const progress = progressSender(req.id);
+  const o = req.options;
+  const out = await (
+    runProbe(
+      r.value,
+      {
+        ...(o.providerOrder.length ? { providerOrder: o.providerOrder } : {}),
+        ...(o.tokenizer ? { tokenizer: o.tokenizer } : {}),
+        ...(o.threads ? { threads: o.threads } : {}),
+      },
+      {
+        signal,
+        onProgress: (p) => {
+          const [lo, hi] = PHASE_SHARE[p.phase] ?? [0, 1];
+          progress(lo + (hi - lo) * (p.total ? p.done / p.total : 0), p.message);
+        },
+      },
+    )
+  );
+  if (!out.ok) return { ok: false, code: out.error.code, message: out.error.message };
+  const title = req.path.split(/[\\/]/).pop() ?? req.path;
+  return { ok: true, probe: toProbeView(out.report, title) };
+}
+
+async function compare(req: Extract<WorkerRequest, { op: 'compare' }>): Promise<CompareOutcome> {
+  compared.delete(req.key);
+  return cancellable(req.id, (signal) => compareJob(req, signal));
+}
+
+async function compareJob(req: Extract<WorkerRequest, { op: 'compare' }>, signal: AbortSignal): Promise<CompareOutcome> {
+  const [ra, rb] = await Promise.all([openCheckpoint(req.a), openCheckpoint(req.b)]);
+  signal.throwIfAborted();
+  if (!ra.ok) return { ok: false, code: ra.error.code, message: `A (${req.labels.a}): ${ra.error.message}` };
+  if (!rb.ok) return { ok: false, code: rb.error.code, message: `B (${req.labels.b}): ${rb.error.message}` };
+  const progress = progressSender(req.id);
+  const out = await compareCheckpoints(ra.value, rb.value, { map: 'auto' }, {
+    signal,
+    onProgress: (p) => progress(p.bytesTotal ? p.bytesDone / p.bytesTotal : p.pairsTotal ? p.pairsDone / p.pairsTotal : 0, `${p.pairsDone} / ${p.pairsTotal} pairs`),
+  });
+  compared.set(req.key, { a: ra.value, b: rb.value });
+  return { ok: true, view: toCompareView(out, req.labels) };
+}
+
+async function diffHistogram(req: Extract<WorkerRequest, { op: 'diffHistogram' }>): Promise<HistogramOutcome> {
+  const c = compared.get(req.key);
+  if (!c) return { ok: false, code: 'not-open', message: 'The comparison is not loaded any more; run it again.' };
+  const out = await cancellable(req.id, (signal) => pairDiffHistogram(c.a, c.b, req.pairKey, { bins: 64, map: 'auto', signal }));
+  if ('code' in out) return out;
+  if (!out.ok) return { ok: false, code: out.error.code, message: out.error.message };
+  const hgm = out.value;
+  return { ok: true, histogram: { key: hgm.key, edges: hgm.edges, counts: hgm.counts, maxAbs: hgm.maxAbs, count: hgm.count, nonFinite: hgm.nonFinite } };
+}
 
 async function open(req: Extract<WorkerRequest, { op: 'open' }>): Promise<OpenOutcome> {
   const t0 = performance.now();
@@ -75,8 +179,25 @@ port.on('message', async (req: WorkerRequest) => {
         return;
       case 'close':
         opened.delete(req.key);
+        compared.delete(req.key);
         send({ id: req.id, kind: 'done', result: null });
         return;
+      case 'probe':
+        send({ id: req.id, kind: 'done', result: await probe(req) });
+        return;
+      case 'compare':
+        send({ id: req.id, kind: 'done', result: await compare(req) });
+        return;
+      case 'diffHistogram':
+        send({ id: req.id, kind: 'done', result: await diffHistogram(req) });
+        return;
+      case 'cancel': {
+        const ac = running.get(req.target);
+        if (ac) ac.abort();
+        else if (cancelledEarly.size < 1000) cancelledEarly.add(req.target);
+        send({ id: req.id, kind: 'done', result: null });
+        return;
+      }
     }
   } catch (e) {
     const code = e instanceof CheckpointLensError ? e.code : 'internal-error';

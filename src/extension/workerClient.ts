@@ -3,9 +3,16 @@
  * the worker dies (pending requests then fail with `worker-crashed` instead of hanging).
  */
 import { Worker } from 'node:worker_threads';
-import type { OpenOptions, OpenOutcome, StatsOutcome, WorkerRequest, WorkerResponse } from './workerProtocol.js';
+import type { CompareOutcome, HistogramOutcome, OpenOptions, OpenOutcome, ProbeJobOptions, ProbeOutcome, StatsOutcome, WorkerRequest, WorkerResponse } from './workerProtocol.js';
 
-type Pending = { resolve: (v: unknown) => void; onProgress?: (f: number) => void };
+type Progress = (fraction: number, message?: string) => void;
+type Pending = { resolve: (v: unknown) => void; onProgress?: Progress };
+
+/** A long request that can be cancelled; `result` resolves with `cancelled` after a cancel. */
+export interface Job<T> {
+  readonly result: Promise<T>;
+  cancel(): void;
+}
 type Body<R> = R extends unknown ? Omit<R, 'id'> : never;
 
 export class WorkerClient {
@@ -26,6 +33,23 @@ export class WorkerClient {
     return this.request({ op: 'stats', key, name }, onProgress) as Promise<StatsOutcome>;
   }
 
+  probe(path: string, options: ProbeJobOptions, onProgress: Progress): Job<ProbeOutcome> {
+    return this.job({ op: 'probe', path, options }, onProgress);
+  }
+
+  compare(key: string, a: string, b: string, labels: { a: string; b: string }, onProgress: Progress): Job<CompareOutcome> {
+    return this.job({ op: 'compare', key, a, b, labels }, onProgress);
+  }
+
+  diffHistogram(key: string, pairKey: string): Job<HistogramOutcome> {
+    return this.job({ op: 'diffHistogram', key, pairKey });
+  }
+
+  /** True while the worker thread exists (tests check that a cancelled job's thread is gone). */
+  get alive(): boolean {
+    return this.worker !== null;
+  }
+
   close(key: string): void {
     if (this.worker) void this.request({ op: 'close', key });
   }
@@ -44,7 +68,7 @@ export class WorkerClient {
       const p = this.pending.get(m.id);
       if (m.kind === 'log') return this.log(m.message);
       if (!p) return;
-      if (m.kind === 'progress') p.onProgress?.(m.fraction);
+      if (m.kind === 'progress') p.onProgress?.(m.fraction, m.message);
       else {
         this.pending.delete(m.id);
         p.resolve(m.result);
@@ -67,12 +91,27 @@ export class WorkerClient {
     this.pending.clear();
   }
 
-  private request(body: Body<WorkerRequest>, onProgress?: (f: number) => void): Promise<unknown> {
+  private request(body: Body<WorkerRequest>, onProgress?: Progress): Promise<unknown> {
+    return this.start(body, onProgress).result;
+  }
+
+  private start(body: Body<WorkerRequest>, onProgress?: Progress): { id: number; result: Promise<unknown> } {
     const id = this.nextId++;
     const w = this.ensure();
-    return new Promise((resolve) => {
+    const result = new Promise((resolve) => {
       this.pending.set(id, { resolve, ...(onProgress ? { onProgress } : {}) });
       w.postMessage({ ...body, id } as WorkerRequest);
     });
+    return { id, result };
+  }
+
+  private job<T>(body: Body<WorkerRequest>, onProgress?: Progress): Job<T> {
+    const { id, result } = this.start(body, onProgress);
+    return {
+      result: result as Promise<T>,
+      cancel: () => {
+        if (this.pending.has(id) && this.worker) this.worker.postMessage({ op: 'cancel', target: id, id: this.nextId++ } satisfies WorkerRequest);
+      },
+    };
   }
 }

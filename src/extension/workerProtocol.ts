@@ -3,6 +3,8 @@
  * code, so these are typed but not re-validated; the webview protocol is in src/shared/protocol.ts).
  */
 import type { Finding, StatsView, ViewModel } from '../shared/protocol.js';
+import type { CompareView, DiffHistogramView, ProbeView } from '../shared/jobViews.js';
+import type { ProviderName } from '../probe/providers.js';
 
 export interface OpenOptions {
   /** Load target id chosen by the user or the `checkpointLens.defaultTarget` setting ('auto' = detect). */
@@ -11,10 +13,25 @@ export interface OpenOptions {
   readonly valueCheckBudgetBytes: number;
 }
 
+/** Probe settings read on the host (`checkpointLens.probe.*`). */
+export interface ProbeJobOptions {
+  /** Provider order for `auto`; empty = the platform's default order. */
+  readonly providerOrder: readonly ProviderName[];
+  /** Tokenizer file or directory; null = one beside the checkpoint, else the built-in prompt ids. */
+  readonly tokenizer: string | null;
+  /** ORT intra-op threads; null = ORT's choice. */
+  readonly threads: number | null;
+}
+
 export type WorkerRequest =
   | { readonly id: number; readonly op: 'open'; readonly key: string; readonly path: string; readonly options: OpenOptions }
   | { readonly id: number; readonly op: 'stats'; readonly key: string; readonly name: string }
-  | { readonly id: number; readonly op: 'close'; readonly key: string };
+  | { readonly id: number; readonly op: 'close'; readonly key: string }
+  | { readonly id: number; readonly op: 'probe'; readonly path: string; readonly options: ProbeJobOptions }
+  | { readonly id: number; readonly op: 'compare'; readonly key: string; readonly a: string; readonly b: string; readonly labels: { readonly a: string; readonly b: string } }
+  | { readonly id: number; readonly op: 'diffHistogram'; readonly key: string; readonly pairKey: string }
+  /** Aborts the request `target` (probe, compare, histogram): it then answers `cancelled`. */
+  | { readonly id: number; readonly op: 'cancel'; readonly target: number };
 
 export type OpenOutcome =
   | { readonly ok: true; readonly model: ViewModel; readonly findings: readonly Finding[]; readonly millis: number }
@@ -22,7 +39,12 @@ export type OpenOutcome =
 
 export type StatsOutcome = { readonly ok: true; readonly stats: StatsView } | { readonly ok: false; readonly code: string; readonly message: string };
 
+type Failed = { readonly ok: false; readonly code: string; readonly message: string };
+export type ProbeOutcome = { readonly ok: true; readonly probe: ProbeView } | Failed;
+export type CompareOutcome = { readonly ok: true; readonly view: CompareView } | Failed;
+export type HistogramOutcome = { readonly ok: true; readonly histogram: DiffHistogramView } | Failed;
+
 export type WorkerResponse =
-  | { readonly id: number; readonly kind: 'done'; readonly result: OpenOutcome | StatsOutcome | null }
-  | { readonly id: number; readonly kind: 'progress'; readonly fraction: number }
+  | { readonly id: number; readonly kind: 'done'; readonly result: OpenOutcome | StatsOutcome | ProbeOutcome | CompareOutcome | HistogramOutcome | null }
+  | { readonly id: number; readonly kind: 'progress'; readonly fraction: number; readonly message?: string }
   | { readonly id: number; readonly kind: 'log'; readonly message: string };

@@ -11,6 +11,7 @@
  *
  * Nothing here imports `vscode` or DOM types: it is plain data.
  */
+import { isCompareState, isDiffHistogramView, isProbeState, type CompareState, type DiffHistogramView, type ProbeState } from './jobViews.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 /** Badge of a tower (from the analysis): `not-expected` = present but the target has no such tower. */
@@ -92,6 +93,8 @@ export interface ViewModel {
   readonly metadata: readonly (readonly [string, string])[];
   /** True when the analysis engine was not available and the tree is the generic name tree. */
   readonly genericTree: boolean;
+  /** Non-tensor entries of a PyTorch checkpoint (optimizer summary, epoch, args…), first MAX_METADATA. */
+  readonly extras?: readonly (readonly [string, string])[];
 }
 
 export interface StatsView {
@@ -118,14 +121,23 @@ export type HostMessage =
   | { readonly type: 'statsProgress'; readonly requestId: number; readonly fraction: number }
   | { readonly type: 'stats'; readonly requestId: number; readonly stats: StatsView }
   | { readonly type: 'statsError'; readonly requestId: number; readonly code: string; readonly message: string }
-  | { readonly type: 'reveal'; readonly name: string };
+  | { readonly type: 'reveal'; readonly name: string }
+  | { readonly type: 'probe'; readonly state: ProbeState }
+  | { readonly type: 'compare'; readonly state: CompareState }
+  | { readonly type: 'diffHistogram'; readonly requestId: number; readonly histogram: DiffHistogramView }
+  | { readonly type: 'diffHistogramError'; readonly requestId: number; readonly code: string; readonly message: string };
 
 /** Webview → host. */
 export type WebviewMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'requestStats'; readonly requestId: number; readonly name: string }
   | { readonly type: 'copy'; readonly what: 'name' | 'python'; readonly text: string }
-  | { readonly type: 'runCommand'; readonly command: 'setLoadTarget' | 'showFindings' };
+  | { readonly type: 'runCommand'; readonly command: WebviewCommand }
+  | { readonly type: 'requestDiffHistogram'; readonly requestId: number; readonly key: string };
+
+/** The only commands a webview may ask for (the host maps them to fixed command ids). */
+export type WebviewCommand = 'setLoadTarget' | 'showFindings' | 'runProbe' | 'cancelProbe';
+const WEBVIEW_COMMANDS: readonly unknown[] = ['setLoadTarget', 'showFindings', 'runProbe', 'cancelProbe'];
 
 export const MAX_FINDING_TENSORS = 50;
 export const MAX_METADATA = 100;
@@ -229,6 +241,7 @@ export function isViewModel(x: unknown): x is ViewModel {
     Array.isArray(x.metadata) &&
     x.metadata.length <= MAX_METADATA &&
     x.metadata.every((m) => Array.isArray(m) && m.length === 2 && isStr(m[0]) && isStr(m[1])) &&
+    (x.extras === undefined || (Array.isArray(x.extras) && x.extras.length <= MAX_METADATA && x.extras.every((m) => Array.isArray(m) && m.length === 2 && isStr(m[0]) && isStr(m[1])))) &&
     isForest(x.roots)
   );
 }
@@ -275,6 +288,14 @@ export function parseHostMessage(x: unknown): HostMessage | null {
       return isCount(x.requestId) && isStr(x.code) && isStr(x.message) ? (x as HostMessage) : null;
     case 'reveal':
       return isStr(x.name) ? (x as HostMessage) : null;
+    case 'probe':
+      return isProbeState(x.state) ? (x as HostMessage) : null;
+    case 'compare':
+      return isCompareState(x.state) ? (x as HostMessage) : null;
+    case 'diffHistogram':
+      return isCount(x.requestId) && isDiffHistogramView(x.histogram) ? (x as HostMessage) : null;
+    case 'diffHistogramError':
+      return isCount(x.requestId) && isStr(x.code) && isStr(x.message) ? (x as HostMessage) : null;
     default:
       return null;
   }
@@ -290,7 +311,9 @@ export function parseWebviewMessage(x: unknown): WebviewMessage | null {
     case 'copy':
       return (x.what === 'name' || x.what === 'python') && isStr(x.text) ? { type: 'copy', what: x.what, text: x.text } : null;
     case 'runCommand':
-      return x.command === 'setLoadTarget' || x.command === 'showFindings' ? { type: 'runCommand', command: x.command } : null;
+      return WEBVIEW_COMMANDS.includes(x.command) ? { type: 'runCommand', command: x.command as WebviewCommand } : null;
+    case 'requestDiffHistogram':
+      return isCount(x.requestId) && isStr(x.key) ? { type: 'requestDiffHistogram', requestId: x.requestId, key: x.key } : null;
     default:
       return null;
   }

@@ -11,6 +11,15 @@ import * as vscode from 'vscode';
 import { writeDemoCheckpoint } from '../../../src/demo/demoCheckpoint.js';
 import type { CheckpointLensApi } from '../../../src/extension/extension.js';
 import { clipTensorSpecs, writeClipFixture } from '../../helpers/clipFixtures.js';
+import { copyFile, cp } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { writeSafetensors } from '../../../src/core/writeSafetensors.js';
+import { tinyConfig, writeSyntheticClip } from '../../../src/probe/syntheticCheckpoint.js';
+import type { CompareState, ProbeState } from '../../../src/shared/jobViews.js';
+
+/** test/out/vscode/ → test/fixtures/ (the suite is bundled into test/out/vscode). */
+const FIXTURES = join(__dirname, '..', '..', 'fixtures');
+const f32 = (...v: number[]) => new Uint8Array(new Float32Array(v).buffer);
 
 const EXT_ID = 'checkpoint-lens.checkpoint-lens';
 let scratch: string | undefined;
@@ -53,7 +62,8 @@ describe('Checkpoint Lens in the extension host', function () {
   it('registers its commands', async () => {
     await api();
     const all = await vscode.commands.getCommands(true);
-    for (const c of ['checkpointLens.inspect', 'checkpointLens.showFindings', 'checkpointLens.setLoadTarget', 'checkpointLens.explainLoadingLog']) assert.ok(all.includes(c), c);
+    for (const c of ['checkpointLens.inspect', 'checkpointLens.showFindings', 'checkpointLens.setLoadTarget', 'checkpointLens.explainLoadingLog', 'checkpointLens.runProbe', 'checkpointLens.compareWith', 'checkpointLens.compareSelected', 'checkpointLens.compareWithHead'])
+      assert.ok(all.includes(c), c);
   });
 
   it('opens the demo in the custom editor with the text-tower finding in the Problems panel', async () => {
@@ -124,6 +134,127 @@ describe('Checkpoint Lens in the extension host', function () {
     assert.ok(t.findings.some((c) => /exceeds-file|too-small|truncat/.test(c)), t.findings.join(','));
     await rm(path);
     await waitFor('deleted state', () => editorFor(a, uri)?.findings.includes('file-not-found'));
+  });
+
+  it('Run Zero-Shot Probe: a vision-only checkpoint is at chance with the text tower random, report in the editor', async function () {
+    this.timeout(120_000);
+    const a = await api();
+    const base = tinyConfig();
+    const cfg = tinyConfig({ text: { ...base.text, vocabSize: 49408, contextLength: 77 }, vision: { ...base.vision, imageSize: 32, tokens: 17 } });
+    const path = join(dir, 'tiny-vision-only.safetensors');
+    await writeSyntheticClip(path, cfg, { dtype: 'F32', omit: ['text', 'logit_scale'] });
+    const uri = vscode.Uri.file(path);
+    const probeCfg = vscode.workspace.getConfiguration('checkpointLens.probe');
+    await probeCfg.update('providers', ['cpu'], vscode.ConfigurationTarget.Global);
+    try {
+      await vscode.commands.executeCommand('vscode.openWith', uri, a.viewType);
+      await waitFor('ready', () => editorFor(a, uri)?.state === 'ready');
+      const state = (await vscode.commands.executeCommand('checkpointLens.runProbe', uri)) as ProbeState | undefined;
+      assert.ok(state && state.kind === 'done', JSON.stringify(state).slice(0, 500));
+      assert.equal(state.probe.verdict.code, 'at-chance');
+      assert.equal(state.probe.provider, 'cpu');
+      assert.deepEqual(state.probe.attempts.map((x) => x.provider), ['cpu'], 'the provider setting is honoured');
+      assert.ok(state.probe.randomInitialized.some((r) => r.tower === 'text' && r.whole));
+      assert.equal(state.probe.perClass.length, 14);
+      assert.equal(a.probeState(uri.toString())?.kind, 'done', 'the editor keeps the report');
+    } finally {
+      await probeCfg.update('providers', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('Cancel Zero-Shot Probe stops a running probe of the ViT-B/16 demo within seconds', async function () {
+    this.timeout(90_000);
+    const a = await api();
+    await vscode.commands.executeCommand('vscode.openWith', demo, a.viewType);
+    await waitFor('ready', () => editorFor(a, demo)?.state === 'ready');
+    const t0 = Date.now();
+    const run = vscode.commands.executeCommand('checkpointLens.runProbe', demo) as Thenable<ProbeState | undefined>;
+    await waitFor('the probe to run', () => a.probeState(demo.toString())?.kind === 'running', 30_000);
+    await sleep(300);
+    const tCancel = Date.now();
+    assert.equal(await vscode.commands.executeCommand('checkpointLens.cancelProbe', demo), 1);
+    const state = await run;
+    assert.equal(state?.kind, 'cancelled', JSON.stringify(state).slice(0, 300));
+    const stopMs = Date.now() - tCancel;
+    // Stops at the probe's next check, or the worker is terminated after the 5 s grace.
+    assert.ok(stopMs < 15_000, `stopped ${stopMs} ms after Cancel`);
+    console.log(`    probe cancelled ${stopMs} ms after Cancel (${Date.now() - t0} ms after start)`);
+    assert.equal(a.probeState(demo.toString())?.kind, 'cancelled');
+  });
+
+  it('Compare With… and Compare Selected open a comparison with the differences', async () => {
+    const a = await api();
+    const pa = join(dir, 'cmp-a.safetensors');
+    const pb = join(dir, 'cmp-b.safetensors');
+    await writeSafetensors(pa, [
+      { name: 'w', dtype: 'F32', shape: [4], data: f32(1, 2, 3, 4) },
+      { name: 'same', dtype: 'F32', shape: [2], data: f32(5, 6) },
+      { name: 'dropped', dtype: 'F32', shape: [1], data: f32(7) },
+    ]);
+    await writeSafetensors(pb, [
+      { name: 'w', dtype: 'F32', shape: [4], data: f32(1, 2, 3, 4.5) },
+      { name: 'same', dtype: 'F32', shape: [2], data: f32(5, 6) },
+    ]);
+    const s1 = (await vscode.commands.executeCommand('checkpointLens.compareWith', vscode.Uri.file(pa), vscode.Uri.file(pb))) as CompareState | undefined;
+    assert.ok(s1 && s1.kind === 'done', JSON.stringify(s1).slice(0, 500));
+    assert.equal(s1.view.equivalent, false);
+    assert.equal(s1.view.counts.different, 1);
+    assert.equal(s1.view.counts.identical, 1);
+    assert.equal(s1.view.counts.onlyA, 1);
+    assert.equal(s1.view.worst[0]?.key, 'w');
+    assert.ok(a.comparisons().some((c) => c.state.kind === 'done'), 'the panel is open');
+    const s2 = (await vscode.commands.executeCommand('checkpointLens.compareSelected', vscode.Uri.file(pa), [vscode.Uri.file(pa), vscode.Uri.file(pa)])) as CompareState | undefined;
+    assert.ok(s2 && s2.kind === 'done' && s2.view.equivalent, 'a file equals itself');
+    const none = await vscode.commands.executeCommand('checkpointLens.compareSelected', vscode.Uri.file(pa), [vscode.Uri.file(pa)]);
+    assert.equal(none, undefined, 'one selected file: nothing to compare');
+  });
+
+  it('Compare with HEAD: the committed version vs the working file; an LFS pointer in HEAD is explained', async function () {
+    this.timeout(60_000);
+    await api();
+    const repo = join(dir, 'repo');
+    await mkdir(repo, { recursive: true });
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd: repo });
+    git('init', '-q');
+    const p = join(repo, 'model.safetensors');
+    await writeSafetensors(p, [{ name: 'w', dtype: 'F32', shape: [3], data: f32(1, 2, 3) }]);
+    const ptr = join(repo, 'lfs.safetensors');
+    await writeFile(ptr, `version https://git-lfs.github.com/spec/v1\noid sha256:${'b'.repeat(64)}\nsize 1234\n`);
+    git('add', '.');
+    git('commit', '-q', '-m', 'init');
+    await writeSafetensors(p, [{ name: 'w', dtype: 'F32', shape: [3], data: f32(1, 2, 30) }]);
+    await writeSafetensors(ptr, [{ name: 'w', dtype: 'F32', shape: [1], data: f32(1) }]);
+    const s = (await vscode.commands.executeCommand('checkpointLens.compareWithHead', vscode.Uri.file(p))) as CompareState | undefined;
+    assert.ok(s && s.kind === 'done', JSON.stringify(s).slice(0, 500));
+    assert.equal(s.view.a.label, 'HEAD:model.safetensors');
+    assert.equal(s.view.counts.different, 1);
+    const l = (await vscode.commands.executeCommand('checkpointLens.compareWithHead', vscode.Uri.file(ptr))) as CompareState | undefined;
+    assert.ok(l && l.kind === 'error', JSON.stringify(l).slice(0, 500));
+    assert.equal(l.code, 'git-lfs-pointer');
+    assert.match(l.message, /git lfs pull[\s\S]*HEAD stores this file in Git LFS/);
+    const outside = (await vscode.commands.executeCommand('checkpointLens.compareWithHead', vscode.Uri.file(join(dir, 'cmp-a.safetensors')))) as CompareState | undefined;
+    assert.ok(outside && outside.kind === 'error' && /not-in-(git|head)/.test(outside.code), JSON.stringify(outside));
+  });
+
+  it('PyTorch files: a .bin, a .ckpt with extras and a sharded pytorch_model.bin.index.json open in the PyTorch editor', async () => {
+    const a = await api();
+    const bin = join(dir, 'basic.bin');
+    const ckpt = join(dir, 'training.ckpt');
+    await copyFile(join(FIXTURES, 'pytorch', 'basic.pt'), bin);
+    await copyFile(join(FIXTURES, 'pytorch', 'training.pt'), ckpt);
+    await cp(join(FIXTURES, 'pytorch', 'sharded'), join(dir, 'sharded-pt'), { recursive: true });
+    const index = join(dir, 'sharded-pt', 'pytorch_model.bin.index.json');
+    for (const p of [bin, ckpt, index]) {
+      const uri = vscode.Uri.file(p);
+      await vscode.commands.executeCommand('vscode.openWith', uri, 'checkpointLens.editor.pytorch');
+      const ed = await waitFor(`${p} settled`, () => {
+        const e = editorFor(a, uri);
+        return e && e.state !== 'loading' ? e : undefined;
+      });
+      assert.equal(ed.state, 'ready', `${p}: ${ed.findings.join(',')}`);
+      assert.ok((ed.tensorCount ?? 0) > 0);
+      if (p === ckpt) assert.deepEqual(ed.extras.sort(), ['args', 'optimizer', 'state_dict_ema']);
+    }
   });
 
   it('Explain Loading Log opens a Markdown explanation', async () => {

@@ -1,0 +1,147 @@
+/**
+ * The editor's long jobs through the real worker (src/extension/worker.ts, loaded with tsx):
+ * probe, compare, per-pair histogram and cancellation, and the views they produce must pass the
+ * webview's validators. No VS Code needed.
+ */
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { writeSafetensors } from '../../src/core/writeSafetensors.js';
+import { tinyConfig, writeSyntheticClip } from '../../src/probe/syntheticCheckpoint.js';
+import { isCompareState, isDiffHistogramView, isProbeState, isProbeView, isCompareView } from '../../src/shared/jobViews.js';
+import { parseHostMessage, parseWebviewMessage } from '../../src/shared/protocol.js';
+import { WorkerClient } from '../../src/extension/workerClient.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const dir = tempDir('ckl-editor-jobs-');
+const base = tinyConfig();
+const cfg = tinyConfig({ text: { ...base.text, vocabSize: 49408, contextLength: 77 }, vision: { ...base.vision, imageSize: 32, tokens: 17 } });
+const logs: string[] = [];
+// The worker from source: a bootstrap that registers tsx, as the extension loads dist/worker.js.
+const boot = join(dir, 'worker-boot.cjs');
+writeFileSync(boot, `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(join(__dirname, '../../src/extension/worker.ts'))});`);
+const client = new WorkerClient(boot, (l) => logs.push(l));
+// The client unrefs its worker (so VS Code can exit); keep this process alive while tests wait on it.
+const keepAlive = setInterval(() => {}, 1000);
+after(() => {
+  clearInterval(keepAlive);
+  client.dispose();
+});
+const noOrder = { providerOrder: [], tokenizer: null, threads: 1 } as const;
+
+test('probe job: a vision-only checkpoint comes back at chance with the text tower random, as a valid view', async () => {
+  const path = join(dir, 'vision-only.safetensors');
+  await writeSyntheticClip(path, cfg, { dtype: 'F32', omit: ['text', 'logit_scale'] });
+  const progress: string[] = [];
+  const out = await client.probe(path, { ...noOrder, providerOrder: ['cpu'] }, (f, m) => {
+    assert.ok(f >= 0 && f <= 1);
+    progress.push(m ?? '');
+  }).result;
+  assert.ok(out.ok, out.ok ? '' : `${out.code}: ${out.message} ${logs.join('\n')}`);
+  const p = out.probe;
+  assert.ok(isProbeView(p), 'the view validates');
+  assert.equal(p.verdict.code, 'at-chance');
+  assert.equal(p.provider, 'cpu');
+  assert.equal(p.classes, 14);
+  assert.equal(p.perClass.length, 14);
+  assert.deepEqual(p.randomInitialized.map((r) => [r.tower, r.whole]), [['text', true], ['shared', true]]);
+  assert.ok(progress.length >= 2, `progress messages: ${progress.join(' | ')}`);
+  assert.ok(parseHostMessage({ type: 'probe', state: { kind: 'done', probe: p } }), 'the host message validates');
+});
+
+test('probe job: an unreadable file is an error value with the reader code', async () => {
+  const path = join(dir, 'junk.safetensors');
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(path, 'not a checkpoint');
+  const out = await client.probe(path, noOrder, () => {}).result;
+  assert.equal(out.ok, false);
+  assert.ok(!out.ok && out.code.length > 0 && out.code !== 'internal-error', JSON.stringify(out));
+});
+
+test('compare job: a changed tensor, a dropped tensor and hostile names; histogram of the changed pair', async () => {
+  const evil = '<img src=x onerror=alert(1)>.weight';
+  const a = join(dir, 'a.safetensors');
+  const b = join(dir, 'b.safetensors');
+  const w = new Float32Array(64).map((_, i) => i / 64);
+  const w2 = w.map((x, i) => (i === 3 ? x + 0.5 : x));
+  const f32 = (x: Float32Array) => new Uint8Array(x.buffer.slice(0));
+  await writeSafetensors(a, [
+    { name: evil, dtype: 'F32', shape: [8, 8], data: f32(w) },
+    { name: 'same', dtype: 'F32', shape: [4], data: f32(new Float32Array([1, 2, 3, 4])) },
+    { name: 'dropped', dtype: 'F32', shape: [2], data: f32(new Float32Array([1, 2])) },
+  ]);
+  await writeSafetensors(b, [
+    { name: evil, dtype: 'F32', shape: [8, 8], data: f32(w2) },
+    { name: 'same', dtype: 'F32', shape: [4], data: f32(new Float32Array([1, 2, 3, 4])) },
+  ]);
+  const out = await client.compare('k1', a, b, { a: 'a.safetensors', b: 'b.safetensors' }, () => {}).result;
+  assert.ok(out.ok, out.ok ? '' : out.message);
+  const v = out.view;
+  assert.ok(isCompareView(v));
+  assert.ok(isCompareState({ kind: 'done', view: v }));
+  assert.equal(v.equivalent, false);
+  assert.equal(v.counts.different, 1);
+  assert.equal(v.counts.identical, 1);
+  assert.equal(v.counts.onlyA, 1);
+  assert.equal(v.onlyA[0]!.name, 'dropped');
+  assert.equal(v.worst[0]!.key, evil);
+  assert.ok(Math.abs(v.worst[0]!.maxAbs! - 0.5) < 1e-6);
+  const hist = await client.diffHistogram('k1', evil).result;
+  assert.ok(hist.ok, hist.ok ? '' : hist.message);
+  assert.ok(isDiffHistogramView(hist.histogram));
+  assert.equal(hist.histogram.count, 64);
+  assert.equal(hist.histogram.counts.reduce((s, c) => s + c, 0), 64);
+  const missing = await client.diffHistogram('k1', 'no such pair').result;
+  assert.equal(missing.ok, false);
+  const gone = await client.diffHistogram('never-compared', evil).result;
+  assert.ok(!gone.ok && gone.code === 'not-open');
+});
+
+test('compare job: a Git LFS pointer side is an error value naming the side', async () => {
+  const { writeFile } = await import('node:fs/promises');
+  const ptr = join(dir, 'pointer.safetensors');
+  await writeFile(ptr, 'version https://git-lfs.github.com/spec/v1\noid sha256:' + 'a'.repeat(64) + '\nsize 123456\n');
+  const a = join(dir, 'a.safetensors');
+  const out = await client.compare('k2', ptr, a, { a: 'HEAD:pointer.safetensors', b: 'a.safetensors' }, () => {}).result;
+  assert.ok(!out.ok);
+  assert.equal(out.code, 'git-lfs-pointer');
+  assert.match(out.message, /^A \(HEAD:pointer\.safetensors\)/);
+});
+
+test('cancel: a cancelled compare answers `cancelled` and the worker stays usable', async () => {
+  const a = join(dir, 'big-a.safetensors');
+  const b = join(dir, 'big-b.safetensors');
+  const n = 4 << 20;
+  const x = new Float32Array(n).map((_, i) => Math.sin(i));
+  const y = x.map((v) => v + 1e-3);
+  const tensors = (d: Float32Array) => Array.from({ length: 8 }, (_, i) => ({ name: `t${i}`, dtype: 'F32' as const, shape: [n], data: new Uint8Array(d.buffer) }));
+  await writeSafetensors(a, tensors(x));
+  await writeSafetensors(b, tensors(y));
+  const job = client.compare('k3', a, b, { a: 'a', b: 'b' }, () => {});
+  setTimeout(() => job.cancel(), 30);
+  const out = await job.result;
+  assert.ok(!out.ok && out.code === 'cancelled', JSON.stringify(out).slice(0, 300));
+  const again = await client.diffHistogram('k3', 't0').result;
+  assert.ok(!again.ok && again.code === 'not-open', 'a cancelled comparison keeps nothing');
+});
+
+test('cancel: a probe cancelled at once (before or while opening) answers `cancelled`', async () => {
+  const path = join(dir, 'vision-only.safetensors');
+  const job = client.probe(path, { ...noOrder, providerOrder: ['cpu'] }, () => {});
+  job.cancel();
+  const out = await job.result;
+  assert.ok(!out.ok && out.code === 'cancelled', JSON.stringify(out).slice(0, 300));
+});
+
+test('protocol: job messages are validated; hostile or malformed ones are dropped', () => {
+  assert.equal(parseHostMessage({ type: 'probe', state: { kind: 'running', message: 'x', fraction: 2 } }), null);
+  assert.equal(parseHostMessage({ type: 'probe', state: { kind: 'done', probe: { title: 'x' } } }), null);
+  assert.ok(isProbeState({ kind: 'cancelled' }));
+  assert.equal(parseHostMessage({ type: 'compare', state: { kind: 'error', title: 't', code: 1, message: 'm' } }), null);
+  assert.ok(parseHostMessage({ type: 'compare', state: { kind: 'error', title: 't', code: 'c', message: 'm' } }));
+  assert.equal(parseHostMessage({ type: 'diffHistogram', requestId: 1, histogram: { key: 'k', edges: [0, 1], counts: [1, 2], maxAbs: 1, count: 3, nonFinite: 0 } }), null, 'edges/counts length mismatch');
+  assert.deepEqual(parseWebviewMessage({ type: 'runCommand', command: 'runProbe' }), { type: 'runCommand', command: 'runProbe' });
+  assert.equal(parseWebviewMessage({ type: 'runCommand', command: 'workbench.action.terminal.new' }), null, 'no arbitrary commands');
+  assert.deepEqual(parseWebviewMessage({ type: 'requestDiffHistogram', requestId: 3, key: 'a', extra: 1 }), { type: 'requestDiffHistogram', requestId: 3, key: 'a' });
+});

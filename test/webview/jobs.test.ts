@@ -1,0 +1,165 @@
+/**
+ * The probe section of the checkpoint editor and the comparison panel, in headless Chromium
+ * against the built bundle with a fake host: rendering, actions posted back, hostile labels and
+ * tensor names as inert text (no CSP violation, no script). Skips without Chromium.
+ * Also writes docs/screenshots/compare.png (rendered with the harness's dark-theme subset; the UI
+ * e2e writes probe.png from real VS Code).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import type { CompareView, ProbeView } from '../../src/shared/jobViews.js';
+import type { HostMessage, ViewModel } from '../../src/shared/protocol.js';
+import { HOSTILE_NAMES, seedModel } from './fixtures.js';
+import { CHROMIUM, launch, openHarness, type Harness } from './harness.js';
+
+const skip = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : !existsSync('dist/webview.js') ? 'dist/webview.js missing: run npm run build' : false;
+const LABELS = ['red', 'green', 'blue', 'yellow', 'orange', 'purple', 'black', 'white', 'circle', 'square', 'triangle', 'star', 'checkerboard', HOSTILE_NAMES[0]!];
+
+export function probeFixture(): ProbeView {
+  return {
+    title: 'model.safetensors',
+    verdict: { code: 'at-chance', text: 'Top-1 0.0 % at chance (7.1 %): the text tower is random-initialised, so image and text embeddings do not line up. <script>window.__pwned=20</script>' },
+    top1: 0,
+    top5: 0.2857,
+    chance: 1 / 14,
+    pValue: 1,
+    images: 42,
+    classes: 14,
+    perClass: LABELS.map((label, i) => ({ label, images: 3, correct: i === 2 ? 1 : 0, accuracy: i === 2 ? 1 / 3 : 0 })),
+    provider: 'cpu',
+    attempts: [
+      { provider: 'cuda', outcome: 'skipped', reason: "the CUDA provider libraries are not installed (onnxruntime-node's install-time download was skipped)" },
+      { provider: 'cpu', outcome: 'used', reason: null },
+    ],
+    randomInitialized: [
+      { tower: 'text', whole: true, count: 149 },
+      { tower: 'shared', whole: true, count: 1 },
+    ],
+    timings: { buildMs: 2250, sessionCreateMs: 600, perImageMs: 153, totalMs: 10300 },
+    model: 'timm: image 224px, vision 768w × 12 layers (12 heads, patch 16), text 512w × 12 layers (8 heads, 77 tokens), embed 512, quickgelu (default), pooling argmax',
+    tokenizer: 'built-in prompt ids',
+    weightsAccess: 'hard-link',
+  };
+}
+
+function compareFixture(): CompareView {
+  const evil = HOSTILE_NAMES[0]!;
+  return {
+    equivalent: false,
+    parts: [{ text: 'B changes ' }, { name: evil }, { text: ' beyond tolerance; ' }, { name: HOSTILE_NAMES[2]! }, { text: ' dropped.' }],
+    a: { label: 'HEAD:models/model.safetensors', path: '/tmp/a/model.safetensors', format: 'safetensors', layout: 'openai', tensors: 3, parameters: 70, bytes: 280 },
+    b: { label: 'models/<img src=x onerror=window.__pwned=30>.safetensors', path: '/w/b.safetensors', format: 'safetensors', layout: 'openai', tensors: 2, parameters: 68, bytes: 272 },
+    matching: 'name',
+    counts: { matched: 2, identical: 1, equal: 0, close: 0, different: 1, shapeMismatch: 0, unreadable: 0, onlyA: 1, onlyB: 0 },
+    towers: [{ tower: 'other', matched: 2, identical: 1, equal: 0, close: 0, different: 1, shapeMismatch: 0, unreadable: 0, onlyA: 1, onlyB: 0, allowed: false, meaning: null }],
+    worst: [
+      { key: evil, tower: 'other', status: 'different', shape: [8, 8], aNames: [evil], bNames: [evil], aDtype: 'F32', bDtype: 'F32', maxAbs: 0.5, relRms: 0.12, cosine: 0.99, mismatched: 1, notes: ['"><svg onload=window.__pwned=31>'], histogram: true },
+      { key: 'same', tower: 'other', status: 'identical', shape: [4], aNames: ['same'], bNames: ['same'], aDtype: 'F32', bDtype: 'F32', maxAbs: 0, relRms: 0, cosine: 1, mismatched: 0, notes: [], histogram: true },
+    ],
+    onlyA: [{ name: HOSTILE_NAMES[2]!, tower: 'other', dtype: 'F32', shape: [2], harmless: false }],
+    onlyB: [],
+    notes: ['</script><script>window.__pwned=32</script>'],
+    seconds: 0.01,
+  };
+}
+
+describe('probe section and comparison panel in Chromium', { skip, timeout: 120_000 }, () => {
+  let browser: Browser;
+  let seed: ViewModel;
+  before(async () => {
+    browser = await launch();
+    seed = (await seedModel()).model;
+    mkdirSync('docs/screenshots', { recursive: true });
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  async function withPage(fn: (h: Harness) => Promise<void>): Promise<void> {
+    const h = await openHarness(browser, { width: 1100, height: 900 });
+    try {
+      await fn(h);
+      assert.deepEqual(await h.cspViolations(), [], 'no CSP violations');
+      assert.deepEqual(await h.errors(), [], 'no uncaught errors');
+      assert.equal(await h.page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned), undefined, 'no script ran');
+    } finally {
+      await h.close();
+    }
+  }
+  const sentOf = async (h: Harness, type: string) => ((await h.sent()) as { type: string }[]).filter((m) => m.type === type);
+
+  it('probe: Run button, progress with Cancel, then the report with a per-class chart; labels inert', async () => {
+    await withPage(async (h) => {
+      const extras: ViewModel = { ...seed, extras: [['epoch', '12'], ['optimizer', 'Adam: 302 state tensor(s)'], ['<img src=x onerror=window.__pwned=21>', '<b>x</b>']] };
+      await h.send({ type: 'model', model: extras } satisfies HostMessage);
+      await h.page.waitForSelector('.tree .row');
+      assert.match((await h.page.textContent('.summary .extras')) ?? '', /Other entries in the file \(3\): epoch, optimizer, <img src=x onerror=window.__pwned=21>/);
+      await h.page.click('.summary .probe-btn');
+      assert.deepEqual(await sentOf(h, 'runCommand'), [{ type: 'runCommand', command: 'runProbe' }]);
+      await h.send({ type: 'probe', state: { kind: 'running', message: 'building the CLIP graph from the checkpoint', fraction: 0.25 } } satisfies HostMessage);
+      await h.page.waitForSelector('.probe-running');
+      assert.match((await h.page.textContent('.probe-running')) ?? '', /building the CLIP graph.*25 %/);
+      await h.page.click('.probe-cancel');
+      assert.deepEqual((await sentOf(h, 'runCommand')).at(-1), { type: 'runCommand', command: 'cancelProbe' });
+      await h.send({ type: 'probe', state: { kind: 'done', probe: probeFixture() } } satisfies HostMessage);
+      await h.page.waitForSelector('.probe-report');
+      const text = (await h.page.textContent('.probe')) ?? '';
+      assert.match(text, /At chance/);
+      assert.match(text, /top-1 0\.0 %/);
+      assert.match(text, /top-5 28\.6 %/);
+      assert.match(text, /chance 7\.1 %/);
+      assert.match(text, /text tower \(149 tensors\)/);
+      assert.match(text, /Provider cpu/);
+      assert.match(text, /<script>window.__pwned=20<\/script>/, 'verdict text shown as text');
+      assert.equal(await h.page.$$eval('.accuracy-chart .class-row', (e) => e.length), 14, 'one bar per class');
+      assert.equal(await h.page.$$eval('.accuracy-chart .chance-line', (e) => e.length), 1);
+      const labels = await h.page.$$eval('.accuracy-chart .class-label', (e) => e.map((x) => x.textContent));
+      assert.equal(labels[13], HOSTILE_NAMES[0], 'hostile label rendered as SVG text');
+      assert.equal(await h.page.$$eval('#app img, #app script, #app iframe, .accuracy-chart svg', (e) => e.length), 0, 'no elements from data');
+      const widths = await h.page.$$eval('.accuracy-chart .bar', (e) => e.map((x) => Number(x.getAttribute('width'))));
+      assert.ok(widths[2]! > 80 && widths[0] === 0, `bar widths ${widths.join(',')}`);
+      // The probe state survives a reload of the model (same editor).
+      await h.send({ type: 'model', model: extras } satisfies HostMessage);
+      await h.page.waitForSelector('.probe-report');
+      await h.send({ type: 'probe', state: { kind: 'error', code: 'probe-unsupported-architecture', message: '<img src=x onerror=window.__pwned=22>' } } satisfies HostMessage);
+      assert.match((await h.page.textContent('.probe-error')) ?? '', /probe-unsupported-architecture: <img/);
+      await h.send({ type: 'probe', state: { kind: 'running', message: 'x', fraction: 7 } });
+      assert.ok(await h.page.$('.probe-error'), 'a malformed state is dropped');
+    });
+  });
+
+  it('comparison panel: verdict, tower table, worst pairs, histogram on selection; hostile names inert', async () => {
+    await withPage(async (h) => {
+      await h.send({ type: 'compare', state: { kind: 'running', title: 'a ↔ b', message: '1 / 2 pairs', fraction: 0.5 } } satisfies HostMessage);
+      await h.page.waitForSelector('.compare .state.loading');
+      const view = compareFixture();
+      await h.send({ type: 'compare', state: { kind: 'done', view } } satisfies HostMessage);
+      await h.page.waitForSelector('.compare-verdict');
+      const verdict = (await h.page.textContent('.compare-verdict')) ?? '';
+      assert.equal(verdict, `DIFFERENT: B changes ${HOSTILE_NAMES[0]} beyond tolerance; ${HOSTILE_NAMES[2]} dropped.`);
+      assert.equal(await h.page.$$eval('.compare-verdict code', (e) => e.length), 2, 'names set as code');
+      assert.equal(await h.page.$$eval('.tower-table tbody tr', (e) => e.length), 1);
+      assert.equal(await h.page.$$eval('.worst-table tbody tr', (e) => e.length), 2);
+      assert.match((await h.page.textContent('.compare')) ?? '', /HEAD:models\/model\.safetensors/);
+      await h.page.click('.worst-table tbody tr:first-child');
+      const req = (await sentOf(h, 'requestDiffHistogram')) as unknown as { requestId: number; key: string }[];
+      assert.equal(req.length, 1);
+      assert.equal(req[0]!.key, HOSTILE_NAMES[0]);
+      await h.page.waitForSelector('.diff-histogram vscode-progress-ring');
+      const counts = Array.from({ length: 64 }, (_, i) => (i === 32 ? 63 : i === 63 ? 1 : 0));
+      const edges = Array.from({ length: 65 }, (_, i) => -0.5 + i / 64);
+      await h.send({ type: 'diffHistogram', requestId: req[0]!.requestId, histogram: { key: HOSTILE_NAMES[0]!, edges, counts, maxAbs: 0.5, count: 64, nonFinite: 0 } } satisfies HostMessage);
+      await h.page.waitForSelector('.diff-histogram canvas.histogram');
+      assert.match((await h.page.textContent('.diff-histogram')) ?? '', /64 elements, max \|b − a\| = 0\.50000/);
+      // A stale answer (another request id) is ignored.
+      await h.send({ type: 'diffHistogramError', requestId: 999, code: 'x', message: 'stale' });
+      assert.doesNotMatch((await h.page.textContent('.diff-histogram')) ?? '', /stale/);
+      await h.page.waitForTimeout(100);
+      await h.page.screenshot({ path: 'docs/screenshots/compare.png', fullPage: true });
+      await h.send({ type: 'compare', state: { kind: 'error', title: 'HEAD:m.safetensors ↔ m.safetensors', code: 'git-lfs-pointer', message: 'A (HEAD:m.safetensors): this is a Git LFS pointer' } } satisfies HostMessage);
+      assert.match((await h.page.textContent('.compare .failure')) ?? '', /git-lfs-pointer: A \(HEAD:m\.safetensors\)/);
+    });
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * The zero-shot probe section of the checkpoint editor: progress with Cancel, then the report —
+ * verdict, top-1/top-5 against chance, random-initialised towers, provider and timings, and a
+ * per-class accuracy chart (SVG bars). Everything from the report is set as text.
+ */
+import type { ProbeState, ProbeView } from '../src/shared/jobViews.js';
+import { h } from './dom.js';
+import { s } from './svg.js';
+
+export interface ProbeActions {
+  run(): void;
+  cancel(): void;
+}
+
+const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)} %`);
+const ms = (x: number | null) => (x === null ? '—' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)} ms`);
+const pValue = (p: number | null) => (p === null ? '—' : p < 1e-4 ? p.toExponential(1) : p.toFixed(4).replace(/0+$/, '').replace(/\.$/, ''));
+
+const VERDICT_TITLE = { aligned: '✔ Aligned', weak: '⚠ Weakly above chance', 'at-chance': '✖ At chance', 'no-labels': 'ℹ No labels' } as const;
+
+/** Per-class accuracy as horizontal bars, with the chance level as a dashed line. */
+export function accuracyChart(p: ProbeView): SVGElement {
+  const rowH = 16;
+  const labelW = 230;
+  const barW = 260;
+  const width = labelW + barW + 60;
+  const height = p.perClass.length * rowH + 18;
+  const svg = s('svg', { class: 'accuracy-chart', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `Per-class top-1 accuracy of ${p.perClass.length} classes` });
+  p.perClass.forEach((c, i) => {
+    const y = i * rowH;
+    const label = c.label.length > 36 ? `${c.label.slice(0, 35)}…` : c.label;
+    const g = s(
+      'g',
+      { class: `class-row${c.correct ? '' : ' zero'}` },
+      s('title', {}, `${c.label}: ${c.correct} / ${c.images} correct (${pct(c.accuracy)})`),
+      s('text', { x: labelW - 6, y: y + rowH - 4, 'text-anchor': 'end', class: 'class-label' }, label),
+      s('rect', { x: labelW, y: y + 2, width: barW, height: rowH - 4, class: 'bar-bg' }),
+      s('rect', { x: labelW, y: y + 2, width: Math.max(c.accuracy > 0 ? 1 : 0, c.accuracy * barW), height: rowH - 4, class: 'bar' }),
+      s('text', { x: labelW + barW + 6, y: y + rowH - 4, class: 'class-value' }, `${c.correct}/${c.images}`),
+    );
+    svg.append(g);
+  });
+  if (p.chance !== null) {
+    const x = labelW + p.chance * barW;
+    svg.append(
+      s('line', { x1: x, x2: x, y1: 0, y2: p.perClass.length * rowH, class: 'chance-line' }),
+      s('text', { x, y: height - 4, 'text-anchor': 'middle', class: 'chance-label' }, `chance ${pct(p.chance)}`),
+    );
+  }
+  return svg;
+}
+
+function report(p: ProbeView, actions: ProbeActions): HTMLElement {
+  const rerun = h('vscode-button', { secondary: true, class: 'probe-rerun' }, 'Run again');
+  rerun.addEventListener('click', () => actions.run());
+  const random = p.randomInitialized.length
+    ? h(
+        'p',
+        { class: 'probe-random' },
+        'Random-initialised for the run (absent from the file): ',
+        ...p.randomInitialized.flatMap((r, i) => [i ? ', ' : '', h('strong', {}, r.tower === 'shared' ? 'shared parameters (logit_scale)' : r.whole ? `${r.tower} tower` : r.tower), ` (${r.count} tensor${r.count === 1 ? '' : 's'}${r.whole ? '' : ', partly'})`]),
+      )
+    : null;
+  const attempts = h(
+    'ul',
+    { class: 'probe-attempts' },
+    ...p.attempts.map((a) => h('li', { class: `attempt-${a.outcome}` }, h('code', {}, a.provider), ` ${a.outcome}`, a.reason ? ` — ${a.reason}` : '')),
+  );
+  return h(
+    'div',
+    { class: 'probe-report' },
+    h(
+      'div',
+      { class: 'probe-head' },
+      h('h2', { class: `probe-verdict verdict-${p.verdict.code}` }, VERDICT_TITLE[p.verdict.code]),
+      h('span', { class: 'chip' }, `top-1 ${pct(p.top1)}`),
+      h('span', { class: 'chip' }, `top-5 ${pct(p.top5)}`),
+      h('span', { class: 'chip' }, `chance ${pct(p.chance)}`),
+      h('span', { class: 'chip' }, `p = ${pValue(p.pValue)}`),
+      h('span', { class: 'chip' }, `${p.images} images, ${p.classes} classes`),
+      rerun,
+    ),
+    h('p', { class: 'probe-verdict-text' }, p.verdict.text),
+    random,
+    h(
+      'p',
+      { class: 'probe-meta' },
+      `Provider ${p.provider} · build ${ms(p.timings.buildMs)} · session ${ms(p.timings.sessionCreateMs)} · ${ms(p.timings.perImageMs)} per image · total ${ms(p.timings.totalMs)} · weights ${p.weightsAccess}`,
+    ),
+    h('details', { class: 'probe-details' }, h('summary', {}, 'Model, tokenizer and providers'), h('p', {}, p.model), h('p', {}, `Tokenizer: ${p.tokenizer}`), attempts),
+    p.perClass.length ? h('div', { class: 'probe-chart' }, accuracyChart(p)) : null,
+  );
+}
+
+/** Renders the probe state into a fresh section element (null state: just the Run button). */
+export function probeSection(state: ProbeState | null, actions: ProbeActions): HTMLElement {
+  const section = h('section', { class: 'probe', 'aria-label': 'Zero-shot probe' });
+  if (state === null || state.kind === 'cancelled') return section;
+  if (state.kind === 'running') {
+    const cancel = h('vscode-button', { secondary: true, class: 'probe-cancel' }, 'Cancel');
+    cancel.addEventListener('click', () => actions.cancel());
+    section.append(
+      h(
+        'div',
+        { class: 'probe-running', role: 'status' },
+        h('vscode-progress-ring', { 'aria-label': 'Probe running' }),
+        h('span', {}, `Zero-shot probe: ${state.message} (${Math.round(state.fraction * 100)} %)`),
+        cancel,
+      ),
+    );
+    return section;
+  }
+  if (state.kind === 'error') {
+    section.append(h('div', { class: 'probe-error', role: 'alert' }, h('strong', {}, 'Zero-shot probe failed: '), h('code', {}, state.code), ': ', state.message));
+    return section;
+  }
+  section.append(report(state.probe, actions));
+  return section;
+}
