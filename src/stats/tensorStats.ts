@@ -25,6 +25,8 @@ export interface TensorStats {
 }
 
 const FINE_BINS = 1024;
+/** Elements per kernel call. */
+const SLICE = 1 << 16;
 
 /**
  * Accumulates statistics chunk by chunk in one pass. Mean/variance are merged per chunk
@@ -44,19 +46,32 @@ export class StatsAccumulator {
   private zeros = 0;
   private total = 0;
   private readonly fine: { lo: number; hi: number; counts: Uint32Array }[] = [];
-  private readonly scratch = new Uint32Array(FINE_BINS);
+  /** Two interleaved fine histograms (even / odd elements), summed per chunk; see the kernel. */
+  private readonly scratch = new Uint32Array(2 * FINE_BINS);
 
   add(v: Float32Array): void {
     const len = v.length;
     this.total += len;
     if (len === 0) return;
-    const a = scanFinite(v);
-    if (a === undefined) {
-      this.addWithNonFinite(v);
-      return;
+    // The kernels run on slices so V8 optimises them as hot functions, not by on-stack replacement
+    // (which, here, deoptimised at the end of every call and left chunks in the interpreter).
+    let min = Infinity;
+    let max = -Infinity;
+    let sum = 0;
+    let zeros = 0;
+    for (let o = 0; o < len; o += SLICE) {
+      const a = scanFinite(v.subarray(o, Math.min(len, o + SLICE)));
+      if (a === undefined) {
+        this.addWithNonFinite(v);
+        return;
+      }
+      if (a.min < min) min = a.min;
+      if (a.max > max) max = a.max;
+      sum += a.sum;
+      zeros += a.zeros;
     }
-    this.zeros += a.zeros;
-    this.merge(v, len, a.min, a.max, a.sum / len);
+    this.zeros += zeros;
+    this.merge(v, len, min, max, sum / len);
   }
 
   /** Slow path for a chunk that holds NaN or ±Inf: count them, then use only finite values. */
@@ -87,20 +102,10 @@ export class StatsAccumulator {
     counts.fill(0);
     const range = cMax - cMin;
     const scale = range > 0 ? FINE_BINS / range : 0;
-    const last = FINE_BINS - 1;
     let m2 = 0;
-    const len = v.length;
-    for (let i = 0; i < len; i++) {
-      const x = v[i]!;
-      // Non-finite values fail this test (NaN - NaN and Inf - Inf are NaN), so they are skipped.
-      if (x - x === 0) {
-        const d = x - cMean;
-        m2 += d * d;
-        const b = ((x - cMin) * scale) | 0;
-        counts[b > last ? last : b]!++;
-      }
-    }
-    this.fine.push({ lo: cMin, hi: cMax, counts: counts.slice() });
+    for (let o = 0; o < v.length; o += SLICE) m2 += squaredDeviationsAndHistogram(v.subarray(o, Math.min(v.length, o + SLICE)), cMin, scale, cMean, counts);
+    for (let b = 0; b < FINE_BINS; b++) counts[b]! += counts[b + FINE_BINS]!;
+    this.fine.push({ lo: cMin, hi: cMax, counts: counts.slice(0, FINE_BINS) });
     const n = this.n + finite;
     const delta = cMean - this.mean;
     this.mean += (delta * finite) / n;
@@ -151,35 +156,101 @@ export class StatsAccumulator {
 }
 
 /**
- * One branch-free pass over a chunk with four independent accumulators (the loop-carried
- * dependencies, not memory, bound a naive loop). Returns undefined when the chunk holds NaN or
- * ±Inf (the sum or the extremes stop being finite), so the caller takes the careful path.
+ * The second pass over a chunk, kept in its own small function on purpose: when the loop lived
+ * inside `merge`, V8 optimised it on-stack, then deoptimised at the code after the loop on every
+ * call (no type feedback there yet), so most chunks ran in the interpreter (4× slower).
  */
-function scanFinite(v: Float32Array): { min: number; max: number; sum: number; zeros: number } | undefined {
-  let m0 = Infinity, m1 = Infinity, m2 = Infinity, m3 = Infinity;
-  let x0 = -Infinity, x1 = -Infinity, x2 = -Infinity, x3 = -Infinity;
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+export function squaredDeviationsAndHistogram(v: Float32Array, lo: number, scale: number, mean: number, counts: Uint32Array): number {
+  // Even and odd elements count into separate halves of `counts`: consecutive values often fall in
+  // the same bin, and two increments of one counter in a row wait on each other.
+  const last = (counts.length >> 1) - 1;
+  const odd = last + 1;
+  let m2a = 0;
+  let m2b = 0;
+  const len = v.length;
+  const end2 = len - (len % 2);
+  let i = 0;
+  for (; i < end2; i += 2) {
+    const x = v[i]!;
+    const y = v[i + 1]!;
+    // Non-finite values fail this test (NaN - NaN and Inf - Inf are NaN), so they are skipped.
+    if (x - x === 0) {
+      const d = x - mean;
+      m2a += d * d;
+      const b = ((x - lo) * scale) | 0;
+      counts[b > last ? last : b]!++;
+    }
+    if (y - y === 0) {
+      const d = y - mean;
+      m2b += d * d;
+      const b = ((y - lo) * scale) | 0;
+      counts[odd + (b > last ? last : b)]!++;
+    }
+  }
+  if (i < len) {
+    const x = v[i]!;
+    if (x - x === 0) {
+      const d = x - mean;
+      m2a += d * d;
+      const b = ((x - lo) * scale) | 0;
+      counts[b > last ? last : b]!++;
+    }
+  }
+  return m2a + m2b;
+}
+
+/**
+ * One pass over a slice for min, max, sum and zeros. Returns undefined when the slice holds NaN
+ * or ±Inf, so the caller takes the careful path.
+ */
+export function scanFinite(v: Float32Array): { min: number; max: number; sum: number; zeros: number } | undefined {
+  // Four sum accumulators break the add dependency chain; min/max updates are rare and well
+  // predicted on real weights, so plain branches beat select instructions here (measured).
+  let m0 = Infinity;
+  let m1 = Infinity;
+  let x0 = -Infinity;
+  let x1 = -Infinity;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
   let z = 0;
   const len = v.length;
   const end4 = len - (len % 4);
   let i = 0;
   for (; i < end4; i += 4) {
-    const a = v[i]!, b = v[i + 1]!, c = v[i + 2]!, d = v[i + 3]!;
-    s0 += a; s1 += b; s2 += c; s3 += d;
-    m0 = a < m0 ? a : m0; m1 = b < m1 ? b : m1; m2 = c < m2 ? c : m2; m3 = d < m3 ? d : m3;
-    x0 = a > x0 ? a : x0; x1 = b > x1 ? b : x1; x2 = c > x2 ? c : x2; x3 = d > x3 ? d : x3;
-    z += (a === 0 ? 1 : 0) + (b === 0 ? 1 : 0) + (c === 0 ? 1 : 0) + (d === 0 ? 1 : 0);
+    const a = v[i]!;
+    const b = v[i + 1]!;
+    const c = v[i + 2]!;
+    const d = v[i + 3]!;
+    s0 += a;
+    s1 += b;
+    s2 += c;
+    s3 += d;
+    if (a < m0) m0 = a;
+    if (a > x0) x0 = a;
+    if (b < m1) m1 = b;
+    if (b > x1) x1 = b;
+    if (c < m0) m0 = c;
+    if (c > x0) x0 = c;
+    if (d < m1) m1 = d;
+    if (d > x1) x1 = d;
+    if (a === 0) z++;
+    if (b === 0) z++;
+    if (c === 0) z++;
+    if (d === 0) z++;
   }
   for (; i < len; i++) {
     const a = v[i]!;
     s0 += a;
-    m0 = a < m0 ? a : m0;
-    x0 = a > x0 ? a : x0;
-    z += a === 0 ? 1 : 0;
+    if (a < m0) m0 = a;
+    if (a > x0) x0 = a;
+    if (a === 0) z++;
   }
   const sum = s0 + s1 + s2 + s3;
-  const min = Math.min(m0, m1, m2, m3);
-  const max = Math.max(x0, x1, x2, x3);
+  const min = m0 < m1 ? m0 : m1;
+  const max = x0 > x1 ? x0 : x1;
+  // NaN makes the sum NaN; ±Inf makes it or an extreme infinite: the caller then counts carefully.
   if (!Number.isFinite(sum) || !Number.isFinite(min) || !Number.isFinite(max)) return undefined;
   return { min, max, sum, zeros: z };
 }
