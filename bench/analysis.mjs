@@ -1,6 +1,7 @@
 // bench/analysis: time of `inspect` WITH the CLIP analysis (family, towers, target check, findings,
 // value reads under the 64 MiB budget) on 100,000-tensor files, vs the foundation's header-only
-// document, a bare Node header parse and Python's json+struct reader, all in the same run.
+// document (`inspect --json --header-only`, also printed as a ratio), a bare Node header parse and
+// Python's json+struct reader, all in the same run.
 // Files: (1) bench/open's generic 100k file (unknown family), (2) a 100k-tensor OpenAI-layout CLIP
 // (8,300 residual blocks) checked against --target openclip:ViT-B-16 (worst case: ~100k unexpected).
 // Usage: npm run build && node bench/analysis.mjs [--runs N]
@@ -71,6 +72,7 @@ for (const [label, file, target] of [['generic 100k (unknown family)', generic, 
   const rows = compare(
     [
       { name: 'bare Node (header + JSON.parse)', cmd: process.execPath, args: [bareNode, file] },
+      { name: 'inspect --json --header-only', cmd: process.execPath, args: ['dist/cli.js', 'inspect', '--json', '--header-only', file], opts: quiet },
       { name: 'inspect --json --no-values', cmd: process.execPath, args: ['dist/cli.js', 'inspect', '--json', '--no-values', ...t, file], opts: quiet },
       { name: 'inspect --json (values ≤64 MiB)', cmd: process.execPath, args: ['dist/cli.js', 'inspect', '--json', ...t, file], opts: quiet },
       { name: 'Python json+struct (Debian)', cmd: PY, args: [pyReader, file] },
@@ -78,6 +80,11 @@ for (const [label, file, target] of [['generic 100k (unknown family)', generic, 
     runs,
   );
   table(rows, 'bare Node (header + JSON.parse)');
+  // What the analysis adds on top of the reader's own document (the goal: within ~1.5×).
+  const headerOnly = rows.find((r) => r.name === 'inspect --json --header-only');
+  for (const r of rows.filter((x) => x.name.startsWith('inspect --json (') || x.name === 'inspect --json --no-values')) {
+    console.log(`${r.name.padEnd(34)} ×${(r.ms / headerOnly.ms).toFixed(2)} vs inspect --json --header-only`);
+  }
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/analysis-inproc.mts', file, ...(target ? [target] : [])], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(r.stderr);
   console.log(`in-process medians (ms): ${r.stdout.trim()}`);

@@ -1,14 +1,14 @@
 import { dirname } from 'node:path';
 import type { Checkpoint, TensorInfo } from '../core/checkpoint.js';
 import { ok, type Result } from '../core/result.js';
-import { canonicalKeyOf, detectFamilyFromNames, normalizeNames, stripWrapperPrefixes, toCanonicalNormalized } from '../layouts/canonical.js';
+import { canonicalKeyOf, canonicalViewOf, FamilyDetector, normalizeName, normalizeNameList, stripWrapperPrefixes } from '../layouts/canonical.js';
 import { TOWER_IDS, type TowerId } from '../layouts/canonicalLayout.js';
 import { towerOf } from '../layouts/towers.js';
 import { factDisagreements, inferArchitecture, inferredFacts, matchVariants } from './architecture.js';
 import { readSideConfig, type SideConfig } from './configFiles.js';
 import { buildFindings, problemToFinding, sortFindings } from './findings.js';
 import { compareToTarget, defaultTargetSpec, resolveTarget, type Comparison, type ResolvedTarget } from './target.js';
-import { buildTowerTree, type TreeItem } from './tree.js';
+import { buildTowerTree, TreeRows } from './tree.js';
 import type { Analysis, ArchitectureInfo, TargetInfo, TowerStatus, TowerSummary } from './types.js';
 import { DEFAULT_VALUE_BUDGET, scanValues } from './values.js';
 
@@ -26,13 +26,25 @@ export interface AnalyzeOptions {
  * configs and bounded value samples. Returns an error only for a bad `target`.
  */
 export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions = {}): Promise<Result<Analysis>> {
-  const norm = normalizeNames(ckpt.tensors);
-  const normName = new Map<TensorInfo, string>(norm.map((x) => [x.tensor, x.name]));
-  const normalizedName = (t: TensorInfo) => normName.get(t) ?? t.name;
-  const strippedPrefix = commonStripped(ckpt.tensors[0]?.name, norm[0]?.name);
+  // Names stay a plain array aligned with ckpt.tensors (no per-tensor objects or name maps): on
+  // 100k-tensor files the analysis should cost little next to parsing the header.
+  const tensors = ckpt.tensors;
+  const { names, container } = normalizeNameList(tensors);
+  const normalizedName = (t: TensorInfo) => normalizeName(t.name, container);
+  const strippedPrefix = commonStripped(tensors[0]?.name, names[0]);
   const unreadableNames = ckpt.unreadable.map((u) => stripPrefix(stripWrapperPrefixes(u.name), strippedPrefix));
-  const family = detectFamilyFromNames([...norm.map((x) => x.name), ...unreadableNames]);
-  const view = toCanonicalNormalized(norm, family);
+  const detector = new FamilyDetector();
+  // Indexed loops over the 100k-entry arrays here and in the modules below: a cold CLI run executes
+  // them mostly before the optimiser kicks in, where each `for…of` step allocates an iterator result.
+  for (let i = 0; i < names.length; i++) detector.add(names[i]!, 0);
+  for (const n of unreadableNames) detector.add(n, 0);
+  const family = detector.family();
+  const towerIds = names.map((n) => towerOf(family, n));
+  // An unrecognised layout gets no target unless one is given (defaultTargetSpec), infers nothing
+  // (it has no CLIP signature names), so only the value scan reads the view, and only its CLIP
+  // towers: leave the rest (for a generic 100k-tensor file, everything) out.
+  const onlyTowers = family === 'unknown' && opts.target === undefined;
+  const view = canonicalViewOf(names, tensors, family, onlyTowers ? (i) => towerIds[i] !== 'other' : undefined);
   const inferred = inferArchitecture(view);
   const { configs: candidates, exact } = matchVariants(inferred, family === 'openclip-coca');
 
@@ -82,23 +94,32 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
   const cmp: Comparison | null = target ? compareToTarget(view, target, family, unreadableReasons, normalizedName) : null;
 
   // Towers and trees
-  const items = new Map<TowerId, TreeItem[]>(TOWER_IDS.map((t) => [t, []]));
+  const rows = new Map<TowerId, TreeRows>(TOWER_IDS.map((t) => [t, new TreeRows()]));
   const mismatchByFile = new Map<string, number[]>();
   for (const m of cmp?.mismatched ?? []) for (const f of m.files) mismatchByFile.set(f, m.expected);
-  for (const { name, tensor } of norm) {
-    const exp = mismatchByFile.get(tensor.name);
-    items.get(towerOf(family, name))!.push({ name, dtype: tensor.dtype, shape: [...tensor.shape], parameters: tensor.elementCount, bytes: tensor.byteLength, missing: false, ...(exp ? { expectedShape: exp } : {}) });
+  for (let i = 0; i < tensors.length; i++) {
+    const tensor = tensors[i]!;
+    const exp = mismatchByFile.size ? mismatchByFile.get(tensor.name) : undefined;
+    rows.get(towerIds[i]!)!.add(names[i]!, tensor.dtype, tensor.shape, tensor.elementCount, tensor.byteLength, false, exp);
   }
-  for (const m of cmp?.missing ?? []) items.get(m.tower)!.push({ name: m.name, dtype: null, shape: m.shape, parameters: 0, bytes: 0, missing: true });
+  for (const m of cmp?.missing ?? []) rows.get(m.tower)!.add(m.name, null, m.shape, 0, 0, true);
 
   const expectedByTower = new Map<TowerId, number>();
   for (const s of target?.specs ?? []) expectedByTower.set(s.tower, (expectedByTower.get(s.tower) ?? 0) + 1);
   const towers: TowerSummary[] = [];
   for (const id of TOWER_IDS) {
-    const list = items.get(id)!;
-    const present = list.filter((x) => !x.missing);
+    const list = rows.get(id)!;
+    let present = 0;
+    let parameters = 0;
+    let bytes = 0;
+    for (let k = 0; k < list.length; k++) {
+      if (list.missing[k]) continue;
+      present++;
+      parameters += list.parameters[k]!;
+      bytes += list.bytes[k]!;
+    }
     const expected = expectedByTower.get(id) ?? 0;
-    if (!present.length && !expected) continue;
+    if (!present && !expected) continue;
     const missing = cmp?.missing.filter((m) => m.tower === id).length ?? 0;
     const mismatched = cmp?.mismatched.filter((m) => m.tower === id).length ?? 0;
     let status: TowerStatus;
@@ -109,9 +130,9 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
     towers.push({
       id,
       status,
-      tensors: present.length,
-      parameters: present.reduce((a, x) => a + x.parameters, 0),
-      bytes: present.reduce((a, x) => a + x.bytes, 0),
+      tensors: present,
+      parameters,
+      bytes,
       expected,
       missing,
       mismatched,

@@ -8,17 +8,21 @@ import type { InferredArchitecture } from './types.js';
  */
 export function inferArchitecture(view: CanonicalView): InferredArchitecture {
   const shape = (n: string) => view.tensors.get(n)?.shape;
-  const partialNames = new Set(view.partial.map((p) => p.name));
+  // max block index + 1 under `prefix` (`prefix` + digits + `.`): a scan of the names with no
+  // regex, set or copy of the name list (100k-tensor files). The max, not the count: a block missing
+  // in the middle must not change the size; no spread either: a hostile file can have millions of indices.
   const blocks = (prefix: string) => {
-    const ids = new Set<number>();
-    const re = new RegExp(`^${prefix.replace(/\./g, '\\.')}(\\d+)\\.`);
-    for (const n of [...view.tensors.keys(), ...partialNames]) {
-      const m = re.exec(n);
-      if (m) ids.add(Number(m[1]));
-    }
-    // max index + 1, not the count: a block missing in the middle must not change the size.
     let max = -1;
-    for (const id of ids) if (id > max) max = id; // no spread: a hostile file can have millions of indices
+    const visit = (n: string) => {
+      if (!n.startsWith(prefix)) return;
+      let j = prefix.length;
+      while (j < n.length && n.charCodeAt(j) >= 48 && n.charCodeAt(j) <= 57) j++;
+      if (j === prefix.length || n.charCodeAt(j) !== 46) return;
+      const id = Number(n.slice(prefix.length, j));
+      if (id > max) max = id;
+    };
+    view.tensors.forEach((_, n) => visit(n)); // forEach: no iterator results (100k keys, cold code)
+    for (const p of view.partial) visit(p.name);
     return max + 1;
   };
   const out: InferredArchitecture = {};

@@ -26,13 +26,48 @@ const names = (list: readonly { name: string }[]) => ({ tensors: list.slice(0, L
 /** Groups names like `transformer.resblocks.5.attn.in_proj_weight` into "transformer.resblocks.5" for messages. */
 function where(list: readonly { name: string }[]): string {
   const groups = new Map<string, number>();
-  for (const { name } of list) {
-    const m = /^(.*?\.\d+)\./.exec(name);
-    const k = m ? m[1]! : name;
-    groups.set(k, (groups.get(k) ?? 0) + 1);
+  // Lists come in file order, so names run in groups: count a run, then add it to the map once
+  // (first-seen order is unchanged), and reuse the run's key instead of slicing it again.
+  let run: string | undefined;
+  let runCount = 0;
+  const flush = () => {
+    if (run !== undefined) groups.set(run, (groups.get(run) ?? 0) + runCount);
+  };
+  for (let i = 0; i < list.length; i++) {
+    const name = list[i]!.name;
+    const end = blockPathEnd(name);
+    if (run !== undefined && (end < 0 ? name === run : run.length === end && name.startsWith(run))) {
+      runCount++;
+      continue;
+    }
+    flush();
+    run = end < 0 ? name : name.slice(0, end);
+    runCount = 1;
   }
-  const parts = [...groups].slice(0, 4).map(([k, n]) => (n > 1 ? `${k} (${n})` : k));
+  flush();
+  const parts: string[] = [];
+  for (const [k, n] of groups) {
+    if (parts.length === 4) break;
+    parts.push(n > 1 ? `${k} (${n})` : k);
+  }
   return parts.join(', ') + (groups.size > 4 ? ', …' : '');
+}
+
+/**
+ * End of the shortest prefix `….N` followed by `.` (what `/^(.*?\.\d+)\./` captures), or -1, as a
+ * scan: the lazy regex backtracks per name, and this runs over every unexpected tensor (100k).
+ * Like the regex's `.`, the prefix cannot cross a line terminator.
+ */
+function blockPathEnd(name: string): number {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return -1;
+    if (c !== 46) continue;
+    let j = i + 1;
+    while (j < name.length && name.charCodeAt(j) >= 48 && name.charCodeAt(j) <= 57) j++;
+    if (j > i + 1 && j < name.length && name.charCodeAt(j) === 46) return j;
+  }
+  return -1;
 }
 
 export function buildFindings(a: {

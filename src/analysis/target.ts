@@ -1,11 +1,11 @@
-import type { CanonicalParts } from '../layouts/canonicalLayout.js';
+import type { CanonicalParts, TowerId } from '../layouts/canonicalLayout.js';
 import type { CanonicalView, LocalSpec } from '../layouts/canonical.js';
 import { clipConfig, configForTimmName, type ClipConfig } from '../layouts/configs.js';
 import { expectedLayout } from '../layouts/expected.js';
 import type { FamilyId } from '../layouts/families.js';
 import { err, ok, type Result } from '../core/result.js';
 import type { TensorInfo } from '../core/checkpoint.js';
-import { towerOf } from '../layouts/towers.js';
+import { towerOf, towerOfCanonical } from '../layouts/towers.js';
 import type { MismatchedTensor, MissingTensor, UnexpectedTensor } from './types.js';
 
 /**
@@ -151,14 +151,20 @@ export function compareToTarget(view: CanonicalView, target: ResolvedTarget, fil
     }
   }
   const unexpected: UnexpectedTensor[] = [];
-  const addUnexpected = (t: TensorInfo) => {
+  const addUnexpected = (t: TensorInfo, tower?: TowerId) => {
     if (used.has(t)) return;
-    const n = normalizedName(t);
-    unexpected.push({ name: t.name, dtype: t.dtype, shape: [...t.shape], tower: towerOf(fileFamily, n) });
+    unexpected.push({ name: t.name, dtype: t.dtype, shape: t.shape, tower: tower ?? towerOf(fileFamily, normalizedName(t)) });
   };
-  for (const c of view.tensors.values()) if (!neededCanonical.has(c.name)) c.sources.forEach(addUnexpected);
+  // A mapped tensor's tower is its canonical name's (that is what towerOf computes from the file
+  // name): once per canonical tensor instead of once per file tensor (100k on big files).
+  const sameFamily = view.family === fileFamily;
+  view.tensors.forEach((c) => {
+    if (neededCanonical.has(c.name)) return;
+    const tower = sameFamily ? towerOfCanonical(c.name) : undefined;
+    for (let i = 0; i < c.sources.length; i++) addUnexpected(c.sources[i]!, tower);
+  });
   for (const t of view.unmapped) addUnexpected(t);
-  for (const p of view.partial) p.present.forEach(addUnexpected);
+  for (const p of view.partial) for (const t of p.present) addUnexpected(t);
   return { missing, unexpected, mismatched, usedFileTensors: used };
 }
 

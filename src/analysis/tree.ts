@@ -11,93 +11,244 @@ export interface TreeItem {
   /** Display name: normalised file name, or the target name for ghosts. */
   name: string;
   dtype: string | null;
-  shape: number[];
+  /** Read only: leaves share it (no copy per row on 100k-tensor files). */
+  shape: readonly number[];
   parameters: number;
   bytes: number;
   missing: boolean;
   expectedShape?: number[];
 }
 
+/**
+ * A tower's rows as parallel arrays: the same fields as `TreeItem`, without an object per file
+ * tensor (a 100k-tensor file would otherwise allocate 100k short-lived items just to group them).
+ */
+export class TreeRows {
+  readonly names: string[] = [];
+  readonly dtypes: (string | null)[] = [];
+  readonly shapes: (readonly number[])[] = [];
+  readonly parameters: number[] = [];
+  readonly bytes: number[] = [];
+  readonly missing: boolean[] = [];
+  readonly expectedShapes: (number[] | undefined)[] = [];
+
+  get length(): number {
+    return this.names.length;
+  }
+
+  add(name: string, dtype: string | null, shape: readonly number[], parameters: number, bytes: number, missing: boolean, expectedShape?: number[]): void {
+    this.names.push(name);
+    this.dtypes.push(dtype);
+    this.shapes.push(shape);
+    this.parameters.push(parameters);
+    this.bytes.push(bytes);
+    this.missing.push(missing);
+    this.expectedShapes.push(expectedShape);
+  }
+
+  static of(items: readonly TreeItem[]): TreeRows {
+    const rows = new TreeRows();
+    for (const it of items) rows.add(it.name, it.dtype, it.shape, it.parameters, it.bytes, it.missing, it.expectedShape);
+    return rows;
+  }
+}
+
+/**
+ * The rows of one block (or a stage's loose rows), as row indexes. A label is the end of the row's
+ * name, kept as an offset (`name.slice(labelAt[i])`) so that the 100k labels of a big file are only
+ * sliced for the leaves that are shown, not for every block a collapsed run hides.
+ */
+interface Group {
+  rows: number[];
+  labelAt: number[];
+  /** No label or dtype holds a signature separator (`:` `|`), so field-by-field comparison equals signature comparison. */
+  plain: boolean;
+  /** The signature string, built only for blocks that are not `plain`. */
+  sig?: string;
+}
+
 interface Stage {
   label: string;
-  loose: { label: string; item: TreeItem }[];
-  blocks: Map<number, { label: string; item: TreeItem }[]>;
+  loose: Group;
+  blocks: Map<number, Group>;
 }
 
-function splitName(name: string): { stage: string; block?: number; rest: string } {
-  const m = /(^|\.)(\d+)\./.exec(name);
-  if (m) {
-    const start = m.index + m[1]!.length;
-    return { stage: name.slice(0, Math.max(0, start - 1)) || '(top level)', block: Number(m[2]), rest: name.slice(start + m[2]!.length + 1) };
+const newGroup = (): Group => ({ rows: [], labelAt: [], plain: true });
+
+const hasSeparator = (s: string, from: number) => s.indexOf(':', from) >= 0 || s.indexOf('|', from) >= 0;
+
+/** `a.slice(aFrom) === b.slice(bFrom)` without the slices. */
+function sameTail(a: string, aFrom: number, b: string, bFrom: number): boolean {
+  const n = a.length - aFrom;
+  if (n !== b.length - bFrom) return false;
+  for (let k = 0; k < n; k++) if (a.charCodeAt(aFrom + k) !== b.charCodeAt(bFrom + k)) return false;
+  return true;
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/** Start of the first all-digit segment followed by `.` (what `/(^|\.)(\d+)\./` finds, as a scan), or -1. */
+function blockIndexStart(name: string): number {
+  for (let s = 0; ; ) {
+    const j = digitsEnd(name, s);
+    if (j > s && j < name.length && name.charCodeAt(j) === 46) return s;
+    const dot = name.indexOf('.', s);
+    if (dot < 0) return -1;
+    s = dot + 1;
   }
-  const dot = name.lastIndexOf('.');
-  return dot < 0 ? { stage: '(top level)', rest: name } : { stage: name.slice(0, dot), rest: name.slice(dot + 1) };
 }
 
-function leaf(label: string, it: TreeItem): TreeNode {
-  const tensor: TreeTensor = { name: it.name, dtype: it.dtype, shape: it.shape, ...(it.missing ? { missing: true as const } : {}), ...(it.expectedShape ? { expectedShape: it.expectedShape } : {}) };
+/** `Number(name.slice(s, j))` for the digit run [s, j), without the slice when it is exact (≤ 15 digits). */
+function parseIndex(name: string, s: number, j: number): number {
+  if (j - s > 15) return Number(name.slice(s, j));
+  let v = 0;
+  for (let k = s; k < j; k++) v = v * 10 + (name.charCodeAt(k) - 48);
+  return v;
+}
+
+function digitsEnd(name: string, s: number): number {
+  let j = s;
+  while (j < name.length && isDigit(name.charCodeAt(j))) j++;
+  return j;
+}
+
+function leaf(r: TreeRows, i: number, label: string): TreeNode {
+  const missing = r.missing[i]!;
+  const dtype = r.dtypes[i] ?? null;
+  const parameters = r.parameters[i]!;
+  const tensor: TreeTensor = { name: r.names[i]!, dtype, shape: r.shapes[i]! };
+  if (missing) tensor.missing = true;
+  const expectedShape = r.expectedShapes[i];
+  if (expectedShape) tensor.expectedShape = expectedShape;
   return {
     label,
     kind: 'tensor',
     repeat: 1,
-    tensorCount: it.missing ? 0 : 1,
-    parameters: it.missing ? 0 : it.parameters,
-    bytes: it.missing ? 0 : it.bytes,
-    dtypes: it.missing || !it.dtype ? {} : { [it.dtype]: it.parameters },
-    missingCount: it.missing ? 1 : 0,
+    tensorCount: missing ? 0 : 1,
+    parameters: missing ? 0 : parameters,
+    bytes: missing ? 0 : r.bytes[i]!,
+    dtypes: missing || !dtype ? {} : { [dtype]: parameters },
+    missingCount: missing ? 1 : 0,
     children: [],
     tensor,
   };
 }
 
+const leaves = (r: TreeRows, g: Group) => g.rows.map((i, k) => leaf(r, i, r.names[i]!.slice(g.labelAt[k])));
+
 function sum(label: string, kind: TreeNode['kind'], children: TreeNode[], repeat = 1): TreeNode {
   const n: TreeNode = { label, kind, repeat, tensorCount: 0, parameters: 0, bytes: 0, dtypes: {}, missingCount: 0, children };
-  for (const c of children) {
+  for (let i = 0; i < children.length; i++) {
+    const c = children[i]!;
     n.tensorCount += c.tensorCount;
     n.parameters += c.parameters;
     n.bytes += c.bytes;
     n.missingCount += c.missingCount;
-    for (const [d, p] of Object.entries(c.dtypes)) n.dtypes[d] = (n.dtypes[d] ?? 0) + p;
+    for (const d in c.dtypes) n.dtypes[d] = (n.dtypes[d] ?? 0) + c.dtypes[d]!;
   }
   if (repeat > 1) {
     n.tensorCount *= repeat;
     n.parameters *= repeat;
     n.bytes *= repeat;
     n.missingCount *= repeat;
-    for (const d of Object.keys(n.dtypes)) n.dtypes[d]! *= repeat;
+    for (const d in n.dtypes) n.dtypes[d]! *= repeat;
   }
   return n;
 }
 
-const signature = (items: { label: string; item: TreeItem }[]) =>
-  items.map(({ label, item }) => `${label}:${item.dtype}:${item.shape.join('x')}:${item.missing ? 'M' : ''}:${item.expectedShape?.join('x') ?? ''}`).join('|');
+/** What makes two blocks "identical" (the collapse rule); compared field by field when both are `plain`. */
+function signature(r: TreeRows, g: Group): string {
+  return (g.sig ??= g.rows
+    .map((i, k) => `${r.names[i]!.slice(g.labelAt[k])}:${r.dtypes[i]}:${r.shapes[i]!.join('x')}:${r.missing[i] ? 'M' : ''}:${r.expectedShapes[i]?.join('x') ?? ''}`)
+    .join('|'));
+}
 
-export function buildTowerTree(tower: TowerId, items: readonly TreeItem[]): TreeNode {
+const EMPTY: readonly number[] = [];
+
+/** Equal as `shape.join('x')` strings are (so NaN equals NaN, as in the signature). */
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y && String(x) !== String(y)) return false;
+  }
+  return true;
+}
+
+function sameBlock(r: TreeRows, a: Group, b: Group): boolean {
+  if (!a.plain || !b.plain) return signature(r, a) === signature(r, b);
+  // Without separators inside fields, equal signatures ⇔ equal row count and equal fields.
+  if (a.rows.length !== b.rows.length) return false;
+  for (let k = 0; k < a.rows.length; k++) {
+    const x = a.rows[k]!;
+    const y = b.rows[k]!;
+    if (!sameTail(r.names[x]!, a.labelAt[k]!, r.names[y]!, b.labelAt[k]!) || String(r.dtypes[x]) !== String(r.dtypes[y]) || r.missing[x] !== r.missing[y]) return false;
+    if (!sameDims(r.shapes[x]!, r.shapes[y]!) || !sameDims(r.expectedShapes[x] ?? EMPTY, r.expectedShapes[y] ?? EMPTY)) return false;
+  }
+  return true;
+}
+
+export function buildTowerTree(tower: TowerId, items: readonly TreeItem[] | TreeRows): TreeNode {
+  const r = items instanceof TreeRows ? items : TreeRows.of(items);
   const stages = new Map<string, Stage>();
-  for (const it of items) {
-    const { stage, block, rest } = splitName(it.name);
-    let s = stages.get(stage);
-    if (!s) stages.set(stage, (s = { label: stage, loose: [], blocks: new Map() }));
-    if (block === undefined) s.loose.push({ label: rest, item: it });
-    else {
-      const list = s.blocks.get(block) ?? [];
-      list.push({ label: rest, item: it });
-      s.blocks.set(block, list);
+  // Consecutive names usually share their stage and block (file order), so the last ones are kept
+  // to skip slicing and hashing the same prefix 100k times.
+  let lastPrefix: string | undefined;
+  let lastStage: Stage | undefined;
+  let lastBlockStage: Stage | undefined;
+  let lastBlock = -1;
+  let lastGroup: Group | undefined;
+  const stageNamed = (label: string) => {
+    let s = stages.get(label);
+    if (!s) stages.set(label, (s = { label, loose: newGroup(), blocks: new Map() }));
+    return s;
+  };
+  /** The stage labelled `name.slice(0, end)` (end > 0), remembering the last one. */
+  const stageOf = (name: string, end: number) => {
+    if (lastStage && lastPrefix!.length === end && name.startsWith(lastPrefix!)) return lastStage;
+    lastPrefix = name.slice(0, end);
+    return (lastStage = stageNamed(lastPrefix));
+  };
+  const addTo = (g: Group, i: number, labelAt: number) => {
+    g.rows.push(i);
+    g.labelAt.push(labelAt);
+    const dtype = r.dtypes[i] ?? null;
+    if (g.plain && (hasSeparator(r.names[i]!, labelAt) || (dtype !== null && hasSeparator(dtype, 0)))) g.plain = false;
+  };
+  // Stage = the path before the block index (or the parent path outside blocks), as documented above.
+  for (let i = 0; i < r.length; i++) {
+    const name = r.names[i]!;
+    const s = blockIndexStart(name);
+    if (s >= 0) {
+      const j = digitsEnd(name, s);
+      const stage = s > 1 ? stageOf(name, s - 1) : stageNamed('(top level)');
+      const block = parseIndex(name, s, j);
+      if (stage !== lastBlockStage || block !== lastBlock || !lastGroup) {
+        lastGroup = stage.blocks.get(block);
+        if (!lastGroup) stage.blocks.set(block, (lastGroup = newGroup()));
+        lastBlockStage = stage;
+        lastBlock = block;
+      }
+      addTo(lastGroup, i, j + 1);
+    } else {
+      const dot = name.lastIndexOf('.');
+      // No dot: top level; a leading dot: the stage is '' (not '(top level)'), as it always was.
+      addTo((dot > 0 ? stageOf(name, dot) : stageNamed(dot < 0 ? '(top level)' : '')).loose, i, dot + 1);
     }
   }
   const stageNodes: TreeNode[] = [];
   for (const s of stages.values()) {
-    const children: TreeNode[] = s.loose.map(({ label, item }) => leaf(label, item));
+    const children: TreeNode[] = leaves(r, s.loose);
     const ids = [...s.blocks.keys()].sort((a, b) => a - b);
     let i = 0;
     while (i < ids.length) {
       const first = s.blocks.get(ids[i]!)!;
-      const sig = signature(first);
       let j = i + 1;
-      while (j < ids.length && ids[j] === ids[j - 1]! + 1 && signature(s.blocks.get(ids[j]!)!) === sig) j++;
+      while (j < ids.length && ids[j] === ids[j - 1]! + 1 && sameBlock(r, first, s.blocks.get(ids[j]!)!)) j++;
       const count = j - i;
       const label = count > 1 ? `{${ids[i]}..${ids[j - 1]}}` : String(ids[i]);
-      children.push(sum(label, 'block', first.map(({ label: l, item }) => leaf(l, item)), count));
+      children.push(sum(label, 'block', leaves(r, first), count));
       i = j;
     }
     stageNodes.push(sum(s.label, 'stage', children));

@@ -49,7 +49,8 @@ export interface TreeTensor {
   /** Full tensor name (file name; target name for ghost rows). */
   name: string;
   dtype: string | null;
-  shape: number[];
+  /** Read only: may be the file tensor's own shape array (not copied per row on 100k-tensor files). */
+  shape: readonly number[];
   /** A ghost row: the target expects this tensor and the file lacks it. */
   missing?: true;
   /** The target expects another shape. */
@@ -112,7 +113,8 @@ export interface UnexpectedTensor {
   /** File name. */
   name: string;
   dtype: string;
-  shape: number[];
+  /** Read only: the file tensor's own shape array (not copied for each of up to 100k entries). */
+  shape: readonly number[];
   tower: TowerId;
 }
 

@@ -20,7 +20,18 @@ const SAMPLE_WINDOW = 16 << 10;
 const SAMPLE_WINDOWS = 4;
 
 const NORM_RE = /(^|\.)(ln_[^.]+|ln_final|norm\d?|norm_pre|layer_norm\d?|bn\d|downsample\.1)\.(weight|bias)$/;
-const isNorm = (n: string) => NORM_RE.test(n);
+// The suffix test first: most names fail it, and it is much cheaper than the regex.
+const isNorm = (n: string) => (n.endsWith('.weight') || n.endsWith('.bias')) && NORM_RE.test(n);
+
+/** The digits of the first `.N.` in a name (what `/\.(\d+)\./` captures), as a scan. */
+function firstBlockIndex(name: string): string | undefined {
+  for (let i = name.indexOf('.'); i >= 0; i = name.indexOf('.', i + 1)) {
+    let j = i + 1;
+    while (j < name.length && name.charCodeAt(j) >= 48 && name.charCodeAt(j) <= 57) j++;
+    if (j > i + 1 && j < name.length && name.charCodeAt(j) === 46) return name.slice(i + 1, j);
+  }
+  return undefined;
+}
 
 interface Budget {
   perFile: number;
@@ -95,15 +106,16 @@ interface Moments {
 function moments(v: Float32Array): Moments {
   let s = 0;
   let zeros = 0;
-  for (const x of v) {
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
     s += x;
     if (x === 0) zeros++;
   }
   const mean = s / v.length;
   let m2 = 0;
   let m4 = 0;
-  for (const x of v) {
-    const d = x - mean;
+  for (let i = 0; i < v.length; i++) {
+    const d = v[i]! - mean;
     const d2 = d * d;
     m2 += d2;
     m4 += d2 * d2;
@@ -165,25 +177,41 @@ export async function scanValues(view: CanonicalView, budgetBytes: number): Prom
   }
 
   const byTower = new Map<TowerId, { name: string; t: TensorInfo; shape: readonly number[] }[]>();
-  for (const c of view.tensors.values()) {
+  view.tensors.forEach((c) => {
     // Concatenated tensors (HF q/k/v) are judged by their first source: same init, same statistics.
     const tower = towerOfCanonical(c.name);
-    if (tower === 'other' || tower === 'projection') continue;
+    if (tower === 'other' || tower === 'projection') return;
     const list = byTower.get(tower) ?? [];
     list.push({ name: c.name, t: c.sources[0]!, shape: c.sources[0]!.shape });
     byTower.set(tower, list);
-  }
+  });
 
   const zeroWeights: string[] = [];
   for (const [tower, list] of byTower) {
-    const layers = new Set(list.map((x) => /\.(\d+)\./.exec(x.name)?.[1]).filter(Boolean)).size;
-    const norms = spread(list.filter((x) => isNorm(x.name)), 512);
+    // One pass over the tower's tensors (100k on big files): block indexes and the three sample pools.
+    const layerIds = new Set<string>();
+    const normPool: typeof list = [];
+    const biasPool: typeof list = [];
+    const matPool: typeof list = [];
+    for (let k = 0; k < list.length; k++) {
+      const x = list[k]!;
+      const id = firstBlockIndex(x.name);
+      if (id !== undefined) layerIds.add(id);
+      const norm = isNorm(x.name);
+      if (norm) normPool.push(x);
+      else if ((x.name.endsWith('.bias') || x.name.endsWith('_bias')) && x.shape.length === 1) biasPool.push(x);
+      if (x.shape.length >= 2 && !x.name.endsWith('num_batches_tracked')) matPool.push(x);
+    }
+    const layers = layerIds.size;
+    const norms = spread(normPool, 512);
     let normWeights = 0;
     let onesWeights = 0;
     let normBiases = 0;
     let zeroBiases = 0;
     const freshBlocks = new Map<string, { total: number; fresh: number }>();
-    await parallel(norms, 8, async (x) => {
+    // Reads run in parallel; results are folded in list order so the output does not depend on I/O timing.
+    const normResults: ({ isWeight: boolean; fresh: boolean } | undefined)[] = new Array(norms.length);
+    await parallel(norms, 8, async (x, i) => {
       const v = await readAll(b, x.t);
       if (!v) return;
       const isWeight = /weight$/.test(x.name);
@@ -191,22 +219,27 @@ export async function scanValues(view: CanonicalView, budgetBytes: number): Prom
       if (isStat) return;
       // OpenAI's ModifiedResNet zero-initialises each bottleneck's bn3.weight (zero-init residual).
       const fresh = isWeight ? v.every((e) => e === 1) || (/bn3\.weight$/.test(x.name) && v.every((e) => e === 0)) : v.every((e) => e === 0);
-      if (isWeight) {
+      normResults[i] = { isWeight, fresh };
+    });
+    norms.forEach((x, i) => {
+      const r = normResults[i];
+      if (!r) return;
+      if (r.isWeight) {
         normWeights++;
-        if (fresh) onesWeights++;
+        if (r.fresh) onesWeights++;
       } else {
         normBiases++;
-        if (fresh) zeroBiases++;
+        if (r.fresh) zeroBiases++;
       }
       const block = /^(.*?\.\d+)\./.exec(x.name)?.[1];
       if (block) {
         const e = freshBlocks.get(block) ?? { total: 0, fresh: 0 };
         e.total++;
-        if (fresh) e.fresh++;
+        if (r.fresh) e.fresh++;
         freshBlocks.set(block, e);
       }
     });
-    const biases = spread(list.filter((x) => !isNorm(x.name) && /(\.bias|_bias)$/.test(x.name) && x.shape.length === 1), 64);
+    const biases = spread(biasPool, 64);
     let biasRead = 0;
     let biasZero = 0;
     await parallel(biases, 8, async (x) => {
@@ -215,20 +248,22 @@ export async function scanValues(view: CanonicalView, budgetBytes: number): Prom
       biasRead++;
       if (v.every((e) => e === 0)) biasZero++;
     });
-    const mats = spread(list.filter((x) => x.shape.length >= 2 && !/num_batches_tracked$/.test(x.name)), 48);
+    const mats = spread(matPool, 48);
     let matsRead = 0;
     const initLike: string[] = [];
-    await parallel(mats, 4, async (x) => {
+    const matResults: ({ zero: true } | { zero: false; why: string | undefined } | undefined)[] = new Array(mats.length);
+    await parallel(mats, 4, async (x, i) => {
       const v = await readSample(b, x.t);
       if (!v) return;
-      matsRead++;
       const m = moments(v);
-      if (m.zeros === m.n) {
-        zeroWeights.push(x.t.name);
-        return;
-      }
-      const why = looksInit(m, x.shape, layers);
-      if (why) initLike.push(`${x.t.name}: ${why}`);
+      matResults[i] = m.zeros === m.n ? { zero: true } : { zero: false, why: looksInit(m, x.shape, layers) };
+    });
+    mats.forEach((x, i) => {
+      const r = matResults[i];
+      if (!r) return;
+      matsRead++;
+      if (r.zero) zeroWeights.push(x.t.name);
+      else if (r.why) initLike.push(`${x.t.name}: ${r.why}`);
     });
 
     const normsRead = normWeights + normBiases;
@@ -304,10 +339,13 @@ function spread<T>(items: T[], max: number): T[] {
   return out;
 }
 
-async function parallel<T>(items: readonly T[], width: number, fn: (x: T) => Promise<void>): Promise<void> {
+async function parallel<T>(items: readonly T[], width: number, fn: (x: T, index: number) => Promise<void>): Promise<void> {
   let i = 0;
   const worker = async () => {
-    while (i < items.length) await fn(items[i++]!);
+    while (i < items.length) {
+      const k = i++;
+      await fn(items[k]!, k);
+    }
   };
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }

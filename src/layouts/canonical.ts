@@ -18,17 +18,25 @@ const WRAPPER_PREFIXES = ['module.', '_orig_mod.'];
 const CONTAINER_PREFIXES = ['state_dict.', 'model.', 'state_dict_ema.', 'model_ema.'];
 
 export function stripWrapperPrefixes(name: string): string {
-  let n = name;
-  for (let changed = true; changed; ) {
+  const i = wrapperEnd(name, 0);
+  return i === 0 ? name : name.slice(i);
+}
+
+/** Index just past the wrapper prefixes that start at `start` (the same stripping as `stripWrapperPrefixes`, without slicing). */
+function wrapperEnd(name: string, start: number): number {
+  let i = start;
+  // Both prefixes start with `m` or `_`; anything else (most names) has none.
+  for (let changed = true; changed && (name.charCodeAt(i) === 109 || name.charCodeAt(i) === 95); ) {
     changed = false;
-    for (const p of WRAPPER_PREFIXES) {
-      if (n.startsWith(p) && n.length > p.length) {
-        n = n.slice(p.length);
+    for (let k = 0; k < WRAPPER_PREFIXES.length; k++) {
+      const p = WRAPPER_PREFIXES[k]!;
+      if (name.startsWith(p, i) && name.length - i > p.length) {
+        i += p.length;
         changed = true;
       }
     }
   }
-  return n;
+  return i;
 }
 
 export interface NormalizedTensor {
@@ -37,20 +45,45 @@ export interface NormalizedTensor {
   readonly tensor: TensorInfo;
 }
 
+/** Normalised names aligned with the tensors they came from, and the container prefix that was removed (if any). */
+export interface NormalizedNameList {
+  /** `names[i]` is the name of `tensors[i]` as analysis uses it. */
+  readonly names: readonly string[];
+  /** The container prefix (`state_dict.`, `model.`, …) stripped from every name, or null. */
+  readonly container: string | null;
+}
+
 /**
  * Names as loaders see them: `module.` / `_orig_mod.` stripped (as open_clip and timm do), and a
  * container prefix (`state_dict.`, `model.`, …) stripped when every name has it and the result is
  * a known CLIP family. Returns the tensors in file order.
  */
 export function normalizeNames(tensors: readonly TensorInfo[]): NormalizedTensor[] {
-  const out = tensors.map((t) => ({ name: stripWrapperPrefixes(t.name), tensor: t }));
+  const { names } = normalizeNameList(tensors);
+  return names.map((name, i) => ({ name, tensor: tensors[i]! }));
+}
+
+/**
+ * `normalizeNames` as a plain name array (no per-tensor objects: 100k-tensor files), plus the
+ * container prefix so `normalizeName` can redo one name without a lookup table.
+ */
+export function normalizeNameList(tensors: readonly TensorInfo[]): NormalizedNameList {
+  const names = tensors.map((t) => stripWrapperPrefixes(t.name));
   for (const p of CONTAINER_PREFIXES) {
-    if (out.length && out.every((x) => x.name.startsWith(p) && x.name.length > p.length)) {
-      const stripped = out.map((x) => ({ name: stripWrapperPrefixes(x.name.slice(p.length)), tensor: x.tensor }));
-      if (detectFamilyFromNames(stripped.map((x) => x.name)) !== 'unknown') return stripped;
+    if (names.length && names.every((n) => n.startsWith(p) && n.length > p.length)) {
+      // Detect on offsets first: the common case (a generic `model.*` file) then allocates nothing.
+      const det = new FamilyDetector();
+      for (let i = 0; i < names.length; i++) det.add(names[i]!, wrapperEnd(names[i]!, p.length));
+      if (det.family() !== 'unknown') return { names: names.map((n) => stripWrapperPrefixes(n.slice(p.length))), container: p };
     }
   }
-  return out;
+  return { names, container: null };
+}
+
+/** The normalised form of one file tensor name, given the `container` that `normalizeNameList` reported for its checkpoint. */
+export function normalizeName(fileName: string, container: string | null): string {
+  const n = stripWrapperPrefixes(fileName);
+  return container === null ? n : stripWrapperPrefixes(n.slice(container.length));
 }
 
 /** Buffers and metadata that are never weights and never "missing" (§10.2). */
@@ -71,40 +104,105 @@ export function isIgnorableName(name: string): boolean {
 // Family detection (signature keys, §10.1)
 
 export function detectFamily(tensors: readonly TensorInfo[]): FamilyId {
-  return detectFamilyFromNames(normalizeNames(tensors).map((x) => x.name));
+  return detectFamilyFromNames(normalizeNameList(tensors).names);
 }
 
 export function detectFamilyFromNames(names: readonly string[]): FamilyId {
-  const set = new Set(names);
-  let visualTrunk = false;
-  let textDecoder = false;
-  let textDot = false;
-  let hfVision = false;
-  let hfText = false;
-  let openaiText = false;
-  let openaiVisual = false;
-  let timmBlocks = false;
-  for (const n of names) {
-    if (n.startsWith('visual.trunk.')) visualTrunk = true;
-    else if (n.startsWith('text_decoder.')) textDecoder = true;
-    else if (n.startsWith('text.')) textDot = true;
-    else if (n.startsWith('vision_model.')) hfVision = true;
-    else if (n.startsWith('text_model.')) hfText = true;
-    else if (n.startsWith('transformer.resblocks.')) openaiText = true;
-    else if (n.startsWith('visual.')) openaiVisual = true;
-    else if (n.startsWith('blocks.')) timmBlocks = true;
-  }
-  if (textDecoder || set.has('text.cls_emb') || set.has('visual.attn_pool.query')) return 'openclip-coca';
-  if (visualTrunk) return 'openclip-timm';
-  if (hfVision || hfText || set.has('visual_projection.weight')) {
-    const siglip = set.has('vision_model.head.probe') || set.has('text_model.head.weight') || (set.has('logit_bias') && !set.has('visual_projection.weight') && !set.has('text_projection.weight'));
-    return siglip ? 'hf-siglip' : 'hf-clip';
-  }
-  if (textDot) return 'openclip-custom-text';
-  if (openaiVisual || openaiText || set.has('token_embedding.weight') || set.has('ln_final.weight')) return 'openai-clip';
-  if (timmBlocks || set.has('patch_embed.proj.weight') || set.has('cls_token') || set.has('pos_embed')) return 'timm-vit';
-  return 'unknown';
+  const det = new FamilyDetector();
+  for (let i = 0; i < names.length; i++) det.add(names[i]!, 0);
+  return det.family();
 }
+
+/**
+ * Signature-key detection (§10.1) as one streaming pass: prefix flags and the handful of exact
+ * names it looks for, with no set of all names (100k-tensor files). `add(name, start)` looks at
+ * `name` from `start` on, so a prefix can be skipped without slicing.
+ */
+export class FamilyDetector {
+  private visualTrunk = false;
+  private textDecoder = false;
+  private textDot = false;
+  private hfVision = false;
+  private hfText = false;
+  private openaiText = false;
+  private openaiVisual = false;
+  private timmBlocks = false;
+  /** Exact signature names seen (bit per entry of SIGNATURE_NAMES). */
+  private seen = 0;
+
+  add(n: string, start: number): void {
+    this.addPrefix(n, start);
+    const len = n.length - start;
+    if (len > MAX_SIGNATURE_LENGTH) return;
+    for (let i = 0; i < SIGNATURE_NAMES.length; i++) {
+      const s = SIGNATURE_NAMES[i]!;
+      if (s.length === len && n.startsWith(s, start)) {
+        this.seen |= 1 << i;
+        break;
+      }
+    }
+  }
+
+  /** Which family prefix (if any) `n` has from `start`. */
+  private addPrefix(n: string, start: number): void {
+    // Dispatch on the first letter (the prefixes are mutually exclusive apart from `visual.trunk.`
+    // inside `visual.`, tested first): one or two tests per name instead of eight, and most generic
+    // names (`model.…`, `layers.…`) none.
+    switch (n.charCodeAt(start)) {
+      case 118 /* v */:
+        if (n.startsWith('visual.', start)) {
+          if (n.startsWith('trunk.', start + 7)) this.visualTrunk = true;
+          else this.openaiVisual = true;
+        } else if (n.startsWith('vision_model.', start)) this.hfVision = true;
+        return;
+      case 116 /* t */:
+        if (n.startsWith('text', start)) {
+          if (n.startsWith('_decoder.', start + 4)) this.textDecoder = true;
+          else if (n.startsWith('.', start + 4)) this.textDot = true;
+          else if (n.startsWith('_model.', start + 4)) this.hfText = true;
+        } else if (n.startsWith('transformer.resblocks.', start)) this.openaiText = true;
+        return;
+      case 98 /* b */:
+        if (n.startsWith('blocks.', start)) this.timmBlocks = true;
+        return;
+    }
+  }
+
+  private has(name: SignatureName): boolean {
+    return (this.seen & (1 << SIGNATURE_NAMES.indexOf(name))) !== 0;
+  }
+
+  family(): FamilyId {
+    if (this.textDecoder || this.has('text.cls_emb') || this.has('visual.attn_pool.query')) return 'openclip-coca';
+    if (this.visualTrunk) return 'openclip-timm';
+    if (this.hfVision || this.hfText || this.has('visual_projection.weight')) {
+      const siglip =
+        this.has('vision_model.head.probe') || this.has('text_model.head.weight') || (this.has('logit_bias') && !this.has('visual_projection.weight') && !this.has('text_projection.weight'));
+      return siglip ? 'hf-siglip' : 'hf-clip';
+    }
+    if (this.textDot) return 'openclip-custom-text';
+    if (this.openaiVisual || this.openaiText || this.has('token_embedding.weight') || this.has('ln_final.weight')) return 'openai-clip';
+    if (this.timmBlocks || this.has('patch_embed.proj.weight') || this.has('cls_token') || this.has('pos_embed')) return 'timm-vit';
+    return 'unknown';
+  }
+}
+
+const SIGNATURE_NAMES = [
+  'text.cls_emb',
+  'visual.attn_pool.query',
+  'visual_projection.weight',
+  'vision_model.head.probe',
+  'text_model.head.weight',
+  'logit_bias',
+  'text_projection.weight',
+  'token_embedding.weight',
+  'ln_final.weight',
+  'patch_embed.proj.weight',
+  'cls_token',
+  'pos_embed',
+] as const;
+type SignatureName = (typeof SIGNATURE_NAMES)[number];
+const MAX_SIGNATURE_LENGTH = Math.max(...SIGNATURE_NAMES.map((s) => s.length));
 
 // ---------------------------------------------------------------------------------------------
 // Local name → canonical key
@@ -131,29 +229,45 @@ export function canonicalKeyOf(family: FamilyId, localName: string): CanonicalKe
     const row = blockRow ?? table.byLocal.get(localName);
     if (!row) return undefined;
     const canonical = blockRow && n !== undefined ? row.canonicalT.replace('{N}', String(n)) : row.canonicalT;
-    return { canonical, transform: row.transform, ...(row.part !== undefined ? { part: row.part, parts: row.parts! } : {}), ...(row.lead !== undefined ? { lead: row.lead } : {}) };
+    // Same fields, same order as before; no spread temporaries (called once per tensor).
+    if (row.part !== undefined) return row.lead !== undefined ? { canonical, transform: row.transform, part: row.part, parts: row.parts!, lead: row.lead } : { canonical, transform: row.transform, part: row.part, parts: row.parts! };
+    return row.lead !== undefined ? { canonical, transform: row.transform, lead: row.lead } : { canonical, transform: row.transform };
   }
+  return { canonical: nativeCanonicalName(family, localName), transform: nativeTransform(family, localName) };
+}
+
+/** `canonicalKeyOf(family, localName)?.canonical` without building the key for families whose names are canonical. */
+export function canonicalNameOf(family: FamilyId, localName: string): string | undefined {
+  return compiledTable(family) ? canonicalKeyOf(family, localName)?.canonical : nativeCanonicalName(family, localName);
+}
+
+/** Native families: the name itself, minus open_clip's custom-text `text.` prefix. */
+function nativeCanonicalName(family: FamilyId, localName: string): string {
   if (usesTextPrefix(family) && localName.startsWith('text.')) {
     const rest = localName.slice(5);
     // open_clip's Linear text projection (proj_bias configs) is stored [E, width], the Parameter form [width, E] (§1.8).
-    if (rest === 'text_projection.weight') return { canonical: 'text_projection', transform: 'transpose' };
-    return { canonical: rest, transform: 'identity' };
+    return rest === 'text_projection.weight' ? 'text_projection' : rest;
   }
-  return { canonical: localName, transform: 'identity' };
+  return localName;
 }
 
-/** Canonical shape of one source given its key (before concatenation). */
-function canonicalShapeOf(shape: readonly number[], key: CanonicalKey): number[] {
-  switch (key.transform) {
+function nativeTransform(family: FamilyId, localName: string): Transform {
+  return localName === 'text.text_projection.weight' && usesTextPrefix(family) ? 'transpose' : 'identity';
+}
+
+/** Canonical shape of one source given its key (before concatenation). Identity shares the file's (read-only) shape array. */
+function canonicalShapeOf(shape: readonly number[], transform: Transform, lead: number | undefined): readonly number[] {
+  switch (transform) {
     case 'transpose':
       return [...shape].reverse();
     case 'reshape': {
-      const lead = key.lead ?? 0;
+      const l = lead ?? 0;
       // Only drop dims that really are 1; otherwise keep the shape so the mismatch stays visible.
-      return shape.slice(0, lead).every((d) => d === 1) ? shape.slice(lead) : [...shape];
+      for (let i = 0; i < l && i < shape.length; i++) if (shape[i] !== 1) return shape;
+      return shape.slice(l);
     }
     default:
-      return [...shape];
+      return shape;
   }
 }
 
@@ -200,46 +314,75 @@ function lastSegments(name: string, n: number): string {
 }
 
 export function toCanonical(tensors: readonly TensorInfo[], family?: FamilyId): CanonicalView {
-  return toCanonicalNormalized(normalizeNames(tensors), family);
+  return canonicalViewOf(normalizeNameList(tensors).names, tensors, family);
 }
 
 /** `toCanonical` for callers that already ran `normalizeNames` (saves a pass on 100k-tensor files). */
 export function toCanonicalNormalized(norm: readonly NormalizedTensor[], family?: FamilyId): CanonicalView {
-  const fam = family ?? detectFamilyFromNames(norm.map((x) => x.name));
+  return canonicalViewOf(
+    norm.map((x) => x.name),
+    norm.map((x) => x.tensor),
+    family,
+  );
+}
+
+/**
+ * `toCanonical` on parallel arrays (`names[i]` = normalised name of `tensors[i]`, e.g. from
+ * `normalizeNameList`): one pass, and for families whose names are canonical no per-tensor key
+ * objects or shape copies, since 100k-tensor files go through here. With `include`, a partial
+ * view: tensors it rejects are in none of the lists (for callers that only look up some towers).
+ */
+export function canonicalViewOf(names: readonly string[], tensors: readonly TensorInfo[], family?: FamilyId, include?: (index: number) => boolean): CanonicalView {
+  const fam = family ?? detectFamilyFromNames(names);
+  const table = compiledTable(fam);
   const out = new Map<string, CanonicalTensor>();
   const unmapped: TensorInfo[] = [];
   const ignored: TensorInfo[] = [];
   const parts = new Map<string, { key: CanonicalKey; t: TensorInfo }[]>();
-  for (const { name, tensor } of norm) {
+  for (let i = 0; i < tensors.length; i++) {
+    if (include && !include(i)) continue;
+    const name = names[i]!;
+    const tensor = tensors[i]!;
     if (isIgnorableName(name)) {
       ignored.push(tensor);
       continue;
     }
-    const key = canonicalKeyOf(fam, name);
-    if (!key) {
+    let canonical: string;
+    let transform: Transform;
+    let lead: number | undefined;
+    if (table) {
+      const key = canonicalKeyOf(fam, name);
+      if (!key) {
+        unmapped.push(tensor);
+        continue;
+      }
+      if (key.transform === 'concat0') {
+        const list = parts.get(key.canonical);
+        if (list) list.push({ key, t: tensor });
+        else parts.set(key.canonical, [{ key, t: tensor }]);
+        continue;
+      }
+      canonical = key.canonical;
+      transform = key.transform;
+      lead = key.lead;
+    } else {
+      canonical = nativeCanonicalName(fam, name);
+      transform = nativeTransform(fam, name);
+    }
+    if (out.has(canonical)) {
       unmapped.push(tensor);
       continue;
     }
-    if (key.transform === 'concat0') {
-      const list = parts.get(key.canonical) ?? [];
-      list.push({ key, t: tensor });
-      parts.set(key.canonical, list);
-      continue;
-    }
-    if (out.has(key.canonical)) {
-      unmapped.push(tensor);
-      continue;
-    }
-    const shape = canonicalShapeOf(tensor.shape, key);
+    const shape = canonicalShapeOf(tensor.shape, transform, lead);
     const description =
-      key.transform === 'identity'
-        ? name === key.canonical
+      transform === 'identity'
+        ? name === canonical
           ? 'same tensor'
           : `renamed from ${name}`
-        : key.transform === 'transpose'
+        : transform === 'transpose'
           ? `transpose of ${name} [${tensor.shape.join(', ')}]`
           : `reshape of ${name} [${tensor.shape.join(', ')}] → [${shape.join(', ')}]`;
-    out.set(key.canonical, { name: key.canonical, shape, sources: [tensor], transform: key.transform, description });
+    out.set(canonical, { name: canonical, shape, sources: [tensor], transform, description });
   }
   const partial: PartialCanonical[] = [];
   for (const [canonical, list] of parts) {
