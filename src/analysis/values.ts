@@ -2,6 +2,7 @@ import type { TensorInfo } from '../core/checkpoint.js';
 import { decodeToFloat32, chunkAlignment } from '../core/decode.js';
 import { isFloatDType } from '../core/dtype.js';
 import { readTensorBytes } from '../core/values.js';
+import { FileReaderPool } from '../io/fileRange.js';
 import type { CanonicalView } from '../layouts/canonical.js';
 import { towerOfCanonical } from '../layouts/towers.js';
 import type { TowerId } from '../layouts/canonicalLayout.js';
@@ -34,6 +35,7 @@ function firstBlockIndex(name: string): string | undefined {
 }
 
 interface Budget {
+  pool: FileReaderPool;
   perFile: number;
   used: Map<string, number>;
   bytesRead: number;
@@ -58,7 +60,7 @@ async function readAll(b: Budget, t: TensorInfo): Promise<Float32Array | undefin
   if (!isFloatDType(t.dtype) || t.byteLength === 0) return undefined;
   if (!take(b, t, t.byteLength)) return undefined;
   try {
-    const bytes = await readTensorBytes(t, 0, t.byteLength);
+    const bytes = await readTensorBytes(t, 0, t.byteLength, b.pool);
     if (bytes.byteLength !== t.byteLength) return undefined;
     b.tensorsRead++;
     return decodeToFloat32(t.dtype, bytes);
@@ -77,7 +79,7 @@ async function readSample(b: Budget, t: TensorInfo): Promise<Float32Array | unde
     const parts: Float32Array[] = [];
     for (let i = 0; i < SAMPLE_WINDOWS; i++) {
       const start = Math.floor(((t.byteLength - win) * i) / (SAMPLE_WINDOWS - 1) / align) * align;
-      const bytes = await readTensorBytes(t, start, start + win);
+      const bytes = await readTensorBytes(t, start, start + win, b.pool);
       if (bytes.byteLength !== win) return undefined;
       parts.push(decodeToFloat32(t.dtype, bytes));
     }
@@ -153,7 +155,15 @@ export interface ValueResult {
 
 /** Checks the towers the file has; `towers` limits the work to CLIP towers that are present. */
 export async function scanValues(view: CanonicalView, budgetBytes: number): Promise<ValueResult> {
-  const b: Budget = { perFile: budgetBytes, used: new Map(), bytesRead: 0, tensorsRead: 0, tensorsSampled: 0 };
+  const pool = new FileReaderPool();
+  try {
+    return await scanWithin(view, budgetBytes, { pool, perFile: budgetBytes, used: new Map(), bytesRead: 0, tensorsRead: 0, tensorsSampled: 0 });
+  } finally {
+    await pool.close();
+  }
+}
+
+async function scanWithin(view: CanonicalView, budgetBytes: number, b: Budget): Promise<ValueResult> {
   const findings: Finding[] = [];
   if (budgetBytes <= 0) return { findings, scan: { performed: false, budgetBytesPerFile: budgetBytes, bytesRead: 0, tensorsRead: 0, tensorsSampled: 0 } };
 

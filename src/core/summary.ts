@@ -17,7 +17,7 @@ export interface InspectDocument {
   metadata: Record<string, string>;
   /** Non-tensor entries of a PyTorch checkpoint (optimizer state, epoch, args…), summarised as text. */
   extras: Record<string, string>;
-  tensors: { name: string; dtype: string; shape: number[]; offsets: [number, number] | null; shard: string | null }[];
+  tensors: { name: string; dtype: string; shape: readonly number[]; offsets: [number, number] | null; shard: string | null }[];
   unreadable: { name: string; dtype: string; shape: number[] | null; reason: string; shard: string | null }[];
   problems: Problem[];
   hasErrors: boolean;
@@ -39,7 +39,7 @@ export function inspectDocument(c: Checkpoint): InspectDocument {
     tensors: c.tensors.map((t) => ({
       name: t.name,
       dtype: t.dtype,
-      shape: [...t.shape],
+      shape: t.shape,
       offsets: t.data.kind === 'contiguous' ? [t.data.offset, t.data.offset + t.data.length] : null,
       shard: t.shard ?? null,
     })),

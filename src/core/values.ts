@@ -1,4 +1,4 @@
-import { streamRange, readRange } from '../io/fileRange.js';
+import { streamRange, readRange, type FileReaderPool } from '../io/fileRange.js';
 import type { TensorInfo } from './checkpoint.js';
 import { chunkAlignment, decodeToFloat32, elementsIn } from './decode.js';
 import { CheckpointLensError } from './result.js';
@@ -46,11 +46,14 @@ export async function* tensorValueChunks(t: TensorInfo, opts: ValueStreamOptions
   }
 }
 
-/** Reads a small byte range [start, end) of a tensor's logical bytes (for sampling). */
-export async function readTensorBytes(t: TensorInfo, start: number, end: number): Promise<Uint8Array> {
+/**
+ * Reads a small byte range [start, end) of a tensor's logical bytes (for sampling). Pass a pool
+ * when making many reads in a row, so each file is opened once.
+ */
+export async function readTensorBytes(t: TensorInfo, start: number, end: number, pool?: FileReaderPool): Promise<Uint8Array> {
   if (start < 0 || end > t.byteLength || start > end) throw new CheckpointLensError('range-invalid', `byte range ${start}..${end} is outside tensor ${t.name}`);
   const d = t.data;
-  if (d.kind === 'contiguous') return readRange(d.file, d.offset + start, d.offset + end);
+  if (d.kind === 'contiguous') return pool ? pool.read(d.file, d.offset + start, d.offset + end) : readRange(d.file, d.offset + start, d.offset + end);
   if (d.kind === 'opaque') return d.read(start, end);
   const out = new Uint8Array(end - start);
   let pos = 0;

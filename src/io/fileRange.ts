@@ -1,4 +1,4 @@
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 
 /** Reads [start, end) of a file. Short reads (file shrank) return fewer bytes; callers check. */
 export async function readRange(path: string, start: number, end: number): Promise<Uint8Array> {
@@ -45,5 +45,37 @@ export async function* streamRange(path: string, start: number, end: number, chu
     }
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * Keeps one handle open per file for a burst of small reads (e.g. the value checks' ~1,500
+ * samples), instead of an open/close per read. The owner closes it when the burst ends, so a
+ * file replaced on disk afterwards is never read through a stale handle.
+ */
+export class FileReaderPool {
+  private readonly handles = new Map<string, Promise<FileHandle>>();
+
+  async read(path: string, start: number, end: number): Promise<Uint8Array> {
+    let h = this.handles.get(path);
+    if (!h) {
+      h = open(path, 'r');
+      this.handles.set(path, h);
+    }
+    const fh = await h;
+    const out = new Uint8Array(Math.max(0, end - start));
+    let got = 0;
+    while (got < out.length) {
+      const { bytesRead } = await fh.read(out, got, out.length - got, start + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got === out.length ? out : out.subarray(0, got);
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.all(all.map(async (h) => (await h.catch(() => undefined))?.close()));
   }
 }

@@ -35,7 +35,7 @@ export const inspectCommand: CliCommand = {
     const doc = inspectDocument(r.value);
     if (args.flags.has('header-only')) {
       // The reader's view only (no model understanding): what the foundation benchmark times.
-      if (args.flags.has('json')) process.stdout.write(JSON.stringify(doc) + '\n');
+      if (args.flags.has('json')) writeJsonLine(doc);
       else process.stdout.write(renderInspectText(doc, r.value));
       return doc.hasErrors ? 1 : 0;
     }
@@ -48,11 +48,17 @@ export const inspectCommand: CliCommand = {
     const analysis = a.value;
     // The inspect document (schema 1) gains the analysis fields; nothing of the foundation's is renamed.
     const { schemaVersion: _v, ...fields } = analysis;
-    if (args.flags.has('json')) process.stdout.write(JSON.stringify({ ...doc, ...fields }) + '\n');
+    if (args.flags.has('json')) writeJsonLine({ ...doc, ...fields });
     else process.stdout.write(renderInspectText(doc, r.value, analysis));
     return doc.hasErrors || analysis.findings.some((f) => f.severity === 'error') ? 1 : 0;
   },
 };
+
+/** Writes a (possibly tens of MB) JSON document without copying it again to append the newline. */
+function writeJsonLine(value: unknown): void {
+  process.stdout.write(JSON.stringify(value));
+  process.stdout.write('\n');
+}
 
 export function renderInspectText(doc: InspectDocument, c: Checkpoint, analysis?: Analysis): string {
   const out: string[] = [];
