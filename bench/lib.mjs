@@ -29,6 +29,7 @@ export function compare(contenders, runs) {
   const res = Object.fromEntries(contenders.map((c) => [c.name, { ms: [], rss: [] }]));
   for (let i = 0; i < runs; i++) {
     for (const c of contenders) {
+      c.before?.();
       const r = timed(c.cmd, c.args, c.opts);
       res[c.name].ms.push(r.ms);
       if (r.rssKiB) res[c.name].rss.push(r.rssKiB);
@@ -43,4 +44,10 @@ export function table(rows, baselineName, extra = () => '') {
     const ratio = base ? (r.ms / base.ms).toFixed(2) : '-';
     console.log(`${r.name.padEnd(34)} median ${r.ms.toFixed(0).padStart(7)} ms  best ${r.best.toFixed(0).padStart(7)} ms  peak RSS ${r.rssMiB?.toFixed(0) ?? '?'} MiB  ×${ratio} vs ${baselineName}${extra(r)}`);
   }
+}
+
+/** Drops the page cache (root only) so the next read comes from disk; returns false where it cannot. */
+export function dropPageCache() {
+  const r = spawnSync('sh', ['-c', 'sync && echo 3 > /proc/sys/vm/drop_caches'], { stdio: 'ignore' });
+  return r.status === 0;
 }

@@ -1,16 +1,23 @@
 // bench/stats: statistics of a 1 GiB F32 tensor and a 1 GiB BF16 tensor, streamed, against numpy
 // (Debian python3-numpy, memory-mapped, computing the same statistics) and `cat FILE > /dev/null`
 // read bandwidth, in the same run. Files are written once and read from the page cache by all.
-// Usage: node bench/stats.mjs [--runs N] [--gib G]
+// With --cold (root), the page cache is dropped before every run, so all three read from disk.
+// Usage: node bench/stats.mjs [--runs N] [--gib G] [--cold]
 import { openSync, writeSync, closeSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { compare, table, PY } from './lib.mjs';
+import { compare, table, PY, dropPageCache } from './lib.mjs';
 
 const arg = (k, d) => (process.argv.includes(k) ? Number(process.argv[process.argv.indexOf(k) + 1]) : d);
 const runs = arg('--runs', 3);
 const gib = arg('--gib', 1);
 const bytes = Math.round(gib * 2 ** 30);
+const cold = process.argv.includes('--cold');
+if (cold && !dropPageCache()) {
+  console.error('--cold needs root (it writes /proc/sys/vm/drop_caches)');
+  process.exit(2);
+}
+const before = cold ? dropPageCache : undefined;
 const dir = join(tmpdir(), 'ckl-bench-stats');
 mkdirSync(dir, { recursive: true });
 
@@ -79,12 +86,12 @@ const results = [];
 for (const dtype of ['F32', 'BF16']) {
   const file = join(dir, `w-${dtype}.safetensors`);
   writeTensorFile(file, dtype);
-  console.log(`\n== ${dtype}: ${gib} GiB tensor (${file}) ==`);
+  console.log(`\n== ${dtype}: ${gib} GiB tensor (${file}), ${cold ? 'cold page cache (dropped before each run)' : 'warm page cache'} ==`);
   const rows = compare(
     [
-      { name: 'cat FILE > /dev/null', cmd: 'sh', args: ['-c', `cat '${file}' > /dev/null`] },
-      { name: 'checkpoint-lens stats --json', cmd: process.execPath, args: ['dist/cli.js', 'stats', file, '--json'] },
-      { name: 'numpy (same statistics)', cmd: PY, args: [npScript, file, dtype] },
+      { name: 'cat FILE > /dev/null', cmd: 'sh', args: ['-c', `cat '${file}' > /dev/null`], before },
+      { name: 'checkpoint-lens stats --json', cmd: process.execPath, args: ['dist/cli.js', 'stats', file, '--json'], before },
+      { name: 'numpy (same statistics)', cmd: PY, args: [npScript, file, dtype], before },
     ],
     runs,
   );

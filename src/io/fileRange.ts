@@ -24,26 +24,39 @@ export async function fileSize(path: string): Promise<number> {
 }
 
 /**
- * Streams [start, end) of a file in chunks of at most `chunkBytes`, reusing one buffer.
- * The yielded view is only valid until the next iteration (bounded memory by design).
+ * Streams [start, end) of a file in chunks of at most `chunkBytes`, double-buffered: the read of
+ * the next chunk is in flight while the consumer works on the current one, so disk and CPU
+ * overlap on a cold cache. The yielded view is only valid until the next iteration (two buffers,
+ * bounded memory by design).
  */
 export async function* streamRange(path: string, start: number, end: number, chunkBytes = 8 << 20): AsyncGenerator<Uint8Array> {
   const fh = await open(path, 'r');
+  let pending: Promise<Uint8Array> | undefined;
   try {
-    const buf = Buffer.allocUnsafe(Math.max(1, Math.min(chunkBytes, end - start)));
-    let pos = start;
-    while (pos < end) {
-      const want = Math.min(buf.length, end - pos);
+    const size = Math.max(1, Math.min(chunkBytes, end - start));
+    const buffers = [new Uint8Array(size), new Uint8Array(size)] as const;
+    const readInto = async (buf: Uint8Array, at: number, want: number): Promise<Uint8Array> => {
       let got = 0;
       while (got < want) {
-        const { bytesRead } = await fh.read(buf, got, want - got, pos + got);
-        if (bytesRead === 0) throw new Error(`unexpected end of file at byte ${pos + got} (the file shrank while reading?)`);
+        const { bytesRead } = await fh.read(buf, got, want - got, at + got);
+        if (bytesRead === 0) throw new Error(`unexpected end of file at byte ${at + got} (the file shrank while reading?)`);
         got += bytesRead;
       }
-      yield buf.subarray(0, want);
-      pos += want;
+      return buf.subarray(0, want);
+    };
+    let pos = start;
+    let which = 0;
+    pending = pos < end ? readInto(buffers[0], pos, Math.min(size, end - pos)) : undefined;
+    while (pending) {
+      const chunk = await pending;
+      pos += chunk.length;
+      which ^= 1;
+      pending = pos < end ? readInto(buffers[which as 0 | 1], pos, Math.min(size, end - pos)) : undefined;
+      yield chunk;
     }
   } finally {
+    // A consumer that stops early must not close the handle under a read still in flight.
+    await pending?.catch(() => undefined);
     await fh.close();
   }
 }
