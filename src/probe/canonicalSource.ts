@@ -14,7 +14,7 @@ export interface CanonicalSource extends CanonicalWeights {
   readonly partial: readonly string[];
 }
 
-/** Families the graph builder handles: a ViT image tower and/or the CLIP text transformer. */
+/** Families the graph builder handles: a ViT or ModifiedResNet image tower and/or the CLIP text transformer. */
 export const PROBE_FAMILIES: readonly FamilyId[] = ['openai-clip', 'openclip-custom-text', 'hf-clip', 'timm-vit'];
 
 /**

@@ -2,11 +2,13 @@ import type { ProbeModelConfig } from './modelConfig.js';
 import { emitWeight, type ExternalStore } from './externalData.js';
 import { GraphBuilder, ONNX_FLOAT, ONNX_INT64 } from './onnxGraph.js';
 import type { ResolvedWeights } from './resolveWeights.js';
+import { resnetImageFeatures } from './resnetGraph.js';
 
 /**
  * The CLIP zero-shot forward pass as an ONNX graph, written against canonical (OpenAI) names:
  *
  *   pixel_values [N,3,S,S] → patch Conv → [cls; patches] + pos → ln_pre → blocks → ln_post(cls) @ visual.proj
+ *                            (or the ModifiedResNet tower with its attention pool: resnetGraph.ts)
  *   input_ids [M,L]        → token emb + pos → causal blocks → ln_final → EOT pooling @ text_projection
  *   both L2-normalised; logits_per_image = exp(logit_scale) · img · txtᵀ
  *
@@ -66,19 +68,23 @@ export async function buildClipGraph(cfg: ProbeModelConfig, weights: ResolvedWei
   };
 
   // ---- image tower
-  const grid = v.imageSize / v.patch;
-  const conv = g.op('Conv', [pixels, await W('visual.conv1.weight')], { kernel_shape: [v.patch, v.patch], strides: [v.patch, v.patch] });
-  const patches = g.op('Transpose', [g.op('Reshape', [conv, g.int64Const([0, v.width, grid * grid])])], { perm: [0, 2, 1] });
-  // The class token broadcast to [N,1,D]: N is dynamic, so the target shape is built from Shape(pixels).
-  const n = g.op('Slice', [g.op('Shape', [pixels]), g.int64Const([0]), g.int64Const([1])]);
-  const clsShape = g.op('Concat', [n, g.int64Const([1, v.width])], { axis: 0 });
-  const cls = g.op('Expand', [g.op('Reshape', [await W('visual.class_embedding'), g.int64Const([1, 1, v.width])]), clsShape]);
-  let xi = g.op('Add', [g.op('Concat', [cls, patches], { axis: 1 }), await W('visual.positional_embedding')]);
-  xi = g.op('Reshape', [await layerNorm(xi, 'visual.ln_pre'), g.int64Const([-1, v.width])]);
-  for (let i = 0; i < v.layers; i++) xi = await block(xi, `visual.transformer.resblocks.${i}.`, v.tokens, v.width, v.heads, v.layerScale);
-  const clsOut = g.op('Gather', [g.op('Reshape', [xi, g.int64Const([-1, v.tokens, v.width])]), g.int64Const([0], [])], { axis: 1 });
-  let imgFeat = g.op('MatMul', [await layerNorm(clsOut, 'visual.ln_post'), await W('visual.proj')]);
-  if (v.projBias) imgFeat = g.op('Add', [imgFeat, await W('visual.proj_bias')]);
+  let imgFeat: string;
+  if (v.kind === 'resnet') imgFeat = await resnetImageFeatures(g, W, pixels, v);
+  else {
+    const grid = v.imageSize / v.patch;
+    const conv = g.op('Conv', [pixels, await W('visual.conv1.weight')], { kernel_shape: [v.patch, v.patch], strides: [v.patch, v.patch] });
+    const patches = g.op('Transpose', [g.op('Reshape', [conv, g.int64Const([0, v.width, grid * grid])])], { perm: [0, 2, 1] });
+    // The class token broadcast to [N,1,D]: N is dynamic, so the target shape is built from Shape(pixels).
+    const n = g.op('Slice', [g.op('Shape', [pixels]), g.int64Const([0]), g.int64Const([1])]);
+    const clsShape = g.op('Concat', [n, g.int64Const([1, v.width])], { axis: 0 });
+    const cls = g.op('Expand', [g.op('Reshape', [await W('visual.class_embedding'), g.int64Const([1, 1, v.width])]), clsShape]);
+    let xi = g.op('Add', [g.op('Concat', [cls, patches], { axis: 1 }), await W('visual.positional_embedding')]);
+    xi = g.op('Reshape', [await layerNorm(xi, 'visual.ln_pre'), g.int64Const([-1, v.width])]);
+    for (let i = 0; i < v.layers; i++) xi = await block(xi, `visual.transformer.resblocks.${i}.`, v.tokens, v.width, v.heads, v.layerScale);
+    const clsOut = g.op('Gather', [g.op('Reshape', [xi, g.int64Const([-1, v.tokens, v.width])]), g.int64Const([0], [])], { axis: 1 });
+    imgFeat = g.op('MatMul', [await layerNorm(clsOut, 'visual.ln_post'), await W('visual.proj')]);
+    if (v.projBias) imgFeat = g.op('Add', [imgFeat, await W('visual.proj_bias')]);
+  }
 
   // ---- text tower
   const L = t.contextLength;

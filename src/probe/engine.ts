@@ -69,7 +69,11 @@ export async function openEngine(ckpt: Checkpoint, opts: EngineOptions = {}): Pr
   let named: ConfigHints = {};
   if (opts.target) {
     const c = namedConfig(opts.target);
-    if (!c || c.vision.kind !== 'vit' || c.coca) return fail('probe-unknown-target', `--target ${JSON.stringify(opts.target)} is not a known open_clip ViT config (${CLIP_CONFIGS.filter((x) => x.vision.kind === 'vit' && !x.coca).map((x) => x.name).join(', ')})`);
+    if (!c || c.coca) return fail('probe-unknown-target', `--target ${JSON.stringify(opts.target)} is not a known open_clip ViT or ModifiedResNet config (${CLIP_CONFIGS.filter((x) => !x.coca).map((x) => x.name).join(', ')})`);
+    // Head counts of one image-tower kind mean nothing for the other: a ViT target on a ResNet file is a mistake.
+    const fileIsResNet = canonical.tensors.has('visual.attnpool.c_proj.weight') || canonical.tensors.has('visual.layer1.0.conv1.weight');
+    const fileHasVision = fileIsResNet || canonical.tensors.has('visual.conv1.weight');
+    if (fileHasVision && fileIsResNet !== (c.vision.kind === 'resnet')) return fail('probe-target-mismatch', `--target ${c.name} has a ${c.vision.kind === 'resnet' ? 'ModifiedResNet' : 'ViT'} image tower but this checkpoint's is a ${fileIsResNet ? 'ModifiedResNet' : 'ViT'}`);
     named = hintsFromNamed(c);
   } else {
     const c = matchNamedConfig(canonical);

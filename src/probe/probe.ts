@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import type { Checkpoint } from '../core/checkpoint.js';
 import { openEngine, type Engine, type EngineOptions, type ProbeError } from './engine.js';
-import type { Activation } from './modelConfig.js';
+import { RESNET_STRIDE, type Activation, type VisionShape } from './modelConfig.js';
 import { BUILTIN_CLASSES, builtinPromptIds, IMAGES_PER_CLASS } from './probeSet.js';
 import { cropAndNormalize } from './images.js';
 import { loadImageFolder, type RawInputs } from './probeInputs.js';
@@ -98,6 +98,11 @@ export async function runProbe(ckpt: Checkpoint, opts: ProbeOptions = {}, contro
   }
 }
 
+function visionSummary(v: VisionShape): ProbeReport['model']['vision'] {
+  if (v.kind === 'resnet') return { architecture: 'resnet', width: v.width, layers: v.stages.reduce((a, b) => a + b, 0), heads: v.heads, patch: RESNET_STRIDE, stages: v.stages };
+  return { architecture: 'vit', width: v.width, layers: v.layers, heads: v.heads, patch: v.patch };
+}
+
 interface ProbeSetData {
   readonly kind: ProbeReport['probeSet'];
   readonly labels: readonly string[];
@@ -149,7 +154,7 @@ async function probeWithEngine(ckpt: Checkpoint, engine: Engine, opts: ProbeOpti
     model: {
       imageSize: S,
       embedDim: E,
-      vision: { width: cfg.vision.width, layers: cfg.vision.layers, heads: cfg.vision.heads, patch: cfg.vision.patch },
+      vision: visionSummary(cfg.vision),
       text: { width: cfg.text.width, layers: cfg.text.layers, heads: cfg.text.heads, contextLength: L },
       activation: cfg.activation,
       activationSource: cfg.activationSource,

@@ -1,4 +1,5 @@
 import type { ProbeModelConfig } from './modelConfig.js';
+import { encodeImageResNet } from './referenceResNet.js';
 
 /**
  * An independent CLIP forward pass in plain TypeScript (Float32Array storage, float64
@@ -37,6 +38,7 @@ export function referenceForward(cfg: ProbeModelConfig, W: WeightLookup, pixels:
 
 function encodeImage(cfg: ProbeModelConfig, W: WeightLookup, px: Float32Array): Float32Array {
   const v = cfg.vision;
+  if (v.kind === 'resnet') return encodeImageResNet(v, W, px);
   const S = v.imageSize;
   const P = v.patch;
   const G = S / P;
@@ -120,7 +122,8 @@ function residualBlock(cfg: ProbeModelConfig, W: WeightLookup, p: string, x: Flo
   if (layerScale) scaleRows(a, T, D, W(`${p}ls_1.gamma`));
   const x1 = new Float32Array(x);
   addInPlace(x1, a);
-  const M = cfg[p.startsWith('visual.') ? 'vision' : 'text'].mlp;
+  // Only ViT image towers and the text tower have transformer blocks.
+  const M = p.startsWith('visual.') && cfg.vision.kind !== 'resnet' ? cfg.vision.mlp : cfg.text.mlp;
   const f1 = linear(layerNorm(x1, T, D, W(`${p}ln_2.weight`), W(`${p}ln_2.bias`), cfg.layerNormEps), T, D, M, W(`${p}mlp.c_fc.weight`), W(`${p}mlp.c_fc.bias`));
   for (let i = 0; i < f1.length; i++) {
     const z = f1[i]!;

@@ -21,7 +21,8 @@ export interface ProbeReport {
   readonly model: {
     readonly imageSize: number;
     readonly embedDim: number;
-    readonly vision: { readonly width: number; readonly layers: number; readonly heads: number; readonly patch: number };
+    /** ResNet: `layers` = all Bottleneck blocks, `stages` per stage, `patch` = the output stride (32), `heads` of the attention pool. */
+    readonly vision: { readonly architecture: 'vit' | 'resnet'; readonly width: number; readonly layers: number; readonly heads: number; readonly patch: number; readonly stages?: readonly number[] };
     readonly text: { readonly width: number; readonly layers: number; readonly heads: number; readonly contextLength: number };
     readonly activation: string;
     readonly activationSource: string;

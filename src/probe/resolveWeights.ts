@@ -1,5 +1,5 @@
 import type { CanonicalWeight, CanonicalWeights } from './canonicalWeights.js';
-import { expectedTensors, type ProbeModelConfig } from './modelConfig.js';
+import { expectedTensors, RESNET_STRIDE, type ProbeModelConfig } from './modelConfig.js';
 
 /**
  * Decides, for every tensor the forward pass needs, whether it comes from the checkpoint or is
@@ -69,9 +69,33 @@ function initialValues(name: string, shape: readonly number[], cfg: ProbeModelCo
     return { values: v, init: `normal(0, ${std.toPrecision(4)})` };
   };
   const fill = (x: number, init: string) => ({ values: new Float32Array(count).fill(x), init });
+  const uniform = (bound: number) => {
+    const u = uniformStream(seed, name);
+    const v = new Float32Array(count);
+    for (let i = 0; i < count; i++) v[i] = (u() * 2 - 1) * bound;
+    return { values: v, init: `uniform(±${bound.toPrecision(4)})` };
+  };
+  const vision = cfg.vision;
+  if (vision.kind === 'resnet' && name.startsWith('visual.')) {
+    // open_clip ModifiedResNet.init_parameters + PyTorch defaults: BN weight 1 (bn3 0, so a block
+    // starts as its shortcut), bias/running_mean 0, running_var 1; attention-pool Linear weights
+    // N(0, C^-½); convs and Linear biases keep torch's U(±fan_in^-½); pos N(0,1)·C^-½.
+    const C = RESNET_STRIDE * vision.width;
+    if (name.endsWith('.running_var')) return fill(1, 'ones (BatchNorm running_var)');
+    if (name.endsWith('.running_mean')) return fill(0, 'zeros (BatchNorm running_mean)');
+    if (/(^visual\.bn\d|\.bn\d|\.downsample\.1)\.bias$/.test(name)) return fill(0, 'zeros (BatchNorm bias)');
+    if (/\.layer\d\.\d+\.bn3\.weight$/.test(name)) return fill(0, 'zeros (open_clip bn3 init)');
+    if (/(^visual\.bn\d|\.bn\d|\.downsample\.1)\.weight$/.test(name)) return fill(1, 'ones (BatchNorm weight)');
+    if (/^visual\.attnpool\.[qkvc]_proj\.weight$/.test(name)) return normal(C ** -0.5);
+    if (name.startsWith('visual.attnpool.') && name.endsWith('.bias')) return uniform(C ** -0.5);
+    if (name === 'visual.attnpool.positional_embedding') return normal(C ** -0.5);
+    // Conv weights [out, in, k, k]: kaiming_uniform(a=√5) = U(±fan_in^-½).
+    return uniform(shape.slice(1).reduce((a, b) => a * b, 1) ** -0.5);
+  }
   const text = name.startsWith('visual.') ? undefined : cfg.text;
-  const D = text ? text.width : cfg.vision.width;
-  const layers = text ? text.layers : cfg.vision.layers;
+  const vit = vision.kind === 'resnet' ? undefined : vision;
+  const D = text ? text.width : vision.width;
+  const layers = text ? text.layers : (vit?.layers ?? 0);
   if (name === 'logit_scale') return fill(Math.log(1 / 0.07), 'log(1/0.07)');
   if (/ln_\w+\.weight$|ln_final\.weight$/.test(name)) return fill(1, 'ones (LayerNorm)');
   if (/\.gamma$/.test(name)) return fill(1e-5, 'ls_init_value');
@@ -85,12 +109,8 @@ function initialValues(name: string, shape: readonly number[], cfg: ProbeModelCo
   if (name.endsWith('mlp.c_fc.weight')) return normal((2 * D) ** -0.5);
   if (name.endsWith('mlp.c_fc.bias') || name.endsWith('mlp.c_proj.bias')) {
     // nn.Linear default bias: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
-    const fanIn = name.endsWith('c_fc.bias') ? D : name.startsWith('visual.') ? cfg.vision.mlp : cfg.text.mlp;
-    const u = uniformStream(seed, name);
-    const b = fanIn ** -0.5;
-    const v = new Float32Array(count);
-    for (let i = 0; i < count; i++) v[i] = (u() * 2 - 1) * b;
-    return { values: v, init: `uniform(±${b.toPrecision(4)})` };
+    const fanIn = name.endsWith('c_fc.bias') ? D : name.startsWith('visual.') ? (vit?.mlp ?? D) : cfg.text.mlp;
+    return uniform(fanIn ** -0.5);
   }
   // class/positional embeddings and both projections: scale · randn with scale = width^-0.5.
   if (name === 'text_projection') return normal(cfg.text.width ** -0.5);

@@ -16,7 +16,9 @@ export async function sidecarHints(dir: string): Promise<ConfigHints> {
     const hints: { -readonly [K in keyof ConfigHints]: ConfigHints[K] } = {
       activation: mc.quick_gelu === true ? { value: 'quickgelu', source: 'open_clip_config.json quick_gelu: true' } : { value: 'gelu', source: 'open_clip_config.json (quick_gelu not set → GELU)' },
     };
-    if (typeof v?.width === 'number') hints.visionHeads = v.width / (typeof v.head_width === 'number' ? v.head_width : 64);
+    // open_clip: a ModifiedResNet (vision_cfg.layers is a list) has width·32 / head_width pool heads.
+    const poolWidth = Array.isArray(v?.layers) ? 32 : 1;
+    if (typeof v?.width === 'number') hints.visionHeads = (v.width * poolWidth) / (typeof v.head_width === 'number' ? v.head_width : 64);
     if (typeof t?.heads === 'number') hints.textHeads = t.heads;
     return hints;
   }

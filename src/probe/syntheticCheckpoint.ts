@@ -26,11 +26,19 @@ export function syntheticValues(name: string, count: number, seed: number, shape
     out[0] = Math.log(100);
     return out;
   }
-  const isNormWeight = /ln_\w+\.weight$|ln_final\.weight$/.test(name);
+  // BatchNorm running variances must be positive; spread them so a wrong variance/ε handling shows.
+  if (name.endsWith('.running_var')) {
+    for (let i = 0; i < count; i++) out[i] = 1 + rnd();
+    return out;
+  }
+  const isNormWeight = /ln_\w+\.weight$|ln_final\.weight$|(bn\d|downsample\.1)\.weight$/.test(name);
   // Scale like a trained layer: std ≈ 1/sqrt(fan_in) keeps activations O(1) through the blocks.
   const fanIn = shape.length >= 2 ? shape.slice(1).reduce((a, b) => a * b, 1) : 1;
-  const std = isNormWeight ? 0.1 : name.endsWith('bias') ? 0.02 : /embedding|class_embedding/.test(name) ? 0.5 : Math.min(0.5, 1 / Math.sqrt(fanIn));
-  for (let i = 0; i < count; i++) out[i] = (isNormWeight ? 1 : 0) + (rnd() + rnd() + rnd()) * 2 * std;
+  const std = isNormWeight ? 0.1 : name.endsWith('bias') || name.endsWith('running_mean') ? 0.02 : name === 'visual.attnpool.positional_embedding' ? 0.05 : /embedding|class_embedding/.test(name) ? 0.5 : Math.min(0.5, 1 / Math.sqrt(fanIn));
+  // ResNet convs feed ReLUs: He scale (√2 / √fan_in) so image differences survive the 15+ layers.
+  const resnetConv = /^visual\.(conv[123]|layer\d\.\d+\.(conv\d|downsample\.0))\.weight$/.test(name) && !(name === 'visual.conv1.weight' && shape[2] !== 3);
+  const scale = resnetConv ? Math.SQRT2 : 1;
+  for (let i = 0; i < count; i++) out[i] = (isNormWeight ? 1 : 0) + (rnd() + rnd() + rnd()) * 2 * std * scale;
   return out;
 }
 
@@ -87,6 +95,8 @@ export async function writeSyntheticClip(path: string, cfg: ProbeModelConfig, op
     // logit_scale stays F32 as in OpenAI's mixed-precision files.
     const dtype = e.name === 'logit_scale' ? 'F32' : opts.dtype;
     tensors.push({ name: `${opts.prefix ?? ''}${e.name}`, dtype, shape: e.shape, data: encodeFloats(v, dtype) });
+    // Real ResNet state dicts carry BatchNorm's int64 step counter, which the forward never reads.
+    if (e.name.endsWith('.running_var')) tensors.push({ name: `${opts.prefix ?? ''}${e.name.slice(0, -'running_var'.length)}num_batches_tracked`, dtype: 'I64', shape: [] });
   }
   await writeSafetensors(path, tensors, { format: 'pt' });
 }
@@ -103,6 +113,11 @@ export function tinyConfig(over: Partial<ProbeModelConfig> = {}): ProbeModelConf
     layerNormEps: 1e-5,
     ...over,
   };
+}
+
+/** A tiny ModifiedResNet CLIP: stem width 8, one Bottleneck per stage, 64×64 images (2×2 pool grid), 4 pool heads. */
+export function tinyResNetConfig(over: Partial<ProbeModelConfig> = {}): ProbeModelConfig {
+  return tinyConfig({ vision: { kind: 'resnet', width: 8, stages: [1, 1, 1, 1], heads: 4, imageSize: 64, tokens: 5 }, ...over });
 }
 
 /** ViT-B/16 image tower + the 512-wide, 12-layer text tower (schemas §1.1). */

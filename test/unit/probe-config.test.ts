@@ -7,6 +7,7 @@ import { canonicalFromCheckpoint } from '../../src/probe/canonicalSource.js';
 import { deriveConfig } from '../../src/probe/modelConfig.js';
 import { hintsFromNamed, matchNamedConfig, namedConfig } from '../../src/probe/namedConfig.js';
 import { autoOrder, createSession, precheck } from '../../src/probe/providers.js';
+import { resolveWeights } from '../../src/probe/resolveWeights.js';
 import { sidecarHints } from '../../src/probe/sidecarConfig.js';
 import { clipTensorSpecs, fakeTensors } from '../helpers/clipFixtures.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -26,7 +27,7 @@ test('real-size layouts read back to the right config (header only): OpenAI ViT-
     assert.ok(r.ok);
     const c = namedConfig(name)!;
     assert.equal(r.config.vision.width, c.vision.kind === 'vit' ? c.vision.width : -1);
-    assert.equal(r.config.vision.layers, c.vision.kind === 'vit' ? c.vision.layers : -1);
+    assert.equal(r.config.vision.kind === 'resnet' ? -1 : r.config.vision.layers, c.vision.kind === 'vit' ? c.vision.layers : -1);
     assert.equal(r.config.text.width, c.text.width);
     assert.equal(r.config.text.layers, c.text.layers);
     assert.equal(r.config.embedDim, c.embedDim);
@@ -43,11 +44,31 @@ test('ViT-H-14 heads come from the named config (head width 80), not OpenAI widt
   assert.equal(r.config.namedConfig, 'ViT-H-14');
 });
 
-test('shape mismatches and ResNet towers are errors with codes', async () => {
-  const rn = await canonicalFromCheckpoint(ckptOf(fakeTensors(clipTensorSpecs('openai-clip', 'RN50'))));
-  const r = deriveConfig(rn);
-  assert.ok(!r.ok);
-  assert.equal(r.code, 'probe-unsupported-architecture');
+test('real-size ModifiedResNet headers read back to their config: RN50, RN101, RN50x4; a vision-only RN50 gets its 512-wide text tower', async () => {
+  for (const name of ['RN50', 'RN101', 'RN50x4']) {
+    const rn = await canonicalFromCheckpoint(ckptOf(fakeTensors(clipTensorSpecs('openai-clip', name))));
+    const named = matchNamedConfig(rn);
+    assert.equal(named?.name, name);
+    const c = namedConfig(name)!;
+    assert.ok(c.vision.kind === 'resnet');
+    const r = deriveConfig(rn);
+    assert.ok(r.ok, r.ok ? '' : r.message);
+    assert.deepEqual(r.config.vision, { kind: 'resnet', width: c.vision.width, stages: c.vision.layers, heads: (c.vision.width * 32) / 64, imageSize: c.vision.image, tokens: (c.vision.image / 32) ** 2 + 1 });
+    assert.equal(r.config.embedDim, c.embedDim);
+    assert.equal(r.config.text.width, c.text.width);
+    // Every tensor the ResNet forward reads exists in the layout table with the same shape.
+    const wr = resolveWeights(rn, r.config);
+    assert.ok(wr.ok, wr.ok ? '' : wr.message);
+    assert.deepEqual(wr.value.randomInitialized, []);
+  }
+  const visionOnly = await canonicalFromCheckpoint(ckptOf(fakeTensors(clipTensorSpecs('openai-clip', 'RN50').filter((t) => t.name.startsWith('visual.')))));
+  const named = matchNamedConfig(visionOnly);
+  assert.equal(named?.name, 'RN50');
+  const r = deriveConfig(visionOnly, hintsFromNamed(named!));
+  assert.ok(r.ok);
+  assert.equal(r.config.embedDim, 1024);
+  assert.equal(r.config.text.width, 512, 'RN50 pairs a 512-wide text tower with a 1024 embed dim');
+  assert.equal(r.config.text.heads, 8);
 });
 
 test('sidecar configs: open_clip quick_gelu / head_width, transformers hidden_act / eos pooling; junk is ignored', async () => {
@@ -66,6 +87,8 @@ test('sidecar configs: open_clip quick_gelu / head_width, transformers hidden_ac
   const oc = await sidecarHints(dir);
   assert.equal(oc.activation?.value, 'quickgelu');
   assert.equal(oc.visionHeads, 16);
+  writeFileSync(join(dir, 'open_clip_config.json'), JSON.stringify({ model_cfg: { vision_cfg: { width: 64, layers: [3, 4, 6, 3] }, text_cfg: { heads: 8 } } }));
+  assert.equal((await sidecarHints(dir)).visionHeads, 32, 'ModifiedResNet: width · 32 / 64 attention-pool heads');
   writeFileSync(join(dir, 'open_clip_config.json'), '[1,2');
   assert.equal((await sidecarHints(dir)).visionHeads, undefined);
 });

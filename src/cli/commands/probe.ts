@@ -97,7 +97,7 @@ export function renderProbeText(r: ProbeReport): string {
   const m = r.model;
   const lines = [
     `${safeText(r.path)}`,
-    `  layout ${r.family}${m.namedConfig ? ` (${m.namedConfig})` : ''}; image ${m.imageSize}px, ViT ${m.vision.width}×${m.vision.layers} (patch ${m.vision.patch}), text ${m.text.width}×${m.text.layers}, embed ${m.embedDim}`,
+    `  layout ${r.family}${m.namedConfig ? ` (${m.namedConfig})` : ''}; image ${m.imageSize}px, ${m.vision.architecture === 'resnet' ? `ResNet width ${m.vision.width}, blocks [${(m.vision.stages ?? []).join(', ')}]` : `ViT ${m.vision.width}×${m.vision.layers} (patch ${m.vision.patch})`}, text ${m.text.width}×${m.text.layers}, embed ${m.embedDim}`,
     `  activation ${m.activation} (${safeText(m.activationSource)}); EOT pooling ${m.pooling}`,
     `  provider ${r.provider}${r.providerAttempts
       .filter((a) => a.outcome !== 'used')
