@@ -3,7 +3,7 @@
 // all as fresh processes in the same run. Usage: node bench/open.mjs [--runs N] [--keep]
 import { openSync, writeSync, ftruncateSync, closeSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { compare, table, PY } from './lib.mjs';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 5) || 5;
@@ -49,6 +49,9 @@ with open(sys.argv[1], 'rb') as f:
 print(len(h))
 `);
 
+// The machine may be shared: the load average says how much the medians below can be trusted.
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+console.log(`load average before: ${load()}`);
 const rows = compare(
   [
     { name: 'bare Node (8 B + header + JSON.parse)', cmd: process.execPath, args: [bareNode, file] },
@@ -63,5 +66,6 @@ const full = compare([{ name: 'checkpoint-lens inspect --json (analysis)', cmd: 
 table(full, 'checkpoint-lens inspect --json (analysis)', (r) => ` = ${(r.ms / rows[1].ms).toFixed(2)}× header-only`);
 const us = rows[1];
 const py = rows[2];
+console.log(`load average after: ${load()}`);
 console.log(`\ninspect / bare Node = ${(us.ms / rows[0].ms).toFixed(2)} (target ≤ 2.0); inspect / Python = ${(us.ms / py.ms).toFixed(2)} (target < 1.0)`);
 if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });

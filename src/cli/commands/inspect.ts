@@ -1,5 +1,6 @@
 import { openCheckpoint } from '../../formats/open.js';
-import { inspectDocument, type InspectDocument } from '../../core/summary.js';
+import { inspectDocument, inspectDocumentJson, type InspectDocument } from '../../core/summary.js';
+import { hasErrors } from '../../core/problems.js';
 import { buildNameTree, renderNameTree } from '../../core/nameTree.js';
 import { parseArgs } from '../args.js';
 import { formatBytes, formatCount, safeText, writeError } from '../output.js';
@@ -32,13 +33,19 @@ export const inspectCommand: CliCommand = {
       writeError(`${r.error.code}: ${r.error.message}`);
       return 2;
     }
-    const doc = inspectDocument(r.value);
     if (args.flags.has('header-only')) {
       // The reader's view only (no model understanding): what the foundation benchmark times.
-      if (args.flags.has('json')) writeJsonLine(doc);
-      else process.stdout.write(renderInspectText(doc, r.value));
+      // JSON goes out in pieces of rows: never all rows, nor one 13 MB string, in memory at once.
+      if (args.flags.has('json')) {
+        for (const piece of inspectDocumentJson(r.value)) process.stdout.write(piece);
+        process.stdout.write('\n');
+        return hasErrors(r.value.problems) ? 1 : 0;
+      }
+      const doc = inspectDocument(r.value);
+      process.stdout.write(renderInspectText(doc, r.value));
       return doc.hasErrors ? 1 : 0;
     }
+    const doc = inspectDocument(r.value);
     const target = args.values.get('target');
     const a = await analyzeCheckpoint(r.value, { ...(target !== undefined ? { target } : {}), ...(budget !== undefined ? { valueBudgetBytes: budget } : {}), ...(args.flags.has('no-config') ? { configDir: null } : {}) });
     if (!a.ok) {

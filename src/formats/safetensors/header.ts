@@ -1,20 +1,25 @@
+import type { TensorInfo } from '../../core/checkpoint.js';
 import { byteLengthFor, DTYPE_BITS, isKnownDType, type DType } from '../../core/dtype.js';
 import { problem, type Problem } from '../../core/problems.js';
 import { err, ok, readError, type Result } from '../../core/result.js';
+import { scanPlainHeader } from './plainHeader.js';
 
 /** The reference implementation refuses headers above 100 MB; so do we, before allocating. */
 export const MAX_HEADER_BYTES = 100_000_000;
 
-/** A tensor entry as declared in the JSON header, before its byte range is checked. */
-export interface DeclaredTensor {
-  readonly name: string;
-  readonly dtype: DType;
-  readonly shape: readonly number[];
-  readonly elementCount: number;
-  readonly byteLength: number;
-  /** Offsets relative to the start of the data section. */
-  readonly begin: number;
-  readonly end: number;
+/**
+ * A tensor entry whose declaration checked out, already in the Checkpoint model's shape (its bytes
+ * are a contiguous range of the file), so opening a 100,000-tensor header allocates one object per
+ * tensor and its `data`, not a chain of intermediate records.
+ */
+export type DeclaredTensor = TensorInfo & { readonly data: Extract<TensorInfo['data'], { kind: 'contiguous' }> };
+
+/** Where the header's tensors live: absolute offsets are `8 + header length + data_offsets`. */
+export interface HeaderSource {
+  /** Absolute path of the file the header belongs to. */
+  readonly path: string;
+  /** Shard name (sharded checkpoints), recorded on each tensor. */
+  readonly shard?: string;
 }
 
 export interface BadEntry {
@@ -29,6 +34,11 @@ export interface ParsedHeader {
   readonly headerLength: number;
   readonly metadata: Record<string, string>;
   readonly tensors: readonly DeclaredTensor[];
+  /**
+   * `begins[i]`: tensors[i]'s begin relative to the data section, exactly as declared (the
+   * absolute `data.offset` can round above 2^53 in a hostile header; layout checks use these).
+   */
+  readonly begins: Float64Array;
   readonly bad: readonly BadEntry[];
   readonly problems: readonly Problem[];
 }
@@ -40,7 +50,15 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * Fatal errors (not UTF-8, not JSON, not an object) are a ReadError; per-entry errors
  * become problems and BadEntry rows so the rest of the file stays inspectable.
  */
-export function parseHeader(bytes: Uint8Array, file?: string): Result<ParsedHeader> {
+export function parseHeader(bytes: Uint8Array, source: HeaderSource, file?: string): Result<ParsedHeader> {
+  // Headers as writers emit them take the plain-form scanner; anything it does not accept (a
+  // problem, an unusual but valid form) goes through JSON.parse and the full checks.
+  const plain = parsePlainHeader(bytes, source);
+  return plain ? ok(plain) : parseHeaderJson(bytes, source, file);
+}
+
+/** `parseHeader` through JSON.parse and the full per-entry checks (any header; exported so tests can compare both paths). */
+export function parseHeaderJson(bytes: Uint8Array, source: HeaderSource, file?: string): Result<ParsedHeader> {
   // The reference implementation requires the header to start with '{'.
   if (bytes.length === 0 || bytes[0] !== 0x7b) {
     return err(readError('header-start-invalid', 'The safetensors header does not start with "{": this is not a safetensors file, or it is corrupted.', file));
@@ -61,16 +79,20 @@ export function parseHeader(bytes: Uint8Array, file?: string): Result<ParsedHead
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     return err(readError('header-not-object', 'The safetensors header is JSON but not an object.', file));
   }
-  return ok(validateEntries(json as Record<string, unknown>, bytes.length));
+  return ok(validateEntries(json as Record<string, unknown>, bytes.length, source));
 }
 
-function validateEntries(obj: Record<string, unknown>, headerLength: number): ParsedHeader {
+function validateEntries(obj: Record<string, unknown>, headerLength: number, source: HeaderSource): ParsedHeader {
   const problems: Problem[] = [];
   const tensors: DeclaredTensor[] = [];
   const bad: BadEntry[] = [];
   let metadata: Record<string, string> = {};
+  const at: Placement = { path: source.path, dataStart: 8 + headerLength, shard: source.shard, begin: 0 };
+  const names = Object.keys(obj);
+  const begins = new Float64Array(names.length);
 
-  for (const name of Object.keys(obj)) {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
     const entry = obj[name];
     if (name === '__metadata__') {
       const m = validateMetadata(entry);
@@ -78,8 +100,9 @@ function validateEntries(obj: Record<string, unknown>, headerLength: number): Pa
       else metadata = m;
       continue;
     }
-    const fast = fastEntry(name, entry);
+    const fast = fastEntry(name, entry, at);
     if (fast) {
+      begins[tensors.length] = at.begin;
       tensors.push(fast);
       continue;
     }
@@ -87,15 +110,16 @@ function validateEntries(obj: Record<string, unknown>, headerLength: number): Pa
     if (extra.length > 0) {
       problems.push(problem('tensor-entry-extra-fields', 'warning', `Tensor ${JSON.stringify(name)} has unknown field(s) ${extra.map((k) => JSON.stringify(k)).join(', ')}; they are ignored.`, { tensors: [name] }));
     }
-    const t = validateTensorEntry(name, entry);
+    const t = validateTensorEntry(name, entry, at);
     if ('reason' in t) {
       bad.push(t);
       problems.push(problem(t.code, t.severity, `Tensor ${JSON.stringify(name)}: ${t.reason}`, { tensors: [name] }));
     } else {
+      begins[tensors.length] = at.begin;
       tensors.push(t);
     }
   }
-  return { headerLength, metadata, tensors, bad, problems };
+  return { headerLength, metadata, tensors, begins: begins.subarray(0, tensors.length), bad, problems };
 }
 
 const BYTES_PER_ELEMENT = new Map<string, number>(
@@ -109,13 +133,22 @@ const BYTES_PER_ELEMENT = new Map<string, number>(
  * returns undefined and goes through `validateTensorEntry`, which names the exact problem.
  * (Opening a 100,000-tensor header spends most of its time here, so it avoids allocations.)
  */
-function fastEntry(name: string, entry: unknown): DeclaredTensor | undefined {
+function fastEntry(name: string, entry: unknown, at: Placement): DeclaredTensor | undefined {
   if (entry === null || typeof entry !== 'object') return undefined;
   const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
   const dtype = e.dtype;
   const shape = e.shape;
   const offs = e.data_offsets;
-  if (typeof dtype !== 'string' || !Array.isArray(shape) || !Array.isArray(offs) || offs.length !== 2 || shape.length > 64) return undefined;
+  if (typeof dtype !== 'string' || !Array.isArray(shape) || !Array.isArray(offs) || offs.length !== 2) return undefined;
+  let fields = 0;
+  for (const _ in e) fields++;
+  if (fields !== 3) return undefined;
+  return plainTensor(name, dtype, shape, offs[0], offs[1], at);
+}
+
+/** The checks of the common case once the fields are out of the entry (shared with the plain-header scanner). */
+function plainTensor(name: string, dtype: string, shape: readonly unknown[], begin: unknown, end: unknown, at: Placement): DeclaredTensor | undefined {
+  if (shape.length > 64) return undefined;
   const width = BYTES_PER_ELEMENT.get(dtype);
   if (width === undefined) return undefined;
   let elements = 1;
@@ -125,15 +158,59 @@ function fastEntry(name: string, entry: unknown): DeclaredTensor | undefined {
     elements *= d;
   }
   const length = elements * width;
-  const begin: unknown = offs[0];
-  const end: unknown = offs[1];
   if (!Number.isSafeInteger(length) || typeof begin !== 'number' || typeof end !== 'number') return undefined;
   if (!Number.isSafeInteger(begin) || !Number.isSafeInteger(end) || begin < 0 || end - begin !== length) return undefined;
-  let fields = 0;
-  for (const _ in e) fields++;
-  if (fields !== 3) return undefined;
-  return { name, dtype: dtype as DType, shape: shape as number[], elementCount: elements, byteLength: length, begin, end };
+  return declared(name, dtype as DType, shape as number[], elements, length, begin, at);
 }
+
+/**
+ * A header in the plain form (see plainHeader.ts) whose every entry passes the common-case checks:
+ * the same ParsedHeader validateEntries would build from JSON.parse, without JSON.parse.
+ * Undefined when anything needs the full path.
+ */
+function parsePlainHeader(bytes: Uint8Array, source: HeaderSource): ParsedHeader | undefined {
+  const headerLength = bytes.length;
+  const at: Placement = { path: source.path, dataStart: 8 + headerLength, shard: source.shard, begin: 0 };
+  const tensors: DeclaredTensor[] = [];
+  let begins = new Float64Array(1024);
+  const metadata = scanPlainHeader(bytes, (name, dtype, shape, begin, end) => {
+    const t = plainTensor(name, dtype, shape, begin, end, at);
+    if (t === undefined) return false;
+    if (tensors.length === begins.length) {
+      const grown = new Float64Array(begins.length * 2);
+      grown.set(begins);
+      begins = grown;
+    }
+    begins[tensors.length] = at.begin;
+    tensors.push(t);
+    return true;
+  });
+  if (metadata === undefined) return undefined;
+  return { headerLength, metadata, tensors, begins: begins.subarray(0, tensors.length), bad: [], problems: [] };
+}
+
+interface Placement {
+  readonly path: string;
+  readonly dataStart: number;
+  readonly shard: string | undefined;
+  /** The declared begin of the tensor `declared` made last (saves returning a pair per entry). */
+  begin: number;
+}
+
+/** One object literal per case, so every tensor of a file shares one hidden class. */
+function declared(name: string, dtype: DType, shape: readonly number[], elementCount: number, byteLength: number, begin: number, at: Placement): DeclaredTensor {
+  at.begin = begin;
+  const data = { kind: 'contiguous', file: at.path, offset: at.dataStart + begin, length: byteLength } as const;
+  return at.shard === undefined
+    ? { name, dtype, shape, elementCount, byteLength, data }
+    : { name, dtype, shape, elementCount, byteLength, data, shard: at.shard };
+}
+
+// V8 stores the first `offset`s (below 2^31) as small integers and, at the first larger one, moves
+// `offset` to a double field and migrates every tensor built so far, one by one, when next touched
+// (~20 ms for a 100,000-tensor file). One throwaway tensor with a fractional offset, built once
+// at load, gives the field its final representation up front.
+declared('', 'F32', [], 0, 0, 0.5, { path: '', dataStart: 0, shard: undefined, begin: 0 });
 
 function validateMetadata(entry: unknown): Record<string, string> | string {
   if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
@@ -160,7 +237,7 @@ function fail(name: string, rawDtype: string, code: string, reason: string, shap
   return shape === undefined ? { name, rawDtype, code, severity: 'error', reason } : { name, rawDtype, shape, code, severity: 'error', reason };
 }
 
-function validateTensorEntry(name: string, entry: unknown): DeclaredTensor | EntryFailure {
+function validateTensorEntry(name: string, entry: unknown, at: Placement): DeclaredTensor | EntryFailure {
   if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
     return fail(name, '?', 'tensor-entry-invalid', 'entry is not an object with dtype, shape and data_offsets.');
   }
@@ -205,31 +282,35 @@ function validateTensorEntry(name: string, entry: unknown): DeclaredTensor | Ent
   if (expected !== end - begin) {
     return fail(name, rawDtype, 'size-mismatch', `shape ${JSON.stringify(dims)} × ${dtype} needs ${expected} bytes but data_offsets span ${end - begin}.`, dims);
   }
-  return { name, dtype, shape: dims, elementCount: elements, byteLength: expected, begin, end };
+  return declared(name, dtype, dims, elements, expected, begin, at);
 }
 
 /**
  * Checks that the declared byte ranges tile the data section exactly as the reference
  * implementation requires: sorted by offset, no overlaps, no holes, ending at the end of the file.
  * Tensors whose range lies outside the file are returned in `outOfBounds` (a truncated download).
+ * `sorted` is `tensors` itself when the header already lists them in offset order (the usual case).
  */
 export function checkLayout(
-  tensors: readonly DeclaredTensor[],
+  header: Pick<ParsedHeader, 'tensors' | 'begins'>,
   dataLength: number,
 ): { problems: Problem[]; outOfBounds: Set<string>; sorted: readonly DeclaredTensor[] } {
   const problems: Problem[] = [];
   const outOfBounds = new Set<string>();
-  const sorted = sortByOffset(tensors);
+  const { sorted, begins } = sortByOffset(header.tensors, header.begins);
   let cursor = 0;
   let maxEnd = 0;
   const overlaps: string[] = [];
   const holes: string[] = [];
-  for (const t of sorted) {
-    if (t.begin < cursor) overlaps.push(t.name);
-    else if (t.begin > cursor) holes.push(t.name);
-    cursor = Math.max(cursor, t.end);
-    if (t.end > dataLength) outOfBounds.add(t.name);
-    maxEnd = Math.max(maxEnd, t.end);
+  for (let i = 0; i < sorted.length; i++) {
+    const t = sorted[i]!;
+    const begin = begins[i]!;
+    const end = begin + t.data.length;
+    if (begin < cursor) overlaps.push(t.name);
+    else if (begin > cursor) holes.push(t.name);
+    if (end > cursor) cursor = end;
+    if (end > dataLength) outOfBounds.add(t.name);
+    if (end > maxEnd) maxEnd = end;
   }
   if (overlaps.length > 0) {
     problems.push(problem('tensors-overlap', 'error', `${overlaps.length} tensor(s) overlap the bytes of another tensor.`, { tensors: overlaps.slice(0, 100) }));
@@ -253,12 +334,15 @@ export function checkLayout(
 }
 
 /** Offset order; headers usually list tensors in data order already, so check before sorting. */
-function sortByOffset(tensors: readonly DeclaredTensor[]): readonly DeclaredTensor[] {
-  let inOrder = true;
-  for (let i = 1; i < tensors.length && inOrder; i++) {
-    const a = tensors[i - 1]!;
-    const b = tensors[i]!;
-    if (a.begin > b.begin || (a.begin === b.begin && a.end > b.end)) inOrder = false;
+function sortByOffset(tensors: readonly DeclaredTensor[], begins: Float64Array): { sorted: readonly DeclaredTensor[]; begins: Float64Array } {
+  for (let i = 1; i < tensors.length; i++) {
+    const a = begins[i - 1]!;
+    const b = begins[i]!;
+    if (a > b || (a === b && tensors[i - 1]!.data.length > tensors[i]!.data.length)) {
+      // By (begin, end), stable; end = begin + length exactly (both below 2^53).
+      const order = Array.from(tensors, (_, j) => j).sort((x, y) => begins[x]! - begins[y]! || tensors[x]!.data.length - tensors[y]!.data.length);
+      return { sorted: order.map((j) => tensors[j]!), begins: Float64Array.from(order, (j) => begins[j]!) };
+    }
   }
-  return inOrder ? tensors : [...tensors].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  return { sorted: tensors, begins };
 }

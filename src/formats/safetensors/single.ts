@@ -48,7 +48,7 @@ export async function readSafetensorsFile(path: string, shard?: string): Promise
     return err(readError('io-error', `${name}: reading the header failed (${String(e)}).`, name));
   }
   if (headerBytes.length !== headerLength) return err(readError('header-length-exceeds-file', `${name} shrank while its header was read.`, name));
-  const parsed = parseHeader(headerBytes, name);
+  const parsed = parseHeader(headerBytes, shard === undefined ? { path } : { path, shard }, name);
   if (!parsed.ok) return parsed;
   return ok(buildFile(path, name, size, parsed.value, shard));
 }
@@ -56,24 +56,22 @@ export async function readSafetensorsFile(path: string, shard?: string): Promise
 function buildFile(path: string, name: string, size: number, header: ParsedHeader, shard: string | undefined): SafetensorsFile {
   const dataStart = 8 + header.headerLength;
   const dataLength = size - dataStart;
-  const layout = checkLayout(header.tensors, dataLength);
-  const tensors: TensorInfo[] = [];
+  const layout = checkLayout(header, dataLength);
   const unreadable: UnreadableTensor[] = header.bad.map((b) => ({ ...b, ...(shard ? { shard } : {}) }));
   // File order = offset order: that is how users think about a file and how it streams best.
-  for (const t of layout.sorted) {
-    if (layout.outOfBounds.has(t.name)) {
-      unreadable.push({ name: t.name, rawDtype: t.dtype, shape: t.shape, reason: 'its bytes lie past the end of the file (truncated).', ...(shard ? { shard } : {}) });
-      continue;
+  // The header's entries are already TensorInfo; only a truncated file needs a filtered copy.
+  let tensors: TensorInfo[];
+  if (layout.outOfBounds.size === 0) {
+    tensors = layout.sorted as TensorInfo[];
+  } else {
+    tensors = [];
+    for (const t of layout.sorted) {
+      if (layout.outOfBounds.has(t.name)) {
+        unreadable.push({ name: t.name, rawDtype: t.dtype, shape: t.shape, reason: 'its bytes lie past the end of the file (truncated).', ...(shard ? { shard } : {}) });
+        continue;
+      }
+      tensors.push(t);
     }
-    tensors.push({
-      name: t.name,
-      dtype: t.dtype,
-      shape: t.shape,
-      elementCount: t.elementCount,
-      byteLength: t.byteLength,
-      data: { kind: 'contiguous', file: path, offset: dataStart + t.begin, length: t.byteLength },
-      ...(shard ? { shard } : {}),
-    });
   }
   const problems = [...header.problems, ...layout.problems].map((p) => (shard ? { ...p, file: name } : p));
   return { path, size, dataStart, header, tensors, unreadable, problems };
