@@ -40,6 +40,11 @@ export async function* tensorByteChunks(t: TensorInfo, opts: ValueStreamOptions 
 export async function* tensorValueChunks(t: TensorInfo, opts: ValueStreamOptions = {}): AsyncGenerator<Float32Array> {
   let out: Float32Array | undefined;
   for await (const bytes of tensorByteChunks(t, opts)) {
+    // F32 needs no decoding: a view of the (already reused) byte chunk has the same lifetime.
+    if (t.dtype === 'F32' && bytes.byteOffset % 4 === 0) {
+      yield new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2);
+      continue;
+    }
     const n = elementsIn(t.dtype, bytes.byteLength);
     if (!out || out.length < n) out = new Float32Array(n);
     yield decodeToFloat32(t.dtype, bytes, out);
