@@ -1,7 +1,4 @@
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
+export { formatBytes, formatCount } from '../src/core/format.js';
 /** 86.2M, 1.24B, 512 — for dense columns; the exact value goes in a tooltip. */
 export function compactCount(n: number): string {
   if (n >= 1e12) return `${(n / 1e12).toFixed(2)}T`;
@@ -11,16 +8,6 @@ export function compactCount(n: number): string {
   return String(n);
 }
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[i]}`;
-}
 
 export function formatNumber(x: number | null): string {
   if (x === null) return '—';

@@ -12,6 +12,7 @@
  * Nothing here imports `vscode` or DOM types: it is plain data.
  */
 import { isCompareState, isDiffHistogramView, isProbeState, type CompareState, type DiffHistogramView, type ProbeState } from './jobViews.js';
+import type { TensorStats } from '../stats/tensorStats.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 /** Badge of a tower (from the analysis): `not-expected` = present but the target has no such tower. */
@@ -97,19 +98,8 @@ export interface ViewModel {
   readonly extras?: readonly (readonly [string, string])[];
 }
 
-export interface StatsView {
-  readonly name: string;
-  readonly count: number;
-  readonly min: number | null;
-  readonly max: number | null;
-  readonly mean: number | null;
-  readonly std: number | null;
-  readonly nan: number;
-  readonly posInf: number;
-  readonly negInf: number;
-  readonly zeros: number;
-  readonly histogram: { readonly edges: readonly number[]; readonly counts: readonly number[] };
-}
+/** Statistics of one tensor as the webview receives them (the core's TensorStats without dtype). */
+export type StatsView = Readonly<Omit<TensorStats, 'dtype'>>;
 
 export type FailureState = 'deleted' | 'truncated' | 'unreadable';
 

@@ -3,8 +3,8 @@ import { tensorValueChunks, type ValueStreamOptions } from '../core/values.js';
 
 export interface Histogram {
   /** Bin edges: bins+1 numbers from min to max of the finite values. */
-  readonly edges: number[];
-  readonly counts: number[];
+  readonly edges: readonly number[];
+  readonly counts: readonly number[];
 }
 
 export interface TensorStats {
