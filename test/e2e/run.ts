@@ -39,9 +39,10 @@ async function webviewFrame(page: Page, selector: string, timeoutMs: number): Pr
 async function main(): Promise<void> {
   if (!existsSync(join(ROOT, 'dist', 'extension.js'))) throw new StepError('dist/ missing: run npm run build first');
   const tmp = mkdtempSync(join(tmpdir(), 'cl-e2e-'));
-  const vsix = join(tmp, 'checkpoint-lens.vsix');
-  // Same packaging as `npm run package`: the linux-x64 build with onnxruntime-node's binaries.
-  const pkg = spawnSync('npx', ['vsce', 'package', '--target', 'linux-x64', '--allow-missing-repository', '-o', vsix], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+  // Exactly what a user runs: `npm run package` (linux-x64 build with onnxruntime-node's binaries).
+  const vsix = join(ROOT, 'checkpoint-lens.vsix');
+  rmSync(vsix, { force: true });
+  const pkg = spawnSync('npm', ['run', 'package'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
   if (pkg.status !== 0 || !existsSync(vsix)) throw new StepError(`vsce package failed:\n${pkg.stdout}${pkg.stderr}`);
   console.log('  ✔ packaged the .vsix');
   const bin = ensureCodeServer();
