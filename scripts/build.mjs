@@ -9,6 +9,7 @@ const node = [
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { entryPoints: ['src/extension/worker.ts'], outfile: 'dist/worker.js' },
+  { entryPoints: ['src/stats/statsWorker.ts'], outfile: 'dist/statsWorker.js' },
 ].filter((e) => existsSync(e.entryPoints[0]));
 
 const web = [{ entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' }].filter((e) => existsSync(e.entryPoints[0]));

@@ -24,6 +24,21 @@ export interface TensorStats {
   readonly histogram: Histogram;
 }
 
+/** What `StatsAccumulator.exportState` returns: plain numbers and typed arrays only. */
+export interface StatsState {
+  readonly n: number;
+  readonly mean: number;
+  readonly m2: number;
+  readonly min: number;
+  readonly max: number;
+  readonly nan: number;
+  readonly posInf: number;
+  readonly negInf: number;
+  readonly zeros: number;
+  readonly total: number;
+  readonly fine: readonly { readonly lo: number; readonly hi: number; readonly counts: Uint32Array }[];
+}
+
 const FINE_BINS = 1024;
 /** Elements per kernel call. */
 const SLICE = 1 << 16;
@@ -113,6 +128,43 @@ export class StatsAccumulator {
     this.n = n;
     if (cMin < this.min) this.min = cMin;
     if (cMax > this.max) this.max = cMax;
+  }
+
+  /** A structured-cloneable snapshot, so a worker thread can hand its part to the main thread. */
+  exportState(): StatsState {
+    return {
+      n: this.n, mean: this.mean, m2: this.m2, min: this.min, max: this.max,
+      nan: this.nan, posInf: this.posInf, negInf: this.negInf, zeros: this.zeros, total: this.total,
+      fine: this.fine.map((f) => ({ lo: f.lo, hi: f.hi, counts: f.counts })),
+    };
+  }
+
+  /**
+   * Folds in the state of another accumulator (e.g. a worker's part of the tensor). Counts, min/max
+   * and non-finite counts merge exactly; mean/M2 with Chan et al.'s pairwise formula; the fine
+   * histograms are kept as they are, so the final re-binning sees the same chunks as one thread.
+   */
+  mergeState(s: StatsState): void {
+    this.total += s.total;
+    this.nan += s.nan;
+    this.posInf += s.posInf;
+    this.negInf += s.negInf;
+    this.zeros += s.zeros;
+    for (const f of s.fine) this.fine.push({ lo: f.lo, hi: f.hi, counts: f.counts });
+    if (s.n === 0) return;
+    const n = this.n + s.n;
+    const delta = s.mean - this.mean;
+    this.mean += (delta * s.n) / n;
+    this.m2 += s.m2 + (delta * delta * this.n * s.n) / n;
+    this.n = n;
+    if (s.min < this.min) this.min = s.min;
+    if (s.max > this.max) this.max = s.max;
+  }
+
+  static fromStates(states: readonly StatsState[]): StatsAccumulator {
+    const acc = new StatsAccumulator();
+    for (const s of states) acc.mergeState(s);
+    return acc;
   }
 
   result(name: string, dtype: string, bins = 64): TensorStats {

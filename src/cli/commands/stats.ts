@@ -1,5 +1,6 @@
 import { openCheckpoint } from '../../formats/open.js';
-import { tensorStats, type TensorStats } from '../../stats/tensorStats.js';
+import { tensorStatsParallel } from '../../stats/parallelStats.js';
+import type { TensorStats } from '../../stats/tensorStats.js';
 import { parseArgs } from '../args.js';
 import { formatCount, progressDone, progressLine, safeText, writeError } from '../output.js';
 import type { CliCommand } from '../registry.js';
@@ -35,7 +36,7 @@ export const statsCommand: CliCommand = {
     for (const t of selected) {
       if (!t) continue;
       progressLine(`stats ${++i}/${selected.length} ${t.name}`);
-      results.push(await tensorStats(t, { bins }));
+      results.push(await tensorStatsParallel(t, { bins }));
     }
     progressDone();
     if (args.flags.has('json')) {
