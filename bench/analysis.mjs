@@ -6,41 +6,21 @@
 // (8,300 residual blocks) checked against --target openclip:ViT-B-16 (worst case: ~100k unexpected).
 // Usage: npm run build && node bench/analysis.mjs [--runs N]
 import { spawnSync } from 'node:child_process';
-import { closeSync, ftruncateSync, mkdirSync, openSync, writeFileSync, writeSync, existsSync } from 'node:fs';
+import { mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compare, table, PY } from './lib.mjs';
+import { compare, table, PY, writeHeaderBaselines, writeSparseSafetensors } from './lib.mjs';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 3) || 3;
 const dir = join(tmpdir(), 'ckl-bench-analysis');
 mkdirSync(dir, { recursive: true });
-
-function writeSparse(file, entries) {
-  const header = { __metadata__: { format: 'pt' } };
-  let off = 0;
-  for (const [name, shape] of entries) {
-    const bytes = shape.reduce((a, b) => a * b, 1) * 4;
-    header[name] = { dtype: 'F32', shape, data_offsets: [off, off + bytes] };
-    off += bytes;
-  }
-  let json = Buffer.from(JSON.stringify(header));
-  json = Buffer.concat([json, Buffer.alloc((8 - (json.length % 8)) % 8, 0x20)]);
-  const prefix = Buffer.alloc(8);
-  prefix.writeBigUInt64LE(BigInt(json.length));
-  const fd = openSync(file, 'w');
-  writeSync(fd, prefix, 0, 8, 0);
-  writeSync(fd, json, 0, json.length, 8);
-  ftruncateSync(fd, 8 + json.length + off);
-  closeSync(fd);
-  return { tensors: entries.length, headerMB: json.length / 1e6, dataGB: off / 1e9 };
-}
 
 // (1) generic: same recipe as bench/open (names model.layers.N.block_i.*), F32 only here.
 const generic = join(dir, 'generic-100k.safetensors');
 {
   const e = [];
   for (let i = 0; i < 100_000; i++) e.push([`model.layers.${Math.floor(i / 100)}.block_${i % 100}.${i % 2 ? 'attn.qkv' : 'mlp.fc1'}.weight`, i % 10 === 0 ? [256] : [160, 160]]);
-  const s = writeSparse(generic, e);
+  const s = writeSparseSafetensors(generic, e);
   console.log(`file 1: ${generic}: ${s.tensors} tensors, header ${s.headerMB.toFixed(1)} MB, ${s.dataGB.toFixed(2)} GB sparse`);
 }
 // (2) CLIP layout: OpenAI-layout ViT (width 768) with 4,150 vision + 4,150 text residual blocks.
@@ -52,17 +32,11 @@ const clip = join(dir, 'clip-100k.safetensors');
   e.push(['visual.ln_post.weight', [D]], ['visual.ln_post.bias', [D]]);
   for (let i = 0; i < 4150; i++) e.push(...block(`transformer.resblocks.${i}.`, T));
   e.push(['token_embedding.weight', [49408, T]], ['ln_final.weight', [T]], ['ln_final.bias', [T]]);
-  const s = writeSparse(clip, e);
+  const s = writeSparseSafetensors(clip, e);
   console.log(`file 2: ${clip}: ${s.tensors} tensors, header ${s.headerMB.toFixed(1)} MB, ${s.dataGB.toFixed(1)} GB sparse`);
 }
 
-const bareNode = join(dir, 'bare.mjs');
-writeFileSync(bareNode, `import { openSync, readSync } from 'node:fs';
-const fd = openSync(process.argv[2], 'r'); const b = Buffer.alloc(8); readSync(fd, b, 0, 8, 0);
-const n = Number(b.readBigUInt64LE(0)); const h = Buffer.alloc(n); readSync(fd, h, 0, n, 8);
-const j = JSON.parse(h.toString('utf8')); process.stdout.write(String(Object.keys(j).length) + '\\n');`);
-const pyReader = join(dir, 'reader.py');
-writeFileSync(pyReader, `import json, struct, sys\nwith open(sys.argv[1], 'rb') as f:\n    n = struct.unpack('<Q', f.read(8))[0]\n    h = json.loads(f.read(n))\nprint(len(h))\n`);
+const { bareNode, pyReader } = writeHeaderBaselines(dir);
 
 if (!existsSync('dist/cli.js')) throw new Error('run npm run build first');
 for (const [label, file, target] of [['generic 100k (unknown family)', generic, null], ['CLIP-layout 100k vs openclip:ViT-B-16', clip, 'openclip:ViT-B-16']]) {

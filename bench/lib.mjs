@@ -1,6 +1,7 @@
 // Shared helpers for bench/ scripts: run a command N times, take the median wall time and peak RSS.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 
 export const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
@@ -50,4 +51,42 @@ export function table(rows, baselineName, extra = () => '') {
 export function dropPageCache() {
   const r = spawnSync('sh', ['-c', 'sync && echo 3 > /proc/sys/vm/drop_caches'], { stdio: 'ignore' });
   return r.status === 0;
+}
+
+const DTYPE_BYTES = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, U8: 1, I8: 1 };
+
+/**
+ * Writes a safetensors file whose data section is sparse (no disk used): `entries` are
+ * [name, shape] or [name, shape, dtype] (dtype defaults to F32). Returns sizes for the log line.
+ */
+export function writeSparseSafetensors(file, entries) {
+  const header = { __metadata__: { format: 'pt' } };
+  let off = 0;
+  for (const [name, shape, dtype = 'F32'] of entries) {
+    const bytes = shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype];
+    header[name] = { dtype, shape, data_offsets: [off, off + bytes] };
+    off += bytes;
+  }
+  let json = Buffer.from(JSON.stringify(header));
+  json = Buffer.concat([json, Buffer.alloc((8 - (json.length % 8)) % 8, 0x20)]);
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(json.length));
+  const fd = openSync(file, 'w');
+  writeSync(fd, prefix, 0, 8, 0);
+  writeSync(fd, json, 0, json.length, 8);
+  ftruncateSync(fd, 8 + json.length + off);
+  closeSync(fd);
+  return { tensors: entries.length, headerMB: json.length / 1e6, dataGB: off / 1e9 };
+}
+
+/** The two header-reading baselines every open benchmark compares with: bare Node and Python. */
+export function writeHeaderBaselines(dir) {
+  const bareNode = join(dir, 'bare.mjs');
+  writeFileSync(bareNode, `import { openSync, readSync } from 'node:fs';
+const fd = openSync(process.argv[2], 'r'); const b = Buffer.alloc(8); readSync(fd, b, 0, 8, 0);
+const n = Number(b.readBigUInt64LE(0)); const h = Buffer.alloc(n); readSync(fd, h, 0, n, 8);
+const j = JSON.parse(h.toString('utf8')); process.stdout.write(String(Object.keys(j).length) + '\\n');`);
+  const pyReader = join(dir, 'reader.py');
+  writeFileSync(pyReader, `import json, struct, sys\nwith open(sys.argv[1], 'rb') as f:\n    n = struct.unpack('<Q', f.read(8))[0]\n    h = json.loads(f.read(n))\nprint(len(h))\n`);
+  return { bareNode, pyReader };
 }
