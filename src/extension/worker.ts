@@ -7,7 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import type { Checkpoint } from '../core/checkpoint.js';
 import { inspectDocument } from '../core/summary.js';
 import { openCheckpoint } from '../formats/open.js';
-import { tensorStats } from '../stats/tensorStats.js';
+import { tensorStatsParallel } from '../stats/parallelStats.js';
 import { analysisOverlay } from './analysisOverlay.js';
 import { buildViewModel, type AnalysisOverlay } from './viewModel.js';
 import type { Finding } from '../shared/protocol.js';
@@ -155,7 +155,8 @@ async function stats(req: Extract<WorkerRequest, { op: 'stats' }>): Promise<Stat
   const t = ckpt.tensors.find((x) => x.name === req.name);
   if (!t) return { ok: false, code: 'tensor-not-found', message: 'This tensor has no readable data in the file (missing or unreadable).' };
   let last = 0;
-  const s = await tensorStats(t, {
+  // Large tensors are split across worker threads (falls back to this thread when they cannot start).
+  const s = await tensorStatsParallel(t, {
     bins: 64,
     onProgress: (done) => {
       const f = t.byteLength ? done / t.byteLength : 1;
