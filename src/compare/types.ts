@@ -85,8 +85,8 @@ export interface UnmatchedTensor {
   readonly harmless?: boolean;
 }
 
-export interface TowerSummary {
-  readonly tower: Tower;
+/** How many matched pairs ended in each status (a tower's, or the whole comparison's). */
+export interface PairStatusCounts {
   readonly matched: number;
   readonly identical: number;
   readonly equal: number;
@@ -94,6 +94,10 @@ export interface TowerSummary {
   readonly different: number;
   readonly shapeMismatch: number;
   readonly unreadable: number;
+}
+
+export interface TowerSummary extends PairStatusCounts {
+  readonly tower: Tower;
   /** Tensors present only in A (dropped by B), only in B (added by B). */
   readonly onlyA: readonly string[];
   readonly onlyB: readonly string[];
@@ -114,14 +118,7 @@ export interface SideSummary {
   readonly unreadable: number;
 }
 
-export interface CompareCounts {
-  readonly matched: number;
-  readonly identical: number;
-  readonly equal: number;
-  readonly close: number;
-  readonly different: number;
-  readonly shapeMismatch: number;
-  readonly unreadable: number;
+export interface CompareCounts extends PairStatusCounts {
   readonly onlyA: number;
   readonly onlyB: number;
   /** Matched pairs that needed a transform other than identity on either side. */

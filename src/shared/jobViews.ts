@@ -6,6 +6,9 @@
  * 100,000 pairs must not send 100,000 pairs to a view that shows the worst 20.
  */
 
+import { isObj, isStr, isNum, isCount, isNumOrNull, isStrOrNull, isShape } from './validate.js';
+import type { PairStatusCounts } from '../compare/types.js';
+
 export type ProbeVerdictCode = 'aligned' | 'weak' | 'at-chance' | 'no-labels';
 
 export interface ProbeView {
@@ -56,15 +59,8 @@ export interface ComparePairView {
   readonly histogram: boolean;
 }
 
-export interface CompareTowerView {
+export interface CompareTowerView extends PairStatusCounts {
   readonly tower: string;
-  readonly matched: number;
-  readonly identical: number;
-  readonly equal: number;
-  readonly close: number;
-  readonly different: number;
-  readonly shapeMismatch: number;
-  readonly unreadable: number;
   readonly onlyA: number;
   readonly onlyB: number;
   readonly allowed: boolean;
@@ -116,17 +112,8 @@ export const MAX_CLASSES = 1000;
 // ---------------------------------------------------------------------------------------------
 // Validation (the webview checks what it renders; see protocol.ts for why hand-written).
 
-type Obj = Record<string, unknown>;
-const MAX_STRING = 1 << 16;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isStr = (x: unknown): x is string => typeof x === 'string' && x.length <= MAX_STRING;
-const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const isCount = (x: unknown): x is number => isNum(x) && x >= 0 && Number.isInteger(x);
-const isNumOrNull = (x: unknown): x is number | null => x === null || isNum(x);
-const isStrOrNull = (x: unknown): x is string | null => x === null || isStr(x);
 const isBool = (x: unknown): x is boolean => typeof x === 'boolean';
 const isFraction = (x: unknown): x is number => isNum(x) && x >= 0 && x <= 1;
-const isShape = (x: unknown): x is number[] => Array.isArray(x) && x.length <= 64 && x.every(isCount);
 const arrayOf = <T>(x: unknown, max: number, f: (y: unknown) => y is T): x is T[] => Array.isArray(x) && x.length <= max && x.every(f);
 
 const VERDICTS: readonly unknown[] = ['aligned', 'weak', 'at-chance', 'no-labels'];

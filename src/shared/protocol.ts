@@ -13,6 +13,7 @@
  */
 import { isCompareState, isDiffHistogramView, isProbeState, type CompareState, type DiffHistogramView, type ProbeState } from './jobViews.js';
 import type { TensorStats } from '../stats/tensorStats.js';
+import { isObj, isStr, isNum, isCount, isNumOrNull, isStrOrNull, isShape } from './validate.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 /** Badge of a tower (from the analysis): `not-expected` = present but the target has no such tower. */
@@ -132,22 +133,12 @@ const WEBVIEW_COMMANDS: readonly unknown[] = ['setLoadTarget', 'showFindings', '
 export const MAX_FINDING_TENSORS = 50;
 export const MAX_METADATA = 100;
 export const MAX_EVIDENCE = 10;
-/** Strings longer than this in a message are rejected (names are long but not megabytes). */
-const MAX_STRING = 1 << 16;
 const MAX_NODES = 2_000_000;
 
 // ---------------------------------------------------------------------------------------------
 // Validation. Each parser returns the message typed, or null when anything is off.
 
-type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
-const isStr = (x: unknown): x is string => typeof x === 'string' && x.length <= MAX_STRING;
-const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const isCount = (x: unknown): x is number => isNum(x) && x >= 0 && Number.isInteger(x);
-const isNumOrNull = (x: unknown): x is number | null => x === null || isNum(x);
-const isStrOrNull = (x: unknown): x is string | null => x === null || isStr(x);
 const isSeverity = (x: unknown): x is Severity => x === 'error' || x === 'warning' || x === 'info';
-const isShape = (x: unknown): x is number[] => Array.isArray(x) && x.length <= 64 && x.every(isCount);
 const optional = <T>(x: unknown, f: (y: unknown) => y is T): boolean => x === undefined || f(x);
 
 function isFinding(x: unknown): x is Finding {
