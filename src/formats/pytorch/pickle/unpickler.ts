@@ -1,5 +1,6 @@
-import { err, ok, readError, type Result } from '../../../core/result.js';
-import { isDangerousGlobal, persistentLoad, reduceCall } from './torchGlobals.js';
+import { err, ok, readError, type ReadError, type Result } from '../../../core/result.js';
+import { classifyGlobal, type GlobalClass } from './globalPolicy.js';
+import { persistentLoad, reduceCall } from './torchGlobals.js';
 import { PyBytes, PyDict, PyFloat, PyGlobal, PyList, PyObject, PySet, PyTuple, type PyValue } from './values.js';
 
 /**
@@ -23,8 +24,10 @@ export interface UnpickleLimits {
 }
 
 export const DEFAULT_LIMITS: UnpickleLimits = {
-  maxMarkDepth: 1000,
-  maxStack: 1_000_000,
+  // CPython bounds neither; these only keep memory finite (a benign pickle may open 1,001 MARKs
+  // or hold a million items on its stack, and torch.load reads it).
+  maxMarkDepth: 1_000_000,
+  maxStack: 10_000_000,
   maxMemo: 5_000_000,
   maxValues: 10_000_000,
   maxStringBytes: 64 << 20,
@@ -39,6 +42,20 @@ export interface Unpickled {
   readonly globals: ReadonlyMap<string, number>;
   /** Globals that would run code in Python (os.system, builtins.eval, subprocess.Popen...). */
   readonly dangerous: readonly string[];
+  /** Every global outside the tensor-rebuilding allowlist, by class, in first-use order. */
+  readonly policy: GlobalPolicyReport;
+}
+
+/** The globals a pickle names, sorted by `classifyGlobal` (globalPolicy.ts); `safe` ones are not listed. */
+export interface GlobalPolicyReport {
+  readonly codeExecution: readonly string[];
+  readonly unsafe: readonly string[];
+  readonly data: readonly string[];
+}
+
+/** A pickle that could not be parsed, with the globals it had named before it failed (Python would have imported, maybe called, them). */
+export interface UnpickleError extends ReadError {
+  readonly policy: GlobalPolicyReport;
 }
 
 export interface UnpickleOptions {
@@ -59,14 +76,20 @@ class PickleError extends Error {
 type Slot = PyValue;
 
 /** Parses one pickle starting at `start`. Never executes anything; errors come back as values. */
-export function unpickle(bytes: Uint8Array, start = 0, opts: UnpickleOptions = {}): Result<Unpickled> {
+export function unpickle(bytes: Uint8Array, start = 0, opts: UnpickleOptions = {}): Result<Unpickled, UnpickleError> {
+  const m = new Machine(bytes, start, { ...DEFAULT_LIMITS, ...opts.limits }, opts.persistentLoad ?? persistentLoad);
   try {
-    return ok(new Machine(bytes, start, { ...DEFAULT_LIMITS, ...opts.limits }, opts.persistentLoad ?? persistentLoad).run());
+    return ok(m.run());
   } catch (e) {
-    if (e instanceof PickleError) return err(readError(e.code, e.message));
-    if (e instanceof RangeError) return err(readError('pickle-too-large', `The pickle exhausted a resource limit (${e.message}).`));
+    if (e instanceof PickleError) return err({ ...readError(e.code, e.message), policy: m.policyReport() });
+    if (e instanceof RangeError) return err({ ...readError('pickle-too-large', `The pickle exhausted a resource limit (${e.message}).`), policy: m.policyReport() });
     throw e;
   }
+}
+
+/** True when a policy report names anything outside the allowlist that is an error (code execution or unsafe). */
+export function policyHasErrors(p: GlobalPolicyReport): boolean {
+  return p.codeExecution.length > 0 || p.unsafe.length > 0;
 }
 
 class Machine {
@@ -76,7 +99,7 @@ class Machine {
   private readonly memo = new Map<number, PyValue>();
   private values = 0;
   private readonly globals = new Map<string, number>();
-  private readonly dangerous = new Set<string>();
+  private readonly classes = new Map<string, GlobalClass>();
   private readonly view: DataView;
   private readonly latin1 = new TextDecoder('latin1');
   private readonly utf8 = new TextDecoder('utf-8');
@@ -107,7 +130,8 @@ class Machine {
         case 0x2e: {
           // STOP
           const value = this.pop();
-          return { value, end: this.pos, globals: this.globals, dangerous: [...this.dangerous] };
+          const policy = this.policyReport();
+          return { value, end: this.pos, globals: this.globals, dangerous: policy.codeExecution, policy };
         }
         case 0x28: // MARK
           if (this.metastack.length >= this.limits.maxMarkDepth) throw new PickleError('pickle-too-deep', `The pickle nests more than ${this.limits.maxMarkDepth} open MARKs.`);
@@ -364,13 +388,13 @@ class Machine {
           break;
         }
         case 0x82:
-          this.push(new PyObject(`copyreg.extension[${this.u8()}]`, 'ext', []));
+          this.push(this.extension(this.u8()));
           break;
         case 0x83:
-          this.push(new PyObject(`copyreg.extension[${this.view.getUint16(this.take(2), true)}]`, 'ext', []));
+          this.push(this.extension(this.view.getUint16(this.take(2), true)));
           break;
         case 0x84:
-          this.push(new PyObject(`copyreg.extension[${this.view.getInt32(this.take(4), true)}]`, 'ext', []));
+          this.push(this.extension(this.view.getInt32(this.take(4), true)));
           break;
         case 0x50: // PERSID
           this.push(this.loadPersistent(this.line()));
@@ -382,6 +406,11 @@ class Machine {
           throw new PickleError('pickle-invalid-opcode', `Unknown pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${at}.`);
       }
     }
+  }
+
+  policyReport(): GlobalPolicyReport {
+    const of = (c: GlobalClass) => [...this.classes].filter(([, k]) => k === c).map(([q]) => q);
+    return { codeExecution: of('code-execution'), unsafe: of('unsafe'), data: of('data') };
   }
 
   // ---- byte access (all bounds-checked before any allocation)
@@ -480,8 +509,15 @@ class Machine {
     const g = new PyGlobal(module, name);
     const q = g.qualifiedName;
     this.globals.set(q, (this.globals.get(q) ?? 0) + 1);
-    if (isDangerousGlobal(module, name)) this.dangerous.add(q);
+    if (!this.classes.has(q)) this.classes.set(q, classifyGlobal(module, name));
     return g;
+  }
+  /** EXT1/2/4: copyreg's extension registry, empty unless code registered entries; any use is an unsafe global. */
+  private extension(code: number): PyObject {
+    const q = `copyreg._extension_registry[${code}]`;
+    this.globals.set(q, (this.globals.get(q) ?? 0) + 1);
+    this.classes.set(q, 'unsafe');
+    return new PyObject(q, 'ext', []);
   }
   private instantiate(cls: PyValue, args: readonly PyValue[]): PyValue {
     if (cls instanceof PyGlobal && (cls.qualifiedName === 'collections.OrderedDict' || cls.qualifiedName === 'builtins.dict')) return new PyDict(cls.qualifiedName);
@@ -501,7 +537,12 @@ class Machine {
   }
 }
 
-const PY2_MODULES: Record<string, string> = { __builtin__: 'builtins', copy_reg: 'copyreg', cPickle: 'pickle', UserDict: 'collections', exceptions: 'builtins' };
+/** Python 2 module names the unpickler maps to Python 3 ones (a subset of CPython's _compat_pickle.IMPORT_MAPPING). */
+const PY2_MODULES: Record<string, string> = {
+  __builtin__: 'builtins', copy_reg: 'copyreg', cPickle: 'pickle', UserDict: 'collections', exceptions: 'builtins', commands: 'subprocess',
+  thread: '_thread', urllib2: 'urllib.request', httplib: 'http.client', SocketServer: 'socketserver', xmlrpclib: 'xmlrpc.client',
+  cStringIO: 'io', StringIO: 'io', Queue: 'queue', ConfigParser: 'configparser', repr: 'reprlib', dummy_thread: '_dummy_thread', Tkinter: 'tkinter',
+};
 
 /** `push(...items)` without spreading (a hostile batch of a million items would overflow the call stack). */
 export function pushAll<T>(dst: T[], items: readonly T[]): void {
