@@ -67,6 +67,9 @@ export function assemble(input: AssembleInput): Checkpoint {
     }
   }
   const where = shard ? { file: shard } : {};
+  if (pickle.badPersistentIds > 0) {
+    problems.push(problem('pytorch-persistent-id-invalid', 'error', `The pickle has ${pickle.badPersistentIds} persistent id(s) that are not storage records; torch.load fails on them (a corrupt or hand-made file).`, where));
+  }
   if (sizeMismatch.length > 0) {
     problems.push(problem('pytorch-storage-size-mismatch', 'warning', `${sizeMismatch.length} storage(s) hold more bytes than the pickle declares (a hand-edited or corrupt archive).`, { tensors: sizeMismatch.slice(0, 100), ...where }));
   }

@@ -149,6 +149,8 @@ function rebuildTensor(q: string, a: readonly PyValue[]): PyValue {
  */
 export function persistentLoad(pid: PyValue): PyValue {
   const items = pid instanceof PyTuple || pid instanceof PyList ? pid.items : undefined;
+  // Legacy torch.save of a whole nn.Module: ('module', class, source_file, source); torch.load returns the class.
+  if (items && items[0] === 'module' && items.length === 4 && items[1] instanceof PyGlobal) return items[1];
   if (!items || items[0] !== 'storage') return new PyObject('persistent_id', 'call', items ?? [pid], 'not a storage persistent id');
   const cls = storageClass(items[1] ?? null);
   const key = items[2];
