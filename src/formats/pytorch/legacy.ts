@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { openRegular } from '../../io/openRegular.js';
 import type { Checkpoint } from '../../core/checkpoint.js';
 import { dtypeBits } from '../../core/dtype.js';
 import { problem } from '../../core/problems.js';
@@ -21,7 +21,7 @@ const LEGACY_PROTOCOL = 1001;
  * The even older tar-based format is refused with `pytorch-legacy-unsupported`.
  */
 export async function readPytorchLegacy(path: string, size: number, name: string, shard?: string): Promise<Result<Checkpoint>> {
-  const fh = await open(path, 'r');
+  const fh = await openRegular(path);
   try {
     // Pickles come first and are small next to the storages: read a growing prefix until they parse.
     let headLen = Math.min(size, 1 << 20);

@@ -1,9 +1,10 @@
-import { close, createReadStream, open, read } from 'node:fs';
+import { close, closeSync, createReadStream, fstatSync, open, openSync, read } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { inflateRawSync, createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 import { err, ok, readError, CheckpointLensError, type Result } from '../../core/result.js';
 import { readRange } from '../../io/fileRange.js';
+import { OPEN_READ_FLAGS } from '../../io/openRegular.js';
 
 /**
  * The entry table of a ZIP archive (PyTorch's torch.save / torch.jit.save container), read with
@@ -111,7 +112,7 @@ class TailCachedReader extends yauzl.RandomAccessReader {
   }
 
   static async open(path: string, size: number): Promise<TailCachedReader> {
-    const fd = await new Promise<number>((res, rej) => open(path, 'r', (e, f) => (e ? rej(e) : res(f))));
+    const fd = await new Promise<number>((res, rej) => open(path, OPEN_READ_FLAGS, (e, f) => (e ? rej(e) : res(f))));
     const len = Math.min(size, 4 << 20);
     const tail = Buffer.alloc(len);
     await new Promise<void>((res, rej) => read(fd, tail, 0, len, size - len, (e) => (e ? rej(e) : res())));
@@ -244,7 +245,7 @@ export class InflatedEntryReader {
 
   private restart(): void {
     this.close();
-    const src = createReadStream(this.path, { start: this.entry.dataStart, end: this.entry.dataStart + this.entry.compressedSize - 1, highWaterMark: 1 << 20 });
+    const src = createReadStream('', { fd: openRegularSync(this.path), start: this.entry.dataStart, end: this.entry.dataStart + this.entry.compressedSize - 1, highWaterMark: 1 << 20 });
     const inflate = createInflateRaw({ chunkSize: 1 << 20 });
     src.on('error', (e) => inflate.destroy(e));
     const s = src.pipe(inflate);
@@ -262,4 +263,14 @@ export class InflatedEntryReader {
     this.stream = undefined;
     this.iter = undefined;
   }
+}
+
+/** A descriptor for a regular file, opened without blocking (see io/openRegular.ts); throws otherwise. */
+function openRegularSync(path: string): number {
+  const fd = openSync(path, OPEN_READ_FLAGS);
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw new CheckpointLensError('not-a-file', `${path} is no longer a regular file`);
+  }
+  return fd;
 }
