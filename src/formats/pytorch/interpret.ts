@@ -109,10 +109,19 @@ function add(out: Collector, name: string, v: TensorSlot): void {
 /** Tensors of a state dict (or any container), dotted paths for nested containers. */
 function collectWeights(v: PyValue, out: Collector, skipOptimizers = false): void {
   // Depth-first, in order, with an explicit stack: a tensor 5,000 dicts deep is found without recursion.
+  // Containers on the path from the root to the current one: a reference back to one is a cycle, not a subtree.
+  const path: object[] = [];
+  const onPath = new Set<object>();
   const stack: Array<[PyValue, string, number]> = [[v, '', 0]];
   while (stack.length > 0) {
     const [x, prefix, depth] = stack.pop()!;
+    while (path.length > depth) onPath.delete(path.pop()!);
     if (!visit(out)) return;
+    if ((x instanceof PyDict || x instanceof PyList || x instanceof PyTuple) && !isTensorSlot(x)) {
+      if (onPath.has(x)) continue;
+      path.push(x);
+      onPath.add(x);
+    }
     if (depth > MAX_WALK_DEPTH) {
       out.truncated = true;
       continue;

@@ -107,8 +107,10 @@ function validateEntries(obj: Record<string, unknown>, headerLength: number, sou
       else metadata = m;
       continue;
     }
-    if (badNumbers.has(name)) {
+    if (badNumbers.has(name) && !('reason' in validateTensorEntry(name, entry, at))) {
+      // The entry reads as valid only because JSON.parse turned `4.0` into 4.
       const rawDtype = entry !== null && typeof entry === 'object' && typeof (entry as { dtype?: unknown }).dtype === 'string' ? (entry as { dtype: string }).dtype : '?';
+      at.begin = 0;
       bad.push({ name, rawDtype, reason: 'a number in its entry is written as a float (4.0, 4e0) or exceeds 2^64-1; the reference implementation rejects the file.' });
       problems.push(problem('tensor-entry-invalid', 'error', `Tensor ${JSON.stringify(name)}: a number in its entry is written as a float (4.0, 4e0) or exceeds 2^64-1; the reference implementation rejects the file ("expected usize").`, { tensors: [name] }));
       continue;

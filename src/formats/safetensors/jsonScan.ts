@@ -18,6 +18,7 @@ export interface JsonScan {
 /** serde_json's default recursion limit. */
 export const MAX_JSON_DEPTH = 128;
 const U64_MAX = 18446744073709551615n;
+const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
 
 export function scanHeaderJson(text: string): JsonScan {
   const badNumbers = new Set<string>();
@@ -72,7 +73,8 @@ export function scanHeaderJson(text: string): JsonScan {
             j += 5;
           }
         } else {
-          if (s !== undefined) s += JSON.parse(`"\\${e ?? ''}"`) as string;
+          // An invalid escape is left for JSON.parse to report.
+          if (s !== undefined) s += ESCAPES[e ?? ''] ?? '';
           j += 1;
         }
         plainFrom = j + 1;
