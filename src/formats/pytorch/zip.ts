@@ -25,6 +25,8 @@ export interface ZipEntry {
 export interface ZipIndex {
   readonly path: string;
   readonly size: number;
+  /** Bytes after the archive's end record (torch.load ignores them). */
+  readonly trailingBytes?: number;
   readonly entries: ReadonlyMap<string, ZipEntry>;
 }
 
@@ -35,6 +37,31 @@ export const ZIP_LIMITS = {
 };
 
 export async function readZipIndex(path: string, size: number, file: string): Promise<Result<ZipIndex>> {
+  const r = await readZipIndexOnce(path, size, file);
+  // Bytes after the end-of-central-directory record: yauzl refuses them ("Invalid comment
+  // length"), torch.load reads the archive. Read the archive as if the file ended at the record.
+  if (r.ok || !/comment length/i.test(r.error.message)) return r;
+  const end = await endOfArchive(path, size);
+  if (end === undefined || end >= size) return r;
+  const again = await readZipIndexOnce(path, end, file);
+  return again.ok ? ok({ ...again.value, size, trailingBytes: size - end }) : r;
+}
+
+/** Where the archive ends: just past the last end-of-central-directory record (and its comment) in the file's tail. */
+async function endOfArchive(path: string, size: number): Promise<number | undefined> {
+  const tailLen = Math.min(size, 65535 + 22 + 1024);
+  const tail = await readRange(path, size - tailLen, size);
+  for (let i = tail.length - 22; i >= 0; i--) {
+    if (tail[i] === 0x50 && tail[i + 1] === 0x4b && tail[i + 2] === 0x05 && tail[i + 3] === 0x06) {
+      const commentLen = tail[i + 20]! | (tail[i + 21]! << 8);
+      const end = size - tailLen + i + 22 + commentLen;
+      return end <= size ? end : undefined;
+    }
+  }
+  return undefined;
+}
+
+async function readZipIndexOnce(path: string, size: number, file: string): Promise<Result<ZipIndex>> {
   let zip: yauzl.ZipFile;
   let reader: TailCachedReader | undefined;
   try {

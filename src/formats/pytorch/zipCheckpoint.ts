@@ -41,6 +41,9 @@ export async function readPytorchZip(path: string, size: number, name: string, s
     problems.push(problem('torchscript-code-not-run', 'info', `This is a TorchScript archive with ${code} code file(s); only the weights are read, the code is never run.`, shard ? { file: shard } : {}));
   }
 
+  if (index.trailingBytes) {
+    problems.push(problem('zip-trailing-bytes', 'warning', `${index.trailingBytes} byte(s) follow the end of the ZIP archive; torch.load ignores them, and so does this reader.`, shard ? { file: shard } : {}));
+  }
   const bytes = await readEntryBytes(index, pkl, MAX_PICKLE_BYTES);
   if (!bytes.ok) return err({ ...bytes.error, code: bytes.error.code === 'zip-entry-too-large' ? 'pickle-too-large' : bytes.error.code, file: name });
   const parsed = unpickle(bytes.value);
