@@ -211,9 +211,14 @@ export function buildCorpus(dir: string, fixturesDir: string): CorpusEntry[] {
   st('st_overlap.safetensors', { a: t([2], [0, 8]), b: t([2], [4, 12]) }, 12, 'st-reject', 'overlapping tensors');
   st('st_negative_offset.safetensors', { w: t([1], [-4, 0]) }, 4, 'st-reject', 'a negative offset');
   // 20,000 tensors over the same bytes: stats must refuse or read once, never run for hours.
-  const many: Record<string, unknown> = {};
-  for (let i = 0; i < 20000; i++) many[`t${i}`] = t([1024], [0, 4096]);
-  st('st_20k_overlapping.safetensors', many, 4096, 'st-reject', '20,000 tensors over the same 4 KiB');
+  const same: Record<string, unknown> = {};
+  const sliding: Record<string, unknown> = {};
+  for (let i = 0; i < 20000; i++) {
+    same[`t${i}`] = t([1024], [0, 4096]);
+    sliding[`t${i}`] = t([1024], [4 * i, 4 * i + 4096]);
+  }
+  st('st_20k_same_bytes.safetensors', same, 4096, 'st-reject', '20,000 tensors over the same 4 KiB');
+  st('st_20k_sliding_overlap.safetensors', sliding, 4 * 20000 + 4096, 'st-reject', '20,000 overlapping 4 KiB windows, one float apart');
   // A zip whose only pickle is not at the expected place: refused (not a checkpoint).
   put('not_torch.zip.pt', zip([{ name: 'readme.txt', data: Buffer.from('hi') }]), { kind: 'malformed', note: 'a zip without data.pkl' });
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(out, null, 1));
