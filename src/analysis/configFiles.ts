@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { openRegular } from '../io/openRegular.js';
 import { join } from 'node:path';
 import { CLIP_CONFIGS, configForTimmName } from '../layouts/configs.js';
 import { configFacts } from './architecture.js';
@@ -38,8 +39,20 @@ async function readJson(path: string): Promise<{ json?: Json; error?: string } |
     return undefined;
   }
   if (size > MAX_CONFIG_BYTES) return { error: `is ${size} bytes, above the ${MAX_CONFIG_BYTES}-byte limit for a config file` };
+  // A config.json that is a FIFO or device must not block the analysis: opened only if regular.
+  let text: string;
   try {
-    const v: unknown = JSON.parse(await readFile(path, 'utf8'));
+    const fh = await openRegular(path);
+    try {
+      text = await fh.readFile('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    return { error: `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})` };
+  }
+  try {
+    const v: unknown = JSON.parse(text);
     return isObj(v) ? { json: v } : { error: 'is not a JSON object' };
   } catch (e) {
     return { error: `is not valid JSON (${e instanceof Error ? e.message : String(e)})` };

@@ -1,6 +1,20 @@
 import { commands } from './registry.js';
 import { writeError } from './output.js';
 
+/**
+ * A reader that closes the pipe early (`inspect --json | head -c 100`) makes the next write fail
+ * with EPIPE; that is the reader's choice, not an error: stop quietly, without a stack trace.
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    process.stderr.write(`checkpoint-lens: error: output failed (${e.code ?? e.message})\n`);
+    process.exit(2);
+  });
+}
+quietOnClosedPipe(process.stdout);
+quietOnClosedPipe(process.stderr);
+
 /** `checkpoint-lens COMMAND ...`: exit 0 ok, 1 the checkpoint has errors, 2 unreadable or bad usage. */
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { openRegular } from '../io/openRegular.js';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { Checkpoint, CheckpointFile, CheckpointFormat, TensorInfo, UnreadableTensor } from '../core/checkpoint.js';
 import { problem, type Problem } from '../core/problems.js';
@@ -70,11 +70,17 @@ export async function readShardedCheckpoint(indexPath: string, format: Checkpoin
   const indexName = basename(indexPath);
   let text: string;
   try {
-    const st = await stat(indexPath);
-    if (st.size > MAX_INDEX_BYTES) return err(readError('index-too-large', `${indexName} is ${st.size} bytes; shard indexes above 100 MB are refused.`, indexName));
-    text = await readFile(indexPath, 'utf8');
+    const fh = await openRegular(indexPath);
+    try {
+      const st = await fh.stat();
+      if (st.size > MAX_INDEX_BYTES) return err(readError('index-too-large', `${indexName} is ${st.size} bytes; shard indexes above 100 MB are refused.`, indexName));
+      text = await fh.readFile('utf8');
+    } finally {
+      await fh.close();
+    }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOTREG' || code === 'EISDIR' || code === 'ENXIO') return err(readError('not-a-file', `${indexName} is not a regular file; it is not opened.`, indexName));
     return err(readError(code === 'ENOENT' ? 'file-not-found' : 'io-error', `${indexName} cannot be read (${code ?? String(e)}).`, indexName));
   }
   const parsed = parseShardIndex(text, indexName);
@@ -91,10 +97,16 @@ export async function readShardedCheckpoint(indexPath: string, format: Checkpoin
   const duplicates: string[] = [];
   const missingShards = new Set<string>();
 
-  for (const shard of new Set(index.weightMap.values())) {
+  // Tensor names per shard, built once (a filter over the weight map per failing shard was quadratic).
+  const byShard = new Map<string, string[]>();
+  for (const [n, s] of index.weightMap) {
+    let l = byShard.get(s);
+    if (!l) byShard.set(s, (l = []));
+    l.push(n);
+  }
+  for (const [shard, listed] of byShard) {
     const r = await openShard(join(dir, shard), shard);
     if (!r.ok) {
-      const listed = [...index.weightMap].filter(([, s]) => s === shard).map(([n]) => n);
       const missing = r.error.code === 'file-not-found';
       if (missing) missingShards.add(shard);
       problems.push(

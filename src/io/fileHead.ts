@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { openRegular } from './openRegular.js';
 import { readError, err, ok, type Result } from '../core/result.js';
 
 export interface FileHead {
@@ -13,10 +13,9 @@ export interface FileHead {
  */
 export async function readFileHead(path: string, name: string, bytes = 512): Promise<Result<FileHead>> {
   try {
-    const fh = await open(path, 'r');
+    const fh = await openRegular(path);
     try {
       const st = await fh.stat();
-      if (!st.isFile()) return err(readError('not-a-file', `${name} is not a regular file.`, name));
       if (st.size === 0) return err(readError('file-empty', `${name} is empty (0 bytes).`, name));
       const head = new Uint8Array(Math.min(st.size, bytes));
       const { bytesRead } = await fh.read(head, 0, head.length, 0);
@@ -28,6 +27,7 @@ export async function readFileHead(path: string, name: string, bytes = 512): Pro
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return err(readError('file-not-found', `${name} does not exist.`, name));
     if (code === 'EISDIR') return err(readError('not-a-file', `${name} is a directory.`, name));
+    if (code === 'ENOTREG' || code === 'ENXIO') return err(readError('not-a-file', `${name} is not a regular file (a FIFO, device or socket); it is not opened.`, name));
     return err(readError('io-error', `${name} cannot be read (${code ?? String(e)}).`, name));
   }
 }

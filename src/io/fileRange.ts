@@ -1,9 +1,10 @@
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { stat, type FileHandle } from 'node:fs/promises';
+import { openRegular } from './openRegular.js';
 
 /** Reads [start, end) of a file. Short reads (file shrank) return fewer bytes; callers check. */
 export async function readRange(path: string, start: number, end: number): Promise<Uint8Array> {
   const length = Math.max(0, end - start);
-  const fh = await open(path, 'r');
+  const fh = await openRegular(path);
   try {
     // A fresh, unpooled array: callers may take `.buffer` of the result.
     const buf = new Uint8Array(length);
@@ -30,7 +31,7 @@ export async function fileSize(path: string): Promise<number> {
  * bounded memory by design).
  */
 export async function* streamRange(path: string, start: number, end: number, chunkBytes = 8 << 20): AsyncGenerator<Uint8Array> {
-  const fh = await open(path, 'r');
+  const fh = await openRegular(path);
   let pending: Promise<Uint8Array> | undefined;
   try {
     const size = Math.max(1, Math.min(chunkBytes, end - start));
@@ -72,7 +73,7 @@ export class FileReaderPool {
   async read(path: string, start: number, end: number): Promise<Uint8Array> {
     let h = this.handles.get(path);
     if (!h) {
-      h = open(path, 'r');
+      h = openRegular(path);
       this.handles.set(path, h);
     }
     const fh = await h;

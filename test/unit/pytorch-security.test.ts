@@ -78,10 +78,14 @@ describe('pytorch security: code-execution payloads stay inert', () => {
     assert.deepEqual(r.value.dangerous, ['os.system']);
   });
 
-  it('a raw pickle without the torch magic (a plain pickle.dump) is refused', async () => {
+  it('a raw pickle without the torch magic (a plain pickle.dump) is refused, naming the code it would run', async () => {
     const r = await openCheckpoint(file(new PickleWriter().proto(2).global('os', 'system').mark().str(CMD).tuple().reduce().stop().bytes()));
     assert.ok(!r.ok);
-    assert.equal(r.error.code, 'pytorch-legacy-unsupported');
+    assert.equal(r.error.code, 'pickle-code-execution-attempt');
+    assert.match(r.error.message, /os\.system/);
+    const plain = await openCheckpoint(file(new PickleWriter().proto(2).op('}').stop().bytes()));
+    assert.ok(!plain.ok);
+    assert.equal(plain.error.code, 'pytorch-legacy-unsupported');
   });
 
   it('a legacy file whose data pickle calls os.system reports it and stays inert', async () => {
@@ -108,12 +112,12 @@ interface Refusal {
 
 const deepMarks = () => {
   const p = new PickleWriter().proto(2);
-  for (let i = 0; i < 100_000; i++) p.mark();
+  for (let i = 0; i < 1_000_001; i++) p.mark();
   return p.stop().bytes();
 };
 
 const refusals: Refusal[] = [
-  { name: '100k nested MARKs', pickle: deepMarks, code: 'pickle-too-deep' },
+  { name: '1M + 1 nested MARKs', pickle: deepMarks, code: 'pickle-too-deep' },
   { name: 'BINGET of a slot never written', pickle: () => new PickleWriter().proto(2).binget(7).stop().bytes(), code: 'pickle-memo-missing' },
   { name: 'LONG_BINGET 0xffffffff', pickle: () => new PickleWriter().proto(2).raw(0x6a).u32(0xffffffff).stop().bytes(), code: 'pickle-memo-missing' },
   { name: 'BINUNICODE claiming 4 GiB', pickle: () => new PickleWriter().proto(2).raw(0x58).u32(0xffffffff).stop().bytes(), code: 'pickle-string-too-large' },
@@ -147,10 +151,13 @@ describe('pytorch security: resource abuse is refused with a code', () => {
     assert.equal((r.value.value as PyList).items.length, 500_000);
   });
 
-  it('memo writes at huge indices do not allocate (LONG_BINPUT 0xfffffffe)', () => {
+  it('memo writes at huge indices are refused like torch.load (its C unpickler cannot allocate them), not allocated', () => {
     const r = unpickle(new PickleWriter().proto(2).op(']').raw(0x72).u32(0xfffffffe).op('0').raw(0x6a).u32(0xfffffffe).stop().bytes());
-    assert.ok(r.ok);
-    assert.ok(r.value.value instanceof PyList);
+    assert.ok(!r.ok);
+    assert.equal(r.error.code, 'pickle-memo-too-large');
+    const small = unpickle(new PickleWriter().proto(2).op(']').raw(0x72).u32(70000).op('0').raw(0x6a).u32(70000).stop().bytes());
+    assert.ok(small.ok);
+    assert.ok(small.value.value instanceof PyList);
   });
 
   it('100k nested lists (no MARKs) open without recursion blow-up', async () => {

@@ -1,4 +1,7 @@
 import { openCheckpoint } from '../../formats/open.js';
+import type { TensorInfo } from '../../core/checkpoint.js';
+import { hasErrors } from '../../core/problems.js';
+import { planReads } from '../../stats/readPlan.js';
 import { tensorStatsParallel } from '../../stats/parallelStats.js';
 import type { TensorStats } from '../../stats/tensorStats.js';
 import { parseArgs } from '../args.js';
@@ -31,14 +34,25 @@ export const statsCommand: CliCommand = {
       writeError(`no readable tensor named ${unknown.map((n) => JSON.stringify(safeText(n))).join(', ')}`);
       return 2;
     }
-    const results: TensorStats[] = [];
+    const plan = planReads(r.value, selected.filter((t): t is TensorInfo => t !== undefined));
+    if (!plan.ok) {
+      writeError(`${plan.error.code}: ${plan.error.message}`);
+      return 2;
+    }
+    const computed = new Map<string, TensorStats>();
     let i = 0;
-    for (const t of selected) {
-      if (!t) continue;
-      progressLine(`stats ${++i}/${selected.length} ${t.name}`);
-      results.push(await tensorStatsParallel(t, { bins }));
+    for (const t of plan.value.distinct) {
+      progressLine(`stats ${++i}/${plan.value.distinct.length} ${t.name}`);
+      computed.set(t.name, await tensorStatsParallel(t, { bins }));
     }
     progressDone();
+    // Tensors with the very same bytes as an earlier one share its statistics (read once).
+    const results: TensorStats[] = [];
+    for (const t of selected) {
+      if (!t) continue;
+      const s = computed.get(t.name) ?? computed.get(plan.value.sameAs.get(t.name) ?? '');
+      if (s) results.push(s.name === t.name ? s : { ...s, name: t.name });
+    }
     if (args.flags.has('json')) {
       process.stdout.write(JSON.stringify({ schemaVersion: 1, path: r.value.path, tensors: results }, null, 1) + '\n');
     } else {
@@ -46,7 +60,12 @@ export const statsCommand: CliCommand = {
     }
     const bad = results.some((s) => s.nan > 0 || s.posInf > 0 || s.negInf > 0);
     // NaN/Inf in weights is an error-severity finding: loading would succeed and produce garbage.
-    return bad ? 1 : 0;
+    // A file with error-severity problems (what inspect flags) exits 1 here too.
+    if (hasErrors(r.value.problems)) {
+      const errors = r.value.problems.filter((p) => p.severity === 'error');
+      writeError(`the checkpoint has ${errors.length} error-severity problem(s): ${errors.slice(0, 5).map((p) => p.code).join(', ')} (run inspect for details)`);
+    }
+    return bad || hasErrors(r.value.problems) ? 1 : 0;
   },
 };
 

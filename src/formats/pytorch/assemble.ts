@@ -3,56 +3,81 @@ import { problem, type Problem } from '../../core/problems.js';
 import { interpret } from './interpret.js';
 import { textRecord } from './summarise.js';
 import type { Unpickled } from './pickle/unpickler.js';
-import { storageClass } from './pickle/torchGlobals.js';
-import { PyGlobal, PyTensor, type PyStorage } from './pickle/values.js';
+import { PyTensor, type PyStorage } from './pickle/values.js';
+import { pickleSafetyProblems, type ScannedPickle } from './pickleSafety.js';
 import { toTensorInfo, type StorageBytes } from './tensorData.js';
 import { dtypeBits } from '../../core/dtype.js';
 
-/** Globals whose meaning we reproduce (anything else in a pickle is reported as opaque). */
-const UNDERSTOOD = /^(torch\._utils\._rebuild_(tensor|tensor_v2|tensor_v3|parameter|parameter_with_state)|torch\._tensor\._rebuild_from_type(_v2)?|collections\.(OrderedDict|defaultdict)|torch\.Size|_codecs\.encode|builtins\.(set|frozenset|list|tuple|dict)|__torch__\..*)$/;
 
 export interface AssembleInput {
   readonly format: CheckpointFormat;
   readonly path: string;
   readonly files: readonly CheckpointFile[];
   readonly pickle: Unpickled;
-  /** Bytes of a storage, or why they are unavailable. */
-  readonly resolve: (s: PyStorage) => StorageBytes | string;
+  /** Bytes of a storage, or why they are unavailable (`broken`: torch.load would fail too, not merely unsupported here). */
+  readonly resolve: (s: PyStorage) => StorageBytes | StorageMissing;
   readonly shard?: string;
   readonly problems?: readonly Problem[];
   readonly metadata?: Readonly<Record<string, string>>;
+  /** Every pickle of the file, for the global allowlist check (defaults to the main one). */
+  readonly scans?: readonly ScannedPickle[];
+}
+
+export interface StorageMissing {
+  readonly reason: string;
+  readonly broken: boolean;
 }
 
 /** The common Checkpoint from an unpickled PyTorch object tree and a way to find storage bytes. */
 export function assemble(input: AssembleInput): Checkpoint {
   const { pickle, shard } = input;
   const it = interpret(pickle.value);
-  const problems: Problem[] = [...(input.problems ?? []), ...pickleProblems(pickle), ...it.problems];
+  const problems: Problem[] = [...(input.problems ?? []), ...pickleSafetyProblems(input.scans ?? [{ where: 'the pickle', policy: pickle.policy }]), ...it.problems];
   const tensors: TensorInfo[] = [];
   const unreadable: UnreadableTensor[] = [];
   const checkedStorages = new Set<string>();
   const sizeMismatch: string[] = [];
+  const tooShort: string[] = [];
+  /** Tensors torch.load itself could not rebuild (bad arguments, missing or too-short storage, view past its end). */
+  const broken: string[] = [];
   for (const { name, value } of it.weights) {
     if (!(value instanceof PyTensor)) {
+      if (value.invalid) broken.push(name);
       unreadable.push({ name, rawDtype: value.className, reason: value.invalid ? `${value.className}: ${value.invalid}.` : `it is rebuilt by ${value.className}, which is not supported (quantized, sparse or meta tensor).`, ...(shard ? { shard } : {}) });
       continue;
     }
     const bytes = input.resolve(value.storage);
-    if (typeof bytes === 'string') {
-      unreadable.push({ name, rawDtype: value.dtype ?? value.storage.storageType, shape: value.shape, reason: bytes, ...(shard ? { shard } : {}) });
+    if ('reason' in bytes) {
+      if (bytes.broken) broken.push(name);
+      unreadable.push({ name, rawDtype: value.dtype ?? value.storage.storageType, shape: value.shape, reason: bytes.reason, ...(shard ? { shard } : {}) });
       continue;
     }
     const s = value.storage;
     if (!checkedStorages.has(s.key) && s.dtype !== undefined && s.view === undefined) {
       checkedStorages.add(s.key);
-      if (s.numel * (dtypeBits(s.dtype) / 8) !== bytes.length) sizeMismatch.push(name);
+      const declared = s.numel * (dtypeBits(s.dtype) / 8);
+      if (declared > bytes.length) tooShort.push(name);
+      else if (declared !== bytes.length) sizeMismatch.push(name);
     }
     const t = toTensorInfo(name, value, bytes, shard);
     if ('data' in t) tensors.push(t);
-    else unreadable.push(t);
+    else {
+      if (value.dtype !== undefined) broken.push(name);
+      unreadable.push(t);
+    }
+  }
+  const where = shard ? { file: shard } : {};
+  if (pickle.badPersistentIds > 0) {
+    problems.push(problem('pytorch-persistent-id-invalid', 'error', `The pickle has ${pickle.badPersistentIds} persistent id(s) that are not storage records; torch.load fails on them (a corrupt or hand-made file).`, where));
   }
   if (sizeMismatch.length > 0) {
-    problems.push(problem('pytorch-storage-size-mismatch', 'warning', `${sizeMismatch.length} storage(s) hold a different number of bytes than the pickle declares (a hand-edited or corrupt archive).`, { tensors: sizeMismatch.slice(0, 100), ...(shard ? { file: shard } : {}) }));
+    problems.push(problem('pytorch-storage-size-mismatch', 'warning', `${sizeMismatch.length} storage(s) hold more bytes than the pickle declares (a hand-edited or corrupt archive).`, { tensors: sizeMismatch.slice(0, 100), ...where }));
+  }
+  if (tooShort.length > 0) {
+    problems.push(problem('pytorch-storage-truncated', 'error', `${tooShort.length} storage(s) hold fewer bytes than the pickle declares; torch.load fails on them (a truncated or corrupt archive).`, { tensors: tooShort.slice(0, 100), ...where }));
+  }
+  if (broken.length > 0) {
+    problems.push(problem('pytorch-tensor-unloadable', 'error', `${broken.length} tensor(s) cannot be rebuilt: torch.load would fail on this file (see each tensor's reason under unreadable).`, { tensors: broken.slice(0, 100), ...where }));
   }
   const extras = it.extras;
   return {
@@ -65,22 +90,4 @@ export function assemble(input: AssembleInput): Checkpoint {
     problems: shard ? problems.map((p) => (p.file ? p : { ...p, file: shard })) : problems,
     ...(Object.keys(extras).length > 0 ? { extras } : {}),
   };
-}
-
-function pickleProblems(p: Unpickled): Problem[] {
-  const out: Problem[] = [];
-  if (p.dangerous.length > 0) {
-    out.push(
-      problem(
-        'pickle-code-execution-attempt',
-        'error',
-        `The pickle references ${p.dangerous.slice(0, 10).join(', ')}: loading this file with torch.load(weights_only=False) or pickle would run code. Checkpoint Lens never runs pickle code; whatever it lists was read as data only.`,
-      ),
-    );
-  }
-  const opaque = [...p.globals.keys()].filter((q) => !UNDERSTOOD.test(q) && !p.dangerous.includes(q) && !storageClass(new PyGlobal(q.slice(0, q.lastIndexOf('.')), q.slice(q.lastIndexOf('.') + 1))) && !/^torch\.[a-z0-9_]+$/.test(q));
-  if (opaque.length > 0) {
-    out.push(problem('pickle-opaque-object', 'info', `${opaque.length} Python type(s) were kept as inert records, never constructed: ${opaque.slice(0, 10).join(', ')}${opaque.length > 10 ? ', …' : ''}.`));
-  }
-  return out;
 }

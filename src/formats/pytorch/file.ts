@@ -38,6 +38,12 @@ export async function readPytorchFile(path: string, shard?: string): Promise<Res
   // Some tools write safetensors under a .bin name; open it for what it is.
   const st = await readSafetensorsFile(path, shard);
   if (st.ok) return ok(singleFileCheckpoint(st.value));
+  // A protocol 0/1 pickle (no PROTO opcode) starts with MARK, GLOBAL or an empty container: it is
+  // never loaded, but what it would import is reported.
+  if (head[0] !== undefined && '(c}])VSNIi'.includes(String.fromCharCode(head[0]))) {
+    const raw = await readPytorchLegacy(path, size, name, shard);
+    if (!raw.ok && (raw.error.code === 'pickle-code-execution-attempt' || raw.error.code === 'pickle-unsafe-global')) return raw;
+  }
   return err(readError('pytorch-unrecognised', `${name} is neither a PyTorch checkpoint (ZIP or pickle) nor a safetensors file.`, name));
 }
 

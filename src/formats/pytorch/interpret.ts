@@ -26,6 +26,8 @@ export interface Interpreted {
 /** Keys that hold the model weights in training checkpoints, in priority order. */
 export const WEIGHT_KEYS = ['state_dict', 'model_state_dict', 'model', 'module', 'net', 'network', 'params', 'weights', 'state_dict_ema', 'model_ema', 'ema'];
 const MAX_DEPTH = 64;
+/** Containers nested deeper than this are not searched for tensors (names past it would be megabytes long). */
+const MAX_WALK_DEPTH = 10_000;
 const MAX_ENTRIES = 1000;
 /**
  * Objects visited while collecting weights. Memo references make the pickle a DAG, whose paths can
@@ -71,7 +73,7 @@ export function interpret(root: PyValue): Interpreted {
   if (out.duplicates.length > 0) {
     out.problems.push(problem('duplicate-tensor', 'error', `${out.duplicates.length} tensor name(s) occur more than once in the pickle; only the first is listed.`, { tensors: out.duplicates.slice(0, 100) }));
   }
-  if (out.truncated) out.problems.push(problem('pickle-nesting-too-deep', 'warning', `Objects nested deeper than ${MAX_DEPTH} levels were not searched for tensors.`));
+  if (out.truncated) out.problems.push(problem('pickle-nesting-too-deep', 'warning', `Objects nested deeper than the search bound (${MAX_WALK_DEPTH} containers, ${MAX_DEPTH} modules) were not searched for tensors.`));
   if (out.visits > MAX_VISITS) {
     out.problems.push(problem('pickle-too-many-paths', 'warning', `The pickle's objects reference each other along more than ${MAX_VISITS} paths (a "billion laughs" structure?); the search for tensors stopped there.`));
   }
@@ -106,23 +108,35 @@ function add(out: Collector, name: string, v: TensorSlot): void {
 
 /** Tensors of a state dict (or any container), dotted paths for nested containers. */
 function collectWeights(v: PyValue, out: Collector, skipOptimizers = false): void {
-  const walk = (x: PyValue, prefix: string, depth: number): void => {
+  // Depth-first, in order, with an explicit stack: a tensor 5,000 dicts deep is found without recursion.
+  // Containers on the path from the root to the current one: a reference back to one is a cycle, not a subtree.
+  const path: object[] = [];
+  const onPath = new Set<object>();
+  const stack: Array<[PyValue, string, number]> = [[v, '', 0]];
+  while (stack.length > 0) {
+    const [x, prefix, depth] = stack.pop()!;
+    while (path.length > depth) onPath.delete(path.pop()!);
     if (!visit(out)) return;
-    if (depth > MAX_DEPTH) {
+    if ((x instanceof PyDict || x instanceof PyList || x instanceof PyTuple) && !isTensorSlot(x)) {
+      if (onPath.has(x)) continue;
+      path.push(x);
+      onPath.add(x);
+    }
+    if (depth > MAX_WALK_DEPTH) {
       out.truncated = true;
-      return;
+      continue;
     }
     if (isTensorSlot(x)) add(out, prefix === '' ? 'tensor' : prefix, x);
-    else if (isScriptModule(x) || isModuleObject(x)) flattenModule(x, prefix === '' ? '' : `${prefix}.`, out, depth + 1, undefined);
+    else if (isScriptModule(x) || isModuleObject(x)) flattenModule(x, prefix === '' ? '' : `${prefix}.`, out, Math.min(depth, MAX_DEPTH) + 1, undefined);
     else if (x instanceof PyDict) {
-      if (skipOptimizers && isOptimizerState(x)) return;
-      for (const [k, val] of x.entries()) walk(val, prefix === '' ? keyText(k) : `${prefix}.${keyText(k)}`, depth + 1);
+      if (skipOptimizers && isOptimizerState(x)) continue;
+      const es = [...x.entries()];
+      for (let i = es.length - 1; i >= 0; i--) stack.push([es[i]![1], prefix === '' ? keyText(es[i]![0]) : `${prefix}.${keyText(es[i]![0])}`, depth + 1]);
     } else if (x instanceof PyList || x instanceof PyTuple) {
-      if (skipOptimizers && x.items.some(isOptimizerState)) return;
-      x.items.forEach((val, i) => walk(val, prefix === '' ? String(i) : `${prefix}.${i}`, depth + 1));
+      if (skipOptimizers && x.items.some(isOptimizerState)) continue;
+      for (let i = x.items.length - 1; i >= 0; i--) stack.push([x.items[i]!, prefix === '' ? String(i) : `${prefix}.${i}`, depth + 1]);
     }
-  };
-  walk(v, '', 0);
+  }
 }
 
 /** nn.Module pickled whole, or a TorchScript module: parameters, buffers, then submodules. */

@@ -1,9 +1,10 @@
-import { close, createReadStream, open, read } from 'node:fs';
+import { close, closeSync, createReadStream, fstatSync, open, openSync, read } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { inflateRawSync, createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 import { err, ok, readError, CheckpointLensError, type Result } from '../../core/result.js';
 import { readRange } from '../../io/fileRange.js';
+import { OPEN_READ_FLAGS } from '../../io/openRegular.js';
 
 /**
  * The entry table of a ZIP archive (PyTorch's torch.save / torch.jit.save container), read with
@@ -24,6 +25,8 @@ export interface ZipEntry {
 export interface ZipIndex {
   readonly path: string;
   readonly size: number;
+  /** Bytes after the archive's end record (torch.load ignores them). */
+  readonly trailingBytes?: number;
   readonly entries: ReadonlyMap<string, ZipEntry>;
 }
 
@@ -34,6 +37,31 @@ export const ZIP_LIMITS = {
 };
 
 export async function readZipIndex(path: string, size: number, file: string): Promise<Result<ZipIndex>> {
+  const r = await readZipIndexOnce(path, size, file);
+  // Bytes after the end-of-central-directory record: yauzl refuses them ("Invalid comment
+  // length"), torch.load reads the archive. Read the archive as if the file ended at the record.
+  if (r.ok || !/comment length/i.test(r.error.message)) return r;
+  const end = await endOfArchive(path, size);
+  if (end === undefined || end >= size) return r;
+  const again = await readZipIndexOnce(path, end, file);
+  return again.ok ? ok({ ...again.value, size, trailingBytes: size - end }) : r;
+}
+
+/** Where the archive ends: just past the last end-of-central-directory record (and its comment) in the file's tail. */
+async function endOfArchive(path: string, size: number): Promise<number | undefined> {
+  const tailLen = Math.min(size, 65535 + 22 + 1024);
+  const tail = await readRange(path, size - tailLen, size);
+  for (let i = tail.length - 22; i >= 0; i--) {
+    if (tail[i] === 0x50 && tail[i + 1] === 0x4b && tail[i + 2] === 0x05 && tail[i + 3] === 0x06) {
+      const commentLen = tail[i + 20]! | (tail[i + 21]! << 8);
+      const end = size - tailLen + i + 22 + commentLen;
+      return end <= size ? end : undefined;
+    }
+  }
+  return undefined;
+}
+
+async function readZipIndexOnce(path: string, size: number, file: string): Promise<Result<ZipIndex>> {
   let zip: yauzl.ZipFile;
   let reader: TailCachedReader | undefined;
   try {
@@ -111,7 +139,7 @@ class TailCachedReader extends yauzl.RandomAccessReader {
   }
 
   static async open(path: string, size: number): Promise<TailCachedReader> {
-    const fd = await new Promise<number>((res, rej) => open(path, 'r', (e, f) => (e ? rej(e) : res(f))));
+    const fd = await new Promise<number>((res, rej) => open(path, OPEN_READ_FLAGS, (e, f) => (e ? rej(e) : res(f))));
     const len = Math.min(size, 4 << 20);
     const tail = Buffer.alloc(len);
     await new Promise<void>((res, rej) => read(fd, tail, 0, len, size - len, (e) => (e ? rej(e) : res())));
@@ -244,7 +272,7 @@ export class InflatedEntryReader {
 
   private restart(): void {
     this.close();
-    const src = createReadStream(this.path, { start: this.entry.dataStart, end: this.entry.dataStart + this.entry.compressedSize - 1, highWaterMark: 1 << 20 });
+    const src = createReadStream('', { fd: openRegularSync(this.path), start: this.entry.dataStart, end: this.entry.dataStart + this.entry.compressedSize - 1, highWaterMark: 1 << 20 });
     const inflate = createInflateRaw({ chunkSize: 1 << 20 });
     src.on('error', (e) => inflate.destroy(e));
     const s = src.pipe(inflate);
@@ -262,4 +290,14 @@ export class InflatedEntryReader {
     this.stream = undefined;
     this.iter = undefined;
   }
+}
+
+/** A descriptor for a regular file, opened without blocking (see io/openRegular.ts); throws otherwise. */
+function openRegularSync(path: string): number {
+  const fd = openSync(path, OPEN_READ_FLAGS);
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw new CheckpointLensError('not-a-file', `${path} is no longer a regular file`);
+  }
+  return fd;
 }

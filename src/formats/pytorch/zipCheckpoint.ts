@@ -1,8 +1,9 @@
 import type { Checkpoint } from '../../core/checkpoint.js';
 import { err, ok, readError, type Result } from '../../core/result.js';
 import { problem, type Problem } from '../../core/problems.js';
-import { assemble } from './assemble.js';
+import { assemble, type StorageMissing } from './assemble.js';
 import { unpickle } from './pickle/unpickler.js';
+import { failedPickleError, type ScannedPickle } from './pickleSafety.js';
 import type { PyStorage } from './pickle/values.js';
 import type { StorageBytes } from './tensorData.js';
 import { InflatedEntryReader, readEntryBytes, readZipIndex, type ZipEntry, type ZipIndex } from './zip.js';
@@ -40,16 +41,34 @@ export async function readPytorchZip(path: string, size: number, name: string, s
     problems.push(problem('torchscript-code-not-run', 'info', `This is a TorchScript archive with ${code} code file(s); only the weights are read, the code is never run.`, shard ? { file: shard } : {}));
   }
 
+  if (index.trailingBytes) {
+    problems.push(problem('zip-trailing-bytes', 'warning', `${index.trailingBytes} byte(s) follow the end of the ZIP archive; torch.load ignores them, and so does this reader.`, shard ? { file: shard } : {}));
+  }
   const bytes = await readEntryBytes(index, pkl, MAX_PICKLE_BYTES);
   if (!bytes.ok) return err({ ...bytes.error, code: bytes.error.code === 'zip-entry-too-large' ? 'pickle-too-large' : bytes.error.code, file: name });
   const parsed = unpickle(bytes.value);
-  if (!parsed.ok) return err({ ...parsed.error, message: `${pkl.name}: ${parsed.error.message}`, file: name });
+  if (!parsed.ok) return err(failedPickleError(pkl.name, parsed.error, name));
+  // Every other pickle of the archive too (TorchScript's constants.pkl, any extra .pkl): torch.jit.load
+  // unpickles constants.pkl, and a scanner that reads only data.pkl is what hidden payloads count on.
+  const scans: ScannedPickle[] = [{ where: pkl.name, policy: parsed.value.policy }];
+  for (const e of index.entries.values()) {
+    if (e === pkl || !e.name.endsWith('.pkl')) continue;
+    const b = await readEntryBytes(index, e, MAX_PICKLE_BYTES);
+    if (!b.ok) {
+      problems.push(problem('pickle-not-scanned', 'error', `${e.name} could not be read to check its globals [${b.error.code}]: ${b.error.message}`, shard ? { file: shard } : {}));
+      continue;
+    }
+    const other = unpickle(b.value, 0, { persistentLoad: () => null });
+    const policy = other.ok ? other.value.policy : other.error.policy;
+    scans.push({ where: e.name, policy });
+  }
 
   const readers = new Map<string, InflatedEntryReader>();
-  const resolve = (s: PyStorage): StorageBytes | string => {
-    if (bigEndian) return 'it was saved on a big-endian machine; byte-swapping is not supported.';
+  const resolve = (s: PyStorage): StorageBytes | StorageMissing => {
+    if (bigEndian) return { reason: 'it was saved on a big-endian machine; byte-swapping is not supported.', broken: false };
+    if (!/^[A-Za-z0-9_.-]+$/.test(s.key) || s.key === '.' || s.key === '..') return { reason: `its storage key ${JSON.stringify(s.key)} is not a plain record name (torch writes decimal keys); it is not looked up.`, broken: true };
     const e = storageEntry(index, prefix, s.key);
-    if (!e) return `its storage ${JSON.stringify(s.key)} is missing from the archive.`;
+    if (!e) return { reason: `its storage ${JSON.stringify(s.key)} is missing from the archive.`, broken: true };
     if (e.method === 0) return { kind: 'file', file: path, offset: e.dataStart, length: e.uncompressedSize };
     let r = readers.get(e.name);
     if (!r) readers.set(e.name, (r = new InflatedEntryReader(path, e)));
@@ -66,6 +85,7 @@ export async function readPytorchZip(path: string, size: number, name: string, s
       path,
       files: [{ path, size }],
       pickle: parsed.value,
+      scans,
       resolve,
       ...(shard ? { shard } : {}),
       problems,
@@ -87,7 +107,7 @@ function findDataPkl(index: ZipIndex): ZipEntry | undefined {
 }
 
 function storageEntry(index: ZipIndex, prefix: string, key: string): ZipEntry | undefined {
-  return index.entries.get(`${prefix}data/${key}`) ?? index.entries.get(`${prefix}.data/${key}`) ?? (key.includes('/') ? index.entries.get(prefix + key) : undefined);
+  return index.entries.get(`${prefix}data/${key}`) ?? index.entries.get(`${prefix}.data/${key}`);
 }
 
 async function smallText(index: ZipIndex, e: ZipEntry | undefined): Promise<string | undefined> {

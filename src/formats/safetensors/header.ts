@@ -3,6 +3,7 @@ import { byteLengthFor, DTYPE_BITS, isKnownDType, type DType } from '../../core/
 import { problem, type Problem } from '../../core/problems.js';
 import { err, ok, readError, type Result } from '../../core/result.js';
 import { scanPlainHeader } from './plainHeader.js';
+import { scanHeaderJson } from './jsonScan.js';
 
 /** The reference implementation refuses headers above 100 MB; so do we, before allocating. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -59,8 +60,10 @@ export function parseHeader(bytes: Uint8Array, source: HeaderSource, file?: stri
 
 /** `parseHeader` through JSON.parse and the full per-entry checks (any header; exported so tests can compare both paths). */
 export function parseHeaderJson(bytes: Uint8Array, source: HeaderSource, file?: string): Result<ParsedHeader> {
-  // The reference implementation requires the header to start with '{'.
-  if (bytes.length === 0 || bytes[0] !== 0x7b) {
+  // The reference implementation parses the header with serde_json, which allows JSON whitespace before '{'.
+  let first = 0;
+  while (first < bytes.length && (bytes[first] === 0x20 || bytes[first] === 0x0a || bytes[first] === 0x0d || bytes[first] === 0x09)) first++;
+  if (first >= bytes.length || bytes[first] !== 0x7b) {
     return err(readError('header-start-invalid', 'The safetensors header does not start with "{": this is not a safetensors file, or it is corrupted.', file));
   }
   let text: string;
@@ -69,6 +72,8 @@ export function parseHeaderJson(bytes: Uint8Array, source: HeaderSource, file?: 
   } catch {
     return err(readError('header-not-utf8', 'The safetensors header is not valid UTF-8.', file));
   }
+  const scan = scanHeaderJson(text);
+  if (scan.fatal) return err(readError(scan.fatal.code, scan.fatal.message, file));
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -79,10 +84,10 @@ export function parseHeaderJson(bytes: Uint8Array, source: HeaderSource, file?: 
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     return err(readError('header-not-object', 'The safetensors header is JSON but not an object.', file));
   }
-  return ok(validateEntries(json as Record<string, unknown>, bytes.length, source));
+  return ok(validateEntries(json as Record<string, unknown>, bytes.length, source, scan.badNumbers));
 }
 
-function validateEntries(obj: Record<string, unknown>, headerLength: number, source: HeaderSource): ParsedHeader {
+function validateEntries(obj: Record<string, unknown>, headerLength: number, source: HeaderSource, badNumbers: ReadonlySet<string> = new Set()): ParsedHeader {
   const problems: Problem[] = [];
   const tensors: DeclaredTensor[] = [];
   const bad: BadEntry[] = [];
@@ -95,9 +100,19 @@ function validateEntries(obj: Record<string, unknown>, headerLength: number, sou
     const name = names[i]!;
     const entry = obj[name];
     if (name === '__metadata__') {
+      // serde maps `null` to "no metadata"; the reference loads such a file.
+      if (entry === null) continue;
       const m = validateMetadata(entry);
       if (typeof m === 'string') problems.push(problem('metadata-invalid', 'error', m));
       else metadata = m;
+      continue;
+    }
+    if (badNumbers.has(name) && !('reason' in validateTensorEntry(name, entry, at))) {
+      // The entry reads as valid only because JSON.parse turned `4.0` into 4.
+      const rawDtype = entry !== null && typeof entry === 'object' && typeof (entry as { dtype?: unknown }).dtype === 'string' ? (entry as { dtype: string }).dtype : '?';
+      at.begin = 0;
+      bad.push({ name, rawDtype, reason: 'a number in its entry is written as a float (4.0, 4e0) or exceeds 2^64-1; the reference implementation rejects the file.' });
+      problems.push(problem('tensor-entry-invalid', 'error', `Tensor ${JSON.stringify(name)}: a number in its entry is written as a float (4.0, 4e0) or exceeds 2^64-1; the reference implementation rejects the file ("expected usize").`, { tensors: [name] }));
       continue;
     }
     const fast = fastEntry(name, entry, at);
@@ -224,6 +239,16 @@ function validateMetadata(entry: unknown): Record<string, string> | string {
   return out;
 }
 
+/** The reference has no rank limit; this one only bounds work (a header is at most 100 MB anyway). */
+const MAX_RANK = 4096;
+
+/** A short rendering of a shape-like value from the header, without recursion or a long string. */
+function shapeText(v: readonly unknown[]): string {
+  const parts: string[] = [];
+  for (const x of v.slice(0, 8)) parts.push(typeof x === 'number' ? String(x) : Array.isArray(x) ? '[…]' : typeof x === 'string' ? JSON.stringify(x.slice(0, 20)) : String(x === null ? 'null' : typeof x));
+  return `[${parts.join(',')}${v.length > 8 ? ',…' : ''}]`.slice(0, 80);
+}
+
 const ENTRY_FIELDS = new Set(['dtype', 'shape', 'data_offsets']);
 
 function unknownFields(entry: unknown): string[] {
@@ -247,15 +272,18 @@ function validateTensorEntry(name: string, entry: unknown, at: Placement): Decla
 
   const shape = e.shape;
   if (!Array.isArray(shape)) return fail(name, rawDtype, 'shape-invalid', 'shape is missing or not an array.');
-  if (shape.length > 64) return fail(name, rawDtype, 'shape-invalid', `shape has ${shape.length} dimensions (more than 64).`);
-  let elements = 1;
+  if (shape.length > MAX_RANK) return fail(name, rawDtype, 'shape-invalid', `shape has ${shape.length} dimensions (more than ${MAX_RANK}).`);
+  // Like the reference's checked_mul over usize: a zero dimension makes the product 0 whatever follows.
+  const empty = shape.includes(0);
+  let elements = empty ? 0 : 1;
   for (const d of shape) {
-    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
-      return fail(name, rawDtype, 'shape-invalid', `shape ${JSON.stringify(shape).slice(0, 80)} has a dimension that is not a non-negative integer below 2^53.`);
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0 || (!empty && !Number.isSafeInteger(d))) {
+      return fail(name, rawDtype, 'shape-invalid', `shape ${shapeText(shape)} has a dimension that is not a non-negative integer below 2^53.`);
     }
+    if (empty) continue;
     elements *= d;
     if (!Number.isSafeInteger(elements)) {
-      return fail(name, rawDtype, 'element-count-overflow', `shape ${JSON.stringify(shape).slice(0, 80)} has more than 2^53 elements.`, shape as number[]);
+      return fail(name, rawDtype, 'element-count-overflow', `shape ${shapeText(shape)} has more than 2^53 elements.`, shape as number[]);
     }
   }
   const dims = shape as number[];
@@ -264,7 +292,7 @@ function validateTensorEntry(name: string, entry: unknown, at: Placement): Decla
   if (!Array.isArray(offs) || offs.length !== 2) return fail(name, rawDtype, 'offsets-invalid', 'data_offsets is not a [begin, end] pair.', dims);
   const [begin, end] = offs as unknown[];
   if (typeof begin !== 'number' || typeof end !== 'number' || !Number.isSafeInteger(begin) || !Number.isSafeInteger(end) || begin < 0 || end < 0) {
-    return fail(name, rawDtype, 'offsets-invalid', `data_offsets ${JSON.stringify(offs).slice(0, 80)} are not non-negative integers below 2^53.`, dims);
+    return fail(name, rawDtype, 'offsets-invalid', `data_offsets ${shapeText(offs)} are not non-negative integers below 2^53.`, dims);
   }
   if (end < begin) return fail(name, rawDtype, 'offsets-invalid', `data_offsets end ${end} is before begin ${begin}.`, dims);
 

@@ -43,6 +43,17 @@ const TORCH_DTYPES: Record<string, DType> = {
   uint16: 'U16', uint32: 'U32', uint64: 'U64',
 };
 
+/** Bytes per element of a storage class, also for the ones we cannot decode (so a legacy file's later storages can still be located). */
+const STORAGE_WIDTHS: Record<string, number> = {
+  DoubleStorage: 8, LongStorage: 8, ComplexFloatStorage: 8, ComplexDoubleStorage: 16, UInt64Storage: 8, FloatStorage: 4, IntStorage: 4,
+  QInt32Storage: 4, UInt32Storage: 4, HalfStorage: 2, BFloat16Storage: 2, ShortStorage: 2, UInt16Storage: 2,
+};
+
+/** Element width in bytes of `torch.XStorage` (1 for byte-sized and unknown classes). */
+export function storageElementBytes(storageType: string): number {
+  return STORAGE_WIDTHS[storageType.slice(storageType.lastIndexOf('.') + 1)] ?? 1;
+}
+
 export function storageClass(g: PyValue): { name: string; dtype: DType | undefined; known: boolean } | undefined {
   if (!(g instanceof PyGlobal)) return undefined;
   const local = g.name;
@@ -53,39 +64,7 @@ export function storageClass(g: PyValue): { name: string; dtype: DType | undefin
   return undefined;
 }
 
-/**
- * Python modules/functions whose mere mention in a checkpoint pickle means it tries to run code
- * when loaded with `torch.load(weights_only=False)`. Reported as an error; never executed.
- */
-const DANGEROUS_MODULES = new Set([
-  'os', 'posix', 'nt', 'subprocess', 'sys', 'shutil', 'socket', 'importlib', 'runpy', 'pty', 'webbrowser', 'ctypes',
-  'pickle', '_pickle', 'marshal', 'code', 'codeop', 'pdb', 'multiprocessing', 'asyncio', 'urllib', 'http', 'ftplib',
-  'telnetlib', 'smtplib', 'commands', 'timeit', 'types', 'operator', 'dill', 'cloudpickle', 'requests', 'signal',
-  'threading', '_thread', 'zipimport',
-]);
-/** Modules that are harmless except for a few names (functools.partial, pathlib paths, io.BytesIO are common in real checkpoints). */
-const DANGEROUS_NAMES: Record<string, ReadonlySet<string>> = {
-  io: new Set(['open', 'open_code', 'FileIO']),
-  _io: new Set(['open', 'open_code', 'FileIO']),
-  tempfile: new Set(['mktemp', 'mkstemp', 'mkdtemp', 'NamedTemporaryFile', 'TemporaryFile']),
-  glob: new Set(['glob', 'iglob']),
-};
-const DANGEROUS_BUILTINS = new Set([
-  'eval', 'exec', 'compile', 'open', '__import__', 'getattr', 'setattr', 'delattr', 'globals', 'locals', 'vars',
-  'input', 'breakpoint', 'apply', 'execfile', 'file', 'reload', '__builtins__', 'memoryview', 'type', 'object',
-]);
-
-export function isDangerousGlobal(module: string, name: string): boolean {
-  const root = module.split('.')[0] ?? module;
-  if (DANGEROUS_MODULES.has(root)) return true;
-  const names = DANGEROUS_NAMES[module];
-  if (names?.has(name)) return true;
-  if (module === 'builtins' || module === '__builtin__' || module === '__builtins__') return DANGEROUS_BUILTINS.has(name);
-  if (module === 'torch' && (name === 'load' || name === 'hub')) return true;
-  if (root === 'torch' && (module.startsWith('torch.hub') || module.startsWith('torch.jit') || name === 'load' || name === 'system')) return true;
-  if (root === 'numpy' && (name === 'runstring' || name === 'load' || name === 'fromfile')) return true;
-  return false;
-}
+export { classifyGlobal, type GlobalClass } from './globalPolicy.js';
 
 const REBUILD_TENSOR = new Set(['torch._utils._rebuild_tensor', 'torch._utils._rebuild_tensor_v2', 'torch._utils._rebuild_tensor_v3']);
 const REBUILD_PARAMETER = new Set(['torch._utils._rebuild_parameter', 'torch._utils._rebuild_parameter_with_state']);
@@ -170,6 +149,8 @@ function rebuildTensor(q: string, a: readonly PyValue[]): PyValue {
  */
 export function persistentLoad(pid: PyValue): PyValue {
   const items = pid instanceof PyTuple || pid instanceof PyList ? pid.items : undefined;
+  // Legacy torch.save of a whole nn.Module: ('module', class, source_file, source); torch.load returns the class.
+  if (items && items[0] === 'module' && items.length === 4 && items[1] instanceof PyGlobal) return items[1];
   if (!items || items[0] !== 'storage') return new PyObject('persistent_id', 'call', items ?? [pid], 'not a storage persistent id');
   const cls = storageClass(items[1] ?? null);
   const key = items[2];

@@ -1,5 +1,6 @@
-import { err, ok, readError, type Result } from '../../../core/result.js';
-import { isDangerousGlobal, persistentLoad, reduceCall } from './torchGlobals.js';
+import { err, ok, readError, type ReadError, type Result } from '../../../core/result.js';
+import { classifyGlobal, type GlobalClass } from './globalPolicy.js';
+import { persistentLoad, reduceCall } from './torchGlobals.js';
 import { PyBytes, PyDict, PyFloat, PyGlobal, PyList, PyObject, PySet, PyTuple, type PyValue } from './values.js';
 
 /**
@@ -23,12 +24,14 @@ export interface UnpickleLimits {
 }
 
 export const DEFAULT_LIMITS: UnpickleLimits = {
-  maxMarkDepth: 1000,
-  maxStack: 1_000_000,
+  // CPython bounds neither; these only keep memory finite (a benign pickle may open 1,001 MARKs
+  // or hold a million items on its stack, and torch.load reads it).
+  maxMarkDepth: 1_000_000,
+  maxStack: 10_000_000,
   maxMemo: 5_000_000,
   maxValues: 10_000_000,
   maxStringBytes: 64 << 20,
-  maxIntBytes: 64,
+  maxIntBytes: 1 << 20,
 };
 
 export interface Unpickled {
@@ -39,6 +42,22 @@ export interface Unpickled {
   readonly globals: ReadonlyMap<string, number>;
   /** Globals that would run code in Python (os.system, builtins.eval, subprocess.Popen...). */
   readonly dangerous: readonly string[];
+  /** Every global outside the tensor-rebuilding allowlist, by class, in first-use order. */
+  readonly policy: GlobalPolicyReport;
+  /** Persistent ids that are not `('storage', ...)` records. */
+  readonly badPersistentIds: number;
+}
+
+/** The globals a pickle names, sorted by `classifyGlobal` (globalPolicy.ts); `safe` ones are not listed. */
+export interface GlobalPolicyReport {
+  readonly codeExecution: readonly string[];
+  readonly unsafe: readonly string[];
+  readonly data: readonly string[];
+}
+
+/** A pickle that could not be parsed, with the globals it had named before it failed (Python would have imported, maybe called, them). */
+export interface UnpickleError extends ReadError {
+  readonly policy: GlobalPolicyReport;
 }
 
 export interface UnpickleOptions {
@@ -59,14 +78,59 @@ class PickleError extends Error {
 type Slot = PyValue;
 
 /** Parses one pickle starting at `start`. Never executes anything; errors come back as values. */
-export function unpickle(bytes: Uint8Array, start = 0, opts: UnpickleOptions = {}): Result<Unpickled> {
+export function unpickle(bytes: Uint8Array, start = 0, opts: UnpickleOptions = {}): Result<Unpickled, UnpickleError> {
+  const m = new Machine(bytes, start, { ...DEFAULT_LIMITS, ...opts.limits }, opts.persistentLoad ?? persistentLoad);
   try {
-    return ok(new Machine(bytes, start, { ...DEFAULT_LIMITS, ...opts.limits }, opts.persistentLoad ?? persistentLoad).run());
+    return ok(m.run());
   } catch (e) {
-    if (e instanceof PickleError) return err(readError(e.code, e.message));
-    if (e instanceof RangeError) return err(readError('pickle-too-large', `The pickle exhausted a resource limit (${e.message}).`));
+    // A pickle we reject may still be run by CPython's laxer C unpickler (frame tricks): the
+    // globals whose bytes appear in it are reported too, so a hidden payload is never just "invalid".
+    if (e instanceof PickleError) return err({ ...readError(e.code, e.message), policy: withSniffed(m.policyReport(), bytes, start) });
+    if (e instanceof RangeError) return err({ ...readError('pickle-too-large', `The pickle exhausted a resource limit (${e.message}).`), policy: withSniffed(m.policyReport(), bytes, start) });
     throw e;
   }
+}
+
+/**
+ * Globals spelled in the raw bytes (GLOBAL/INST `c`/`i` + `module\nname\n`, or two short
+ * strings before STACK_GLOBAL), whether or not a parse reaches them. Only for rejected pickles.
+ */
+export function sniffGlobals(bytes: Uint8Array, start = 0): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  const limit = Math.min(bytes.length, start + (64 << 20));
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, limit - start).toString('latin1');
+  const re = /[ci]([A-Za-z_][\w.]{0,200})\r?\n([A-Za-z_][\w.]{0,200})\r?\n/g;
+  for (let m = re.exec(text); m && out.length < 1000; m = re.exec(text)) out.push([m[1]!, m[2]!]);
+  const short = /\x8c([\s\S])/g;
+  const strs: Array<{ end: number; s: string }> = [];
+  for (let m = short.exec(text); m && strs.length < 100000; m = short.exec(text)) {
+    const n = m[1]!.charCodeAt(0);
+    const at = m.index + 2;
+    strs.push({ end: at + n, s: text.slice(at, at + n) });
+  }
+  const skipMemo = (i: number) => (text.charCodeAt(i) === 0x94 ? i + 1 : i);
+  for (let k = 0; k + 1 < strs.length && out.length < 1000; k++) {
+    const a = strs[k]!;
+    const b = strs[k + 1]!;
+    if (skipMemo(a.end) === b.end - b.s.length - 2 && text.charCodeAt(skipMemo(b.end)) === 0x93) out.push([a.s, b.s]);
+  }
+  return out;
+}
+
+function withSniffed(p: GlobalPolicyReport, bytes: Uint8Array, start: number): GlobalPolicyReport {
+  const exec = new Set(p.codeExecution);
+  const unsafe = new Set(p.unsafe);
+  for (const [mod, name] of sniffGlobals(bytes, start)) {
+    const c = classifyGlobal(PY2_MODULES[mod] ?? mod, name);
+    if (c === 'code-execution') exec.add(`${mod}.${name}`);
+    else if (c === 'unsafe') unsafe.add(`${mod}.${name}`);
+  }
+  return { codeExecution: [...exec], unsafe: [...unsafe], data: p.data };
+}
+
+/** True when a policy report names anything outside the allowlist that is an error (code execution or unsafe). */
+export function policyHasErrors(p: GlobalPolicyReport): boolean {
+  return p.codeExecution.length > 0 || p.unsafe.length > 0;
 }
 
 class Machine {
@@ -76,7 +140,7 @@ class Machine {
   private readonly memo = new Map<number, PyValue>();
   private values = 0;
   private readonly globals = new Map<string, number>();
-  private readonly dangerous = new Set<string>();
+  private readonly classes = new Map<string, GlobalClass>();
   private readonly view: DataView;
   private readonly latin1 = new TextDecoder('latin1');
   private readonly utf8 = new TextDecoder('utf-8');
@@ -101,13 +165,18 @@ class Machine {
           if (proto > 5) throw new PickleError('pickle-unsupported-protocol', `Pickle protocol ${proto} is newer than 5.`);
           break;
         }
-        case 0x95: // FRAME: framing is a streaming hint; the whole pickle is in memory.
-          this.take(8);
+        case 0x95: {
+          // FRAME
+          const size = this.view.getBigUint64(this.take(8), true);
+          if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw new PickleError('pickle-frame-invalid', `A FRAME at byte ${at} claims ${size} bytes.`);
+          this.frame(Number(size));
           break;
+        }
         case 0x2e: {
           // STOP
           const value = this.pop();
-          return { value, end: this.pos, globals: this.globals, dangerous: [...this.dangerous] };
+          const policy = this.policyReport();
+          return { value, end: this.pos, globals: this.globals, dangerous: policy.codeExecution, policy, badPersistentIds: this.badPersistentIds };
         }
         case 0x28: // MARK
           if (this.metastack.length >= this.limits.maxMarkDepth) throw new PickleError('pickle-too-deep', `The pickle nests more than ${this.limits.maxMarkDepth} open MARKs.`);
@@ -241,16 +310,25 @@ class Machine {
           // DICT
           const items = this.popMark();
           const d = new PyDict();
-          for (let i = 0; i + 1 < items.length; i += 2) d.set(items[i]!, items[i + 1]!);
+          for (let i = 0; i + 1 < items.length; i += 2) {
+            this.hashable(items[i]!, at);
+            d.set(items[i]!, items[i + 1]!);
+          }
           this.push(d);
           break;
         }
         case 0x8f: // EMPTY_SET
           this.push(new PySet());
           break;
-        case 0x91: // FROZENSET
-          this.push(new PySet(this.popMark()));
+        case 0x91: {
+          // FROZENSET
+          const items = this.popMark();
+          for (const x of items) this.hashable(x, at);
+          const f = new PySet(items);
+          f.frozen = true;
+          this.push(f);
           break;
+        }
         case 0x61: {
           // APPEND
           const v = this.pop();
@@ -364,19 +442,19 @@ class Machine {
           break;
         }
         case 0x82:
-          this.push(new PyObject(`copyreg.extension[${this.u8()}]`, 'ext', []));
+          this.push(this.extension(this.u8()));
           break;
         case 0x83:
-          this.push(new PyObject(`copyreg.extension[${this.view.getUint16(this.take(2), true)}]`, 'ext', []));
+          this.push(this.extension(this.view.getUint16(this.take(2), true)));
           break;
         case 0x84:
-          this.push(new PyObject(`copyreg.extension[${this.view.getInt32(this.take(4), true)}]`, 'ext', []));
+          this.push(this.extension(this.view.getInt32(this.take(4), true)));
           break;
         case 0x50: // PERSID
-          this.push(this.loadPersistent(this.line()));
+          this.push(this.persistent(this.line()));
           break;
         case 0x51: // BINPERSID
-          this.push(this.loadPersistent(this.pop()));
+          this.push(this.persistent(this.pop()));
           break;
         default:
           throw new PickleError('pickle-invalid-opcode', `Unknown pickle opcode 0x${op.toString(16).padStart(2, '0')} at byte ${at}.`);
@@ -384,12 +462,38 @@ class Machine {
     }
   }
 
+  policyReport(): GlobalPolicyReport {
+    const of = (c: GlobalClass) => [...this.classes].filter(([, k]) => k === c).map(([q]) => q);
+    return { codeExecution: of('code-execution'), unsafe: of('unsafe'), data: of('data') };
+  }
+
   // ---- byte access (all bounds-checked before any allocation)
+  /**
+   * End of the current FRAME, or -1. Frames are checked as CPython's pure-Python unpickler
+   * (the reference) checks them: a read may not cross a frame's end, and a new FRAME may not
+   * start before the current one is used up.
+   */
+  private frameEnd = -1;
+  private frameCheck(n: number): void {
+    if (this.frameEnd < 0) return;
+    if (this.pos === this.frameEnd && n > 0) {
+      this.frameEnd = -1;
+      return;
+    }
+    if (this.pos + n > this.frameEnd) throw new PickleError('pickle-frame-invalid', `A read at byte ${this.pos} crosses the end of its FRAME (byte ${this.frameEnd}): the pickle is exhausted before the end of the frame.`);
+  }
+  private frame(size: number): void {
+    if (this.frameEnd >= 0 && this.pos < this.frameEnd) throw new PickleError('pickle-frame-invalid', `A new FRAME begins at byte ${this.pos} before the current frame ends (byte ${this.frameEnd}).`);
+    this.frameEnd = Math.min(this.buf.length, this.pos + size);
+  }
   private u8(): number {
+    this.frameCheck(1);
     if (this.pos >= this.buf.length) throw this.truncated();
     return this.buf[this.pos++]!;
   }
   private take(n: number): number {
+    if (n < 0) throw new PickleError('pickle-invalid', `A negative length (${n}) at byte ${this.pos}.`);
+    this.frameCheck(n);
     if (this.pos + n > this.buf.length) throw this.truncated();
     const at = this.pos;
     this.pos += n;
@@ -400,6 +504,7 @@ class Machine {
     return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
   }
   private sized(n: number): Uint8Array {
+    if (n < 0) throw new PickleError('pickle-invalid', `A negative string length (${n}) at byte ${this.pos}.`);
     if (n > this.limits.maxStringBytes) {
       throw new PickleError('pickle-string-too-large', `The pickle declares a ${n}-byte string; strings above ${this.limits.maxStringBytes} bytes are refused.`);
     }
@@ -407,9 +512,10 @@ class Machine {
     return this.buf.subarray(at, at + n);
   }
   private line(): string {
-    const max = Math.min(this.buf.length, this.pos + 65536);
     const nl = this.buf.indexOf(0x0a, this.pos);
-    if (nl < 0 || nl >= max) throw nl < 0 ? this.truncated() : new PickleError('pickle-invalid', `A text opcode argument at byte ${this.pos} is longer than 64 KiB.`);
+    if (nl < 0) throw this.truncated();
+    if (nl - this.pos > this.limits.maxStringBytes) throw new PickleError('pickle-string-too-large', `A text opcode argument at byte ${this.pos} is longer than ${this.limits.maxStringBytes} bytes.`);
+    this.frameCheck(nl + 1 - this.pos);
     const s = this.latin1.decode(this.buf.subarray(this.pos, nl));
     this.pos = nl + 1;
     return s.endsWith('\r') ? s.slice(0, -1) : s;
@@ -418,8 +524,10 @@ class Machine {
     if (n > this.limits.maxIntBytes) throw new PickleError('pickle-int-too-large', `The pickle declares a ${n}-byte integer; above ${this.limits.maxIntBytes} bytes is refused.`);
     const b = this.buf.subarray(this.take(n), this.pos);
     if (n === 0) return 0;
-    let v = 0n;
-    for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+    // Little-endian two's complement; through hex so a long integer costs linear time.
+    let hex = '';
+    for (let i = n - 1; i >= 0; i--) hex += b[i]!.toString(16).padStart(2, '0');
+    let v = BigInt(`0x${hex}`);
     if (b[n - 1]! & 0x80) v -= 1n << BigInt(8 * n);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   }
@@ -464,6 +572,8 @@ class Machine {
   }
   private put(i: number): void {
     if (this.stack.length === 0) throw new PickleError('pickle-invalid', `Memoizing an empty stack at byte ${this.pos - 1}.`);
+    // CPython's C unpickler keeps the memo in an array indexed by slot: a slot in the billions is a MemoryError there.
+    if (i > 2 * this.limits.maxMemo) throw new PickleError('pickle-memo-too-large', `The pickle writes memo slot ${i} (byte ${this.pos - 1}); torch.load's unpickler would try to allocate a memo that large.`);
     if (!this.memo.has(i) && this.memo.size >= this.limits.maxMemo) throw new PickleError('pickle-memo-too-large', `The pickle memoizes more than ${this.limits.maxMemo} values.`);
     this.memo.set(i, this.top());
   }
@@ -480,28 +590,57 @@ class Machine {
     const g = new PyGlobal(module, name);
     const q = g.qualifiedName;
     this.globals.set(q, (this.globals.get(q) ?? 0) + 1);
-    if (isDangerousGlobal(module, name)) this.dangerous.add(q);
+    if (!this.classes.has(q)) this.classes.set(q, classifyGlobal(module, name));
     return g;
+  }
+  /** Persistent ids that are not storage records (torch.load's persistent_load asserts on them). */
+  badPersistentIds = 0;
+  private persistent(pid: PyValue): PyValue {
+    const v = this.loadPersistent(pid);
+    if (v instanceof PyObject && v.className === 'persistent_id') this.badPersistentIds++;
+    return v;
+  }
+  /** EXT1/2/4: copyreg's extension registry, empty unless code registered entries; any use is an unsafe global. */
+  private extension(code: number): PyObject {
+    const q = `copyreg._extension_registry[${code}]`;
+    this.globals.set(q, (this.globals.get(q) ?? 0) + 1);
+    this.classes.set(q, 'unsafe');
+    return new PyObject(q, 'ext', []);
   }
   private instantiate(cls: PyValue, args: readonly PyValue[]): PyValue {
     if (cls instanceof PyGlobal && (cls.qualifiedName === 'collections.OrderedDict' || cls.qualifiedName === 'builtins.dict')) return new PyDict(cls.qualifiedName);
     const name = cls instanceof PyGlobal ? cls.qualifiedName : cls instanceof PyObject ? cls.className : 'unknown';
     return new PyObject(name, 'new', args, cls instanceof PyGlobal ? undefined : 'the class is not a global');
   }
+  /** Python raises TypeError for a list, dict or (mutable) set used as a set member or dict key. */
+  private hashable(v: PyValue, at: number): void {
+    if (v instanceof PyList || v instanceof PyDict || (v instanceof PySet && !v.frozen)) throw new PickleError('pickle-unhashable', `A ${v.kind} is used as a dict key or set member at byte ${at}; Python raises TypeError (unhashable type).`);
+  }
   private appendTo(target: Slot, items: readonly PyValue[], at: number): void {
     if (target instanceof PyList) pushAll(target.items, items);
-    else if (target instanceof PySet) pushAll(target.items, items);
+    else if (target instanceof PySet) {
+      for (const x of items) this.hashable(x, at);
+      pushAll(target.items, items);
+    }
     else if (target instanceof PyObject) pushAll(target.listItems, items);
     else throw new PickleError('pickle-invalid', `APPEND/ADDITEMS to a ${describe(target)} at byte ${at}.`);
   }
   private setItems(target: Slot, items: readonly PyValue[], at: number): void {
     const d = target instanceof PyDict ? target : target instanceof PyObject ? target.dictItems : undefined;
     if (!d) throw new PickleError('pickle-invalid', `SETITEM(S) on a ${describe(target)} at byte ${at}.`);
-    for (let i = 0; i + 1 < items.length; i += 2) d.set(items[i]!, items[i + 1]!);
+    for (let i = 0; i + 1 < items.length; i += 2) {
+      this.hashable(items[i]!, at);
+      d.set(items[i]!, items[i + 1]!);
+    }
   }
 }
 
-const PY2_MODULES: Record<string, string> = { __builtin__: 'builtins', copy_reg: 'copyreg', cPickle: 'pickle', UserDict: 'collections', exceptions: 'builtins' };
+/** Python 2 module names the unpickler maps to Python 3 ones (a subset of CPython's _compat_pickle.IMPORT_MAPPING). */
+const PY2_MODULES: Record<string, string> = {
+  __builtin__: 'builtins', copy_reg: 'copyreg', cPickle: 'pickle', UserDict: 'collections', exceptions: 'builtins', commands: 'subprocess',
+  thread: '_thread', urllib2: 'urllib.request', httplib: 'http.client', SocketServer: 'socketserver', xmlrpclib: 'xmlrpc.client',
+  cStringIO: 'io', StringIO: 'io', Queue: 'queue', ConfigParser: 'configparser', repr: 'reprlib', dummy_thread: '_dummy_thread', Tkinter: 'tkinter',
+};
 
 /** `push(...items)` without spreading (a hostile batch of a million items would overflow the call stack). */
 export function pushAll<T>(dst: T[], items: readonly T[]): void {

@@ -29,6 +29,8 @@ export class PyTuple {
 
 export class PySet {
   readonly kind = 'set';
+  /** A frozenset (hashable); a set built by EMPTY_SET/ADDITEMS is not. */
+  frozen = false;
   constructor(readonly items: PyValue[] = []) {}
 }
 
