@@ -119,3 +119,35 @@ export async function openHarness(browser: Browser, viewport = { width: 1280, he
     },
   };
 }
+
+/**
+ * What a person sees in the tree: rows whose computed style shows them and whose box lies (at
+ * least partly) inside the tree's viewport, top to bottom. Never `hidden` attributes or model state.
+ */
+export async function seenRows(page: Page | import('playwright-core').Frame): Promise<string[]> {
+  return page.evaluate(() => {
+    const tree = document.querySelector('.tree');
+    if (!tree) return [];
+    const box = tree.getBoundingClientRect();
+    const out: { top: number; text: string }[] = [];
+    for (const r of Array.from(tree.querySelectorAll('.row'))) {
+      const st = getComputedStyle(r);
+      const rb = r.getBoundingClientRect();
+      if (st.display === 'none' || st.visibility === 'hidden' || Number(st.opacity) === 0) continue;
+      if (rb.height <= 0 || rb.bottom <= box.top + 1 || rb.top >= box.bottom - 1) continue;
+      out.push({ top: rb.top, text: r.querySelector('.label')?.textContent ?? '' });
+    }
+    return out.sort((a, b) => a.top - b.top).map((x) => x.text);
+  });
+}
+
+/** Whether an element is on screen: displayed, non-empty box inside the window. */
+export async function onScreen(page: Page | import('playwright-core').Frame, selector: string): Promise<boolean> {
+  return page.evaluate((sel) => {
+    const el = document.querySelector(sel);
+    if (!el) return false;
+    const st = getComputedStyle(el);
+    const b = el.getBoundingClientRect();
+    return st.display !== 'none' && st.visibility !== 'hidden' && b.width > 0 && b.height > 0 && b.left >= -1 && b.top >= -1 && b.right <= window.innerWidth + 1 && b.bottom <= window.innerHeight + 1;
+  }, selector);
+}
