@@ -6,6 +6,7 @@ import { pythonKeyAccess, type StatsView, type ViewNode } from '../src/shared/pr
 import { clear, h } from './dom.js';
 import { formatBytes, formatCount, formatNumber } from './format.js';
 import { shapeText } from './treeModel.js';
+import { displayName, hasInvisible } from '../src/shared/text.js';
 
 export interface DetailsActions {
   requestStats(name: string): void;
@@ -50,7 +51,9 @@ export class DetailsPane {
       return;
     }
     const t = n.tensor;
-    el.append(h('h2', { class: 'details-name', title: this.path }, t ? t.name : this.path || n.label));
+    const shown = t ? t.name : this.path || n.label;
+    el.append(h('h2', { class: 'details-name', title: displayName(this.path) }, displayName(shown)));
+    if (hasInvisible(shown)) el.append(h('p', { class: 'name-warning', role: 'note' }, '⚠ This name contains invisible or control characters, shown as \\u escapes. Copy name copies it exactly; Copy as Python writes them as escapes.'));
     const rows: [string, string][] = [];
     if (t) {
       rows.push(['dtype', t.dtype || '—'], ['shape', shapeText(t.shape)]);

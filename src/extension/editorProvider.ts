@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { parseWebviewMessage, type Finding, type HostMessage, type ViewModel, type WebviewCommand } from '../shared/protocol.js';
 import type { ProbeState } from '../shared/jobViews.js';
 import { failureState } from './failure.js';
+import { visibleMultiline } from '../shared/text.js';
 import { makeNonce, webviewHtml } from './html.js';
 import { readSettings } from './settings.js';
 import { isTargetSyntax } from './targets.js';
@@ -66,7 +67,7 @@ const SEVERITY: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
 };
 
 export function findingDiagnostic(f: Finding): vscode.Diagnostic {
-  const text = f.consequence ? `${f.message} ${f.consequence}` : f.message;
+  const text = visibleMultiline(f.consequence ? `${f.message} ${f.consequence}` : f.message);
   const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), text, SEVERITY[f.severity]);
   d.code = f.code;
   d.source = 'Checkpoint Lens';

@@ -8,6 +8,7 @@ import { explainLoadingLog } from './loadingLog.js';
 import { readSettings } from './settings.js';
 import { isTargetSyntax, LOAD_TARGETS } from './targets.js';
 import { WorkerClient } from './workerClient.js';
+import { statusSummary } from './statusText.js';
 import { registerCancelProbeCommand, registerProbeCommand } from './probeCommand.js';
 import { ComparePanels, type CompareSide } from './comparePanel.js';
 import { headVersion } from './gitHead.js';
@@ -31,8 +32,6 @@ export interface CheckpointLensApi {
   comparisons(): { title: string; state: CompareState }[];
 }
 
-const compact = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
-
 export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
   const log = vscode.window.createOutputChannel('Checkpoint Lens', { log: true });
   const diagnostics = vscode.languages.createDiagnosticCollection('checkpoint-lens');
@@ -52,12 +51,9 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
       status.text = `$(error) ${st.message.state}`;
       status.tooltip = `${st.message.code}: ${st.message.message}`;
     } else {
-      const m = st.model;
-      const errors = m.findings.filter((f) => f.severity === 'error').length;
-      const warnings = m.findings.filter((f) => f.severity === 'warning').length;
-      const family = m.family ? ` · ${m.family}${m.variant ? ` ${m.variant}` : ''}` : '';
-      status.text = `$(layers) ${compact(m.parameterCount)} params${family} · ${errors ? `$(error) ${errors}` : warnings ? `$(warning) ${warnings}` : '$(check) 0'}`;
-      status.tooltip = `${m.tensorCount} tensors, ${errors} error(s), ${warnings} warning(s) — click to show findings`;
+      const sum = statusSummary(st.model);
+      status.text = sum.text;
+      status.tooltip = sum.tooltip;
     }
     status.show();
   };

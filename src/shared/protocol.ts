@@ -13,6 +13,7 @@
  */
 import { isCompareState, isDiffHistogramView, isProbeState, type CompareState, type DiffHistogramView, type ProbeState } from './jobViews.js';
 import type { TensorStats } from '../stats/tensorStats.js';
+import { pythonString } from './text.js';
 import { isObj, isStr, isNum, isCount, isNumOrNull, isStrOrNull, isShape } from './validate.js';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -97,6 +98,13 @@ export interface ViewModel {
   readonly genericTree: boolean;
   /** Non-tensor entries of a PyTorch checkpoint (optimizer summary, epoch, args…), first MAX_METADATA. */
   readonly extras?: readonly (readonly [string, string])[];
+  /**
+   * Set when the completeness of the file against a model could not be checked (no recognised
+   * layout, no analysis): the reason in plain words. The views then say "not checked", never ✓.
+   */
+  readonly notChecked?: string;
+  /** Set when the zero-shot probe cannot run on this file: the reason (the button is disabled with it). */
+  readonly probeUnavailable?: string;
 }
 
 /** Statistics of one tensor as the webview receives them (the core's TensorStats without dtype). */
@@ -223,6 +231,8 @@ export function isViewModel(x: unknown): x is ViewModel {
     x.metadata.length <= MAX_METADATA &&
     x.metadata.every((m) => Array.isArray(m) && m.length === 2 && isStr(m[0]) && isStr(m[1])) &&
     (x.extras === undefined || (Array.isArray(x.extras) && x.extras.length <= MAX_METADATA && x.extras.every((m) => Array.isArray(m) && m.length === 2 && isStr(m[0]) && isStr(m[1])))) &&
+    optional(x.notChecked, isStr) &&
+    optional(x.probeUnavailable, isStr) &&
     isForest(x.roots)
   );
 }
@@ -300,7 +310,7 @@ export function parseWebviewMessage(x: unknown): WebviewMessage | null {
   }
 }
 
-/** `state_dict["name"]` — a JSON string literal is also a valid Python string literal. */
+/** `state_dict["name"]`, with invisible characters of the name written as escapes (same key). */
 export function pythonKeyAccess(name: string, variable = 'state_dict'): string {
-  return `${variable}[${JSON.stringify(name)}]`;
+  return `${variable}[${pythonString(name)}]`;
 }
