@@ -262,10 +262,25 @@ function showModel(m: ViewModel): void {
     h('span', { class: 'col shard' }, 'shard'),
   );
   probeElement = probeSection(probeState, probeActions);
-  app.append(header(m), banner(m), probeElement, toolbar(tree), h('div', { class: `main${m.fileCount > 1 ? '' : ' no-shard'}` }, h('div', { class: 'tree-pane' }, columns, treeView.element), details.element));
+  const pane = h('div', { class: 'tree-pane' }, columns, treeView.element);
+  pane.style.setProperty('--shape-w', `${Math.min(28, Math.max(9, longestShape(tree) + 1))}ch`);
+  app.append(header(m), banner(m), probeElement, toolbar(tree), h('div', { class: `main${m.fileCount > 1 ? '' : ' no-shard'}` }, pane, details.element));
   treeView.setModel(tree);
   details.show(null, '');
   if (previous) revealTensor(previous);
+}
+
+/** Characters of the longest shape text in the tree (so the shape column fits 4-D shapes). */
+function longestShape(tree: TreeModel): number {
+  let max = 0;
+  for (const n of tree.nodes) {
+    const t = n.tensor;
+    if (!t) continue;
+    let len = 2 + Math.max(0, t.shape.length - 1) * 2;
+    for (const d of t.shape) len += String(d).length;
+    if (len > max) max = len;
+  }
+  return max;
 }
 
 function revealTensor(name: string): void {
