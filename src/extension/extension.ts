@@ -12,6 +12,7 @@ import { statusSummary } from './statusText.js';
 import { registerCancelProbeCommand, registerProbeCommand } from './probeCommand.js';
 import { ComparePanels, type CompareSide } from './comparePanel.js';
 import { headVersion } from './gitHead.js';
+import { registerOpenDemoCommand } from './demoCommand.js';
 import type { CompareState, ProbeState } from '../shared/jobViews.js';
 
 /** PyTorch files open in the PyTorch flavour of the editor (offered through "Open With…"). */
@@ -97,6 +98,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
     }),
 
     registerProbeCommand({ provider, workerScript, log, openEditor }, activeDoc),
+    registerOpenDemoCommand(context),
     registerCancelProbeCommand({ provider, workerScript, log, openEditor }, activeDoc),
 
     vscode.commands.registerCommand('checkpointLens.compareWith', async (arg?: unknown, second?: unknown): Promise<CompareState | undefined> => {
