@@ -88,6 +88,7 @@ const treeView = new TreeView(
     if (!current) return;
     pendingStats = null;
     details.show(current.tree.nodes[i] ?? null, current.tree.path[i] ?? '');
+    post({ type: 'selected', name: current.tree.path[i] ?? null });
   },
   () => (current?.model.fileCount ?? 1) > 1,
 );
@@ -143,9 +144,16 @@ function findingItem(f: Finding): HTMLElement {
       f.consequence ? h('span', { class: 'consequence' }, f.consequence) : null,
       ...(f.evidence ?? []).map((e) => h('span', { class: 'evidence' }, e)),
     ),
-    h('code', { class: 'code' }, f.code),
+    codeChip(f),
     reveal,
   );
+}
+
+/** The finding's code: a link to its docs entry (the host opens it and selects what the finding is about). */
+function codeChip(f: Finding): HTMLElement {
+  const b = h('button', { type: 'button', class: 'code code-link', title: `${f.code}: open its docs entry (what it means, what to do)` }, h('code', {}, f.code));
+  b.addEventListener('click', () => post({ type: 'openCode', code: f.code, tensor: f.tensors?.[0] ?? null }));
+  return b;
 }
 
 function header(m: ViewModel): HTMLElement {

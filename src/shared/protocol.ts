@@ -132,7 +132,11 @@ export type WebviewMessage =
   | { readonly type: 'requestStats'; readonly requestId: number; readonly name: string }
   | { readonly type: 'copy'; readonly what: 'name' | 'python'; readonly text: string }
   | { readonly type: 'runCommand'; readonly command: WebviewCommand }
-  | { readonly type: 'requestDiffHistogram'; readonly requestId: number; readonly key: string };
+  | { readonly type: 'requestDiffHistogram'; readonly requestId: number; readonly key: string }
+  /** The tensor (or group path) now selected in the tree, or null. */
+  | { readonly type: 'selected'; readonly name: string | null }
+  /** A finding's code chip was clicked: open its docs entry (and select what the finding is about). */
+  | { readonly type: 'openCode'; readonly code: string; readonly tensor: string | null };
 
 /** The only commands a webview may ask for (the host maps them to fixed command ids). */
 export type WebviewCommand = 'setLoadTarget' | 'showFindings' | 'runProbe' | 'cancelProbe';
@@ -305,6 +309,10 @@ export function parseWebviewMessage(x: unknown): WebviewMessage | null {
       return WEBVIEW_COMMANDS.includes(x.command) ? { type: 'runCommand', command: x.command as WebviewCommand } : null;
     case 'requestDiffHistogram':
       return isCount(x.requestId) && isStr(x.key) ? { type: 'requestDiffHistogram', requestId: x.requestId, key: x.key } : null;
+    case 'selected':
+      return x.name === null || isStr(x.name) ? { type: 'selected', name: x.name } : null;
+    case 'openCode':
+      return isStr(x.code) && x.code.length <= 80 && (x.tensor === null || isStr(x.tensor)) ? { type: 'openCode', code: x.code, tensor: x.tensor } : null;
     default:
       return null;
   }
