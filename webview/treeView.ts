@@ -16,7 +16,7 @@ export const ROW_HEIGHT = 22;
 const OVERSCAN = 8;
 const TYPE_RESET_MS = 800;
 
-const MARK_TEXT = { missing: 'missing', unexpected: 'unexpected', misshaped: 'wrong shape', unreadable: 'unreadable' } as const;
+const MARK_TEXT = { missing: 'missing', unexpected: 'unexpected', misshaped: 'wrong shape', unreadable: 'unreadable', zero: 'all zeros' } as const;
 const BADGE_TEXT = { complete: 'complete', incomplete: 'incomplete', absent: 'absent', 'not-expected': 'not expected', unchecked: '' } as const;
 
 interface RowEls {

@@ -61,6 +61,11 @@ export function overlayFromAnalysis(a: Analysis, fileNames: readonly string[]): 
   for (const m of a.mismatched) {
     for (const f of m.files) marks.set(f, { mark: 'misshaped', note: `expected [${m.expected.join(', ')}], found [${m.found.join(', ')}]${m.hint ? ` (${m.hint})` : ''}`, expectedShape: m.expected });
   }
+  // Tensors the value check found all zeros (where sampled): marked in rows and details.
+  for (const f of a.findings) {
+    if (f.code !== 'zero-weights' && f.code !== 'projection-zero') continue;
+    for (const n of f.tensors ?? []) if (!marks.has(n)) marks.set(n, { mark: 'zero', note: 'all values are zero where sampled: a trained weight never is (placeholder, truncated or sparse file)' });
+  }
   for (const g of a.missing) marks.set(g.name, { mark: 'missing', note: g.reason ?? 'expected by the target, absent from the file: would be randomly initialised' });
   const towers = a.towers
     .filter((t) => (byTower.get(t.id)?.length ?? 0) > 0 || t.missing > 0)

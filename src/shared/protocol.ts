@@ -20,7 +20,7 @@ export type Severity = 'error' | 'warning' | 'info';
 /** Badge of a tower (from the analysis): `not-expected` = present but the target has no such tower. */
 export type TowerStatus = 'complete' | 'incomplete' | 'absent' | 'not-expected' | 'unchecked';
 /** Why a row is highlighted. `missing` rows are ghost rows: expected by the target, absent from the file. */
-export type RowMark = 'missing' | 'unexpected' | 'misshaped' | 'unreadable';
+export type RowMark = 'missing' | 'unexpected' | 'misshaped' | 'unreadable' | 'zero';
 
 /** One finding for the banner and the Problems panel. Text fields are plain text, never HTML. */
 export interface Finding {
@@ -178,7 +178,7 @@ function isTensorRef(x: unknown): x is TensorRef {
   );
 }
 
-const MARKS: readonly unknown[] = ['missing', 'unexpected', 'misshaped', 'unreadable'];
+const MARKS: readonly unknown[] = ['missing', 'unexpected', 'misshaped', 'unreadable', 'zero'];
 const BADGES: readonly unknown[] = ['complete', 'incomplete', 'absent', 'not-expected', 'unchecked'];
 
 function isNodeShallow(x: unknown): x is ViewNode {

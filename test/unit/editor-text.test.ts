@@ -85,3 +85,29 @@ describe('what could not be checked says so', () => {
     assert.match(statusSummary(clean).text, /\$\(check\) 0/);
   });
 });
+
+describe('all-zero tensors are marked', () => {
+  it('tensors of a zero-weights / projection-zero finding carry the "zero" mark in the tree', async () => {
+    const { clipTensorSpecs, writeClipFixture } = await import('../helpers/clipFixtures.js');
+    const { tempDir } = await import('../helpers/tmp.js');
+    const { openCheckpoint } = await import('../../src/formats/open.js');
+    const dir = await tempDir('cl-zero-');
+    const path = await writeClipFixture(dir, 'model.safetensors', clipTensorSpecs('openai-clip', 'ViT-B-16'), { values: 'none' });
+    const c = await openCheckpoint(path);
+    assert.ok(c.ok);
+    const r = await analyzeCheckpoint(c.value, { valueBudgetBytes: 8 << 20 });
+    assert.ok(r.ok);
+    const zero = r.value.findings.find((f) => f.code === 'zero-weights');
+    assert.ok(zero?.tensors?.length);
+    const vm = buildViewModel(inspectDocument(c.value), overlayFromAnalysis(r.value, c.value.tensors.map((t) => t.name)));
+    const marked: string[] = [];
+    const stack = [...vm.roots];
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (n.mark === 'zero' && n.tensor) marked.push(n.tensor.name);
+      stack.push(...(n.children ?? []));
+    }
+    for (const t of zero.tensors) assert.ok(marked.includes(t), `${t} marked all zeros`);
+    assert.ok(marked.includes('visual.proj') || marked.includes('text_projection'), 'projection-zero tensors too');
+  });
+});
