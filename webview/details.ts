@@ -6,6 +6,9 @@ import { pythonKeyAccess, type StatsView, type ViewNode } from '../src/shared/pr
 import { clear, h } from './dom.js';
 import { formatBytes, formatCount, formatNumber } from './format.js';
 import { shapeText } from './treeModel.js';
+import { displayName, hasInvisible, plural } from '../src/shared/text.js';
+
+const MARK_WORD = { missing: 'missing', unexpected: 'unexpected', misshaped: 'wrong shape', unreadable: 'unreadable', zero: 'all zeros' } as const;
 
 export interface DetailsActions {
   requestStats(name: string): void;
@@ -50,7 +53,9 @@ export class DetailsPane {
       return;
     }
     const t = n.tensor;
-    el.append(h('h2', { class: 'details-name', title: this.path }, t ? t.name : this.path || n.label));
+    const shown = t ? t.name : this.path || n.label;
+    el.append(h('h2', { class: 'details-name', title: displayName(this.path) }, displayName(shown)));
+    if (hasInvisible(shown)) el.append(h('p', { class: 'name-warning', role: 'note' }, '⚠ This name contains invisible or control characters, shown as \\u escapes. Copy name copies it exactly; Copy as Python writes them as escapes.'));
     const rows: [string, string][] = [];
     if (t) {
       rows.push(['dtype', t.dtype || '—'], ['shape', shapeText(t.shape)]);
@@ -63,8 +68,8 @@ export class DetailsPane {
       if (n.repeat) rows.push(['repeated blocks', `×${n.repeat} (identical names, dtypes and shapes)`]);
       if (n.badge) rows.push(['tower', n.badge]);
     }
-    if (n.missingCount) rows.push(['missing tensors', formatCount(n.missingCount)]);
-    if (n.mark) rows.push(['status', `${n.mark}${n.note ? ` — ${n.note}` : ''}`]);
+    if (n.missingCount) rows.push(['missing', plural(n.missingCount, 'tensor')]);
+    if (n.mark) rows.push(['status', `${MARK_WORD[n.mark]}${n.note ? ` — ${n.note}` : ''}`]);
     el.append(h('dl', { class: 'kv' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
     if (!t) return;
 
@@ -108,7 +113,7 @@ function statsBlock(s: StatsView): HTMLElement {
   const box = h(
     'div',
     { class: 'stats' },
-    bad ? h('p', { class: 'error', role: 'alert' }, `${formatCount(bad)} non-finite value(s)`) : null,
+    bad ? h('p', { class: 'error', role: 'alert' }, `${plural(bad, 'non-finite value')}`) : null,
     h('dl', { class: 'kv stats-kv' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
     canvas,
   );

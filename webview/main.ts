@@ -15,6 +15,7 @@ import { DetailsPane } from './details.js';
 import { probeSection } from './probeView.js';
 import { clear, h } from './dom.js';
 import { compactCount, formatBytes, formatCount } from './format.js';
+import { displayName, familyLabel, plural } from '../src/shared/text.js';
 import { compileFilter, TreeModel } from './treeModel.js';
 import { TreeView } from './treeView.js';
 
@@ -87,6 +88,7 @@ const treeView = new TreeView(
     if (!current) return;
     pendingStats = null;
     details.show(current.tree.nodes[i] ?? null, current.tree.path[i] ?? '');
+    post({ type: 'selected', name: current.tree.path[i] ?? null });
   },
   () => (current?.model.fileCount ?? 1) > 1,
 );
@@ -142,16 +144,23 @@ function findingItem(f: Finding): HTMLElement {
       f.consequence ? h('span', { class: 'consequence' }, f.consequence) : null,
       ...(f.evidence ?? []).map((e) => h('span', { class: 'evidence' }, e)),
     ),
-    h('code', { class: 'code' }, f.code),
+    codeChip(f),
     reveal,
   );
 }
 
+/** The finding's code: a link to its docs entry (the host opens it and selects what the finding is about). */
+function codeChip(f: Finding): HTMLElement {
+  const b = h('button', { type: 'button', class: 'code code-link', title: `${f.code}: open its docs entry (what it means, what to do)` }, h('code', {}, f.code));
+  b.addEventListener('click', () => post({ type: 'openCode', code: f.code, tensor: f.tensors?.[0] ?? null }));
+  return b;
+}
+
 function header(m: ViewModel): HTMLElement {
-  const family = m.family ? `${m.family}${m.variant ? ` ${m.variant}` : ''}` : null;
+  const family = m.family ? familyLabel(m.family, m.variant) : null;
   const chips: (string | null)[] = [
     m.format,
-    `${formatCount(m.tensorCount)} tensors${m.unreadableCount ? ` (+${m.unreadableCount} unreadable)` : ''}`,
+    `${plural(m.tensorCount, 'tensor')}${m.unreadableCount ? ` (+${formatCount(m.unreadableCount)} unreadable)` : ''}`,
     `${compactCount(m.parameterCount)} parameters`,
     formatBytes(m.byteCount),
     m.dtypes.map((d) => d.dtype).join(' · ') || null,
@@ -159,21 +168,26 @@ function header(m: ViewModel): HTMLElement {
   ];
   const targetBtn = h('vscode-button', { secondary: true, class: 'target-btn' }, m.target ? `Target: ${m.target}` : 'Set load target…');
   targetBtn.addEventListener('click', () => post({ type: 'runCommand', command: 'setLoadTarget' }));
-  const probeBtn = h('vscode-button', { secondary: true, class: 'probe-btn', title: 'Run the zero-shot probe on this checkpoint' }, 'Zero-shot probe');
-  probeBtn.addEventListener('click', () => probeActions.run());
-  const extras = m.extras?.length
-    ? h(
-        'details',
-        { class: 'extras' },
-        h('summary', {}, `Other entries in the file (${m.extras.length}): `, m.extras.map(([k]) => k).slice(0, 6).join(', '), m.extras.length > 6 ? ', …' : ''),
-        h('dl', {}, ...m.extras.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
-      )
-    : null;
+  const probeBtn = h('vscode-button', { secondary: true, class: 'probe-btn', title: m.probeUnavailable ?? 'Run the zero-shot probe on this checkpoint', disabled: !!m.probeUnavailable }, 'Zero-shot probe');
+  if (!m.probeUnavailable) probeBtn.addEventListener('click', () => probeActions.run());
+  const entries = (cls: string, title: string, list: readonly (readonly [string, string])[] | undefined) =>
+    list?.length
+      ? h(
+          'details',
+          { class: `extras ${cls}` },
+          h('summary', {}, `${title} (${list.length}): `, list.map(([k]) => displayName(k)).slice(0, 6).join(', '), list.length > 6 ? ', …' : ''),
+          h('dl', {}, ...list.flatMap(([k, v]) => [h('dt', {}, displayName(k)), h('dd', {}, v)])),
+        )
+      : null;
+  const extras = entries('other-entries', 'Other entries in the file', m.extras);
+  const metadata = entries('metadata', 'Metadata', m.metadata);
+  const checked = m.notChecked ? h('span', { class: 'chip chip-not-checked', title: `Not checked: ${m.notChecked}` }, 'completeness not checked') : null;
   return h(
     'header',
     { class: 'summary' },
     h('div', { class: 'title-row' }, h('h1', { class: 'title', title: m.path }, family ?? m.title), family ? h('span', { class: 'subtitle' }, m.title) : null, probeBtn, targetBtn),
-    h('div', { class: 'chips' }, ...chips.filter((c): c is string => !!c).map((c) => h('span', { class: 'chip' }, c))),
+    h('div', { class: 'chips' }, ...chips.filter((c): c is string => !!c).map((c) => h('span', { class: 'chip' }, c)), checked),
+    metadata,
     extras,
   );
 }
@@ -181,9 +195,10 @@ function header(m: ViewModel): HTMLElement {
 function banner(m: ViewModel): HTMLElement {
   if (m.findings.length) {
     const worst = m.findings[0]!.severity;
-    return h('section', { class: `banner banner-${worst}`, role: worst === 'error' ? 'alert' : 'status', 'aria-label': 'Findings' }, h('ul', {}, ...m.findings.map(findingItem)));
+    const notChecked = m.notChecked ? h('li', { class: 'finding sev-info not-checked' }, h('span', { class: 'sev', 'aria-label': 'not checked' }, '?'), h('div', { class: 'finding-text' }, h('span', { class: 'msg' }, `Not checked: ${m.notChecked}.`))) : null;
+    return h('section', { class: `banner banner-${worst}`, role: worst === 'error' ? 'alert' : 'status', 'aria-label': 'Findings' }, h('ul', {}, ...m.findings.map(findingItem), notChecked));
   }
-  if (m.genericTree) return h('section', { class: 'banner banner-info', role: 'status' }, h('p', {}, 'No integrity problems. Model analysis is not available, so the tree shows tensor names only.'));
+  if (m.notChecked) return h('section', { class: 'banner banner-info banner-not-checked', role: 'status' }, h('p', {}, `No integrity problems, but not checked: ${m.notChecked}. The tree shows tensor names only.`));
   return h('section', { class: 'banner banner-ok', role: 'status' }, h('p', {}, '✔ No findings: every tensor the target expects is present with the right shape.'));
 }
 
@@ -255,10 +270,25 @@ function showModel(m: ViewModel): void {
     h('span', { class: 'col shard' }, 'shard'),
   );
   probeElement = probeSection(probeState, probeActions);
-  app.append(header(m), banner(m), probeElement, toolbar(tree), h('div', { class: `main${m.fileCount > 1 ? '' : ' no-shard'}` }, h('div', { class: 'tree-pane' }, columns, treeView.element), details.element));
+  const pane = h('div', { class: 'tree-pane' }, columns, treeView.element);
+  pane.style.setProperty('--shape-w', `${Math.min(28, Math.max(9, longestShape(tree) + 1))}ch`);
+  app.append(header(m), banner(m), probeElement, toolbar(tree), h('div', { class: `main${m.fileCount > 1 ? '' : ' no-shard'}` }, pane, details.element));
   treeView.setModel(tree);
   details.show(null, '');
   if (previous) revealTensor(previous);
+}
+
+/** Characters of the longest shape text in the tree (so the shape column fits 4-D shapes). */
+function longestShape(tree: TreeModel): number {
+  let max = 0;
+  for (const n of tree.nodes) {
+    const t = n.tensor;
+    if (!t) continue;
+    let len = 2 + Math.max(0, t.shape.length - 1) * 2;
+    for (const d of t.shape) len += String(d).length;
+    if (len > max) max = len;
+  }
+  return max;
 }
 
 function revealTensor(name: string): void {

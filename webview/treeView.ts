@@ -10,12 +10,13 @@
 import { h } from './dom.js';
 import { compactCount, formatBytes, formatCount } from './format.js';
 import { shapeText, type TreeModel } from './treeModel.js';
+import { displayName, visibleText } from '../src/shared/text.js';
 
 export const ROW_HEIGHT = 22;
 const OVERSCAN = 8;
 const TYPE_RESET_MS = 800;
 
-const MARK_TEXT = { missing: 'missing', unexpected: 'unexpected', misshaped: 'wrong shape', unreadable: 'unreadable' } as const;
+const MARK_TEXT = { missing: 'missing', unexpected: 'unexpected', misshaped: 'wrong shape', unreadable: 'unreadable', zero: 'all zeros' } as const;
 const BADGE_TEXT = { complete: 'complete', incomplete: 'incomplete', absent: 'absent', 'not-expected': 'not expected', unchecked: '' } as const;
 
 interface RowEls {
@@ -159,17 +160,17 @@ export class TreeView {
       r.twisty.textContent = '';
       r.row.removeAttribute('aria-expanded');
     }
-    r.label.textContent = n.label;
-    r.label.title = m.path[i] ?? '';
+    r.label.textContent = displayName(n.label);
+    r.label.title = displayName(m.path[i] ?? '');
     // One tag per row: mark (ghost/unexpected/…), tower badge, or ×N for repeated blocks.
     const tag = n.mark ? MARK_TEXT[n.mark] : n.badge ? BADGE_TEXT[n.badge] : n.repeat ? `×${n.repeat}` : n.missingCount ? `${n.missingCount} missing` : '';
     r.tag.textContent = tag;
     r.tag.className = `tag${n.mark ? ` mark-${n.mark}` : n.badge ? ` badge-${n.badge}` : n.repeat ? ' repeat' : n.missingCount ? ' mark-missing' : ''}`;
     r.row.className = `row${n.mark ? ` row-${n.mark}` : ''}${i === this.selected ? ' selected' : ''}`;
-    r.row.title = n.note ?? '';
+    r.row.title = visibleText(n.note ?? '');
     const t = n.tensor;
     if (t) {
-      r.dtype.textContent = t.dtype;
+      r.dtype.textContent = visibleText(t.dtype);
       r.shape.textContent = shapeText(t.shape);
     } else {
       r.dtype.textContent = '';
@@ -180,8 +181,8 @@ export class TreeView {
     r.params.textContent = ghost ? '—' : compactCount(n.parameters);
     r.params.title = ghost ? '' : formatCount(n.parameters);
     r.bytes.textContent = ghost ? '—' : formatBytes(n.bytes);
-    r.shard.textContent = t?.shard ?? '';
-    r.row.setAttribute('aria-label', `${n.label}${tag ? `, ${tag}` : ''}${t ? `, ${t.dtype} ${shapeText(t.shape)}` : ''}`);
+    r.shard.textContent = visibleText(t?.shard ?? '');
+    r.row.setAttribute('aria-label', visibleText(`${displayName(n.label)}${tag ? `, ${tag}` : ''}${t ? `, ${t.dtype} ${shapeText(t.shape)}` : ''}`));
   }
 
   // --- interaction -------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import { analyzeCheckpoint, tensorTower } from '../analysis/analyze.js';
 import type { Analysis } from '../analysis/types.js';
 import type { Checkpoint } from '../core/checkpoint.js';
 import { MAX_EVIDENCE, MAX_FINDING_TENSORS, type Finding, type RowMark, type TowerStatus } from '../shared/protocol.js';
-import type { AnalysisOverlay } from './viewModel.js';
+import { PROBE_NEEDS_CLIP, type AnalysisOverlay } from './viewModel.js';
 import type { OpenOptions } from './workerProtocol.js';
 import { AUTO_TARGET } from './targets.js';
 
@@ -61,6 +61,11 @@ export function overlayFromAnalysis(a: Analysis, fileNames: readonly string[]): 
   for (const m of a.mismatched) {
     for (const f of m.files) marks.set(f, { mark: 'misshaped', note: `expected [${m.expected.join(', ')}], found [${m.found.join(', ')}]${m.hint ? ` (${m.hint})` : ''}`, expectedShape: m.expected });
   }
+  // Tensors the value check found all zeros (where sampled): marked in rows and details.
+  for (const f of a.findings) {
+    if (f.code !== 'zero-weights' && f.code !== 'projection-zero') continue;
+    for (const n of f.tensors ?? []) if (!marks.has(n)) marks.set(n, { mark: 'zero', note: 'all values are zero where sampled: a trained weight never is (placeholder, truncated or sparse file)' });
+  }
   for (const g of a.missing) marks.set(g.name, { mark: 'missing', note: g.reason ?? 'expected by the target, absent from the file: would be randomly initialised' });
   const towers = a.towers
     .filter((t) => (byTower.get(t.id)?.length ?? 0) > 0 || t.missing > 0)
@@ -73,9 +78,17 @@ export function overlayFromAnalysis(a: Analysis, fileNames: readonly string[]): 
   // Only an "other" group (not a CLIP layout): the plain name tree reads better than one synthetic root.
   if (towers.every((t) => t.name === TOWER_LABEL.other)) towers.length = 0;
   const family = a.architecture.family === 'unknown' ? null : (FAMILY_LABEL[a.architecture.family] ?? a.architecture.family);
+  const unknown = a.architecture.family === 'unknown';
+  const notChecked = a.target
+    ? undefined
+    : unknown
+      ? 'not a recognised CLIP layout, so there is no expected layout to check this file against'
+      : 'no load target could be chosen for this file, so its completeness was not checked';
   return {
     family,
     variant: a.architecture.variant,
+    ...(notChecked ? { notChecked } : {}),
+    ...(unknown ? { probeUnavailable: PROBE_NEEDS_CLIP } : {}),
     target: a.target ? a.target.id : null,
     findings: a.findings.map(findingFromAnalysis),
     findingsIncludeIntegrity: true,

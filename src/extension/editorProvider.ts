@@ -8,6 +8,8 @@ import * as vscode from 'vscode';
 import { parseWebviewMessage, type Finding, type HostMessage, type ViewModel, type WebviewCommand } from '../shared/protocol.js';
 import type { ProbeState } from '../shared/jobViews.js';
 import { failureState } from './failure.js';
+import { codeTarget, SHOW_CODE_COMMAND } from './codeLinks.js';
+import { visibleMultiline } from '../shared/text.js';
 import { makeNonce, webviewHtml } from './html.js';
 import { readSettings } from './settings.js';
 import { isTargetSyntax } from './targets.js';
@@ -31,6 +33,10 @@ export class CheckpointDocument implements vscode.CustomDocument {
   panel: vscode.WebviewPanel | null = null;
   /** Last zero-shot probe state shown in this editor (replayed when the webview is recreated). */
   probe: ProbeState | null = null;
+  /** Full name of the row selected in the tree (reported by the webview), or null. */
+  selected: string | null = null;
+  /** A tensor to select once the webview shows the model (it may be re-created when revealed). */
+  revealPending: string | null = null;
   /** The running probe, if any. */
   probeJob: { cancel(): void } | null = null;
   private readonly disposables: vscode.Disposable[] = [];
@@ -65,10 +71,11 @@ const SEVERITY: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
   info: vscode.DiagnosticSeverity.Information,
 };
 
-export function findingDiagnostic(f: Finding): vscode.Diagnostic {
-  const text = f.consequence ? `${f.message} ${f.consequence}` : f.message;
+export function findingDiagnostic(f: Finding, doc?: vscode.Uri): vscode.Diagnostic {
+  const text = visibleMultiline(f.consequence ? `${f.message} ${f.consequence}` : f.message);
   const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), text, SEVERITY[f.severity]);
-  d.code = f.code;
+  // The code is a link: reveal the editor, select the tensor concerned, open the code's docs entry.
+  d.code = doc ? { value: f.code, target: codeTarget(doc, f.code, f.tensors?.[0] ?? null) } : f.code;
   d.source = 'Checkpoint Lens';
   return d;
 }
@@ -135,7 +142,7 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     }
     this.s.log.info(`${doc.uri.fsPath}: ${outcome.model.tensorCount} tensors, ${outcome.findings.length} finding(s), ${outcome.millis.toFixed(0)} ms in the worker`);
     doc.state = { kind: 'ready', model: outcome.model, millis: outcome.millis };
-    this.s.diagnostics.set(doc.uri, outcome.findings.map(findingDiagnostic));
+    this.s.diagnostics.set(doc.uri, outcome.findings.map((f) => findingDiagnostic(f, doc.uri)));
     this.post(doc, { type: 'model', model: outcome.model });
     if (this.active === doc) this.s.onActiveChanged(doc);
   }
@@ -143,7 +150,7 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
   private fail(doc: CheckpointDocument, message: Extract<HostMessage, { type: 'failure' }>): void {
     doc.state = { kind: 'failed', message };
     const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), message.message, vscode.DiagnosticSeverity.Error);
-    d.code = message.code;
+    d.code = { value: message.code, target: codeTarget(doc.uri, message.code, null) };
     d.source = 'Checkpoint Lens';
     this.s.diagnostics.set(doc.uri, [d]);
     this.post(doc, message);
@@ -167,6 +174,13 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     else if (st.kind === 'ready') this.post(doc, { type: 'model', model: st.model });
     else this.post(doc, st.message);
     if (doc.probe) this.post(doc, { type: 'probe', state: doc.probe });
+    if (st.kind === 'ready' && doc.revealPending) this.post(doc, { type: 'reveal', name: doc.revealPending });
+  }
+
+  /** Selects `name` in the editor's tree now, or as soon as its webview shows the model. */
+  reveal(doc: CheckpointDocument, name: string): void {
+    doc.revealPending = name;
+    this.post(doc, { type: 'reveal', name });
   }
 
   private async onMessage(doc: CheckpointDocument, raw: unknown): Promise<void> {
@@ -194,6 +208,13 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
       }
       case 'requestDiffHistogram':
         return; // only the comparison panel answers these
+      case 'selected':
+        doc.selected = m.name;
+        if (m.name === doc.revealPending) doc.revealPending = null;
+        return;
+      case 'openCode':
+        await vscode.commands.executeCommand(SHOW_CODE_COMMAND, doc.uri.toString(), m.code, m.tensor);
+        return;
       case 'requestStats': {
         const r = await this.s.worker.stats(doc.key, m.name, (fraction) => this.post(doc, { type: 'statsProgress', requestId: m.requestId, fraction }));
         this.post(doc, r.ok ? { type: 'stats', requestId: m.requestId, stats: r.stats } : { type: 'statsError', requestId: m.requestId, code: r.code, message: r.message });

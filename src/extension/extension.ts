@@ -8,6 +8,8 @@ import { explainLoadingLog } from './loadingLog.js';
 import { readSettings } from './settings.js';
 import { isTargetSyntax, LOAD_TARGETS } from './targets.js';
 import { WorkerClient } from './workerClient.js';
+import { statusSummary } from './statusText.js';
+import { loadCodeDocs, openCodeDocs, SHOW_CODE_COMMAND } from './codeLinks.js';
 import { registerCancelProbeCommand, registerProbeCommand } from './probeCommand.js';
 import { ComparePanels, type CompareSide } from './comparePanel.js';
 import { headVersion } from './gitHead.js';
@@ -22,7 +24,7 @@ const CHECKPOINT_FILTERS = { Checkpoints: ['safetensors', 'json', 'bin', 'pt', '
 export interface CheckpointLensApi {
   readonly viewType: string;
   /** State of each open checkpoint editor. */
-  editors(): { uri: string; state: CheckpointDocument['state']['kind']; findings: string[]; target: string | null; tensorCount: number | null; extras: string[] }[];
+  editors(): { uri: string; state: CheckpointDocument['state']['kind']; findings: string[]; target: string | null; tensorCount: number | null; extras: string[]; selected: string | null; notChecked: string | null }[];
   /** Resolves when no open editor is loading any more (or after `timeoutMs`). */
   idle(timeoutMs?: number): Promise<boolean>;
   readonly statusBarText: () => string;
@@ -31,8 +33,6 @@ export interface CheckpointLensApi {
   /** Open comparison panels and their state. */
   comparisons(): { title: string; state: CompareState }[];
 }
-
-const compact = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
 
 export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
   const log = vscode.window.createOutputChannel('Checkpoint Lens', { log: true });
@@ -53,16 +53,14 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
       status.text = `$(error) ${st.message.state}`;
       status.tooltip = `${st.message.code}: ${st.message.message}`;
     } else {
-      const m = st.model;
-      const errors = m.findings.filter((f) => f.severity === 'error').length;
-      const warnings = m.findings.filter((f) => f.severity === 'warning').length;
-      const family = m.family ? ` · ${m.family}${m.variant ? ` ${m.variant}` : ''}` : '';
-      status.text = `$(layers) ${compact(m.parameterCount)} params${family} · ${errors ? `$(error) ${errors}` : warnings ? `$(warning) ${warnings}` : '$(check) 0'}`;
-      status.tooltip = `${m.tensorCount} tensors, ${errors} error(s), ${warnings} warning(s) — click to show findings`;
+      const sum = statusSummary(st.model);
+      status.text = sum.text;
+      status.tooltip = sum.tooltip;
     }
     status.show();
   };
 
+  loadCodeDocs(context.extensionUri);
   const provider = new CheckpointEditorProvider({ context, worker, log, diagnostics, onActiveChanged: updateStatus });
   const activeDoc = (): CheckpointDocument | null => provider.active ?? (provider.documents.size === 1 ? [...provider.documents][0]! : null);
   const openEditor = async (uri: vscode.Uri) => {
@@ -156,7 +154,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
         { title: 'Checkpoint Lens: findings', matchOnDescription: true },
       );
       const first = pick?.finding.tensors?.[0];
-      if (first) provider.post(doc, { type: 'reveal', name: first });
+      if (first) provider.reveal(doc, first);
     }),
 
     vscode.commands.registerCommand('checkpointLens.setLoadTarget', async (targetId?: string) => {
@@ -196,6 +194,23 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
       await vscode.window.showTextDocument(md, { preview: true });
     }),
 
+    vscode.commands.registerCommand(SHOW_CODE_COMMAND, async (docUri?: unknown, code?: unknown, tensor?: unknown) => {
+      if (typeof code !== 'string') return false;
+      const uri = typeof docUri === 'string' ? vscode.Uri.parse(docUri) : undefined;
+      let doc = uri ? [...provider.documents].find((d) => d.uri.toString() === uri.toString()) : undefined;
+      if (uri && !doc) {
+        await openEditor(uri);
+        doc = [...provider.documents].find((d) => d.uri.toString() === uri.toString());
+      }
+      if (doc) {
+        doc.panel?.reveal(doc.panel.viewColumn, false);
+        // The webview may still be loading: wait (bounded) for the model before selecting.
+        for (let i = 0; i < 100 && doc.state.kind === 'loading'; i++) await new Promise((r) => setTimeout(r, 100));
+        if (typeof tensor === 'string') provider.reveal(doc, tensor);
+      }
+      return openCodeDocs(context.extensionUri, code);
+    }),
+
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('checkpointLens')) return;
       for (const doc of provider.documents) void provider.load(doc, 'reload');
@@ -213,6 +228,8 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
         target: d.target,
         tensorCount: d.state.kind === 'ready' ? d.state.model.tensorCount : null,
         extras: d.state.kind === 'ready' ? (d.state.model.extras ?? []).map(([k]) => k) : [],
+        selected: d.selected,
+        notChecked: d.state.kind === 'ready' ? (d.state.model.notChecked ?? null) : null,
       })),
     idle: async (timeoutMs = 30_000) => {
       const end = Date.now() + timeoutMs;

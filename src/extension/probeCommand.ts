@@ -106,6 +106,10 @@ export function registerProbeCommand(deps: ProbeDeps, activeDoc: () => Checkpoin
       void vscode.window.showErrorMessage('Checkpoint Lens: the probe reads local files only.');
       return undefined;
     }
+    if (doc.state.kind === 'ready' && doc.state.model.probeUnavailable) {
+      void vscode.window.showWarningMessage(`Checkpoint Lens: ${doc.state.model.probeUnavailable}`);
+      return undefined;
+    }
     return runProbeCommand(deps, doc);
   });
 }

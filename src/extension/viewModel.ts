@@ -24,7 +24,15 @@ export interface AnalysisOverlay {
     readonly missing: readonly { readonly name: string; readonly dtype: string; readonly shape: readonly number[] }[];
   }[];
   readonly marks: ReadonlyMap<string, { readonly mark: RowMark; readonly note: string; readonly expectedShape?: readonly number[] }>;
+  /** Why completeness could not be checked (no recognised layout / no target); absent when it was. */
+  readonly notChecked?: string;
+  /** Why the zero-shot probe cannot run on this file; absent when it can. */
+  readonly probeUnavailable?: string;
 }
+
+/** Said when no analysis ran at all (the generic name tree). */
+export const NOT_CHECKED_NO_ANALYSIS = 'model analysis is not available, so only the file\'s integrity was checked, not whether the model is complete';
+export const PROBE_NEEDS_CLIP = 'The zero-shot probe needs a CLIP checkpoint (image and text towers); this file is not a recognised CLIP layout.';
 
 /** Dotted names deeper than this are cut: the rest stays joined in the last label (bounded depth). */
 const MAX_DEPTH = 32;
@@ -255,6 +263,8 @@ export function buildViewModel(doc: InspectDocument, overlay: AnalysisOverlay | 
       .slice(0, MAX_METADATA)
       .map(([k, v]) => [k.slice(0, 500), v.length > 500 ? `${v.slice(0, 500)}…` : v] as const),
     genericTree: !overlay,
+    ...(overlay ? (overlay.notChecked ? { notChecked: overlay.notChecked } : {}) : { notChecked: NOT_CHECKED_NO_ANALYSIS }),
+    ...(overlay ? (overlay.probeUnavailable ? { probeUnavailable: overlay.probeUnavailable } : {}) : { probeUnavailable: PROBE_NEEDS_CLIP }),
     ...(Object.keys(doc.extras ?? {}).length
       ? {
           extras: Object.entries(doc.extras)

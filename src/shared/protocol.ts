@@ -13,13 +13,14 @@
  */
 import { isCompareState, isDiffHistogramView, isProbeState, type CompareState, type DiffHistogramView, type ProbeState } from './jobViews.js';
 import type { TensorStats } from '../stats/tensorStats.js';
+import { pythonString } from './text.js';
 import { isObj, isStr, isNum, isCount, isNumOrNull, isStrOrNull, isShape } from './validate.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 /** Badge of a tower (from the analysis): `not-expected` = present but the target has no such tower. */
 export type TowerStatus = 'complete' | 'incomplete' | 'absent' | 'not-expected' | 'unchecked';
 /** Why a row is highlighted. `missing` rows are ghost rows: expected by the target, absent from the file. */
-export type RowMark = 'missing' | 'unexpected' | 'misshaped' | 'unreadable';
+export type RowMark = 'missing' | 'unexpected' | 'misshaped' | 'unreadable' | 'zero';
 
 /** One finding for the banner and the Problems panel. Text fields are plain text, never HTML. */
 export interface Finding {
@@ -97,6 +98,13 @@ export interface ViewModel {
   readonly genericTree: boolean;
   /** Non-tensor entries of a PyTorch checkpoint (optimizer summary, epoch, args…), first MAX_METADATA. */
   readonly extras?: readonly (readonly [string, string])[];
+  /**
+   * Set when the completeness of the file against a model could not be checked (no recognised
+   * layout, no analysis): the reason in plain words. The views then say "not checked", never ✓.
+   */
+  readonly notChecked?: string;
+  /** Set when the zero-shot probe cannot run on this file: the reason (the button is disabled with it). */
+  readonly probeUnavailable?: string;
 }
 
 /** Statistics of one tensor as the webview receives them (the core's TensorStats without dtype). */
@@ -124,7 +132,11 @@ export type WebviewMessage =
   | { readonly type: 'requestStats'; readonly requestId: number; readonly name: string }
   | { readonly type: 'copy'; readonly what: 'name' | 'python'; readonly text: string }
   | { readonly type: 'runCommand'; readonly command: WebviewCommand }
-  | { readonly type: 'requestDiffHistogram'; readonly requestId: number; readonly key: string };
+  | { readonly type: 'requestDiffHistogram'; readonly requestId: number; readonly key: string }
+  /** The tensor (or group path) now selected in the tree, or null. */
+  | { readonly type: 'selected'; readonly name: string | null }
+  /** A finding's code chip was clicked: open its docs entry (and select what the finding is about). */
+  | { readonly type: 'openCode'; readonly code: string; readonly tensor: string | null };
 
 /** The only commands a webview may ask for (the host maps them to fixed command ids). */
 export type WebviewCommand = 'setLoadTarget' | 'showFindings' | 'runProbe' | 'cancelProbe';
@@ -166,7 +178,7 @@ function isTensorRef(x: unknown): x is TensorRef {
   );
 }
 
-const MARKS: readonly unknown[] = ['missing', 'unexpected', 'misshaped', 'unreadable'];
+const MARKS: readonly unknown[] = ['missing', 'unexpected', 'misshaped', 'unreadable', 'zero'];
 const BADGES: readonly unknown[] = ['complete', 'incomplete', 'absent', 'not-expected', 'unchecked'];
 
 function isNodeShallow(x: unknown): x is ViewNode {
@@ -223,6 +235,8 @@ export function isViewModel(x: unknown): x is ViewModel {
     x.metadata.length <= MAX_METADATA &&
     x.metadata.every((m) => Array.isArray(m) && m.length === 2 && isStr(m[0]) && isStr(m[1])) &&
     (x.extras === undefined || (Array.isArray(x.extras) && x.extras.length <= MAX_METADATA && x.extras.every((m) => Array.isArray(m) && m.length === 2 && isStr(m[0]) && isStr(m[1])))) &&
+    optional(x.notChecked, isStr) &&
+    optional(x.probeUnavailable, isStr) &&
     isForest(x.roots)
   );
 }
@@ -295,12 +309,16 @@ export function parseWebviewMessage(x: unknown): WebviewMessage | null {
       return WEBVIEW_COMMANDS.includes(x.command) ? { type: 'runCommand', command: x.command as WebviewCommand } : null;
     case 'requestDiffHistogram':
       return isCount(x.requestId) && isStr(x.key) ? { type: 'requestDiffHistogram', requestId: x.requestId, key: x.key } : null;
+    case 'selected':
+      return x.name === null || isStr(x.name) ? { type: 'selected', name: x.name } : null;
+    case 'openCode':
+      return isStr(x.code) && x.code.length <= 80 && (x.tensor === null || isStr(x.tensor)) ? { type: 'openCode', code: x.code, tensor: x.tensor } : null;
     default:
       return null;
   }
 }
 
-/** `state_dict["name"]` — a JSON string literal is also a valid Python string literal. */
+/** `state_dict["name"]`, with invisible characters of the name written as escapes (same key). */
 export function pythonKeyAccess(name: string, variable = 'state_dict'): string {
-  return `${variable}[${JSON.stringify(name)}]`;
+  return `${variable}[${pythonString(name)}]`;
 }

@@ -2,7 +2,7 @@
  * UI end-to-end in real VS Code (code-server + Chromium): package the .vsix, install it, open the
  * demo checkpoint from the Explorer, and check what a user sees — the custom editor, the findings
  * banner, the tree with the absent text tower and its ghost rows, the Problems entry — then save
- * screenshots for the README into docs/screenshots/.
+ * screenshots into test/out/screenshots (docs/screenshots/ when run by `npm run screenshots`).
  * Usage: npm run build && node --import tsx test/e2e/run.ts
  */
 import { spawnSync } from 'node:child_process';
@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { writeDemoCheckpoint } from '../../src/demo/demoCheckpoint.js';
+import { screenshotDir } from '../helpers/screenshots.js';
 import { bounded, ensureCodeServer, installVsix, launchChromium, ROOT, startCodeServer, StepError } from './codeServer.js';
 
 const DEMO_DIR = 'vit_base_patch16_clip_224.openai';
-const SHOTS = join(ROOT, 'docs', 'screenshots');
+const SHOTS = screenshotDir(ROOT);
 
 function check(cond: unknown, what: string): asserts cond {
   if (!cond) throw new StepError(`assertion failed: ${what}`);
@@ -99,14 +100,14 @@ async function main(): Promise<void> {
     await frame.click('.tree .row.row-missing >> nth=0');
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(SHOTS, 'editor.png') });
-    console.log(`  ✔ screenshot ${join('docs', 'screenshots', 'editor.png')}`);
+    console.log(`  ✔ screenshot ${join(SHOTS, 'editor.png')}`);
     // Problems panel: open it from the status bar (keyboard shortcuts go to the focused webview).
     await page.click('#status\\.problems, .statusbar-item[id="status.problems"]', { timeout: 15_000 });
     const marker = page.locator('.markers-panel .monaco-list-row', { hasText: 'text-tower-missing' });
     await bounded('the Problems panel lists the finding', 20_000, () => marker.first().waitFor({ timeout: 20_000 }));
     check(true, 'the Problems panel lists text-tower-missing for the checkpoint');
     await page.screenshot({ path: join(SHOTS, 'problems.png') });
-    console.log(`  ✔ screenshot ${join('docs', 'screenshots', 'problems.png')}`);
+    console.log(`  ✔ screenshot ${join(SHOTS, 'problems.png')}`);
     const status = (await page.textContent('#checkpoint-lens\\.checkpoint-lens\\.checkpointLens\\.status, [id$="checkpointLens.status"]').catch(() => null)) ?? '';
     if (status) console.log(`  ✔ status bar: ${status.trim()}`);
     // The zero-shot probe from the installed .vsix (onnxruntime-node shipped inside it): the
@@ -127,7 +128,7 @@ async function main(): Promise<void> {
     console.log(`  ✔ probe finished in ${((Date.now() - started) / 1000).toFixed(1)} s (click to report, demo ViT-B/16 on CPU)`);
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(SHOTS, 'probe.png') });
-    console.log(`  ✔ screenshot ${join('docs', 'screenshots', 'probe.png')}`);
+    console.log(`  ✔ screenshot ${join(SHOTS, 'probe.png')}`);
   } finally {
     await browser.close();
     await server.stop();

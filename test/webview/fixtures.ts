@@ -75,7 +75,7 @@ export async function seedModel(): Promise<{ model: ViewModel; doc: InspectDocum
 }
 
 /** Documents are built through the core's inspectDocument from an in-memory Checkpoint (no file behind it). */
-function docOf(path: string, format: Checkpoint['format'], specs: { name: string; dtype: 'F32' | 'BF16'; shape: number[]; shard: string | null }[], extra: Partial<Checkpoint> = {}): InspectDocument {
+export function docOf(path: string, format: Checkpoint['format'], specs: { name: string; dtype: 'F32' | 'BF16'; shape: number[]; shard: string | null }[], extra: Partial<Checkpoint> = {}): InspectDocument {
   let off = 0;
   const tensors: TensorInfo[] = specs.map((t) => {
     const elementCount = t.shape.reduce((x, y) => x * y, 1);

@@ -79,14 +79,21 @@ export async function launch(): Promise<Browser> {
   });
 }
 
-export async function openHarness(browser: Browser, viewport = { width: 1280, height: 800 }): Promise<Harness> {
+/** A theme as real VS Code gives it to a webview (test/webview/themes/*.json, captured from code-server). */
+export interface WebviewTheme {
+  readonly theme: string;
+  readonly bodyClass: readonly string[];
+  readonly vars: Record<string, string>;
+}
+
+export async function openHarness(browser: Browser, viewport = { width: 1280, height: 800 }, theme?: WebviewTheme): Promise<Harness> {
   const { server, origin } = await startServer();
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   // tsx (esbuild keepNames) wraps named functions in __name(); functions we ship into the page
   // need that helper there too.
   await page.addInitScript({ content: 'window.__name = (f) => f;' });
-  await page.addInitScript((theme: Record<string, string>) => {
+  await page.addInitScript(({ theme, bodyClass }: { theme: Record<string, string>; bodyClass: readonly string[] }) => {
     const w = window as unknown as Record<string, unknown>;
     w.__sent = [];
     w.__csp = [];
@@ -101,8 +108,9 @@ export async function openHarness(browser: Browser, viewport = { width: 1280, he
     window.addEventListener('error', (e) => (w.__errors as string[]).push(String(e.message)));
     document.addEventListener('DOMContentLoaded', () => {
       for (const [k, v] of Object.entries(theme)) document.documentElement.style.setProperty(k, v);
+      document.body.classList.add(...bodyClass);
     });
-  }, THEME);
+  }, { theme: theme?.vars ?? THEME, bodyClass: theme?.bodyClass ?? ['vscode-dark'] });
   page.on('pageerror', (e) => console.error('[webview pageerror]', e.message));
   await page.goto(`${origin}/`);
   await page.waitForFunction(() => ((window as unknown as { __sent: { type: string }[] }).__sent ?? []).some((m) => m.type === 'ready'), undefined, { timeout: 15_000 });
@@ -118,4 +126,78 @@ export async function openHarness(browser: Browser, viewport = { width: 1280, he
       await new Promise((r) => server.close(r));
     },
   };
+}
+
+/**
+ * What a person sees in the tree: rows whose computed style shows them and whose box lies (at
+ * least partly) inside the tree's viewport, top to bottom. Never `hidden` attributes or model state.
+ */
+export async function seenRows(page: Page | import('playwright-core').Frame): Promise<string[]> {
+  return page.evaluate(() => {
+    const tree = document.querySelector('.tree');
+    if (!tree) return [];
+    const box = tree.getBoundingClientRect();
+    const out: { top: number; text: string }[] = [];
+    for (const r of Array.from(tree.querySelectorAll('.row'))) {
+      const st = getComputedStyle(r);
+      const rb = r.getBoundingClientRect();
+      if (st.display === 'none' || st.visibility === 'hidden' || Number(st.opacity) === 0) continue;
+      if (rb.height <= 0 || rb.bottom <= box.top + 1 || rb.top >= box.bottom - 1) continue;
+      // …and inside the window (the tree itself may be partly scrolled out of view).
+      if (rb.bottom <= 1 || rb.top >= window.innerHeight - 1) continue;
+      out.push({ top: rb.top, text: r.querySelector('.label')?.textContent ?? '' });
+    }
+    return out.sort((a, b) => a.top - b.top).map((x) => x.text);
+  });
+}
+
+/** Whether an element is on screen: displayed, non-empty box inside the window. */
+export async function onScreen(page: Page | import('playwright-core').Frame, selector: string): Promise<boolean> {
+  return page.evaluate((sel) => {
+    const el = document.querySelector(sel);
+    if (!el) return false;
+    const st = getComputedStyle(el);
+    const b = el.getBoundingClientRect();
+    return st.display !== 'none' && st.visibility !== 'hidden' && b.width > 0 && b.height > 0 && b.left >= -1 && b.top >= -1 && b.right <= window.innerWidth + 1 && b.bottom <= window.innerHeight + 1;
+  }, selector);
+}
+
+/**
+ * WCAG contrast ratio between an element's text colour and the background behind it (the first
+ * non-transparent background up the tree, else the page's).
+ */
+export async function contrastOf(page: Page, selector: string): Promise<{ ratio: number; fg: string; bg: string } | null> {
+  return page.evaluate((sel) => {
+    const el = document.querySelector(sel);
+    if (!el) return null;
+    const parse = (c: string): [number, number, number, number] => {
+      const m = c.match(/rgba?\(([^)]+)\)/);
+      if (!m) return [0, 0, 0, 0];
+      const p = m[1]!.split(/[ ,/]+/).filter(Boolean).map(Number);
+      return [p[0]!, p[1]!, p[2]!, p.length > 3 ? p[3]! : 1];
+    };
+    const fg = parse(getComputedStyle(el).color);
+    let bg: [number, number, number, number] = [0, 0, 0, 0];
+    for (let e: Element | null = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0.5) {
+        bg = c;
+        break;
+      }
+    }
+    if (bg[3] === 0) bg = parse(getComputedStyle(document.body).backgroundColor);
+    const lum = (c: number[]) => {
+      const f = (v: number) => {
+        const x = v / 255;
+        return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+      };
+      return 0.2126 * f(c[0]!) + 0.7152 * f(c[1]!) + 0.0722 * f(c[2]!);
+    };
+    // Blend a translucent foreground over the background.
+    const a = fg[3];
+    const mix = [0, 1, 2].map((i) => fg[i]! * a + bg[i]! * (1 - a));
+    const l1 = lum(mix);
+    const l2 = lum(bg);
+    return { ratio: (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05), fg: `rgb(${mix.map(Math.round).join(',')})`, bg: `rgb(${bg.slice(0, 3).join(',')})` };
+  }, selector);
 }

@@ -2,17 +2,19 @@
  * The probe section of the checkpoint editor and the comparison panel, in headless Chromium
  * against the built bundle with a fake host: rendering, actions posted back, hostile labels and
  * tensor names as inert text (no CSP violation, no script). Skips without Chromium.
- * Also writes docs/screenshots/compare.png (rendered with the harness's dark-theme subset; the UI
- * e2e writes probe.png from real VS Code).
+ * Also writes compare.png into test/out/screenshots (docs/screenshots when run by
+ * `npm run screenshots`); the UI e2e writes probe.png from real VS Code.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { CompareView, ProbeView } from '../../src/shared/jobViews.js';
 import type { HostMessage, ViewModel } from '../../src/shared/protocol.js';
 import { HOSTILE_NAMES, seedModel } from './fixtures.js';
 import { CHROMIUM, launch, openHarness, type Harness } from './harness.js';
+import { screenshotDir } from '../helpers/screenshots.js';
 
 const skip = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : !existsSync('dist/webview.js') ? 'dist/webview.js missing: run npm run build' : false;
 const LABELS = ['red', 'green', 'blue', 'yellow', 'orange', 'purple', 'black', 'white', 'circle', 'square', 'triangle', 'star', 'checkerboard', HOSTILE_NAMES[0]!];
@@ -71,7 +73,6 @@ describe('probe section and comparison panel in Chromium', { skip, timeout: 120_
   before(async () => {
     browser = await launch();
     seed = (await seedModel()).model;
-    mkdirSync('docs/screenshots', { recursive: true });
   });
   after(async () => {
     await browser?.close();
@@ -157,7 +158,7 @@ describe('probe section and comparison panel in Chromium', { skip, timeout: 120_
       await h.send({ type: 'diffHistogramError', requestId: 999, code: 'x', message: 'stale' });
       assert.doesNotMatch((await h.page.textContent('.diff-histogram')) ?? '', /stale/);
       await h.page.waitForTimeout(100);
-      await h.page.screenshot({ path: 'docs/screenshots/compare.png', fullPage: true });
+      await h.page.screenshot({ path: join(screenshotDir(), 'compare.png'), fullPage: true });
       await h.send({ type: 'compare', state: { kind: 'error', title: 'HEAD:m.safetensors ↔ m.safetensors', code: 'git-lfs-pointer', message: 'A (HEAD:m.safetensors): this is a Git LFS pointer' } } satisfies HostMessage);
       assert.match((await h.page.textContent('.compare .failure')) ?? '', /git-lfs-pointer: A \(HEAD:m\.safetensors\)/);
     });

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdir, rm, truncate, writeFile } from 'node:fs/promises';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
@@ -44,6 +44,7 @@ async function waitFor<T>(what: string, f: () => T | undefined | false, timeoutM
 }
 
 const editorFor = (a: CheckpointLensApi, uri: vscode.Uri) => a.editors().find((e) => e.uri === uri.toString());
+const codeValue = (d: vscode.Diagnostic) => (typeof d.code === 'object' ? d.code.value : d.code);
 
 describe('Checkpoint Lens in the extension host', function () {
   let dir: string;
@@ -79,12 +80,56 @@ describe('Checkpoint Lens in the extension host', function () {
       const d = vscode.languages.getDiagnostics(demo);
       return d.length ? d : undefined;
     });
-    const d = diags.find((x) => x.code === 'text-tower-missing');
-    assert.ok(d, diags.map((x) => String(x.code)).join(','));
+    const d = diags.find((x) => codeValue(x) === 'text-tower-missing');
+    assert.ok(d, diags.map((x) => String(codeValue(x))).join(','));
     assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
     assert.equal(d.source, 'Checkpoint Lens');
     assert.equal(diags.length, ed.findings.length, 'one diagnostic per finding');
     assert.match(a.statusBarText(), /params/);
+  });
+
+  it('a Problems entry leads to the tensor and the docs: its code link reveals the editor, selects the tensor, opens the code entry', async () => {
+    const a = await api();
+    await vscode.commands.executeCommand('vscode.openWith', demo, a.viewType);
+    await waitFor('ready', () => editorFor(a, demo)?.state === 'ready');
+    const diags = await waitFor('diagnostics', () => {
+      const d = vscode.languages.getDiagnostics(demo);
+      return d.length ? d : undefined;
+    });
+    for (const d of diags) {
+      assert.equal(typeof d.code, 'object', `code ${String(codeValue(d))} is a link`);
+      const target = (d.code as { target: vscode.Uri }).target;
+      assert.equal(target.scheme, 'command');
+      assert.equal(target.path, 'checkpointLens.showCode');
+    }
+    const d = diags.find((x) => codeValue(x) === 'text-tower-missing')!;
+    const target = (d.code as { target: vscode.Uri }).target;
+    const args = JSON.parse(target.query) as [string, string, string | null];
+    assert.equal(args[0], demo.toString());
+    assert.equal(args[1], 'text-tower-missing');
+    assert.ok(args[2], 'the finding names a tensor to select');
+    // Focus elsewhere first, as after reading the Problems panel.
+    await vscode.commands.executeCommand('workbench.action.files.newUntitledFile');
+    const opened = await vscode.commands.executeCommand<boolean>(target.path, ...args);
+    await waitFor(`the editor to select ${args[2]}`, () => editorFor(a, demo)?.selected === args[2]);
+    const ext = vscode.extensions.getExtension(EXT_ID)!;
+    const index = JSON.parse(readFileSync(join(ext.extensionPath, 'dist', 'codeDocs.json'), 'utf8')) as Record<string, { file: string; line: number }>;
+    const entry = index['text-tower-missing'];
+    assert.equal(opened, !!entry, 'the docs open exactly when the code has an entry');
+    if (entry) {
+      const ed = vscode.window.activeTextEditor;
+      assert.ok(ed && ed.document.uri.fsPath.endsWith(entry.file), ed?.document.uri.fsPath);
+      assert.equal(ed.selection.active.line, entry.line - 1);
+      assert.match(ed.document.lineAt(entry.line - 1).text, /`text-tower-missing`/);
+    }
+    // A code that has an entry in any tree: the bundled docs page opens at its heading.
+    const local = index['not-a-local-file'];
+    assert.ok(local, 'docs/codes has not-a-local-file');
+    assert.equal(await vscode.commands.executeCommand<boolean>('checkpointLens.showCode', demo.toString(), 'not-a-local-file', null), true);
+    const ed = vscode.window.activeTextEditor;
+    assert.ok(ed && ed.document.uri.fsPath.endsWith(local.file), ed?.document.uri.fsPath);
+    assert.equal(ed.selection.active.line, local.line - 1);
+    assert.match(ed.document.lineAt(local.line - 1).text, /^### `not-a-local-file`/);
   });
 
   it('Set Load Target re-analyses against the chosen target', async () => {

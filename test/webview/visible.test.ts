@@ -1,0 +1,139 @@
+/**
+ * What a person SEES in the editor webview (issue 13): rows judged by computed style and bounding
+ * box inside the tree's viewport, never by `hidden` attributes or model state.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import type { ViewModel } from '../../src/shared/protocol.js';
+import { buildViewModel } from '../../src/extension/viewModel.js';
+import { docOf, seedModel } from './fixtures.js';
+import { CHROMIUM, launch, onScreen, openHarness, seenRows, type Harness } from './harness.js';
+
+const skip = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : !existsSync('dist/webview.js') ? 'dist/webview.js missing: run npm run build' : false;
+
+describe('what the editor shows (Chromium)', { skip, timeout: 180_000 }, () => {
+  let browser: Browser;
+  let seed: ViewModel;
+  before(async () => {
+    browser = await launch();
+    seed = (await seedModel()).model;
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  async function withPage(fn: (h: Harness) => Promise<void>, viewport = { width: 1400, height: 900 }): Promise<void> {
+    const h = await openHarness(browser, viewport);
+    try {
+      await fn(h);
+      assert.deepEqual(await h.cspViolations(), [], 'no CSP violations');
+      assert.deepEqual(await h.errors(), [], 'no uncaught errors');
+    } finally {
+      await h.close();
+    }
+  }
+  const rowCount = (h: Harness) => h.page.$eval('.tree', (e) => Number(e.getAttribute('aria-rowcount')));
+
+  it('a shrinking tree leaves no stale rows on screen: filter, collapse all, ← on a block', async () => {
+    await withPage(async (h) => {
+      await h.send({ type: 'model', model: seed });
+      await h.page.waitForSelector('.tree .row');
+      const before = await seenRows(h.page);
+      assert.ok(before.length > 15, `a screenful first (${before.length})`);
+      await h.page.locator('vscode-textfield.filter input').fill('logit');
+      await h.page.waitForFunction(() => document.querySelector('.toolbar .count')?.textContent === '1 match');
+      await h.page.waitForTimeout(50);
+      assert.deepEqual(await seenRows(h.page), ['text', 'logit_scale']);
+      await h.page.locator('vscode-textfield.filter input').fill('');
+      await h.page.waitForFunction(() => document.querySelector('.toolbar .count')?.textContent === '');
+      await h.page.click('vscode-button[title="Collapse all"]');
+      await h.page.waitForTimeout(50);
+      assert.deepEqual(await seenRows(h.page), ['vision', 'text']);
+      assert.equal(await rowCount(h), 2);
+      await h.page.click('vscode-button[title="Expand all"]');
+      // Scroll to the bottom, then collapse with ← : what is seen is what the tree holds.
+      await h.page.focus('.tree');
+      await h.page.keyboard.press('End');
+      await h.page.keyboard.press('Home');
+      await h.page.keyboard.press('ArrowLeft');
+      await h.page.waitForTimeout(50);
+      const seen = await seenRows(h.page);
+      assert.equal(seen.length, Math.min(await rowCount(h), seen.length));
+      assert.equal(seen[0], 'vision');
+      assert.equal(seen.filter((l) => l === 'vision').length, 1, `one vision row: ${seen.join(',')}`);
+      assert.ok(await onScreen(h.page, '.tree .row.selected'));
+    });
+  });
+});
+
+describe('hostile names and unchecked files as seen (Chromium)', { skip, timeout: 180_000 }, () => {
+  let browser: Browser;
+  before(async () => {
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('bidi, zero-width and control characters show as escapes; "" and "..." are distinct; a 5,000-char name keeps the buttons on screen; copies escape', async () => {
+    const long = `blocks.0.${'x'.repeat(5000)}`;
+    const names = ['layer.\u202eTHGIEW.evil', 'zero\u200bwidth', 'bell\u0007name', '', '...', long, 'plain.weight'];
+    const doc = docOf('/tmp/hostile.safetensors', 'safetensors', names.map((name, i) => ({ name, dtype: 'F32', shape: [i + 1], shard: null })));
+    const model = buildViewModel(doc, null);
+    const h = await openHarness(browser, { width: 1400, height: 900 });
+    try {
+      await h.send({ type: 'model', model });
+      await h.page.waitForSelector('.tree .row');
+      await h.page.click('vscode-button[title="Expand all"]');
+      await h.page.waitForTimeout(50);
+      const seen = await seenRows(h.page);
+      const all = seen.join('\n');
+      assert.ok(!/[\u202e\u200b\u0007]/.test(all), `no raw invisible characters on screen: ${JSON.stringify(seen)}`);
+      assert.ok(seen.some((l) => l.includes('\\u202ETHGIEW')), JSON.stringify(seen));
+      assert.ok(seen.includes('zero\\u200Bwidth'), JSON.stringify(seen));
+      assert.ok(seen.includes('""'), `the empty name has a visible label: ${JSON.stringify(seen)}`);
+      assert.ok(!seen.includes(''), `no unlabeled row: ${JSON.stringify(seen)}`);
+      // Select the bidi row: heading escaped, warning shown, Copy as Python escapes, Copy name is exact.
+      await h.page.click('.tree .row >> text=THGIEW');
+      assert.match((await h.page.textContent('.details h2')) ?? '', /\\u202ETHGIEW/);
+      assert.ok(await onScreen(h.page, '.details .name-warning'));
+      await h.page.click('.details [data-action=copy-python]');
+      await h.page.click('.details [data-action=copy-name]');
+      const copies = ((await h.sent()) as { type: string; text?: string }[]).filter((m) => m.type === 'copy').map((m) => m.text);
+      assert.deepEqual(copies, ['state_dict["layer.\\u202eTHGIEW.evil"]', 'layer.\u202eTHGIEW.evil']);
+      // The very long name: its row is selectable and the details buttons stay inside the window.
+      await h.page.focus('.tree');
+      await h.page.keyboard.press('Home');
+      await h.page.keyboard.type('blocks', { delay: 10 });
+      assert.match((await h.page.textContent('.details h2')) ?? '', /x{100}/);
+      assert.ok(await onScreen(h.page, '.details [data-action=copy-name]'), 'Copy name visible');
+      assert.ok(await onScreen(h.page, '.details [data-action=stats]'), 'Compute statistics visible');
+      assert.deepEqual(await h.errors(), []);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('an unchecked file says "not checked" (banner and header), never ✔; the probe button is disabled with the reason; metadata is shown', async () => {
+    const doc = docOf('/tmp/llama.safetensors', 'safetensors', [{ name: 'model.embed_tokens.weight', dtype: 'F32', shape: [4, 4], shard: null }], { metadata: { format: 'pt', epoch: '12' } });
+    const model = buildViewModel(doc, null);
+    const h = await openHarness(browser, { width: 1400, height: 900 });
+    try {
+      await h.send({ type: 'model', model });
+      await h.page.waitForSelector('.tree .row');
+      const banner = (await h.page.textContent('.banner')) ?? '';
+      assert.doesNotMatch(banner, /✔/);
+      assert.match(banner, /not checked/);
+      assert.ok(await onScreen(h.page, '.chip-not-checked'));
+      assert.equal(await h.page.$eval('.summary .probe-btn', (e) => e.hasAttribute('disabled')), true);
+      assert.match((await h.page.getAttribute('.summary .probe-btn', 'title')) ?? '', /needs a CLIP checkpoint/);
+      await h.page.click('.summary .probe-btn', { force: true });
+      assert.equal(((await h.sent()) as { type: string }[]).filter((m) => m.type === 'runCommand').length, 0);
+      assert.match((await h.page.textContent('.summary .metadata summary')) ?? '', /Metadata \(2\): format, epoch/);
+    } finally {
+      await h.close();
+    }
+  });
+});
