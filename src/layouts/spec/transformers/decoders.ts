@@ -67,8 +67,18 @@ export function decoderHeads(opts: { embed: string; base?: string; tokenHead?: s
     ForCausalLM: { backbone: base, parts: lmHead('lm_head.weight', `${base}${opts.embed}`, opts.V ?? 'vocab_size', D) },
     Model: { backbone: '', parts: [] },
     ForSequenceClassification: { backbone: base, task: true, parts: [taskHead('score', [w('score.weight', ['num_labels', D])])] },
-    ForTokenClassification: { backbone: base, task: true, parts: [taskHead(tok, lin(tok, 'num_labels', D, 'always'))] },
-    ForQuestionAnswering: { backbone: opts.qaBase ?? base, task: true, parts: [taskHead('qa_outputs', lin('qa_outputs', '2', D, 'always'))] },
+    ForTokenClassification: {
+      backbone: base,
+      task: true,
+      parts: [taskHead(tok, lin(tok, 'num_labels', D, 'always'))],
+      ...(tok !== 'score' ? { alt: [{ backbone: base, task: true, parts: [taskHead('score', lin('score', 'num_labels', D, 'always'))] }] } : {}),
+    },
+    ForQuestionAnswering: {
+      backbone: opts.qaBase ?? base,
+      task: true,
+      parts: [taskHead('qa_outputs', lin('qa_outputs', '2', D, 'always'))],
+      alt: [{ backbone: (opts.qaBase ?? base) === 'transformer.' ? base : 'transformer.', task: true, parts: [taskHead('qa_outputs', lin('qa_outputs', '2', D, 'always'))] }],
+    },
   };
 }
 

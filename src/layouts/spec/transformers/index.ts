@@ -4,7 +4,7 @@ import type { ArchitectureSpec, ExpectedTensor, PartSpec, SpecConfig, TowerId } 
 import { DECODERS } from './decoders.js';
 import { ENCODERS } from './encoders.js';
 import { SEQ2SEQ } from './seq2seq.js';
-import type { HfArchitecture, HfSubModel } from './types.js';
+import type { HfArchitecture, HfHead, HfSubModel } from './types.js';
 import { VISION } from './vision.js';
 import { VLMS } from './vlm.js';
 
@@ -53,6 +53,8 @@ export interface HfLayout {
   readonly namings: readonly { readonly id: string; readonly renames: readonly (readonly [string, string])[] }[];
   /** Embedded models (VLM tower / LM) with the model_type their sub-config names. */
   readonly subModels: readonly { readonly label: string; readonly modelType: string; readonly prefix: string; readonly tower: TowerId }[];
+  /** How many release variants the class has (`alt` 0 … variants-1). */
+  readonly variants: number;
   /** Things the check cannot see, in words (e.g. the CLIP tower of original LLaVA is loaded from elsewhere). */
   readonly notes: readonly string[];
 }
@@ -99,12 +101,18 @@ export function flattenHfConfig(json: Json, arch: HfArchitecture): SpecConfig {
 }
 
 /** One entry + one class → an ArchitectureSpec of the spec mechanism (backbone under the class's prefix, then the class's parts). */
-export function toArchitectureSpec(arch: HfArchitecture, head: string): ArchitectureSpec {
-  const h = arch.heads[head] ?? arch.heads[arch.defaultHead]!;
+export function toArchitectureSpec(arch: HfArchitecture, head: string, alt = 0): ArchitectureSpec {
+  const h = headOf(arch, head, alt);
   const base = h.backbone ?? `${arch.basePrefix}.`;
   const without = new Set(h.without ?? []);
   const parts: PartSpec[] = [...arch.backbone.filter((p) => !without.has(p.id)).map((p) => ({ ...p, prefix: base + p.prefix })), ...h.parts];
   return { id: `${arch.id}:${head}`, ...(arch.vars ? { vars: arch.vars } : {}), ...(arch.templates ? { templates: arch.templates } : {}), defaults: arch.defaults, parts };
+}
+
+/** The class's head in release variant `alt` (0 = the main one). */
+export function headOf(arch: HfArchitecture, head: string, alt = 0): HfHead {
+  const h = arch.heads[head] ?? arch.heads[arch.defaultHead]!;
+  return alt > 0 && h.alt?.[alt - 1] ? h.alt[alt - 1]! : h;
 }
 
 function className(json: Json): string | null {
@@ -123,7 +131,7 @@ function labelOf(arch: HfArchitecture, e: ExpectedTensor, task: boolean): string
  * The expected layout for a config.json. `classOverride` checks another class than
  * `architectures[0]` (e.g. a base checkpoint loaded into `XForSequenceClassification`).
  */
-export function hfExpectedLayout(json: Json, classOverride?: string): Result<HfLayout, HfResolveError> {
+export function hfExpectedLayout(json: Json, classOverride?: string, alt = 0): Result<HfLayout, HfResolveError> {
   const arch = hfArchitectureOf(json);
   const mt = typeof json.model_type === 'string' ? json.model_type : null;
   const cls = classOverride ?? className(json);
@@ -143,11 +151,11 @@ export function hfExpectedLayout(json: Json, classOverride?: string): Result<HfL
     }
   }
   const resolvedClass = headKnown && cls !== null ? cls : arch.classPrefix + head;
-  const h = arch.heads[head]!;
+  const h = headOf(arch, head, alt);
   const task = h.task === true;
   const notes: string[] = [];
   const out: HfExpectedTensor[] = [];
-  const r = expandSpec(toArchitectureSpec(arch, head), flattenHfConfig(json, arch));
+  const r = expandSpec(toArchitectureSpec(arch, head, alt), flattenHfConfig(json, arch));
   if (!r.ok) return err({ code: 'spec-error', message: r.error.message });
   for (const e of r.value) out.push({ ...e, label: labelOf(arch, e, task) });
   const backbonePrefix = h.backbone ?? `${arch.basePrefix}.`;
@@ -163,7 +171,8 @@ export function hfExpectedLayout(json: Json, classOverride?: string): Result<HfL
     const tower = typeof json.mm_vision_tower === 'string' ? json.mm_vision_tower : typeof json.vision_tower === 'string' ? json.vision_tower : 'the model named by mm_vision_tower';
     notes.push(`The CLIP vision tower is not part of this checkpoint's layout: the LLaVA code loads it from ${JSON.stringify(tower)} at run time (tensors under model.vision_tower.* are accepted when stored).`);
   }
-  return ok({ arch, modelType: mt ?? arch.id, className: resolvedClass, head, headKnown, task, backbonePrefix, tensors: out, namings: arch.namings ?? [], subModels: subs, notes });
+  const variants = 1 + (arch.heads[head]?.alt?.length ?? 0);
+  return ok({ arch, modelType: mt ?? arch.id, className: resolvedClass, head, headKnown, task, backbonePrefix, tensors: out, namings: arch.namings ?? [], subModels: subs, notes, variants });
 }
 
 function expandSub(json: Json, sub: HfSubModel, backbonePrefix: string): Result<{ tensors: HfExpectedTensor[]; modelType: string; note?: string }, HfResolveError> {

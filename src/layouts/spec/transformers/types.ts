@@ -18,6 +18,8 @@ export interface HfHead {
   readonly parts: readonly PartSpec[];
   /** A task class: its head parts are new when fine-tuning from a base checkpoint. */
   readonly task?: boolean;
+  /** The same class in other transformers releases (Qwen2ForQuestionAnswering kept the base model under `transformer.` in 4.51, `model.` in 4.46). */
+  readonly alt?: readonly Omit<HfHead, 'alt'>[];
 }
 
 /** A model embedded in another (a VLM's language model or vision tower), expanded from its own sub-config. */
