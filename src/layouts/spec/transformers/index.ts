@@ -1,5 +1,6 @@
 import { err, ok, type Result } from '../../../core/result.js';
 import { expandSpec } from '../expand.js';
+import type { NamingScheme } from '../naming.js';
 import type { ArchitectureSpec, ExpectedTensor, PartSpec, SpecConfig, TowerId } from '../types.js';
 import { DECODERS } from './decoders.js';
 import { ENCODERS } from './encoders.js';
@@ -50,7 +51,7 @@ export interface HfLayout {
   readonly backbonePrefix: string;
   readonly tensors: readonly HfExpectedTensor[];
   /** Other releases' names (prefix renames from `tensors`' names). */
-  readonly namings: readonly { readonly id: string; readonly renames: readonly (readonly [string, string])[] }[];
+  readonly namings: readonly NamingScheme[];
   /** Embedded models (VLM tower / LM) with the model_type their sub-config names. */
   readonly subModels: readonly { readonly label: string; readonly modelType: string; readonly prefix: string; readonly tower: TowerId }[];
   /** How many release variants the class has (`alt` 0 … variants-1). */

@@ -1,3 +1,4 @@
+import type { NamingScheme } from '../naming.js';
 import type { Dim, PartSpec, TensorTemplate, TowerId } from '../types.js';
 
 /**
@@ -61,7 +62,7 @@ export interface HfArchitecture {
    * Other releases' names for the same tensors, as prefix renames from the spec's naming
    * (transformers ≥ 4.52 saves VLMs as `model.language_model.*` where 4.4x saved `language_model.model.*`).
    */
-  readonly namings?: readonly { readonly id: string; readonly renames: readonly (readonly [string, string])[] }[];
+  readonly namings?: readonly NamingScheme[];
   /** Tensor name suffixes of buffers older releases saved and newer ones ignore on load. */
   readonly legacyBuffers?: readonly string[];
 }

@@ -1,3 +1,4 @@
+import type { NamingScheme } from '../naming.js';
 import type { PartSpec, TensorTemplate } from '../types.js';
 import type { HfArchitecture, HfSubModel } from './types.js';
 
@@ -16,16 +17,16 @@ const tower = (defaultType: string, prefix: string): HfSubModel => ({ configKey:
 const lm = (prefix: string, as = 'ForCausalLM', defaultType = 'llama'): HfSubModel => ({ configKey: 'text_config', defaultType, prefix, as, tower: 'text', label: 'the language model' });
 
 /** transformers ≥ 4.52 saves LLaVA-style models with the base model under `model.` and the LM head at the top. */
-const V452 = {
+const V452: NamingScheme = {
   id: 'transformers>=4.52',
-  renames: [
-    ['language_model.model.', 'model.language_model.'],
-    ['language_model.lm_head.', 'lm_head.'],
-    ['vision_tower.', 'model.vision_tower.'],
-    ['multi_modal_projector.', 'model.multi_modal_projector.'],
-    ['image_newline', 'model.image_newline'],
+  prefixes: [
+    { from: 'language_model.model.', to: 'model.language_model.' },
+    { from: 'language_model.lm_head.', to: 'lm_head.' },
+    { from: 'vision_tower.', to: 'model.vision_tower.' },
+    { from: 'multi_modal_projector.', to: 'model.multi_modal_projector.' },
+    { from: 'image_newline', to: 'model.image_newline', exact: true },
   ],
-} as const;
+};
 
 const llavaProjector = proj(
   'projector',
