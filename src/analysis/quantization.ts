@@ -30,8 +30,10 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
 
 /** From config.json's `quantization_config` / MLX `quantization`, or a GPTQ `quantize_config.json`. */
 export function quantFromConfig(config: Json | null, quantizeConfig?: Json | null): QuantInfo | null {
+  const mlx = config && isObj(config.quantization) ? config.quantization : null;
   const q = config && isObj(config.quantization_config) ? config.quantization_config : null;
-  if (q) {
+  // MLX writes its `quantization` block twice, the second time as a quantization_config without quant_method.
+  if (q && !(mlx && q.quant_method === undefined)) {
     const m = String(q.quant_method ?? '').toLowerCase();
     const bits = num(q.bits) ?? num(q.w_bit);
     const groupSize = num(q.group_size) ?? num(q.q_group_size);
@@ -43,7 +45,6 @@ export function quantFromConfig(config: Json | null, quantizeConfig?: Json | nul
     if (m === 'mxfp4') return { method: 'mxfp4', bits: 4, source: 'config' };
     return { method: 'unknown', bits, source: 'config', groupSize };
   }
-  const mlx = config && isObj(config.quantization) ? config.quantization : null;
   if (mlx && num(mlx.bits)) return { method: 'mlx', bits: num(mlx.bits), source: 'config', groupSize: num(mlx.group_size) };
   if (quantizeConfig && num(quantizeConfig.bits)) return { method: 'gptq', bits: num(quantizeConfig.bits), source: 'config', groupSize: num(quantizeConfig.group_size) };
   return null;
