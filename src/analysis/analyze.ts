@@ -7,7 +7,7 @@ import { towerOf } from '../layouts/towers.js';
 import { factDisagreements, inferArchitecture, inferredFacts, matchVariants } from './architecture.js';
 import { readArchitectureFiles, readSideConfig, type SideConfig } from './configFiles.js';
 import { checkPeft, looksLikeAdapterConfig, readAdapterConfig, type BaseModel } from './peft.js';
-import { checkTransformers, unknownArchitectureFinding, type CheckTensor } from './transformersCheck.js';
+import { checkTransformers, towerByRules, unknownArchitectureFinding, type CheckTensor } from './transformersCheck.js';
 import { hfExpectedLayout } from '../layouts/spec/transformers/index.js';
 import { buildFindings, problemToFinding, sortFindings } from './findings.js';
 import { compareToTarget, defaultTargetSpec, resolveTarget, type Comparison, type ResolvedTarget } from './target.js';
@@ -130,6 +130,10 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
   });
   const cmp: Comparison | null = target ? compareToTarget(view, target, family, unreadableReasons, normalizedName) : null;
 
+  // transformers architectures: towers from the spec's parts, missing / extra / misshaped tensors from the check.
+  const tr = transformers;
+  if (tr && !cmp) for (let i = 0; i < tensors.length; i++) towerIds[i] = towerByRules(tr.towerRules, stripWrapperPrefixes(tensors[i]!.name));
+  const hfMissing = tr && !cmp ? tr.missing.filter((m) => m.role === 'weight').map((m) => ({ name: m.name, shape: m.shape, tower: m.tower })) : [];
   // Towers and trees
   const rows = new Map<TowerId, TreeRows>(TOWER_IDS.map((t) => [t, new TreeRows()]));
   const mismatchByFile = new Map<string, number[]>();
@@ -139,10 +143,12 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
     const exp = mismatchByFile.size ? mismatchByFile.get(tensor.name) : undefined;
     rows.get(towerIds[i]!)!.add(names[i]!, tensor.dtype, tensor.shape, tensor.elementCount, tensor.byteLength, false, exp);
   }
-  for (const m of cmp?.missing ?? []) rows.get(m.tower)!.add(m.name, null, m.shape, 0, 0, true);
+  for (const m of cmp?.missing ?? hfMissing) rows.get(m.tower)!.add(m.name, null, m.shape, 0, 0, true);
 
   const expectedByTower = new Map<TowerId, number>();
   for (const s of target?.specs ?? []) expectedByTower.set(s.tower, (expectedByTower.get(s.tower) ?? 0) + 1);
+  if (tr && !target) for (const [k, v] of Object.entries(tr.expectedByTower)) expectedByTower.set(k as TowerId, v);
+  const missingIn = (id: TowerId) => (cmp ? cmp.missing.filter((m) => m.tower === id).length : hfMissing.filter((m) => m.tower === id).length);
   const towers: TowerSummary[] = [];
   for (const id of TOWER_IDS) {
     const list = rows.get(id)!;
@@ -157,10 +163,10 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
     }
     const expected = expectedByTower.get(id) ?? 0;
     if (!present && !expected) continue;
-    const missing = cmp?.missing.filter((m) => m.tower === id).length ?? 0;
+    const missing = missingIn(id);
     const mismatched = cmp?.mismatched.filter((m) => m.tower === id).length ?? 0;
     let status: TowerStatus;
-    if (!target) status = 'unchecked';
+    if (!target && !tr) status = 'unchecked';
     else if (!expected) status = 'not-expected';
     else if (missing === expected) status = 'absent';
     else status = missing || mismatched ? 'incomplete' : 'complete';
@@ -206,15 +212,22 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
     architecture,
     towers,
     target: targetInfo,
-    missing: cmp?.missing ?? [],
-    unexpected: cmp?.unexpected ?? [],
-    mismatched: cmp?.mismatched ?? [],
+    missing: cmp?.missing ?? hfMissing,
+    unexpected: cmp?.unexpected ?? hfUnexpected(ckpt, tr),
+    mismatched: cmp?.mismatched ?? (tr?.mismatched ?? []).map((m) => ({ name: m.name, files: [m.name], expected: m.expected, found: m.found, tower: towerByRules(tr!.towerRules, m.name) })),
     findings,
     values: values.scan,
     transformers,
     peft,
     indexOnly,
   });
+}
+
+/** Tensors the transformers check found no place for (not legacy buffers, not quantization side tensors). */
+function hfUnexpected(ckpt: Checkpoint, tr: Analysis['transformers']): Analysis['unexpected'] {
+  if (!tr) return [];
+  const names = new Set(tr.unexpected.filter((u) => u.reason !== 'legacy-buffer').map((u) => u.name));
+  return ckpt.tensors.filter((t) => names.has(stripWrapperPrefixes(t.name))).map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, tower: 'other' as const }));
 }
 
 /** The file's tensors for the transformers check; tensors of absent shards are known by name only. */
@@ -247,7 +260,8 @@ function stripPrefix(name: string, prefix: string | null): string {
  * The tower of one file tensor, for views that list the file's tensors (the analysis JSON keeps
  * towers as collapsed trees, not a 100k-entry name map).
  */
-export function tensorTower(analysis: Pick<Analysis, 'architecture'>, fileTensorName: string): TowerId {
+export function tensorTower(analysis: Pick<Analysis, 'architecture' | 'transformers'>, fileTensorName: string): TowerId {
+  if (analysis.transformers) return towerByRules(analysis.transformers.towerRules, stripWrapperPrefixes(fileTensorName));
   const name = stripPrefix(stripWrapperPrefixes(fileTensorName), analysis.architecture.strippedPrefix);
   return towerOf(analysis.architecture.family, name);
 }

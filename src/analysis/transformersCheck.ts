@@ -39,7 +39,7 @@ export interface TransformersCheck {
   checkpointKind: 'full' | 'base' | 'task-into-base';
   expectedTensors: number;
   matchedTensors: number;
-  missing: { name: string; shape: number[]; label: string; role: Role; part: string }[];
+  missing: { name: string; shape: number[]; label: string; role: Role; part: string; tower: TowerId }[];
   unexpected: { name: string; reason: 'unknown' | 'legacy-buffer' | 'other-head' }[];
   mismatched: { name: string; expected: number[]; found: number[] }[];
   quantization: QuantInfo | null;
@@ -47,6 +47,16 @@ export interface TransformersCheck {
   parameters: { stored: number; unpacked: number };
   subModels: { label: string; modelType: string; prefix: string }[];
   notes: string[];
+  /** Name prefix → tower (longest first), for grouping the file's tensors into towers. */
+  towerRules: { prefix: string; tower: TowerId }[];
+  /** Expected tensors per tower. */
+  expectedByTower: Partial<Record<TowerId, number>>;
+}
+
+/** The tower of a file tensor by the check's prefix rules ('other' when none matches). */
+export function towerByRules(rules: readonly { prefix: string; tower: TowerId }[], name: string): TowerId {
+  for (const r of rules) if (name.startsWith(r.prefix)) return r.tower;
+  return 'other';
 }
 
 const LIST_CAP = 100;
@@ -142,7 +152,7 @@ export function checkTransformers(
   layout.tensors.forEach((e: HfExpectedTensor, k) => {
     const i = logical.get(best.fileNames[k]!);
     if (i === undefined) {
-      if (e.role === 'weight' || e.role === 'task-head') missing.push({ name: best.fileNames[k]!, shape: [...e.shape], label: e.label, role: e.role, part: e.part });
+      if (e.role === 'weight' || e.role === 'task-head') missing.push({ name: best.fileNames[k]!, shape: [...e.shape], label: e.label, role: e.role, part: e.part, tower: e.tower });
       return;
     }
     claimed.add(i);
@@ -166,6 +176,18 @@ export function checkTransformers(
     else unexpected.push({ name: n, reason: 'unknown' });
   }
 
+  // Tower rules: each expected name up to its first block index (`model.layers.`), or whole.
+  const rules = new Map<string, TowerId>();
+  const expectedByTower: Partial<Record<TowerId, number>> = {};
+  layout.tensors.forEach((e, k) => {
+    const f = best.fileNames[k]!;
+    const m = /\.\d+\./.exec(f);
+    const prefix = m ? f.slice(0, m.index + 1) : f;
+    if (!rules.has(prefix)) rules.set(prefix, e.tower);
+    expectedByTower[e.tower] = (expectedByTower[e.tower] ?? 0) + 1;
+  });
+  const towerRules = [...rules].map(([prefix, tower]) => ({ prefix, tower })).sort((a, b) => b.prefix.length - a.prefix.length);
+
   const check: TransformersCheck = {
     modelType: layout.modelType,
     architecture: layout.arch.id,
@@ -185,6 +207,8 @@ export function checkTransformers(
     parameters: { stored, unpacked },
     subModels: layout.subModels.map((s) => ({ label: s.label, modelType: s.modelType, prefix: s.prefix })),
     notes: [...layout.notes],
+    towerRules,
+    expectedByTower,
   };
   return { check, findings: checkFindings(check, layout, config) };
 }

@@ -135,7 +135,7 @@ export function renderInspectText(doc: InspectDocument, c: Checkpoint, analysis?
 function renderTransformersText(t: TransformersCheck): string[] {
   const out = ['', 'Architecture (transformers)'];
   out.push(`  model_type  ${safeText(t.modelType)} → ${safeText(t.className)}${t.classKnown ? '' : ' (class not known; default class checked)'}`);
-  for (const s of t.subModels) out.push(`  ${s.label.replace(/^the /, '').padEnd(11).slice(0, 11)} ${safeText(s.modelType)} under ${safeText(JSON.stringify(s.prefix))}`);
+  for (const s of t.subModels) out.push(`  ${(s.label === 'the vision tower' ? 'vision' : 'language').padEnd(11)} ${safeText(s.modelType)} under ${safeText(JSON.stringify(s.prefix))}`);
   out.push(
     `  checked     ${t.matchedTensors}/${t.expectedTensors} expected tensors present${t.namesOnly ? ` (names only for ${t.namesOnlyTensors})` : ''}; ${t.missing.length} missing, ${t.unexpected.length} not used, ${t.mismatched.length} mismatched`,
   );
