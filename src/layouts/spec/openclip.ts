@@ -21,7 +21,7 @@ const w = (t: TensorTemplate[], when: string): TensorTemplate[] => t.map((x) => 
 const OC_BLOCK: readonly TensorTemplate[] = [...RESBLOCK_TEMPLATE, { name: 'ls_1.gamma', shape: ['D'], when: 'ls' }, { name: 'ls_2.gamma', shape: ['D'], when: 'ls' }];
 
 /** timm ViT / EVA block (Block, EvaBlock): fused or split q/k/v, optional sub-LN, LayerScale, Mlp or SwiGLU. */
-const TIMM_BLOCK: readonly TensorTemplate[] = [
+export const TIMM_BLOCK: readonly TensorTemplate[] = [
   ...pair('norm1', ['D']),
   { name: 'attn.q_bias', shape: ['D'], when: "qkv == 'fused' && qvBias" },
   { name: 'attn.v_bias', shape: ['D'], when: "qkv == 'fused' && qvBias" },
