@@ -5,7 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OPENCLIP_NAMES, openclipFacts } from '../../src/layouts/spec/clipTables.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OPENCLIP_NAMES, openclipFacts, openclipFactsFromJson, openclipNamesForFacts, type OpenClipFacts } from '../../src/layouts/spec/clipTables.js';
 import { expandSpec } from '../../src/layouts/spec/expand.js';
 import { OPENCLIP_SPEC, openclipSpecConfig } from '../../src/layouts/spec/openclip.js';
 import { diffLayout, loadLayouts } from '../helpers/layoutFixtures.js';
@@ -64,5 +66,19 @@ test('transformers CLIP* / Siglip* classes from their config: the spec generates
     if (d.length) bad.push(`${key} (${d.length}): ${d.slice(0, 4).join('; ')}`);
   }
   console.log(`transformers: ${Object.keys(real).length - bad.length}/${Object.keys(real).length} class × size layouts generated exactly`);
+  assert.deepEqual(bad, []);
+});
+
+test('open_clip config JSON → facts: the same facts as the table for every shipped config (skips without the package)', (t) => {
+  const dir = process.env.OPENCLIP_CONFIG_DIR ?? '/opt/venv-layouts/lib/python3.11/site-packages/open_clip/model_configs';
+  if (!existsSync(dir)) return t.skip(`no open_clip model_configs at ${dir}`);
+  const bad: string[] = [];
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.json'))) {
+    const name = f.slice(0, -5);
+    const facts = openclipFactsFromJson(JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>);
+    assert.notEqual(typeof facts, 'string', name);
+    const named = openclipNamesForFacts(facts as OpenClipFacts);
+    if (!named.includes(name)) bad.push(`${name} → ${named.join(',') || 'none'}`);
+  }
   assert.deepEqual(bad, []);
 });

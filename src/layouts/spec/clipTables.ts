@@ -122,3 +122,96 @@ export const TIMM_TOWER_NAMES: readonly string[] = Object.keys(TIMM_TOWERS);
 export function timmTower(name: string): TimmTrunkFacts | undefined {
   return TIMM_TOWERS[name.toLowerCase()];
 }
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
+const bool = (v: unknown): boolean => v === true;
+const str = (v: unknown, d: string): string => (typeof v === 'string' ? v : d);
+
+/** The key of a trunk as open_clip builds it (pool, and whether the projection is inside the trunk). */
+export function trunkKey(trunk: string, pool: string, proj: string, embed: number): string {
+  const inner = proj === '' || proj === 'none';
+  return `${trunk}|${pool}|${inner ? (proj === 'none' ? 0 : embed) : 'x'}`;
+}
+
+/**
+ * An open_clip model config (the `model_cfg` of open_clip_config.json, or a model_configs/*.json)
+ * → our facts, with open_clip's dataclass defaults (CLIPVisionCfg / CLIPTextCfg). Mirrors
+ * scripts/make_clip_tables.py. Returns an error string for a config that is not one.
+ */
+export function openclipFactsFromJson(c: Json): OpenClipFacts | string {
+  if (typeof c.embed_dim !== 'number') return 'it has no embed_dim';
+  const v = isObj(c.vision_cfg) ? c.vision_cfg : {};
+  const t = isObj(c.text_cfg) ? c.text_cfg : {};
+  const embed = c.embed_dim;
+  const image = typeof v.image_size === 'number' ? v.image_size : Array.isArray(v.image_size) && typeof v.image_size[0] === 'number' ? v.image_size[0] : 224;
+  let vision: OpenClipVision;
+  if (typeof v.timm_model_name === 'string' && v.timm_model_name) {
+    const pool = str(v.timm_pool, 'avg');
+    const proj = v.timm_proj === null ? '' : str(v.timm_proj, 'linear');
+    vision = { kind: 'timm', trunk: v.timm_model_name, trunkKey: trunkKey(v.timm_model_name, pool, proj, embed), image, pool, proj, projBias: bool(v.timm_proj_bias) };
+  } else if (Array.isArray(v.layers)) {
+    vision = { kind: 'resnet', width: num(v.width, 64), layers: v.layers.map((x) => num(x, 0)), headWidth: num(v.head_width, 64), image };
+  } else {
+    vision = {
+      kind: 'vit',
+      width: num(v.width, 768),
+      layers: num(v.layers, 12),
+      headWidth: num(v.head_width, 64),
+      mlpRatio: num(v.mlp_ratio, 4),
+      patch: num(v.patch_size, 16),
+      image,
+      ...(v.ls_init_value !== undefined && v.ls_init_value !== null ? { lsInit: true } : {}),
+      ...(bool(v.no_ln_pre) ? { noLnPre: true } : {}),
+      ...(bool(v.attentional_pool) ? { attnPool: true, poolQueries: num(v.attn_pooler_queries, 256) } : {}),
+      ...(bool(v.final_ln_after_pool) ? { finalLnAfterPool: true } : {}),
+      ...(typeof v.pool_type === 'string' && v.pool_type !== 'tok' ? { poolType: v.pool_type } : {}),
+    };
+  }
+  let text: OpenClipText;
+  if (typeof t.hf_model_name === 'string' && t.hf_model_name) {
+    text = { kind: 'hf', model: t.hf_model_name, projType: str(t.hf_proj_type, 'mlp'), pooler: str(t.hf_pooler_type, 'mean_pooler'), context: num(t.context_length, 77), ...(typeof t.vocab_size === 'number' ? { vocab: t.vocab_size } : {}) };
+  } else {
+    text = {
+      kind: 'native',
+      width: num(t.width, 512),
+      heads: num(t.heads, 8),
+      layers: num(t.layers, 12),
+      mlpRatio: num(t.mlp_ratio, 4),
+      context: num(t.context_length, 77),
+      vocab: num(t.vocab_size, 49408),
+      ...(bool(t.embed_cls) ? { embedCls: true } : {}),
+      ...(bool(t.proj_bias) ? { projBias: true } : {}),
+      ...(t.proj_type === 'none' ? { projNone: true } : {}),
+      ...(t.ls_init_value !== undefined && t.ls_init_value !== null ? { lsInit: true } : {}),
+      ...(bool(t.no_causal_mask) ? { noCausalMask: true } : {}),
+      ...(typeof t.pool_type === 'string' && t.pool_type !== 'argmax' ? { pool: t.pool_type } : {}),
+    };
+  }
+  const mm = isObj(c.multimodal_cfg) ? c.multimodal_cfg : undefined;
+  const out: OpenClipFacts = { embed, vision, text };
+  if (bool(c.quick_gelu)) out.quickGelu = true;
+  if (c.init_logit_bias !== undefined && c.init_logit_bias !== null) out.logitBias = true;
+  if (mm) out.coca = { width: num(mm.width, 512), layers: num(mm.layers, 12), heads: num(mm.heads, 8), mlpRatio: num(mm.mlp_ratio, 4), context: num(mm.context_length, 76), vocab: num(mm.vocab_size, 49408), poolQueries: num(mm.n_queries, 256) };
+  if (bool(c.custom_text) || text.kind === 'hf' || mm) out.customText = true;
+  return out;
+}
+
+/** Named configs whose facts equal these (quick_gelu aside: it does not change the layout). */
+export function openclipNamesForFacts(f: OpenClipFacts): string[] {
+  const key = canon(f);
+  return OPENCLIP_NAMES.filter((n) => canon(OPENCLIP_CONFIGS[n] as OpenClipFacts) === key);
+}
+
+function canon(x: unknown): string {
+  if (Array.isArray(x)) return `[${x.map(canon).join(',')}]`;
+  if (isObj(x)) {
+    return `{${Object.keys(x)
+      .filter((k) => k !== 'quickGelu' && x[k] !== undefined && x[k] !== false)
+      .sort()
+      .map((k) => `${k}:${canon(x[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(x);
+}

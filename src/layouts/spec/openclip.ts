@@ -119,7 +119,7 @@ export function timmTrunkParts(trunkOn: string, tower: 'vision' = 'vision'): Par
       kind: 'projector',
       tower: 'projection',
       prefix: '{$trunk}',
-      when: `${on} && trunk.head > 0`,
+      when: `${on} && trunk.head != 0`,
       tensors: [
         { name: 'head.weight', shape: ['trunk.head', 'trunk.dim'] },
         { name: 'head.bias', shape: ['trunk.head'], when: 'trunk.headBias' },
