@@ -90,6 +90,15 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
       }
     }
   }
+  // A transformers-looking file (numbered layers, no CLIP layout) with no config.json: say what would check it.
+  if (!archFindings.length && !side && family === 'unknown' && opts.configDir !== null && opts.target === undefined && looksLikeTransformers(names)) {
+    archFindings.push({
+      code: 'arch-config-missing',
+      severity: 'info',
+      message:
+        'Not checked: this looks like a transformers model (numbered layers), but no config.json is beside it, so its architecture and sizes are unknown. Put the model\'s config.json next to the file (or its index) to check what from_pretrained would newly initialise.',
+    });
+  }
   // The transformers check (or an adapter / unknown-architecture verdict) replaces the CLIP guesswork for non-CLIP models.
   const archHandled = archFindings.length > 0;
 
@@ -254,6 +263,13 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
     peft,
     indexOnly,
   });
+}
+
+/** Numbered transformer blocks (`model.layers.3.`, `encoder.layer.0.`, `transformer.h.11.`): a quick look at up to 2,000 names. */
+function looksLikeTransformers(names: readonly string[]): boolean {
+  const re = /(^|\.)(layers|layer|h|block|blocks)\.\d+\./;
+  for (let i = 0; i < names.length && i < 2000; i++) if (re.test(names[i]!)) return true;
+  return false;
 }
 
 /** Tensors the transformers check found no place for (not legacy buffers, not quantization side tensors). */
