@@ -21,6 +21,8 @@ export interface SideConfig {
   activationNote: string;
   /** For transformers: the `architectures[0]` class. */
   modelClass?: string;
+  /** The parsed file (the generated layouts read every field, src/analysis/generated.ts). */
+  json?: Record<string, unknown>;
 }
 
 export type SideConfigResult = { config: SideConfig | null; problem?: { code: string; message: string; file: string } };
@@ -146,6 +148,7 @@ export async function readSideConfig(dir: string): Promise<SideConfigResult> {
         facts,
         activation: quick ? 'quick_gelu' : 'gelu',
         activationNote: quick ? 'open_clip_config.json sets quick_gelu: true (QuickGELU).' : 'open_clip_config.json does not set quick_gelu, so open_clip builds nn.GELU.',
+        json: oc.json,
       },
     };
   }
@@ -173,6 +176,7 @@ export async function readSideConfig(dir: string): Promise<SideConfigResult> {
         activationNote: quick
           ? `timm architecture ${j.architecture} uses QuickGELU.`
           : `timm architecture ${j.architecture} uses nn.GELU; OpenAI / MetaCLIP / DFN weights were trained with QuickGELU (use the *_clip_quickgelu_* model for original results).`,
+        json: j,
       },
     };
   }
@@ -190,8 +194,52 @@ export async function readSideConfig(dir: string): Promise<SideConfigResult> {
         activation: act,
         activationNote: act === 'quick_gelu' ? 'config.json hidden_act is quick_gelu (the transformers CLIP default).' : act === 'gelu' ? 'config.json hidden_act is gelu.' : 'config.json mixes activations.',
         ...(arch ? { modelClass: arch } : {}),
+        json: j,
+      },
+    };
+  }
+  if (mt === 'siglip' || mt === 'siglip_vision_model' || mt === 'siglip_text_model') {
+    const arch = Array.isArray(j.architectures) && typeof j.architectures[0] === 'string' ? j.architectures[0] : undefined;
+    return {
+      config: {
+        file: 'config.json',
+        kind: 'transformers',
+        name: null,
+        facts: {},
+        activation: 'unknown',
+        activationNote: 'SigLIP uses the tanh approximation of GELU (gelu_pytorch_tanh) unless config.json says otherwise.',
+        ...(arch ? { modelClass: arch } : {}),
+        json: j,
       },
     };
   }
   return { config: null };
+}
+
+/**
+ * The files beside a checkpoint that say which transformers architecture it is: config.json
+ * (any model_type), quantize_config.json (old GPTQ) and adapter_config.json (PEFT). Each is
+ * bounded like the other side configs; an unreadable one is a problem, not a crash.
+ */
+export interface ArchitectureFiles {
+  config: Json | null;
+  quantizeConfig: Json | null;
+  adapterConfig: Json | null;
+  problems: { code: string; message: string; file: string }[];
+}
+
+export async function readArchitectureFiles(dir: string): Promise<ArchitectureFiles> {
+  const out: ArchitectureFiles = { config: null, quantizeConfig: null, adapterConfig: null, problems: [] };
+  for (const [file, key] of [
+    ['config.json', 'config'],
+    ['quantize_config.json', 'quantizeConfig'],
+    ['adapter_config.json', 'adapterConfig'],
+  ] as const) {
+    const r = await readJson(join(dir, file));
+    if (r?.error) {
+      // config.json problems are already reported by readSideConfig.
+      if (file !== 'config.json') out.problems.push({ code: 'config-unreadable', message: `${file} ${r.error}; it is not used.`, file });
+    } else if (r?.json) out[key] = r.json;
+  }
+  return out;
 }
