@@ -264,7 +264,8 @@ function verbs(kind: ReportKind): { were: string; was: string; note: string } {
   return { were: 'were randomly initialised', was: 'was randomly initialised', note: '' };
 }
 
-const CONTAINER_HINT: Record<string, string> = { state_dict: "ckpt['state_dict']", model: "ckpt['model']", module: "ckpt['module']", model_state_dict: "ckpt['model_state_dict']", ema: "ckpt['ema']", model_ema: "ckpt['model_ema']", net: "ckpt['net']", params: "ckpt['params']" };
+/** Container keys that hold the weights themselves (the others are training state: epoch, optimizer, …). */
+const WEIGHT_HOLDERS = new Set(['state_dict', 'model', 'module', 'model_state_dict', 'model_state', 'net', 'network', 'params', 'ema', 'model_ema', 'state_dict_ema', 'weights', 'checkpoint']);
 
 // ---------------------------------------------------------------------------------------------
 
@@ -324,12 +325,14 @@ function explainReport(r: LoadReport, index: number, opts: ExplainOptions): Repo
 
   // 2. a nested checkpoint
   const containers = r.unexpected.filter((_, i) => unexpectedCls[i]!.role === 'container');
-  if (containers.length && (r.missing.length || failed)) {
-    const hint = containers.map((c) => CONTAINER_HINT[c] ?? `ckpt['${c}']`).join(' or ');
+  const holders = containers.filter((c) => WEIGHT_HOLDERS.has(c));
+  if (holders.length && (r.missing.length || failed)) {
+    const state = containers.filter((c) => !WEIGHT_HOLDERS.has(c));
+    const hint = holders.map((c) => `ckpt['${c}']`).join(' or ');
     add({
       code: 'nested-checkpoint',
       severity: 'error',
-      message: `The checkpoint is a training checkpoint that holds the weights one level down (under ${list(containers)}): none of the model's ${r.missing.length} tensors were loaded. Load ${hint} instead of the whole file.`,
+      message: `The checkpoint is a training checkpoint that holds the weights one level down (under ${list(holders)}${state.length ? `, beside training state ${list(state)}` : ''}): none of the model's ${r.missing.length} tensors were loaded. Load ${hint} instead of the whole file.`,
       tensors: containers,
       tensorCount: containers.length,
     });

@@ -110,7 +110,7 @@ export function architectureOfClass(modelClass: string | null | undefined): stri
   if (!modelClass) return null;
   const base = modelClass
     .replace(/^TF|^Flax/, '')
-    .replace(/(?:For\w+|LMHeadModel|DoubleHeadsModel|Model(?:WithProjection)?|PreTrainedModel|Encoder|Decoder)$/, '');
+    .replace(/(?:For\w+|LMHeadModel|DoubleHeadsModel|MTModel|Model(?:WithProjection)?|PreTrainedModel|Encoder|Decoder)$/, '');
   if (!base || base === modelClass) return null;
   const special: Record<string, string> = { XLMRoberta: 'xlm-roberta', DebertaV2: 'deberta-v2', GPTNeoX: 'gpt_neox', GPTNeo: 'gpt_neo', GPTJ: 'gptj', Qwen2Moe: 'qwen2_moe', Qwen3Moe: 'qwen3_moe', DeepseekV3: 'deepseek_v3', LlavaNext: 'llava_next', VisionEncoderDecoder: 'vision-encoder-decoder', EncoderDecoder: 'encoder-decoder', SpeechEncoderDecoder: 'speech-encoder-decoder' };
   return special[base] ?? base.toLowerCase();
@@ -210,7 +210,10 @@ function genericClass(raw: string, ctx: RoleContext): KeyClass {
   }
   if (part === 'task-head') return k(part, 'task-head', 'task-head-name');
   if (part === 'pooler') return k(part, 'pooler', 'pooler');
-  if (part === 'cross-attention' && arch && COMPOSED.test(arch)) return k(part, 'new-by-design', 'composed-cross-attention');
+  if (part === 'cross-attention' && ctx.list === 'missing' && arch && (COMPOSED.test(arch) || !(SEQ2SEQ_SHARED.test(arch) || arch === 'whisper'))) {
+    // an encoder-only / decoder-only checkpoint never has cross-attention: a decoder built from it gets new ones
+    return k(part, 'new-by-design', 'cross-attention-new');
+  }
   if (part === 'projector' && arch && COMPOSED.test(arch)) return k(part, 'new-by-design', 'composed-projection');
   if (part === 'vision-tower' && ctx.list === 'unexpected' && ctx.modelClass && LLAVA_CLASS.test(ctx.modelClass) && /vision_tower/.test(name)) return k(part, 'loaded-separately', 'llava-vision-tower');
   if (part === 'projector' && ctx.list === 'missing' && ctx.modelClass && LLAVA_CLASS.test(ctx.modelClass) && /mm_projector/.test(name) && ctx.checkpoint && !/llava|vl\b|vision|[-_]mm/i.test(ctx.checkpoint)) {

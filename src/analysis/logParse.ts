@@ -179,6 +179,7 @@ function readItems(s: string, p: number, close: string | null): ListRead {
       let j = p + 1;
       let out = '';
       let ok = false;
+      let wraps = 0;
       while (j < n) {
         const d = s[j]!;
         if (d === '\\' && j + 1 < n && (s[j + 1] === q || s[j + 1] === '\\')) {
@@ -190,7 +191,14 @@ function readItems(s: string, p: number, close: string | null): ListRead {
           ok = true;
           break;
         }
-        if (d === '\n') break;
+        if (d === '\n') {
+          // a name wrapped by the terminal or the issue tracker (`…value.weigh\nt'`): join it
+          if (wraps++ < 2 && out.length && !/\s/.test(out) && j + 1 < n && /[\w.]/.test(s[j + 1]!)) {
+            j++;
+            continue;
+          }
+          break;
+        }
         out += d;
         j++;
       }
@@ -202,6 +210,7 @@ function readItems(s: string, p: number, close: string | null): ListRead {
       }
       p = j + 1;
       if (out === '' || (ELISION_RE.test(out.trim()) && !BARE_KEY_RE.test(out))) elided = true;
+      else if (out.includes(', ') && out.split(', ').every((x) => BARE_KEY_RE.test(x))) items.push(...out.split(', ')); // `[', '.join(keys)]`
       else items.push(out);
       // PyTorch: `"a", "b". ` — a period right after a quoted item ends the sentence list.
       if (!close && s[p] === '.' && (p + 1 >= n || /\s/.test(s[p + 1]!))) {
@@ -213,7 +222,8 @@ function readItems(s: string, p: number, close: string | null): ListRead {
     // bare token: up to a comma, the closing bracket or the end of the line
     let j = p;
     while (j < n && s[j] !== ',' && s[j] !== '\n' && s[j] !== close) j++;
-    let tok = s.slice(p, j).trim();
+    // stray quotes around a bare name (`''name'` after a botched edit)
+    let tok = s.slice(p, j).trim().replace(/^['"`\u2018\u201c]+|['"`\u2019\u201d]+$/g, '');
     let sentenceEnd = false;
     if (!close && tok.endsWith('.') && !tok.endsWith('..')) {
       tok = tok.slice(0, -1);
@@ -230,6 +240,7 @@ function readItems(s: string, p: number, close: string | null): ListRead {
       p = j;
       continue;
     }
+    if (close) elided = true; // prose before the closing bracket: the list was cut
     break; // prose: the list is over
   }
   return { items, elided, end: p };

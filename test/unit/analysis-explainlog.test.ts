@@ -55,7 +55,8 @@ describe('parseLoadLog + explainLog', () => {
     assert.equal(p.mismatched.length, 1);
     const ex = explainLog(p);
     assert.equal(ex.family, 'openai-clip');
-    assert.deepEqual(codes(ex.findings), ['logit-scale-missing', 'projection-missing', 'shape-mismatch', 'text-tower-missing']);
+    assert.deepEqual(codes(ex.findings), ['load-failed', 'logit-scale-missing', 'projection-missing', 'shape-mismatch', 'text-tower-missing']);
+    assert.match(ex.findings.find((f) => f.code === 'text-tower-missing')!.message, /not in the checkpoint/);
   });
 
   it('_IncompatibleKeys repr, timm messages, transformers v5 report with merged layer indices', () => {
