@@ -137,6 +137,7 @@ function compatibleHeads(a: string, b: string): boolean {
 const MAX_SHIFT_DEPTH = 3;
 
 export function findPrefixShifts(missing: readonly string[], unexpected: readonly string[]): { shifts: PrefixShift[]; pairedMissing: Set<string>; pairedUnexpected: Set<string> } {
+  if (!missing.length || !unexpected.length) return { shifts: [], pairedMissing: new Set(), pairedUnexpected: new Set() };
   // tail → unused names that end with it; k = how many leading segments were dropped
   const byTail = new Map<string, { name: string; head: string; k: number }[]>();
   const unexpectedSet = new Set(unexpected);

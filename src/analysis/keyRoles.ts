@@ -237,5 +237,16 @@ export const NO_ARCHITECTURE_ROLES: ArchitectureRoleSource = { classify: () => n
 export function classifyKeys(names: readonly string[], ctx: RoleContext, source: ArchitectureRoleSource = NO_ARCHITECTURE_ROLES): KeyClass[] {
   const architecture = ctx.architecture ?? architectureOfClass(ctx.modelClass);
   const fromSpec = architecture ? source.classify(names, { ...ctx, architecture }) : null;
-  return names.map((n, i) => fromSpec?.[i] ?? genericClass(n, { ...ctx, architecture }));
+  const full = { ...ctx, architecture };
+  // Every generic rule treats a run of digits alike (`layers.\d+`), so names that differ only in
+  // their indices share one answer: 100k-tensor MoE logs classify a few hundred patterns.
+  const memo = new Map<string, KeyClass>();
+  return names.map((n, i) => {
+    const s = fromSpec?.[i];
+    if (s) return s;
+    const key = n.replace(/\d+/g, '0');
+    let c = memo.get(key);
+    if (!c) memo.set(key, (c = genericClass(n, full)));
+    return c;
+  });
 }

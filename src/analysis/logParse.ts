@@ -136,10 +136,19 @@ export function normaliseLog(text: string): string {
 // ---------------------------------------------------------------------------------------------
 // Lists
 
+/** `target.push(...src)` without spreading (a log list can hold millions of names). */
+function append<T>(target: T[], src: readonly T[]): void {
+  for (const x of src) target.push(x);
+}
+
 /** A tensor name written without quotes. */
 const BARE_KEY_RE = /^[\w][\w.\-:/]*$/;
+const ELISION_SHAPE_RE = /^(?:\.{2,}|…+|-{2,}|<[^>]*>$|\([^)]*\)$|\[\s*(?:\.{2,}|…)?\s*\]$|etc\.?$|(?:and )?\d+ (?:more|others?)|\+\s*\d)/i;
+const ELISION_WORD_RE = /\b(?:snip(?:ped)?|truncated|omitted|elided|more)\b/i;
 /** Tokens people use for "and more": `...`, `…`, `---snipped----`, `<200 more>`, `(truncated)`, `etc`. */
-const ELISION_RE = /^(?:\.{2,}|…+|-{2,}.*|<[^>]*>|\([^)]*\)|\[\s*(?:\.{2,}|…)?\s*\]|etc\.?|(?:and )?\d+ (?:more|others?).*|\+\s*\d+.*|.*\b(?:snip(?:ped)?|truncated|omitted|elided|more)\b.*)$/i;
+function isElision(t: string): boolean {
+  return ELISION_SHAPE_RE.test(t) || ELISION_WORD_RE.test(t);
+}
 const QUOTES: Record<string, string> = { "'": "'", '"': '"', '`': '`', '\u2018': '\u2019', '\u201c': '\u201d' };
 /** No list in a log is longer than this many items; beyond it we stop reading (and say elided). */
 const MAX_ITEMS = 2_000_000;
@@ -209,8 +218,8 @@ function readItems(s: string, p: number, close: string | null): ListRead {
         break;
       }
       p = j + 1;
-      if (out === '' || (ELISION_RE.test(out.trim()) && !BARE_KEY_RE.test(out))) elided = true;
-      else if (out.includes(', ') && out.split(', ').every((x) => BARE_KEY_RE.test(x))) items.push(...out.split(', ')); // `[', '.join(keys)]`
+      if (out === '' || (!BARE_KEY_RE.test(out) && isElision(out.trim()))) elided = true;
+      else if (out.includes(', ') && out.split(', ').every((x) => BARE_KEY_RE.test(x))) append(items, out.split(', ')); // `[', '.join(keys)]`
       else items.push(out);
       // PyTorch: `"a", "b". ` — a period right after a quoted item ends the sentence list.
       if (!close && s[p] === '.' && (p + 1 >= n || /\s/.test(s[p + 1]!))) {
@@ -235,7 +244,7 @@ function readItems(s: string, p: number, close: string | null): ListRead {
       if (sentenceEnd) break;
       continue;
     }
-    if (tok && ELISION_RE.test(tok) && tok.length <= 80) {
+    if (tok && tok.length <= 80 && isElision(tok)) {
       elided = true;
       p = j;
       continue;
@@ -409,7 +418,7 @@ const RULES: EventRule[] = [
       }
       const l = readBracketList(ctx.text, after);
       if (l) {
-        r.missing.push(...l.items);
+        append(r.missing, l.items);
         r.elided ||= l.elided;
       }
     },
@@ -421,7 +430,7 @@ const RULES: EventRule[] = [
       const r = joinOrOpen(ctx, m.index, 'transformers', 'init-warning', m[2]!, cleanPath(m[1]), (x) => !x.unexpected.length && !x.missing.length && !x.mismatched.length);
       const l = readBracketList(ctx.text, m.index + m[0].length);
       if (l) {
-        r.unexpected.push(...l.items);
+        append(r.unexpected, l.items);
         r.elided ||= l.elided;
       }
     },
@@ -433,7 +442,7 @@ const RULES: EventRule[] = [
       const r = joinOrOpen(ctx, m.index, 'transformers', 'init-warning', m[1]!, null, (x) => !x.missing.length);
       const l = readBracketList(ctx.text, m.index + m[0].length);
       if (l) {
-        r.missing.push(...l.items);
+        append(r.missing, l.items);
         r.elided ||= l.elided;
       }
     },
@@ -444,7 +453,7 @@ const RULES: EventRule[] = [
       const r = joinOrOpen(ctx, m.index, 'transformers', 'init-warning', m[1]!, null, (x) => !x.unexpected.length);
       const l = readBracketList(ctx.text, m.index + m[0].length);
       if (l) {
-        r.unexpected.push(...l.items);
+        append(r.unexpected, l.items);
         r.elided ||= l.elided;
       }
     },
@@ -487,8 +496,8 @@ const RULES: EventRule[] = [
       }
       ctx.lastAt = m.index;
       const names = expandSetNotation(key);
-      if (status === 'MISSING') r.missing.push(...names);
-      else if (status === 'UNEXPECTED') r.unexpected.push(...names);
+      if (status === 'MISSING') append(r.missing, names);
+      else if (status === 'UNEXPECTED') append(r.unexpected, names);
       else if (status === 'MISMATCH') {
         const s = new RegExp(String.raw`ckpt:\s*${SHAPE}\s*vs\s*model:\s*${SHAPE}`).exec(details);
         for (const name of names) r.mismatched.push({ name, checkpoint: shapeList(s?.[1]), model: shapeList(s?.[2]) });
@@ -496,7 +505,7 @@ const RULES: EventRule[] = [
         // CONVERSION: the weights could not be converted; the load raises after the report
         r.kind = 'strict-failure';
         addNote(r, 'conversion-raised');
-        r.unexpected.push(...names);
+        append(r.unexpected, names);
       }
     },
   },
@@ -529,7 +538,7 @@ const RULES: EventRule[] = [
       const isMissing = m[1] === 'Missing';
       let r = pytorchReport(ctx, m.index);
       if ((isMissing ? r.missing : r.unexpected).length) r = newReport(ctx, m.index, { source: 'pytorch', kind: 'strict-failure' });
-      (isMissing ? r.missing : r.unexpected).push(...l.items);
+      append(isMissing ? r.missing : r.unexpected, l.items);
       r.elided ||= l.elided;
     },
   },
@@ -545,14 +554,14 @@ const RULES: EventRule[] = [
       const r = newReport(ctx, m.index, { source: 'pytorch', kind: 'non-strict' });
       const a = readBracketList(ctx.text, m.index + m[0].length);
       if (!a) return;
-      r.missing.push(...a.items);
+      append(r.missing, a.items);
       r.elided ||= a.elided;
       let end = a.end;
       const u = /^\s*,\s*unexpected_keys\s*=/.exec(ctx.text.slice(a.end, a.end + 200));
       if (u) {
         const b = readBracketList(ctx.text, a.end + u[0].length);
         if (b) {
-          r.unexpected.push(...b.items);
+          append(r.unexpected, b.items);
           r.elided ||= b.elided;
           end = b.end;
         }
@@ -580,7 +589,7 @@ const RULES: EventRule[] = [
           ? last
           : newReport(ctx, m.index, { source: 'pytorch', kind: 'non-strict' });
       ctx.lastAt = m.index;
-      (isMissing ? r.missing : r.unexpected).push(...l.items);
+      append(isMissing ? r.missing : r.unexpected, l.items);
       r.elided ||= l.elided;
     },
   },
@@ -593,7 +602,7 @@ const RULES: EventRule[] = [
       if (!/^\s*(?:discovered|found) while loading pretrained weights/.test(tail)) return;
       const isMissing = m[1] === 'Missing';
       const r = joinOrOpen(ctx, m.index, 'timm', 'init-warning', null, null, (x) => (isMissing ? !x.missing.length : !x.unexpected.length));
-      (isMissing ? r.missing : r.unexpected).push(...l.items);
+      append(isMissing ? r.missing : r.unexpected, l.items);
       r.elided ||= l.elided;
       if (/being adapted/.test(ctx.text.slice(l.end, l.end + 200))) addNote(r, 'timm-head-adapted');
     },
@@ -619,7 +628,7 @@ const RULES: EventRule[] = [
       const cls = (m[1] ?? m[2])!.split('.').at(-1)!;
       const r = newReport(ctx, m.index, { source: 'diffusers', kind: 'strict-failure', modelClass: cls, checkpoint: cleanPath(m[3]) });
       const l = readItems(ctx.text, m.index + m[0].length, null);
-      r.missing.push(...l.items);
+      append(r.missing, l.items);
       r.elided ||= l.elided;
     },
   },
@@ -631,7 +640,7 @@ const RULES: EventRule[] = [
       if (!l) return;
       const r = joinOrOpen(ctx, m.index, 'peft', 'init-warning', null, null, (x) => !x.missing.length);
       addNote(r, 'adapter-load');
-      r.missing.push(...l.items);
+      append(r.missing, l.items);
       r.elided ||= l.elided;
     },
   },
@@ -642,7 +651,7 @@ const RULES: EventRule[] = [
       if (!l) return;
       const r = joinOrOpen(ctx, m.index, 'peft', 'init-warning', null, cleanPath(m[1]), (x) => !x.unexpected.length);
       addNote(r, 'adapter-load');
-      r.unexpected.push(...l.items);
+      append(r.unexpected, l.items);
       r.elided ||= l.elided;
     },
   },
