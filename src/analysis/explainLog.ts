@@ -403,21 +403,21 @@ function explainReport(r: LoadReport, index: number, opts: ExplainOptions): Repo
     a.push(x);
   }
   const names = (a: { n: string }[] | undefined) => (a ?? []).map((x) => x.n);
-  const roleFinding = (role: KeyRole, code: string, severity: Finding['severity'], text: (ns: string[]) => string) => {
+  const roleFinding = (role: KeyRole, { code, severity }: Pick<Finding, 'code' | 'severity'>, text: (ns: string[]) => string) => {
     const a = names(byRole.get(role));
     if (a.length) add({ code, severity, role, message: text(a), tensors: a.slice(0, LIST_CAP), tensorCount: a.length });
   };
-  roleFinding('task-head', 'task-head-new', 'info', (a) => `${a.length} tensor(s) of the task head (${list(a)}) ${failed ? 'are not in the checkpoint' : 'are new'}: expected when fine-tuning a base checkpoint on a task — train${clsText} before use.`);
-  roleFinding('new-by-design', 'new-by-design', 'info', (a) => `${a.length} tensor(s) (${list(a)}) are new by design in${clsText} (they do not exist in the checkpoint it starts from): train before use.`);
-  roleFinding('pooler', 'pooler-new', 'info', (a) => `The pooler (${list(a)}) is new: only the pooled output uses it, and fine-tuning a head on top trains it.`);
-  roleFinding('tied', 'tied-weights', 'info', (a) => `${list(a)} ${a.length === 1 ? 'is' : 'are'} tied to another weight (the input embeddings / the head's bias) and filled from it: nothing to fear.`);
-  roleFinding('buffer', 'buffers-missing', 'info', (a) => `${list(a)}: constant buffers the model computes itself: nothing to fear.`);
-  roleFinding('fixed', 'fixed-positions-missing', 'info', (a) => `${list(a)}: fixed (sin-cos) position tables, computed at init, never learnt: nothing to fear.`);
-  roleFinding('tied-if-configured', 'lm-head-tie-unknown', 'warning', (a) => `${list(a)} ${v.were}. Fine if config.json has tie_word_embeddings: true (then it is the embedding matrix); if false, the output head is random and generation will be garbage — check the config.`);
-  roleFinding('adapter', 'adapter-weights-missing', 'error', (a) => `${a.length} adapter weight(s) (${list(a)}) ${v.were}: the adapter has no effect (or adds noise) — the fine-tune is lost. Load the adapter that matches this base model.`);
-  roleFinding('quant-aux', 'quantized-weights-missing', 'error', (a) => `${a.length} quantization tensor(s) (${list(a)}) ${v.were}: the model was built quantized but the checkpoint is not (or uses another scheme): those layers hold garbage.`);
-  roleFinding('pretraining-head', 'pretraining-head-missing', 'info', (a) => `${list(a)}: pre-training head tensors, not used by${clsText}'s task: nothing to fear.`);
-  roleFinding('loaded-separately', 'tower-loaded-separately', 'info', (a) => `${list(a)}: loaded by the model's own code from another file: nothing to fear.`);
+  roleFinding('task-head', { code: 'task-head-new', severity: 'info' }, (a) => `${a.length} tensor(s) of the task head (${list(a)}) ${failed ? 'are not in the checkpoint' : 'are new'}: expected when fine-tuning a base checkpoint on a task — train${clsText} before use.`);
+  roleFinding('new-by-design', { code: 'new-by-design', severity: 'info' }, (a) => `${a.length} tensor(s) (${list(a)}) are new by design in${clsText} (they do not exist in the checkpoint it starts from): train before use.`);
+  roleFinding('pooler', { code: 'pooler-new', severity: 'info' }, (a) => `The pooler (${list(a)}) is new: only the pooled output uses it, and fine-tuning a head on top trains it.`);
+  roleFinding('tied', { code: 'tied-weights', severity: 'info' }, (a) => `${list(a)} ${a.length === 1 ? 'is' : 'are'} tied to another weight (the input embeddings / the head's bias) and filled from it: nothing to fear.`);
+  roleFinding('buffer', { code: 'buffers-missing', severity: 'info' }, (a) => `${list(a)}: constant buffers the model computes itself: nothing to fear.`);
+  roleFinding('fixed', { code: 'fixed-positions-missing', severity: 'info' }, (a) => `${list(a)}: fixed (sin-cos) position tables, computed at init, never learnt: nothing to fear.`);
+  roleFinding('tied-if-configured', { code: 'lm-head-tie-unknown', severity: 'warning' }, (a) => `${list(a)} ${v.were}. Fine if config.json has tie_word_embeddings: true (then it is the embedding matrix); if false, the output head is random and generation will be garbage — check the config.`);
+  roleFinding('adapter', { code: 'adapter-weights-missing', severity: 'error' }, (a) => `${a.length} adapter weight(s) (${list(a)}) ${v.were}: the adapter has no effect (or adds noise) — the fine-tune is lost. Load the adapter that matches this base model.`);
+  roleFinding('quant-aux', { code: 'quantized-weights-missing', severity: 'error' }, (a) => `${a.length} quantization tensor(s) (${list(a)}) ${v.were}: the model was built quantized but the checkpoint is not (or uses another scheme): those layers hold garbage.`);
+  roleFinding('pretraining-head', { code: 'pretraining-head-missing', severity: 'info' }, (a) => `${list(a)}: pre-training head tensors, not used by${clsText}'s task: nothing to fear.`);
+  roleFinding('loaded-separately', { code: 'tower-loaded-separately', severity: 'info' }, (a) => `${list(a)}: loaded by the model's own code from another file: nothing to fear.`);
 
   // trained weights: CLIP towers for CLIP layouts, parts otherwise
   const trained = byRole.get('trained') ?? [];
@@ -480,19 +480,19 @@ function explainReport(r: LoadReport, index: number, opts: ExplainOptions): Repo
     if (!a) uByRole.set(x.c.role, (a = []));
     a.push(x.n);
   }
-  const uFinding = (role: KeyRole, code: string, severity: Finding['severity'], text: (ns: string[]) => string) => {
+  const uFinding = (role: KeyRole, { code, severity }: Pick<Finding, 'code' | 'severity'>, text: (ns: string[]) => string) => {
     const a = uByRole.get(role);
     if (a?.length) add({ code, severity, role, message: text(a), tensors: a.slice(0, LIST_CAP), tensorCount: a.length });
   };
-  uFinding('adapter', 'adapter-weights-unused', 'error', (a) => {
+  uFinding('adapter', { code: 'adapter-weights-unused', severity: 'error' }, (a) => {
     const peftDict = a.some((s) => s.startsWith('base_model.model.'));
     return `${a.length} adapter (LoRA) weight(s) in the checkpoint (${list(a)}) were NOT loaded: the fine-tune is lost and the model behaves like the base model. ${peftDict ? 'This is a PEFT state dict: load it with PeftModel.from_pretrained(base, path) (or merge_and_unload() before saving).' : 'Load the adapter with PEFT onto the base it was trained on (matching module names), or merge it first.'}`;
   });
-  uFinding('quant-aux', 'quantized-weights-unused', 'error', (a) => `${a.length} quantization tensor(s) (${list(a)}) were not used: the checkpoint is quantized but the model was built unquantized (missing quantization config / loader), so those layers were not loaded.`);
-  uFinding('pretraining-head', 'pretraining-head-unused', 'info', (a) => `${a.length} tensor(s) of the checkpoint's pre-training head (${list(a)}) are dropped: expected when fine-tuning a pre-trained base on a task.`);
-  uFinding('task-head', 'task-head-unused', 'info', (a) => `The checkpoint's own task head (${list(a)}) is not used by${clsText}: expected when re-using a fine-tuned model as a base.`);
-  uFinding('pooler', 'pooler-unused', 'info', (a) => `The checkpoint's pooler (${list(a)}) is not used by${clsText}: nothing to fear.`);
-  uFinding('loaded-separately', 'tower-loaded-separately', 'info', (a) => `${a.length} vision-tower tensor(s) (${list(a)}) were not used: ${cls ?? 'LLaVA'} loads its vision tower from its own file (mm_vision_tower): nothing to fear.`);
+  uFinding('quant-aux', { code: 'quantized-weights-unused', severity: 'error' }, (a) => `${a.length} quantization tensor(s) (${list(a)}) were not used: the checkpoint is quantized but the model was built unquantized (missing quantization config / loader), so those layers were not loaded.`);
+  uFinding('pretraining-head', { code: 'pretraining-head-unused', severity: 'info' }, (a) => `${a.length} tensor(s) of the checkpoint's pre-training head (${list(a)}) are dropped: expected when fine-tuning a pre-trained base on a task.`);
+  uFinding('task-head', { code: 'task-head-unused', severity: 'info' }, (a) => `The checkpoint's own task head (${list(a)}) is not used by${clsText}: expected when re-using a fine-tuned model as a base.`);
+  uFinding('pooler', { code: 'pooler-unused', severity: 'info' }, (a) => `The checkpoint's pooler (${list(a)}) is not used by${clsText}: nothing to fear.`);
+  uFinding('loaded-separately', { code: 'tower-loaded-separately', severity: 'info' }, (a) => `${a.length} vision-tower tensor(s) (${list(a)}) were not used: ${cls ?? 'LLaVA'} loads its vision tower from its own file (mm_vision_tower): nothing to fear.`);
   const harmlessU = [...(uByRole.get('buffer') ?? []), ...(uByRole.get('fixed') ?? []), ...(uByRole.get('tied') ?? []), ...(uByRole.get('tied-if-configured') ?? [])];
   if (harmlessU.length) add({ code: 'buffers-unused', severity: 'info', message: `${list(harmlessU)}: constant buffers or tied copies saved with the checkpoint; the model recomputes them: nothing to fear.`, tensors: harmlessU.slice(0, LIST_CAP), tensorCount: harmlessU.length });
   let otherU = [...(uByRole.get('trained') ?? []), ...(uByRole.get('new-by-design') ?? [])];
