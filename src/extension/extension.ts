@@ -11,6 +11,7 @@ import { WorkerClient } from './workerClient.js';
 import { registerCancelProbeCommand, registerProbeCommand } from './probeCommand.js';
 import { ComparePanels, type CompareSide } from './comparePanel.js';
 import { headVersion } from './gitHead.js';
+import { registerOpenDemoCommand } from './demoCommand.js';
 import type { CompareState, ProbeState } from '../shared/jobViews.js';
 
 /** PyTorch files open in the PyTorch flavour of the editor (offered through "Open With…"). */
@@ -101,6 +102,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
     }),
 
     registerProbeCommand({ provider, workerScript, log, openEditor }, activeDoc),
+    registerOpenDemoCommand(context),
     registerCancelProbeCommand({ provider, workerScript, log, openEditor }, activeDoc),
 
     vscode.commands.registerCommand('checkpointLens.compareWith', async (arg?: unknown, second?: unknown): Promise<CompareState | undefined> => {
