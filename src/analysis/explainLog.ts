@@ -501,7 +501,8 @@ function explainReport(r: LoadReport, index: number, opts: ExplainOptions): Repo
   if (single && otherU.length) {
     const otherTower = restUnexpected.filter((x) => (x.c.role === 'trained' || x.c.role === 'new-by-design') && (single === 'text' ? x.c.part === 'vision-tower' || x.c.part === 'projector' : x.c.part === 'text-tower' || x.c.part === 'projector')).map((x) => x.n);
     if (otherTower.length) {
-      add({ code: 'other-tower-unused', severity: 'info', part: single === 'text' ? 'vision-tower' : 'text-tower', message: `${otherTower.length} tensor(s) of the ${single === 'text' ? 'vision tower / projections' : 'text tower / projections'} (${list(otherTower)}) were not used: ${cls} is the ${single} tower alone, loaded from a full checkpoint — nothing to fear.`, tensors: otherTower.slice(0, LIST_CAP), tensorCount: otherTower.length });
+      const otherPart: PartId = single === 'text' ? 'vision-tower' : 'text-tower';
+      add({ code: 'other-tower-unused', severity: 'info', part: otherPart, message: `${otherTower.length} tensor(s) of the ${single === 'text' ? 'vision tower / projections' : 'text tower / projections'} (${list(otherTower)}) were not used: ${cls} is the ${single} tower alone, loaded from a full checkpoint — nothing to fear.`, tensors: otherTower.slice(0, LIST_CAP), tensorCount: otherTower.length });
       const drop = new Set(otherTower);
       otherU = otherU.filter((x) => !drop.has(x));
     }
