@@ -5,11 +5,14 @@ import { canonicalKeyOf, canonicalViewOf, FamilyDetector, normalizeName, normali
 import { TOWER_IDS, type TowerId } from '../layouts/canonicalLayout.js';
 import { towerOf } from '../layouts/towers.js';
 import { factDisagreements, inferArchitecture, inferredFacts, matchVariants } from './architecture.js';
-import { readSideConfig, type SideConfig } from './configFiles.js';
+import { readArchitectureFiles, readSideConfig, type SideConfig } from './configFiles.js';
+import { checkPeft, looksLikeAdapterConfig, readAdapterConfig, type BaseModel } from './peft.js';
+import { checkTransformers, towerByRules, unknownArchitectureFinding, type CheckTensor } from './transformersCheck.js';
+import { hfExpectedLayout } from '../layouts/spec/transformers/index.js';
 import { buildFindings, problemToFinding, sortFindings } from './findings.js';
 import { compareToTarget, defaultTargetSpec, resolveTarget, type Comparison, type ResolvedTarget } from './target.js';
 import { buildTowerTree, TreeRows } from './tree.js';
-import type { Analysis, ArchitectureInfo, TargetInfo, TowerStatus, TowerSummary } from './types.js';
+import type { Analysis, ArchitectureInfo, Finding, TargetInfo, TowerStatus, TowerSummary } from './types.js';
 import { DEFAULT_VALUE_BUDGET, scanValues } from './values.js';
 
 export interface AnalyzeOptions {
@@ -19,6 +22,10 @@ export interface AnalyzeOptions {
   readonly configDir?: string | null;
   /** Value-read budget per file in bytes (default 64 MiB); 0 = header-only analysis. */
   readonly valueBudgetBytes?: number;
+  /** transformers: check against this model class instead of config.json's `architectures[0]` (e.g. `BertForSequenceClassification`). */
+  readonly modelClass?: string;
+  /** PEFT: the base model an adapter is checked against (CLI `--base`); default: a config.json beside the adapter. */
+  readonly peftBase?: BaseModel;
 }
 
 /**
@@ -50,11 +57,41 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
 
   let side: SideConfig | null = null;
   const sideProblems = [];
+  const archFindings: Finding[] = [];
+  let transformers: Analysis['transformers'] = null;
+  let peft: Analysis['peft'] = null;
   if (opts.configDir !== null) {
-    const r = await readSideConfig(opts.configDir ?? dirname(ckpt.path));
+    const dir = opts.configDir ?? dirname(ckpt.path);
+    const r = await readSideConfig(dir);
     side = r.config;
     if (r.problem) sideProblems.push(r.problem);
+    if (!side) {
+      const files = await readArchitectureFiles(dir);
+      sideProblems.push(...files.problems);
+      // The adapter file itself (a full model can sit beside an adapter_config.json, as in a merged fine-tune's folder).
+      const isAdapter = /(^|[\\/])adapter_model[^\\/]*$/.test(ckpt.path) || tensors.some((t) => t.name.includes('.lora_A') || t.name.includes('.lora_B'));
+      if (files.adapterConfig && looksLikeAdapterConfig(files.adapterConfig) && isAdapter) {
+        // A PEFT adapter: checked against its base, not as a model of its own.
+        const base = opts.peftBase ?? (files.config ? baseFromConfig(files.config, 'config.json beside the adapter') : null);
+        const p = checkPeft(readAdapterConfig(files.adapterConfig), tensors, base);
+        peft = p.check;
+        archFindings.push(...p.findings);
+      } else if (files.config && (typeof files.config.model_type === 'string' || Array.isArray(files.config.architectures))) {
+        const c = checkTransformers(checkTensors(ckpt), files.config, { ...(opts.modelClass ? { className: opts.modelClass } : {}), quantizeConfig: files.quantizeConfig });
+        if ('check' in c) {
+          transformers = c.check;
+          archFindings.push(...c.findings);
+        } else if (c.error === 'architecture-unknown') {
+          const cls = Array.isArray(files.config.architectures) && typeof files.config.architectures[0] === 'string' ? files.config.architectures[0] : null;
+          archFindings.push(unknownArchitectureFinding(c.modelType, cls));
+        } else {
+          archFindings.push({ code: 'arch-spec-error', severity: 'warning', message: `Not checked: config.json does not give what the ${String(files.config.model_type)} layout needs (${c.message}).` });
+        }
+      }
+    }
   }
+  // The transformers check (or an adapter / unknown-architecture verdict) replaces the CLIP guesswork for non-CLIP models.
+  const archHandled = archFindings.length > 0;
   const shapeVariant = candidates.length === 1 ? candidates[0]!.name : null;
   const variant = side?.name ?? shapeVariant;
   const architecture: ArchitectureInfo = {
@@ -75,7 +112,7 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
   // Target
   let target: ResolvedTarget | null = null;
   let defaulted = false;
-  const spec = opts.target ?? (variant ? defaultTargetSpec(family, variant) : null);
+  const spec = opts.target ?? (variant && !archHandled ? defaultTargetSpec(family, variant) : null);
   if (spec) {
     const r = resolveTarget(spec, variant, family);
     if (!r.ok) {
@@ -93,6 +130,10 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
   });
   const cmp: Comparison | null = target ? compareToTarget(view, target, family, unreadableReasons, normalizedName) : null;
 
+  // transformers architectures: towers from the spec's parts, missing / extra / misshaped tensors from the check.
+  const tr = transformers;
+  if (tr && !cmp) for (let i = 0; i < tensors.length; i++) towerIds[i] = towerByRules(tr.towerRules, stripWrapperPrefixes(tensors[i]!.name));
+  const hfMissing = tr && !cmp ? tr.missing.filter((m) => m.role === 'weight').map((m) => ({ name: m.name, shape: m.shape, tower: m.tower })) : [];
   // Towers and trees
   const rows = new Map<TowerId, TreeRows>(TOWER_IDS.map((t) => [t, new TreeRows()]));
   const mismatchByFile = new Map<string, number[]>();
@@ -102,10 +143,12 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
     const exp = mismatchByFile.size ? mismatchByFile.get(tensor.name) : undefined;
     rows.get(towerIds[i]!)!.add(names[i]!, tensor.dtype, tensor.shape, tensor.elementCount, tensor.byteLength, false, exp);
   }
-  for (const m of cmp?.missing ?? []) rows.get(m.tower)!.add(m.name, null, m.shape, 0, 0, true);
+  for (const m of cmp?.missing ?? hfMissing) rows.get(m.tower)!.add(m.name, null, m.shape, 0, 0, true);
 
   const expectedByTower = new Map<TowerId, number>();
   for (const s of target?.specs ?? []) expectedByTower.set(s.tower, (expectedByTower.get(s.tower) ?? 0) + 1);
+  if (tr && !target) for (const [k, v] of Object.entries(tr.expectedByTower)) expectedByTower.set(k as TowerId, v);
+  const missingIn = (id: TowerId) => (cmp ? cmp.missing.filter((m) => m.tower === id).length : hfMissing.filter((m) => m.tower === id).length);
   const towers: TowerSummary[] = [];
   for (const id of TOWER_IDS) {
     const list = rows.get(id)!;
@@ -120,10 +163,10 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
     }
     const expected = expectedByTower.get(id) ?? 0;
     if (!present && !expected) continue;
-    const missing = cmp?.missing.filter((m) => m.tower === id).length ?? 0;
+    const missing = missingIn(id);
     const mismatched = cmp?.mismatched.filter((m) => m.tower === id).length ?? 0;
     let status: TowerStatus;
-    if (!target) status = 'unchecked';
+    if (!target && !tr) status = 'unchecked';
     else if (!expected) status = 'not-expected';
     else if (missing === expected) status = 'absent';
     else status = missing || mismatched ? 'incomplete' : 'complete';
@@ -142,22 +185,64 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
 
   const values = await scanValues(view, opts.valueBudgetBytes ?? DEFAULT_VALUE_BUDGET);
   const targetInfo: TargetInfo | null = target ? { id: target.id, family: target.family, variant: target.config.name, model: target.model, defaulted, expectedTensors: target.specs.length } : null;
+  // Index only (no shard on disk): one finding instead of an error per absent shard.
+  const absentShards = ckpt.problems.filter((p) => p.code === 'shard-missing');
+  const indexOnly = tensors.length === 0 && absentShards.length > 0 ? { shards: absentShards.length, tensors: ckpt.unreadable.length } : null;
+  if (indexOnly) {
+    archFindings.push({
+      code: 'index-only',
+      severity: 'info',
+      message: `Index only: none of the ${indexOnly.shards} shard file(s) the weight_map names is on disk (${absentShards
+        .slice(0, 2)
+        .map((p) => p.file ?? '?')
+        .join(', ')}${indexOnly.shards > 2 ? ', …' : ''}). The ${indexOnly.tensors} tensor names were checked by name only; download the shards for a full check.`,
+    });
+  }
+  const clipFindings = buildFindings({ architecture, target, cmp, towers, candidates: candidates.map((c) => c.name), sideProblems }).filter(
+    (f) => !archHandled || !['family-unknown', 'variant-unknown', 'variant-approximate', 'classifier-head'].includes(f.code),
+  );
   const findings = sortFindings([
-    ...buildFindings({ architecture, target, cmp, towers, candidates: candidates.map((c) => c.name), sideProblems }),
+    ...clipFindings,
+    ...archFindings,
     ...values.findings,
-    ...ckpt.problems.map(problemToFinding),
+    ...(indexOnly ? ckpt.problems.filter((p) => p.code !== 'shard-missing') : ckpt.problems).map(problemToFinding),
   ]);
   return ok({
     schemaVersion: 1,
     architecture,
     towers,
     target: targetInfo,
-    missing: cmp?.missing ?? [],
-    unexpected: cmp?.unexpected ?? [],
-    mismatched: cmp?.mismatched ?? [],
+    missing: cmp?.missing ?? hfMissing,
+    unexpected: cmp?.unexpected ?? hfUnexpected(ckpt, tr),
+    mismatched: cmp?.mismatched ?? (tr?.mismatched ?? []).map((m) => ({ name: m.name, files: [m.name], expected: m.expected, found: m.found, tower: towerByRules(tr!.towerRules, m.name) })),
     findings,
     values: values.scan,
+    transformers,
+    peft,
+    indexOnly,
   });
+}
+
+/** Tensors the transformers check found no place for (not legacy buffers, not quantization side tensors). */
+function hfUnexpected(ckpt: Checkpoint, tr: Analysis['transformers']): Analysis['unexpected'] {
+  if (!tr) return [];
+  const names = new Set(tr.unexpected.filter((u) => u.reason !== 'legacy-buffer').map((u) => u.name));
+  return ckpt.tensors.filter((t) => names.has(stripWrapperPrefixes(t.name))).map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, tower: 'other' as const }));
+}
+
+/** The file's tensors for the transformers check; tensors of absent shards are known by name only. */
+function checkTensors(ckpt: Checkpoint): CheckTensor[] {
+  const out: CheckTensor[] = [];
+  for (const t of ckpt.tensors) out.push({ name: t.name, dtype: t.dtype, shape: t.shape, elements: t.elementCount });
+  for (const u of ckpt.unreadable) out.push({ name: u.name, dtype: null, shape: u.shape ?? null, elements: u.shape ? u.shape.reduce((a, b) => a * b, 1) : 0 });
+  return out;
+}
+
+/** A base model described by its config.json: the tensors the spec says it has. */
+export function baseFromConfig(config: Record<string, unknown>, source: string): BaseModel | null {
+  const r = hfExpectedLayout(config);
+  if (!r.ok) return null;
+  return { source: `${source} (${r.value.className})`, shapes: new Map(r.value.tensors.map((t) => [t.name, t.shape])) };
 }
 
 function commonStripped(original: string | undefined, normalized: string | undefined): string | null {
@@ -175,7 +260,8 @@ function stripPrefix(name: string, prefix: string | null): string {
  * The tower of one file tensor, for views that list the file's tensors (the analysis JSON keeps
  * towers as collapsed trees, not a 100k-entry name map).
  */
-export function tensorTower(analysis: Pick<Analysis, 'architecture'>, fileTensorName: string): TowerId {
+export function tensorTower(analysis: Pick<Analysis, 'architecture' | 'transformers'>, fileTensorName: string): TowerId {
+  if (analysis.transformers) return towerByRules(analysis.transformers.towerRules, stripWrapperPrefixes(fileTensorName));
   const name = stripPrefix(stripWrapperPrefixes(fileTensorName), analysis.architecture.strippedPrefix);
   return towerOf(analysis.architecture.family, name);
 }

@@ -182,3 +182,31 @@ export async function readSideConfig(dir: string): Promise<SideConfigResult> {
   }
   return { config: null };
 }
+
+/**
+ * The files beside a checkpoint that say which transformers architecture it is: config.json
+ * (any model_type), quantize_config.json (old GPTQ) and adapter_config.json (PEFT). Each is
+ * bounded like the other side configs; an unreadable one is a problem, not a crash.
+ */
+export interface ArchitectureFiles {
+  config: Json | null;
+  quantizeConfig: Json | null;
+  adapterConfig: Json | null;
+  problems: { code: string; message: string; file: string }[];
+}
+
+export async function readArchitectureFiles(dir: string): Promise<ArchitectureFiles> {
+  const out: ArchitectureFiles = { config: null, quantizeConfig: null, adapterConfig: null, problems: [] };
+  for (const [file, key] of [
+    ['config.json', 'config'],
+    ['quantize_config.json', 'quantizeConfig'],
+    ['adapter_config.json', 'adapterConfig'],
+  ] as const) {
+    const r = await readJson(join(dir, file));
+    if (r?.error) {
+      // config.json problems are already reported by readSideConfig.
+      if (file !== 'config.json') out.problems.push({ code: 'config-unreadable', message: `${file} ${r.error}; it is not used.`, file });
+    } else if (r?.json) out[key] = r.json;
+  }
+  return out;
+}

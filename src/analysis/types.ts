@@ -6,6 +6,8 @@
 import type { Severity } from '../core/problems.js';
 import type { TowerId } from '../layouts/canonicalLayout.js';
 import type { FamilyId } from '../layouts/families.js';
+import type { PeftCheck } from './peft.js';
+import type { TransformersCheck } from './transformersCheck.js';
 
 export type { FamilyId, TowerId };
 
@@ -166,4 +168,10 @@ export interface Analysis {
   /** Analysis findings, followed by the reader's integrity problems; errors first. */
   findings: Finding[];
   values: ValueScan;
+  /** transformers architecture check (config.json with a model_type that has a spec), or null. */
+  transformers?: TransformersCheck | null;
+  /** PEFT adapter check (adapter_config.json beside the file), or null. */
+  peft?: PeftCheck | null;
+  /** Set when no shard named by the index is on disk: the check is by names only. */
+  indexOnly?: { shards: number; tensors: number } | null;
 }

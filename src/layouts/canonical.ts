@@ -1,6 +1,7 @@
 import type { TensorInfo } from '../core/checkpoint.js';
 import type { TensorSpec } from './canonicalLayout.js';
-import { blockTemplate, compiledTable, isNativeFamily, TIMM_VIT_EXTRAS, usesTextPrefix, type FamilyId, type Transform } from './families.js';
+import { blockTemplate, CLIP_SCHEMES, compiledTable, isNativeFamily, usesTextPrefix, type FamilyId, type Transform } from './families.js';
+import { applyNaming } from './spec/naming.js';
 
 export type { FamilyId, Transform } from './families.js';
 
@@ -425,42 +426,7 @@ export interface LocalSpec extends TensorSpec {
  * for timm) are left out. `embedDim` sizes local-only extras (timm `head.bias`).
  */
 export function familyLayout(family: FamilyId, specs: readonly TensorSpec[], embedDim: number): LocalSpec[] {
-  const table = compiledTable(family);
-  if (!table) {
-    return specs.map((s) => {
-      const prefixed = usesTextPrefix(family) && (s.tower === 'text' || s.name === 'text_projection');
-      return { ...s, name: prefixed ? `text.${s.name}` : s.name, canonical: s.name, transform: 'identity' as const };
-    });
-  }
-  const byName = new Map(specs.map((s) => [s.name, s]));
-  const out: LocalSpec[] = [];
-  const emit = (row: { localT: string; canonicalT: string; transform: Transform; part?: number; parts?: number; lead?: number }, n?: number) => {
-    const canonical = n === undefined ? row.canonicalT : row.canonicalT.replace('{N}', String(n));
-    const spec = byName.get(canonical);
-    if (!spec) return false;
-    const local = n === undefined ? row.localT : row.localT.replace('{N}', String(n));
-    let shape: number[] = [...spec.shape];
-    if (row.transform === 'transpose') shape = shape.reverse();
-    else if (row.transform === 'reshape') shape = [...new Array<number>(row.lead ?? 0).fill(1), ...shape];
-    else if (row.transform === 'concat0') shape = [(shape[0] ?? 0) / (row.parts ?? 3), ...shape.slice(1)];
-    out.push({ name: local, shape, tower: spec.tower, canonical, transform: row.transform, ...(row.part !== undefined ? { part: row.part } : {}) });
-    return true;
-  };
-  for (const { section, rows } of table.ordered) {
-    if (!section.block) {
-      for (const r of rows) emit(r);
-      continue;
-    }
-    for (let n = 0; ; n++) {
-      let any = false;
-      for (const r of rows) any = emit(r, n) || any;
-      if (!any) break;
-    }
-  }
-  if (family === 'timm-vit' && out.some((s) => s.canonical === 'visual.proj')) {
-    for (const x of TIMM_VIT_EXTRAS) out.push({ name: x.local, shape: [embedDim], tower: 'projection', canonical: null, transform: 'identity' });
-  }
-  return out;
+  return applyNaming(specs, CLIP_SCHEMES[family], { embed: embedDim });
 }
 
 export { isNativeFamily };

@@ -5,35 +5,18 @@
  * comparison all go through these tables (never a second copy).
  */
 
+import { blockTemplate, compileScheme, type CompiledScheme, type ExtraRow, type NamingScheme, type PrefixRule, type RenameRow, type RenameSection } from './spec/naming.js';
+
 export type FamilyId = 'openai-clip' | 'openclip-custom-text' | 'openclip-timm' | 'openclip-coca' | 'hf-clip' | 'hf-siglip' | 'timm-vit' | 'unknown';
 export const FAMILY_IDS: readonly FamilyId[] = ['openai-clip', 'openclip-custom-text', 'openclip-timm', 'openclip-coca', 'hf-clip', 'hf-siglip', 'timm-vit', 'unknown'];
 
-export type Transform = 'identity' | 'transpose' | 'reshape' | 'concat0';
+export type { Transform, RenameRow, RenameSection, ExtraRow } from './spec/naming.js';
 
-/** One file tensor ↔ (part of) one canonical tensor. Names may hold `{N}` (block index). */
-export interface RenameRow {
-  readonly local: string;
-  readonly canonical: string;
-  readonly transform: Transform;
-  /** concat0: index of this source along dim 0 (q = 0, k = 1, v = 2) out of `parts`. */
-  readonly part?: number;
-  readonly parts?: number;
-  /** reshape: number of leading size-1 dims the local tensor has and the canonical one lacks. */
-  readonly lead?: number;
-}
-
-/** A group of rows; with `block`, rows are suffixes repeated for every block index N. */
-export interface RenameSection {
-  readonly block?: { readonly local: string; readonly canonical: string };
-  readonly rows: readonly RenameRow[];
-}
-
-/** Local-only tensors a layout has with no canonical counterpart (shape from E / widths). */
-export interface ExtraRow {
-  readonly local: string;
-  readonly shape: 'embed' /* [E] */;
-  readonly note: string;
-}
+/** open_clip CustomTextCLIP / CoCa: the text tower and its projection live under `text.` (§1.8). */
+const CUSTOM_TEXT_PREFIXES: readonly PrefixRule[] = [
+  { from: '', to: 'text.', towers: ['text'] },
+  { from: 'text_projection', to: 'text.text_projection', exact: true },
+];
 
 const id = (local: string, canonical = local): RenameRow => ({ local, canonical, transform: 'identity' });
 const pair = (local: string, canonical: string): RenameRow[] => [id(`${local}.weight`, `${canonical}.weight`), id(`${local}.bias`, `${canonical}.bias`)];
@@ -106,7 +89,19 @@ export const TIMM_VIT_SECTIONS: readonly RenameSection[] = [
 ];
 
 /** timm's converter adds a zero `head.bias` that OpenAI weights never had (§4.2). */
-export const TIMM_VIT_EXTRAS: readonly ExtraRow[] = [{ local: 'head.bias', shape: 'embed', note: 'all zeros in converted CLIP weights; OpenAI has no projection bias' }];
+export const TIMM_VIT_EXTRAS: readonly ExtraRow[] = [{ local: 'head.bias', shape: 'embed', note: 'all zeros in converted CLIP weights; OpenAI has no projection bias', after: 'visual.proj', tower: 'projection' }];
+
+/** The CLIP family's naming schemes (spec/naming.ts) over the canonical CLIP spec (spec/clip.ts). */
+export const CLIP_SCHEMES: Readonly<Record<FamilyId, NamingScheme>> = {
+  'openai-clip': { id: 'openai-clip' },
+  'openclip-custom-text': { id: 'openclip-custom-text', prefixes: CUSTOM_TEXT_PREFIXES },
+  'openclip-timm': { id: 'openclip-timm', prefixes: CUSTOM_TEXT_PREFIXES },
+  'openclip-coca': { id: 'openclip-coca', prefixes: CUSTOM_TEXT_PREFIXES },
+  'hf-clip': { id: 'hf-clip', sections: HF_CLIP_SECTIONS },
+  'hf-siglip': { id: 'hf-siglip' },
+  'timm-vit': { id: 'timm-vit', sections: TIMM_VIT_SECTIONS, extras: TIMM_VIT_EXTRAS },
+  unknown: { id: 'unknown' },
+};
 
 /** Families whose on-disk names ARE canonical names (after the custom-text `text.` prefix). */
 export function isNativeFamily(f: FamilyId): boolean {
@@ -124,47 +119,8 @@ export function usesTextPrefix(f: FamilyId): boolean {
   return f === 'openclip-custom-text' || f === 'openclip-coca' || f === 'openclip-timm';
 }
 
-interface CompiledRow extends RenameRow {
-  /** Full local / canonical templates (block prefix included). */
-  readonly localT: string;
-  readonly canonicalT: string;
+export function compiledTable(f: FamilyId): CompiledScheme | undefined {
+  return compileScheme(CLIP_SCHEMES[f]);
 }
 
-interface Compiled {
-  readonly byLocal: Map<string, CompiledRow>;
-  readonly byCanonical: Map<string, CompiledRow[]>;
-  readonly ordered: readonly { section: RenameSection; rows: CompiledRow[] }[];
-}
-
-const compiled = new Map<FamilyId, Compiled>();
-
-export function compiledTable(f: FamilyId): Compiled | undefined {
-  const sections = sectionsFor(f);
-  if (!sections) return undefined;
-  let c = compiled.get(f);
-  if (c) return c;
-  const byLocal = new Map<string, CompiledRow>();
-  const byCanonical = new Map<string, CompiledRow[]>();
-  const ordered: { section: RenameSection; rows: CompiledRow[] }[] = [];
-  for (const s of sections) {
-    const rows = s.rows.map((r) => ({ ...r, localT: (s.block?.local ?? '') + r.local, canonicalT: (s.block?.canonical ?? '') + r.canonical }));
-    for (const r of rows) {
-      byLocal.set(r.localT, r);
-      const list = byCanonical.get(r.canonicalT) ?? [];
-      list.push(r);
-      byCanonical.set(r.canonicalT, list);
-    }
-    ordered.push({ section: s, rows });
-  }
-  c = { byLocal, byCanonical, ordered };
-  compiled.set(f, c);
-  return c;
-}
-
-/** `a.b.12.c` → { template: `a.b.{N}.c`, n: 12 } (first all-digit segment); no digits → n undefined. */
-export function blockTemplate(name: string): { template: string; n?: number } {
-  const m = /(^|\.)(\d+)(\.|$)/.exec(name);
-  if (!m) return { template: name };
-  const start = m.index + m[1]!.length;
-  return { template: name.slice(0, start) + '{N}' + name.slice(start + m[2]!.length), n: Number(m[2]) };
-}
+export { blockTemplate };

@@ -9,13 +9,16 @@ import type { Checkpoint } from '../../core/checkpoint.js';
 import { analyzeCheckpoint } from '../../analysis/analyze.js';
 import type { Analysis, TreeNode } from '../../analysis/types.js';
 import { TARGET_SYNTAX } from '../../analysis/target.js';
+import type { TransformersCheck } from '../../analysis/transformersCheck.js';
+import type { BaseModel, PeftCheck } from '../../analysis/peft.js';
+import { loadBaseModel } from '../baseModel.js';
 
 export const inspectCommand: CliCommand = {
   async run(argv) {
-    const args = parseArgs(argv, { booleans: ['json', 'no-values', 'no-config', 'header-only'], strings: ['target', 'value-budget-mb'] });
+    const args = parseArgs(argv, { booleans: ['json', 'no-values', 'no-config', 'header-only'], strings: ['target', 'value-budget-mb', 'class', 'base'] });
     const [file, ...extra] = args.positional;
     if (!file || extra.length) {
-      writeError(`usage: checkpoint-lens inspect FILE [--json] [--header-only] [--target T] [--no-values] [--value-budget-mb N] [--no-config]; T is ${TARGET_SYNTAX}`);
+      writeError(`usage: checkpoint-lens inspect FILE [--json] [--header-only] [--target T] [--class XForY] [--base DIR] [--no-values] [--value-budget-mb N] [--no-config]; T is ${TARGET_SYNTAX}`);
       return 2;
     }
     let budget: number | undefined;
@@ -47,7 +50,24 @@ export const inspectCommand: CliCommand = {
     }
     const doc = inspectDocument(r.value);
     const target = args.values.get('target');
-    const a = await analyzeCheckpoint(r.value, { ...(target !== undefined ? { target } : {}), ...(budget !== undefined ? { valueBudgetBytes: budget } : {}), ...(args.flags.has('no-config') ? { configDir: null } : {}) });
+    const modelClass = args.values.get('class');
+    let peftBase: BaseModel | undefined;
+    const basePath = args.values.get('base');
+    if (basePath !== undefined) {
+      const b = await loadBaseModel(basePath);
+      if (!b.ok) {
+        writeError(`${b.error.code}: ${b.error.message}`);
+        return 2;
+      }
+      peftBase = b.value;
+    }
+    const a = await analyzeCheckpoint(r.value, {
+      ...(target !== undefined ? { target } : {}),
+      ...(budget !== undefined ? { valueBudgetBytes: budget } : {}),
+      ...(args.flags.has('no-config') ? { configDir: null } : {}),
+      ...(modelClass !== undefined ? { modelClass } : {}),
+      ...(peftBase ? { peftBase } : {}),
+    });
     if (!a.ok) {
       writeError(`${a.error.code}: ${a.error.message}`);
       return 2;
@@ -57,7 +77,9 @@ export const inspectCommand: CliCommand = {
     const { schemaVersion: _v, ...fields } = analysis;
     if (args.flags.has('json')) writeJsonLine({ ...doc, ...fields });
     else process.stdout.write(renderInspectText(doc, r.value, analysis));
-    return doc.hasErrors || analysis.findings.some((f) => f.severity === 'error') ? 1 : 0;
+    // Index only: absent shards are the point (a check before download), not an integrity error.
+    const readerErrors = analysis.indexOnly ? doc.problems.some((p) => p.severity === 'error' && p.code !== 'shard-missing') : doc.hasErrors;
+    return readerErrors || analysis.findings.some((f) => f.severity === 'error') ? 1 : 0;
   },
 };
 
@@ -80,7 +102,9 @@ export function renderInspectText(doc: InspectDocument, c: Checkpoint, analysis?
     out.push('  metadata');
     for (const [k, v] of md.slice(0, 50)) out.push(`    ${safeText(k)}: ${safeText(v.length > 200 ? v.slice(0, 200) + '…' : v)}`);
   }
-  if (analysis && analysis.architecture.family !== 'unknown') {
+  if (analysis?.transformers) out.push(...renderTransformersText(analysis.transformers));
+  if (analysis?.peft) out.push(...renderPeftText(analysis.peft));
+  if (analysis && analysis.architecture.family !== 'unknown' && !analysis.transformers) {
     out.push(...renderAnalysisText(analysis));
   } else {
     const extras = Object.entries(doc.extras);
@@ -106,6 +130,29 @@ export function renderInspectText(doc: InspectDocument, c: Checkpoint, analysis?
     out.push('', analysis ? 'No findings.' : 'No integrity problems.');
   }
   return out.join('\n') + '\n';
+}
+
+function renderTransformersText(t: TransformersCheck): string[] {
+  const out = ['', 'Architecture (transformers)'];
+  out.push(`  model_type  ${safeText(t.modelType)} → ${safeText(t.className)}${t.classKnown ? '' : ' (class not known; default class checked)'}`);
+  for (const s of t.subModels) out.push(`  ${(s.label === 'the vision tower' ? 'vision' : 'language').padEnd(11)} ${safeText(s.modelType)} under ${safeText(JSON.stringify(s.prefix))}`);
+  out.push(
+    `  checked     ${t.matchedTensors}/${t.expectedTensors} expected tensors present${t.namesOnly ? ` (names only for ${t.namesOnlyTensors})` : ''}; ${t.missing.length} missing, ${t.unexpected.length} not used, ${t.mismatched.length} mismatched`,
+  );
+  if (t.naming !== 'transformers') out.push(`  naming      ${safeText(t.naming)}`);
+  if (t.checkpointKind !== 'full') out.push(`  checkpoint  ${t.checkpointKind === 'base' ? 'base model (loaded into the class with its prefix added)' : 'a task class checkpoint checked as the base model'}`);
+  if (t.quantization) out.push(`  quantized   ${t.quantization.method}${t.quantization.bits ? ` ${t.quantization.bits}-bit` : ''}: ${formatCount(t.parameters.unpacked)} parameters unpacked (${formatCount(t.parameters.stored)} stored)`);
+  return out;
+}
+
+function renderPeftText(p: PeftCheck): string[] {
+  const c = p.config;
+  const out = ['', 'Adapter (PEFT)'];
+  out.push(`  type        ${safeText(c.peftType)}${c.useDora ? ' (DoRA)' : ''}, r=${c.r ?? '?'}, alpha=${c.alpha ?? '?'}`);
+  out.push(`  targets     ${safeText(p.targets.join(', ') || '-')} (${p.modules.length} modules, ${p.loraTensors} tensors)`);
+  if (p.savedModules.length) out.push(`  saved       ${safeText(p.savedModules.slice(0, 6).join(', '))}${p.savedModules.length > 6 ? ', …' : ''}`);
+  out.push(`  base        ${p.base ? `${safeText(p.base.source)}: ${p.base.missingModules.length} modules not found, ${p.base.shapeMismatches.length} shape mismatches` : `not checked${c.baseModel ? ` (adapter names ${safeText(JSON.stringify(c.baseModel))})` : ''}`}`);
+  return out;
 }
 
 const STATUS_MARK: Record<string, string> = { complete: 'complete', incomplete: 'INCOMPLETE', absent: 'ABSENT', 'not-expected': 'not in target', unchecked: 'unchecked' };

@@ -1,0 +1,73 @@
+import { err, ok, type Result } from '../../core/result.js';
+import { compileExpr, evalCond, evalDim, SpecError, type Env, type Value } from './expr.js';
+import type { ArchitectureSpec, ExpectedTensor, PartSpec, SpecConfig, TensorTemplate } from './types.js';
+
+/**
+ * spec + config → the expected tensors, in spec order (parts in order; a repeated part block by
+ * block). Pure and fast: expressions are compiled once and cached, names are built by plain
+ * string replacement. Errors (a field the spec needs that the config lacks, a shape expression
+ * that does not give a non-negative integer) are values with stable codes.
+ */
+export function expandSpec(spec: ArchitectureSpec, config: SpecConfig): Result<ExpectedTensor[]> {
+  try {
+    return ok(expandOrThrow(spec, config));
+  } catch (e) {
+    if (e instanceof SpecError) return err({ code: e.code, message: `${spec.id}: ${e.message}` });
+    throw e;
+  }
+}
+
+/** `expandSpec` for specs and configs the caller knows are complete (our own tables): throws SpecError. */
+export function expandOrThrow(spec: ArchitectureSpec, config: SpecConfig): ExpectedTensor[] {
+  const env: Record<string, Value> = { ...(spec.defaults ?? {}) };
+  for (const [k, v] of Object.entries(config)) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(spec.vars ?? {})) env[k] = typeof v === 'number' ? v : compileExpr(v)(env);
+  const out: ExpectedTensor[] = [];
+  for (const part of spec.parts) expandPart(spec, part, env, out);
+  return out;
+}
+
+function templateOf(spec: ArchitectureSpec, part: PartSpec): readonly TensorTemplate[] {
+  if (typeof part.tensors !== 'string') return part.tensors;
+  const t = spec.templates?.[part.tensors];
+  if (!t) throw new SpecError('spec-expression-invalid', `part ${part.id} uses unknown template ${JSON.stringify(part.tensors)}`);
+  return t;
+}
+
+function expandPart(spec: ArchitectureSpec, part: PartSpec, base: Env, out: ExpectedTensor[]): void {
+  if (!evalCond(part.when, base)) return;
+  const tensors = templateOf(spec, part);
+  const outer = part.each === undefined ? 1 : evalDim(part.each, base);
+  const hasS = part.each !== undefined;
+  for (let s = 0; s < outer; s++) {
+    const envS: Record<string, Value> = hasS ? { ...base, S: s } : { ...base };
+    const repeat = part.repeat === undefined ? undefined : evalDim(part.repeat, envS);
+    const count = repeat ?? 1;
+    for (let n = 0; n < count; n++) {
+      const env: Record<string, Value> = repeat === undefined ? envS : { ...envS, N: n };
+      for (const [k, v] of Object.entries(part.vars ?? {})) env[k] = typeof v === 'number' ? v : compileExpr(v)(env);
+      const prefix = fill(part.prefix, n, s);
+      for (const t of tensors) {
+        if (!evalCond(t.when, env)) continue;
+        const shape = t.shape.map((d) => evalDim(d, env));
+        const e: ExpectedTensor = {
+          name: prefix + fill(t.name, n, s),
+          shape,
+          part: part.id,
+          partKind: part.kind,
+          tower: t.tower ?? part.tower,
+          role: t.role ?? 'weight',
+          ...(repeat !== undefined ? { block: n } : {}),
+          ...(t.tiedTo !== undefined ? { tiedTo: fill(t.tiedTo, n, s) } : {}),
+          ...(t.dtype ? { dtype: t.dtype } : {}),
+        };
+        out.push(e);
+      }
+    }
+  }
+}
+
+function fill(template: string, n: number, s: number): string {
+  if (template.indexOf('{') < 0) return template;
+  return template.replaceAll('{N}', String(n)).replaceAll('{S+1}', String(s + 1)).replaceAll('{S}', String(s));
+}
