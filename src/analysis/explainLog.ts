@@ -3,6 +3,7 @@ import { canonicalKeyOf, detectFamilyFromNames, stripWrapperPrefixes } from '../
 import type { FamilyId } from '../layouts/families.js';
 import { towerOf } from '../layouts/towers.js';
 import { architectureOfClass, classifyKeys, type ArchitectureRoleSource, type KeyClass, type KeyRole, type PartId } from './keyRoles.js';
+import { SPEC_ROLES } from './specRoles.js';
 import { parseLoadReports, type LoadReport, type LogNote, type LogSource, type MismatchedKey, type ReportKind } from './logParse.js';
 import type { Analysis, Finding } from './types.js';
 
@@ -101,7 +102,7 @@ export interface LogExplanation {
 }
 
 export interface ExplainOptions {
-  /** Architecture knowledge (the generated-layout mechanism); generic name rules when absent. */
+  /** Architecture knowledge; default: the generated-layout mechanism (`SPEC_ROLES`), generic name rules for what it does not know. */
   roles?: ArchitectureRoleSource;
 }
 
@@ -270,7 +271,8 @@ const WEIGHT_HOLDERS = new Set(['state_dict', 'model', 'module', 'model_state_di
 
 // ---------------------------------------------------------------------------------------------
 
-function explainReport(r: LoadReport, index: number, opts: ExplainOptions): ReportExplanation {
+function explainReport(r: LoadReport, index: number, optsIn: ExplainOptions): ReportExplanation {
+  const opts = { roles: optsIn.roles ?? SPEC_ROLES };
   const findings: LogFinding[] = [];
   const add = (f: Omit<LogFinding, 'report'>) => findings.push({ report: index, ...f });
   const cls = r.modelClass;

@@ -124,7 +124,8 @@ const UNTIED_BY_DEFAULT = /^(?:llama|mistral|mixtral|qwen2|qwen2_moe|qwen3|qwen3
 const SINUSOIDAL = /^(?:marian|fsmt|m2m_100|m2m100|nllb_moe|speech_to_text|speech2text|pegasus|whisper|informer|autoformer|time_series_transformer|xlm)$/;
 /** Composed encoder-decoders: cross-attention and the decoder's head are new by design. */
 const COMPOSED = /^(?:vision-encoder-decoder|encoder-decoder|speech-encoder-decoder)$/;
-const LLAVA_CLASS = /^Llava\w*For(?:CausalLM|ConditionalGeneration)$/i;
+/** Original LLaVA classes (`LlavaLlamaForCausalLM`, `LlavaMistralForCausalLM`): they load the vision tower themselves. transformers' `LlavaForConditionalGeneration` does not. */
+const LLAVA_CLASS = /^Llava\w+ForCausalLM$/;
 
 // ---------------------------------------------------------------------------------------------
 // Name rules
@@ -236,17 +237,24 @@ export const NO_ARCHITECTURE_ROLES: ArchitectureRoleSource = { classify: () => n
  */
 export function classifyKeys(names: readonly string[], ctx: RoleContext, source: ArchitectureRoleSource = NO_ARCHITECTURE_ROLES): KeyClass[] {
   const architecture = ctx.architecture ?? architectureOfClass(ctx.modelClass);
-  const fromSpec = architecture ? source.classify(names, { ...ctx, architecture }) : null;
   const full = { ...ctx, architecture };
+  const fromSpec = architecture || ctx.modelClass ? source.classify(names, { ...full, architecture: architecture ?? '' }) : null;
   // Every generic rule treats a run of digits alike (`layers.\d+`), so names that differ only in
   // their indices share one answer: 100k-tensor MoE logs classify a few hundred patterns.
   const memo = new Map<string, KeyClass>();
   return names.map((n, i) => {
-    const s = fromSpec?.[i];
-    if (s) return s;
     const key = n.replace(/\d+/g, '0');
-    let c = memo.get(key);
-    if (!c) memo.set(key, (c = genericClass(n, full)));
-    return c;
+    let g = memo.get(key);
+    if (!g) memo.set(key, (g = genericClass(n, full)));
+    const s = fromSpec?.[i];
+    if (!s) return g;
+    // The spec knows parts, ties, task heads and buffers of its architecture; what a plain trained
+    // weight means in a log (an adapter, a pooler, a sin-cos table, cross-attention new by design,
+    // a tower LLaVA loads itself, a pre-training head being dropped) the generic rules add.
+    if (s.role === 'trained' && SPEC_REFINED_BY_RULES.has(g.role)) return { ...g, part: s.part, rule: `${s.rule}+${g.rule}` };
+    return s;
   });
 }
+
+/** Generic roles that refine a spec's plain `weight` role. */
+const SPEC_REFINED_BY_RULES = new Set<KeyRole>(['adapter', 'quant-aux', 'buffer', 'fixed', 'pooler', 'new-by-design', 'loaded-separately', 'pretraining-head', 'container']);
