@@ -39,7 +39,10 @@ describe('parseLoadLog + explainLog', () => {
     const p = parseLoadLog(log);
     assert.equal(p.unexpected.length, 2);
     assert.deepEqual(p.mismatched, [{ name: 'vision_model.embeddings.patch_embedding.weight', checkpoint: [768, 3, 32, 32], model: [768, 3, 16, 16] }]);
-    assert.deepEqual(codes(explainLog(p).findings), ['shape-mismatch', 'unexpected-tensors']);
+    // two loads (CLIPVisionModel, CLIPModel): the vision model does not use the text tower by design
+    const ex = explainLog(p);
+    assert.deepEqual(ex.reports.map((r) => r.modelClass), ['CLIPVisionModel', 'CLIPModel']);
+    assert.deepEqual(codes(ex.findings), ['other-tower-unused', 'shape-mismatch']);
   });
 
   it('PyTorch strict load of an open_clip vision-only dict (150 missing)', () => {
@@ -55,7 +58,8 @@ describe('parseLoadLog + explainLog', () => {
     assert.equal(p.mismatched.length, 1);
     const ex = explainLog(p);
     assert.equal(ex.family, 'openai-clip');
-    assert.deepEqual(codes(ex.findings), ['logit-scale-missing', 'projection-missing', 'shape-mismatch', 'text-tower-missing']);
+    assert.deepEqual(codes(ex.findings), ['load-failed', 'logit-scale-missing', 'projection-missing', 'shape-mismatch', 'text-tower-missing']);
+    assert.match(ex.findings.find((f) => f.code === 'text-tower-missing')!.message, /not in the checkpoint/);
   });
 
   it('_IncompatibleKeys repr, timm messages, transformers v5 report with merged layer indices', () => {

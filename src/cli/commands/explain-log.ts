@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { analyzeCheckpoint } from '../../analysis/analyze.js';
-import { explainLog, parseLoadLog, type LogExplanation } from '../../analysis/explainLog.js';
+import { explainLog, explainLogExitCode, parseLoadLog, type LogExplanation, type LogFinding, type ReportExplanation } from '../../analysis/explainLog.js';
 import { openCheckpoint } from '../../formats/open.js';
 import { normalizeNames, toCanonical } from '../../layouts/canonical.js';
 import { parseArgs } from '../args.js';
@@ -61,25 +61,55 @@ export const explainLogCommand: CliCommand = {
     } else ex = explainLog(parsed);
     if (args.flags.has('json')) process.stdout.write(JSON.stringify(ex) + '\n');
     else process.stdout.write(renderExplanation(ex));
-    return ex.findings.some((f) => f.severity === 'error') ? 1 : 0;
+    return explainLogExitCode(ex);
   },
 };
 
+const SOURCE_WORD: Record<string, string> = {
+  transformers: 'transformers (v3/v4 warning)',
+  'transformers-v5': 'transformers v5 load report',
+  pytorch: 'PyTorch load_state_dict',
+  timm: 'timm',
+  diffusers: 'diffusers',
+  peft: 'PEFT adapter load',
+};
+const KIND_WORD: Record<string, string> = { 'init-warning': 'loaded with warnings', 'strict-failure': 'raised (strict load)', 'non-strict': 'strict=False result' };
+const VERDICT_WORD: Record<string, string> = {
+  'load-failed': 'LOAD FAILED',
+  'weights-lost': 'WEIGHTS LOST (random or not loaded)',
+  check: 'CHECK (see warnings)',
+  'train-before-use': 'OK — train before use (new task head)',
+  fine: 'OK — nothing of value lost',
+};
+
+function renderFinding(out: string[], f: LogFinding, indent: string): void {
+  out.push(`${indent}${f.severity.toUpperCase().padEnd(7)} ${f.code}: ${safeText(f.message)}`);
+  if (f.tensors?.length) out.push(`${indent}        ${f.tensors.slice(0, 5).map(safeText).join(', ')}${(f.tensorCount ?? 0) > 5 ? `, … (${f.tensorCount} in all)` : ''}`);
+  for (const e of f.evidence?.slice(0, 5) ?? []) out.push(`${indent}        · ${safeText(e)}`);
+}
+
+function renderReport(out: string[], r: ReportExplanation, n: number): void {
+  const who = r.modelClass ? safeText(r.modelClass) : '(model class not in the log)';
+  out.push(`[${r.index + 1}/${n}] ${who}${r.checkpoint ? ` ← ${safeText(r.checkpoint)}` : ''}`);
+  out.push(`      ${SOURCE_WORD[r.source] ?? r.source}, ${KIND_WORD[r.kind] ?? r.kind}, line ${r.line}${r.repeats > 1 ? `, ${r.repeats}× in the log` : ''}`);
+  out.push(`      ${r.counts.missing} missing, ${r.counts.unexpected} unused, ${r.counts.mismatched} shape-mismatched${r.elided ? ' (lists elided: lower bounds)' : ''}`);
+  out.push(`      verdict: ${VERDICT_WORD[r.verdict] ?? r.verdict}`);
+  for (const f of r.findings) renderFinding(out, f, '      ');
+}
+
 function renderExplanation(ex: LogExplanation): string {
-  const p = ex.parsed;
   const out: string[] = [];
-  out.push(`log         ${p.sources.join(', ') || 'no loading messages recognised'}${p.modelClass ? ` (model ${safeText(p.modelClass)})` : ''}`);
-  out.push(`tensors     ${p.missing.length} missing, ${p.unexpected.length} unexpected, ${p.mismatched.length} shape-mismatched; names in ${ex.family} layout`);
+  const n = ex.reports.length;
+  out.push(n ? `log         ${n} loading report${n === 1 ? '' : 's'} (${[...new Set(ex.reports.map((r) => r.source))].join(', ')})` : 'log         no loading messages recognised');
   if (ex.file) out.push(`file        ${ex.file.family}${ex.file.variant ? ` ${ex.file.variant}` : ''}; ${ex.file.missingPresentByName} missing names present as-is, ${ex.file.missingPresentInOtherLayout} present in another layout`);
-  if (ex.towers.length) {
-    out.push('', 'By tower');
-    for (const t of ex.towers) out.push(`  ${t.tower.padEnd(11)} ${t.missing} missing${t.wholeMissing ? ' (the whole tower)' : ''}, ${t.unexpected} unexpected, ${t.mismatched} mismatched`);
+  for (const r of ex.reports) {
+    out.push('');
+    renderReport(out, r, n);
   }
-  out.push('', 'What it means');
-  for (const f of ex.findings) {
-    out.push(`  ${f.severity.toUpperCase().padEnd(7)} ${f.code}: ${safeText(f.message)}`);
-    if (f.tensors?.length) out.push(`          ${f.tensors.slice(0, 5).map(safeText).join(', ')}${(f.tensorCount ?? 0) > 5 ? `, … (${f.tensorCount} in all)` : ''}`);
-    for (const e of f.evidence?.slice(0, 5) ?? []) out.push(`          · ${safeText(e)}`);
+  const global = ex.findings.filter((f) => f.report < 0);
+  if (global.length) {
+    out.push('');
+    for (const f of global) renderFinding(out, f, '');
   }
   return out.join('\n') + '\n';
 }
