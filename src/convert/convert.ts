@@ -112,8 +112,9 @@ export async function convertCheckpoint(o: ConvertOptions, control: ConvertContr
   if ((await exists(out)) && !o.force) return failure('convert-output-exists', `${out} already exists; pass --force to replace it, or choose another -o`);
   const side = sideConfigFor(plan, dtypeName(plan));
   const sidePath = side ? join(dirname(out), side.fileName) : null;
-  if (sidePath && sources.some((s) => dirname(s.path) === dirname(out)) && (await exists(sidePath))) {
-    return failure('convert-output-exists', `${sidePath} already exists beside an input (it describes the input, not the converted file); write the output to another folder`);
+  if (sidePath && sources.some((s) => dirname(s.path) === dirname(out))) {
+    // A config.json / open_clip_config.json there would describe the converted file but be read as the input's.
+    return failure('convert-output-conflict', `${side!.fileName} for the converted file would go beside an input (${dirname(out)}), where tools would read it as the input's config; write the output to another folder`);
   }
 
   const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);

@@ -167,14 +167,19 @@ export function buildPlan(kind: ConvertTargetKind, sources: readonly Source[], o
     const byTower = new Map<string, number>();
     for (const m of missing) byTower.set(m.tower, (byTower.get(m.tower) ?? 0) + 1);
     const summary = [...byTower].map(([t, n]) => `${t} ${n}`).join(', ');
-    return fail('convert-incomplete', `the ${kind} layout needs ${missing.length} tensor(s) that neither the input nor a donor has (${summary}); add --fill-from DONOR, or --allow-missing ${[...byTower.keys()].join(',')} to write an incomplete file`, { missing: missing.map((m) => ({ name: m.name, tower: m.tower, shape: [...m.shape] })) });
+    const absent = [...(hasVision ? [] : ['image']), ...(hasText || kind === 'timm' ? [] : ['text'])];
+    const guess = absent.length ? ` No source holds the ${absent.join(' or ')} tower at all, so its shapes below are the usual pairing, not read from a file.` : '';
+    return fail('convert-incomplete', `the ${kind} layout needs ${missing.length} tensor(s) that neither the input nor a donor has (${summary}).${guess} Add --fill-from DONOR, or --allow-missing ${[...byTower.keys()].join(',')} to write an incomplete file`, { missing: missing.map((m) => ({ name: m.name, tower: m.tower, shape: [...m.shape] })) });
   }
   const dropped: { name: string; tower: TowerId }[] = [];
   const canonicalOf = new Map<TensorInfo, string>();
   input.sv.view.tensors.forEach((c) => c.sources.forEach((t) => canonicalOf.set(t, c.name)));
   const dropTower = (t: TensorInfo) => towerOfCanonicalName(canonicalOf.get(t) ?? input.sv.localName(t));
   for (const t of input.ckpt.tensors) if (!used.has(t)) dropped.push({ name: t.name, tower: dropTower(t) });
-  if (derived.named === null) notes.push(`no named configuration has exactly these shapes; sizes are read from the tensors (${cfg.vision.kind === 'vit' ? `image ${cfg.vision.width}×${cfg.vision.layers}` : 'ResNet image tower'}, text ${cfg.text.width}×${cfg.text.layers}, embed ${cfg.embedDim})`);
+  if (derived.named === null) {
+    const sizes = [...(hasVision ? [cfg.vision.kind === 'vit' ? `image ${cfg.vision.width} wide × ${cfg.vision.layers} blocks` : 'ResNet image tower'] : []), ...(hasText && kind !== 'timm' ? [`text ${cfg.text.width} wide × ${cfg.text.layers} blocks`] : []), `embed ${cfg.embedDim}`];
+    notes.push(`no named configuration has exactly these shapes; sizes are read from the tensors (${sizes.join(', ')})`);
+  }
   return { ok: true, plan: { kind, derived, entries, omitted, dropped, specs, notes } };
 }
 

@@ -17,7 +17,7 @@ export interface ConvertIo {
 /** `convert`: exit 0 written and verified, 2 bad usage / unreadable / incompatible / incomplete / interrupted (no file written). */
 export async function runConvert(argv: string[], io: ConvertIo): Promise<number> {
   const fail = (code: string, msg: string) => {
-    io.err(`checkpoint-lens: error: ${code}: ${safeText(msg)}\n`);
+    io.err(`checkpoint-lens: error: ${code}: ${msg.split('\n').map(safeText).join('\n')}\n`);
     return 2;
   };
   let opts: ConvertOptions;
