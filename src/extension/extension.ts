@@ -9,6 +9,7 @@ import { readSettings } from './settings.js';
 import { isTargetSyntax, LOAD_TARGETS } from './targets.js';
 import { WorkerClient } from './workerClient.js';
 import { registerCancelProbeCommand, registerProbeCommand } from './probeCommand.js';
+import { registerConvertCommands } from './convertCommand.js';
 import { ComparePanels, type CompareSide } from './comparePanel.js';
 import { headVersion } from './gitHead.js';
 import type { CompareState, ProbeState } from '../shared/jobViews.js';
@@ -101,6 +102,13 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
     }),
 
     registerProbeCommand({ provider, workerScript, log, openEditor }, activeDoc),
+    ...registerConvertCommands({
+      log,
+      activeUri: () => activeDoc()?.uri,
+      openBeside: async (uri) => {
+        await vscode.commands.executeCommand('vscode.openWith', uri, isPyTorchPath(uri.path) ? PYTORCH_VIEW_TYPE : VIEW_TYPE, vscode.ViewColumn.Beside);
+      },
+    }),
     registerCancelProbeCommand({ provider, workerScript, log, openEditor }, activeDoc),
 
     vscode.commands.registerCommand('checkpointLens.compareWith', async (arg?: unknown, second?: unknown): Promise<CompareState | undefined> => {

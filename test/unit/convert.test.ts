@@ -349,3 +349,20 @@ test('--allow-missing writes an incomplete file and says so; an existing output 
   assert.equal(view.family, 'hf-clip');
   assert.ok(view.tensors.has('visual.proj'));
 });
+
+test('editor glue decisions: completion keeps the layout (timm → open_clip), conversions offer the other layouts, output folders beside the input', async () => {
+  const { completionTarget, conversionTargets, outputFolderFor, COMPLETABLE_FINDINGS } = await import('../../src/convert/suggest.js');
+  assert.equal(completionTarget('hf-clip'), 'hf');
+  assert.equal(completionTarget('timm-vit'), 'openclip');
+  assert.equal(completionTarget('openclip-custom-text'), 'openclip');
+  assert.deepEqual(conversionTargets('hf-clip'), ['openclip', 'timm']);
+  assert.deepEqual(conversionTargets('timm-vit'), ['openclip', 'hf']);
+  assert.deepEqual(conversionTargets('openai-clip'), ['hf', 'timm']);
+  const taken = new Set(['/m/vision-openclip', '/m/vision-openclip-2']);
+  assert.equal(outputFolderFor('/m/vision.safetensors', 'openclip', (p) => taken.has(p)), '/m/vision-openclip-3');
+  assert.equal(outputFolderFor('/m/model.safetensors.index.json', 'hf', () => false), '/m/model-hf');
+  assert.deepEqual([...COMPLETABLE_FINDINGS].sort(), ['logit-scale-missing', 'projection-missing', 'text-tower-missing', 'vision-tower-missing']);
+  // Each of those codes is one the analysis really emits.
+  const findings = readFileSync(join(__dirname, '../../src/analysis/findings.ts'), 'utf8');
+  for (const c of COMPLETABLE_FINDINGS) assert.ok(findings.includes(`'${c}'`), c);
+});
