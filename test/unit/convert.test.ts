@@ -229,6 +229,9 @@ test('a vision-only file grafted with a donor text tower, projection and logit_s
   const ref = await probeLogits(full);
   const g = await probeLogits(join(d, 'out', 'grafted.safetensors'));
   assert.ok(maxAbsDiff(ref, g) <= 1e-5, `grafted ${maxAbsDiff(ref, g)}`);
+  // diff: the grafted file equals the donor after mapping (the donor holds the same model).
+  let diffOut = '';
+  assert.equal(await runDiff([join(d, 'out', 'grafted.safetensors'), join(d, 'donor', 'model.safetensors')], { out: (s) => (diffOut += s), err: () => undefined }), 0, diffOut.slice(0, 400));
 });
 
 test('real-shaped ViT-B/16: vision-only open_clip + a transformers donor inspects as complete', async () => {
@@ -365,4 +368,19 @@ test('editor glue decisions: completion keeps the layout (timm → open_clip), c
   // Each of those codes is one the analysis really emits.
   const findings = readFileSync(join(__dirname, '../../src/analysis/findings.ts'), 'utf8');
   for (const c of COMPLETABLE_FINDINGS) assert.ok(findings.includes(`'${c}'`), c);
+});
+
+test('a PyTorch input (strided views: a transposed visual.proj, in_proj_weight at a storage offset) converts bit-identically', async () => {
+  const d = sub('pt');
+  const pt = join(__dirname, '../fixtures/convert/tiny_openclip.pt');
+  const a = await cli([pt, '--to', 'hf', '-o', join(d, 'hf')]);
+  assert.equal(a.code, 0, a.err);
+  const b = await cli([join(d, 'hf', 'model.safetensors'), '--to', 'openclip', '-o', join(d, 'oc', 'x.safetensors')]);
+  assert.equal(b.code, 0, b.err);
+  const src = await open(pt);
+  const proj = src.tensors.find((t) => t.name === 'visual.proj')!;
+  assert.equal(proj.data.kind, 'strided');
+  const back = await allBytes(join(d, 'oc', 'x.safetensors'));
+  assert.equal(back.size, src.tensors.length);
+  for (const t of src.tensors) assert.ok(back.get(t.name)!.bytes.equals(await bytesOf(t)), t.name);
 });
