@@ -169,7 +169,8 @@ export function buildPlan(kind: ConvertTargetKind, sources: readonly Source[], o
     const summary = [...byTower].map(([t, n]) => `${t} ${n}`).join(', ');
     const absent = [...(hasVision ? [] : ['image']), ...(hasText || kind === 'timm' ? [] : ['text'])];
     const guess = absent.length ? ` No source holds the ${absent.join(' or ')} tower at all, so its shapes below are the usual pairing, not read from a file.` : '';
-    return fail('convert-incomplete', `the ${kind} layout needs ${missing.length} tensor(s) that neither the input nor a donor has (${summary}).${guess} Add --fill-from DONOR, or --allow-missing ${[...byTower.keys()].join(',')} to write an incomplete file`, { missing: missing.map((m) => ({ name: m.name, tower: m.tower, shape: [...m.shape] })) });
+    const allowNames = [...new Set(missing.map((m) => (m.name === 'logit_scale' ? 'logit_scale' : m.tower)))];
+    return fail('convert-incomplete', `the ${kind} layout needs ${missing.length} tensor(s) that neither the input nor a donor has (${summary}).${guess} Add --fill-from DONOR, or --allow-missing ${allowNames.join(',')} to write an incomplete file`, { missing: missing.map((m) => ({ name: m.name, tower: m.tower, shape: [...m.shape] })) });
   }
   const dropped: { name: string; tower: TowerId }[] = [];
   const canonicalOf = new Map<TensorInfo, string>();

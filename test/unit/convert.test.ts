@@ -219,6 +219,7 @@ test('a vision-only file grafted with a donor text tower, projection and logit_s
   assert.match(incomplete.err, /convert-incomplete/);
   assert.match(incomplete.err, /transformer\.resblocks\.0\.attn\.in_proj_weight \[48, 16\] \(text\)$/m);
   assert.match(incomplete.err, /No source holds the text tower at all/);
+  assert.match(incomplete.err, /--allow-missing text,projection,logit_scale to write/);
   assert.ok(!existsSync(join(d, 'x.safetensors')));
 
   const r = await cli([visionOnly, '--to', 'openclip', '-o', join(d, 'out', 'grafted.safetensors'), '--fill-from', join(d, 'donor', 'model.safetensors'), '--json']);
