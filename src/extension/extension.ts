@@ -5,11 +5,11 @@
 import * as vscode from 'vscode';
 import { CheckpointEditorProvider, PYTORCH_VIEW_TYPE, VIEW_TYPE, type CheckpointDocument } from './editorProvider.js';
 import { explainLoadingLog } from './loadingLog.js';
+import { registerConvertCommands } from './convertCommand.js';
 import { readSettings } from './settings.js';
 import { isTargetSyntax, LOAD_TARGETS } from './targets.js';
 import { WorkerClient } from './workerClient.js';
 import { registerCancelProbeCommand, registerProbeCommand } from './probeCommand.js';
-import { registerConvertCommands } from './convertCommand.js';
 import { ComparePanels, type CompareSide } from './comparePanel.js';
 import { headVersion } from './gitHead.js';
 import type { CompareState, ProbeState } from '../shared/jobViews.js';
@@ -102,13 +102,6 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
     }),
 
     registerProbeCommand({ provider, workerScript, log, openEditor }, activeDoc),
-    ...registerConvertCommands({
-      log,
-      activeUri: () => activeDoc()?.uri,
-      openBeside: async (uri) => {
-        await vscode.commands.executeCommand('vscode.openWith', uri, isPyTorchPath(uri.path) ? PYTORCH_VIEW_TYPE : VIEW_TYPE, vscode.ViewColumn.Beside);
-      },
-    }),
     registerCancelProbeCommand({ provider, workerScript, log, openEditor }, activeDoc),
 
     vscode.commands.registerCommand('checkpointLens.compareWith', async (arg?: unknown, second?: unknown): Promise<CompareState | undefined> => {
@@ -205,6 +198,16 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('checkpointLens')) return;
       for (const doc of provider.documents) void provider.load(doc, 'reload');
+    }),
+  );
+  // convert (src/convert): "Complete from another checkpoint…", "Convert to another layout…", Quick Fixes.
+  context.subscriptions.push(
+    ...registerConvertCommands({
+      log,
+      activeUri: () => activeDoc()?.uri,
+      openBeside: async (uri) => {
+        await vscode.commands.executeCommand('vscode.openWith', uri, isPyTorchPath(uri.path) ? PYTORCH_VIEW_TYPE : VIEW_TYPE, vscode.ViewColumn.Beside);
+      },
     }),
   );
   log.info('Checkpoint Lens activated');
