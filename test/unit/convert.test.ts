@@ -385,3 +385,27 @@ test('a PyTorch input (strided views: a transposed visual.proj, in_proj_weight a
   assert.equal(back.size, src.tensors.length);
   for (const t of src.tensors) assert.ok(back.get(t.name)!.bytes.equals(await bytesOf(t)), t.name);
 });
+
+test('sharded transformers input → open_clip; a ResNet CLIP converts to open_clip only', async () => {
+  const d = sub('shards');
+  const { writeShardedClipFixture } = await import('../helpers/clipFixtures.js');
+  const { index } = await writeShardedClipFixture(sub('shards/in'), clipTensorSpecs('hf-clip', 'ViT-B-32'), 3);
+  const r = await cli([index, '--to', 'openclip', '-o', join(d, 'oc'), '--json']);
+  assert.equal(r.code, 0, r.err);
+  const rep = JSON.parse(r.out) as { tensors: number; config: string; verification: { complete: boolean } };
+  assert.equal(rep.config, 'ViT-B-32');
+  assert.equal(rep.verification.complete, true);
+  const a = await analyzeCheckpoint(await open(join(d, 'oc', 'open_clip_model.safetensors')), { valueBudgetBytes: 0 });
+  assert.ok(a.ok);
+  assert.deepEqual([a.value.missing, a.value.unexpected, a.value.mismatched], [[], [], []]);
+
+  const rn = await writeClipFixture(sub('shards/rn'), 'rn50.safetensors', clipTensorSpecs('openai-clip', 'RN50'));
+  const hf = await cli([rn, '--to', 'hf', '-o', join(d, 'rn-hf')]);
+  assert.equal(hf.code, 2);
+  assert.match(hf.err, /convert-unsupported-model: transformers CLIP has no ModifiedResNet/);
+  const oc = await cli([rn, '--to', 'openclip', '-o', join(d, 'rn-oc'), '--dtype', 'F16']);
+  assert.equal(oc.code, 0, oc.err);
+  const out = await open(join(d, 'rn-oc', 'open_clip_model.safetensors'));
+  assert.equal(out.tensors.find((t) => t.name === 'visual.bn1.num_batches_tracked')!.dtype, 'I64', 'integers are never cast');
+  assert.equal(out.tensors.find((t) => t.name === 'visual.conv1.weight')!.dtype, 'F16');
+});
