@@ -6,13 +6,16 @@
  */
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
-import { convertCheckpoint, type ConvertOptions } from '../convert/convert.js';
+import type { ConvertOptions } from '../convert/convert.js';
 import { sourceView, type ConvertTargetKind } from '../convert/layoutAdapter.js';
 import { COMPLETABLE_FINDINGS, completionTarget, conversionTargets, outputFolderFor, TARGET_LABEL } from '../convert/suggest.js';
 import { openCheckpoint } from '../formats/open.js';
+import { WorkerClient } from './workerClient.js';
+import type { ConvertOutcome } from './workerProtocol.js';
 
 export interface ConvertDeps {
   readonly log: vscode.LogOutputChannel;
+  readonly workerScript: string;
   readonly activeUri: () => vscode.Uri | undefined;
   readonly openBeside: (uri: vscode.Uri) => Promise<void>;
 }
@@ -24,22 +27,27 @@ async function familyOf(path: string) {
 
 async function run(deps: ConvertDeps, input: vscode.Uri, opts: Omit<ConvertOptions, 'input' | 'output'>): Promise<void> {
   const output = outputFolderFor(input.fsPath, opts.to, existsSync);
-  const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Converting to ${TARGET_LABEL[opts.to]}`, cancellable: true }, async (progress, token) => {
-    const ac = new AbortController();
-    token.onCancellationRequested(() => ac.abort());
-    let last = 0;
-    return convertCheckpoint(
-      { ...opts, input: input.fsPath, output },
-      {
-        signal: ac.signal,
-        onProgress: (p) => {
-          const f = p.bytesTotal ? p.bytesDone / p.bytesTotal : 0;
-          progress.report({ message: `${p.tensorsDone}/${p.tensorsTotal} tensors`, increment: (f - last) * 100 });
-          last = f;
-        },
-      },
-    );
-  });
+  // Off the extension host: its own worker thread (header parses, casts and transposes stay off the host).
+  const client = new WorkerClient(deps.workerScript, (line) => deps.log.info(`[convert] ${line}`));
+  let outcome: ConvertOutcome;
+  try {
+    outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Converting to ${TARGET_LABEL[opts.to]}`, cancellable: true }, async (progress, token) => {
+      let last = 0;
+      const job = client.convert({ ...opts, input: input.fsPath, output }, (f, message) => {
+        progress.report({ message: message ?? '', increment: Math.max(0, f - last) * 100 });
+        last = Math.max(last, f);
+      });
+      token.onCancellationRequested(() => job.cancel());
+      return job.result;
+    });
+  } finally {
+    client.dispose();
+  }
+  if (!outcome.ok && 'code' in outcome) {
+    if (outcome.code !== 'cancelled') void vscode.window.showErrorMessage(`Checkpoint Lens: ${outcome.code}: ${outcome.message}`);
+    return;
+  }
+  const r = outcome;
   if (!r.ok) {
     deps.log.warn(`convert ${input.fsPath}: ${r.error.code}: ${r.error.message}`);
     const missing = r.error.missing?.length ? ` (${r.error.missing.length} tensors still missing; see the output log)` : '';

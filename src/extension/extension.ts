@@ -204,6 +204,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
   context.subscriptions.push(
     ...registerConvertCommands({
       log,
+      workerScript,
       activeUri: () => activeDoc()?.uri,
       openBeside: async (uri) => {
         await vscode.commands.executeCommand('vscode.openWith', uri, isPyTorchPath(uri.path) ? PYTORCH_VIEW_TYPE : VIEW_TYPE, vscode.ViewColumn.Beside);
