@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Checkpoint, TensorInfo } from '../core/checkpoint.js';
 import { dtypeBits, type DType } from '../core/dtype.js';
@@ -117,6 +117,7 @@ export async function convertCheckpoint(o: ConvertOptions, control: ConvertContr
     return failure('convert-output-conflict', `${side!.fileName} for the converted file would go beside an input (${dirname(out)}), where tools would read it as the input's config; write the output to another folder`);
   }
 
+  const createdDirs = await makeDirs(dirname(out));
   const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const tmpSide = sidePath ? `${sidePath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp` : null;
   let writer: SafetensorsStreamWriter | undefined;
@@ -145,7 +146,6 @@ export async function convertCheckpoint(o: ConvertOptions, control: ConvertContr
     }
     if (tmpSide && side) await writeFile(tmpSide, JSON.stringify(side.json, null, 2) + '\n', { flag: 'wx' });
     signal?.throwIfAborted();
-    await mkdir(dirname(out), { recursive: true });
     await rename(tmp, out);
     if (tmpSide && sidePath) {
       try {
@@ -160,6 +160,8 @@ export async function convertCheckpoint(o: ConvertOptions, control: ConvertContr
     await writer?.abandon();
     await unlink(tmp).catch(() => undefined);
     if (tmpSide) await unlink(tmpSide).catch(() => undefined);
+    // Folders this run created, if they are still empty (never anything else).
+    for (const d of createdDirs) await rmdir(d).catch(() => undefined);
     if (e instanceof ConvertFailure) return failure(e.code, e.message);
     if (signal?.aborted) return failure('convert-interrupted', 'interrupted; no output was written');
     const msg = e instanceof Error ? e.message : String(e);
@@ -184,17 +186,23 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
+/** Where the file goes (`-o` file or folder), without creating anything yet. */
 async function outputPath(o: string, kind: ConvertTargetKind): Promise<string> {
   const p = resolve(o);
-  if (p.endsWith('.safetensors')) {
-    const st = await stat(p).catch(() => undefined);
-    if (!st?.isDirectory()) {
-      await mkdir(dirname(p), { recursive: true });
-      return p;
-    }
-  }
-  await mkdir(p, { recursive: true });
+  const st = await stat(p).catch(() => undefined);
+  if (p.endsWith('.safetensors') && !st?.isDirectory()) return p;
   return join(p, DEFAULT_NAME[kind]);
+}
+
+/** Creates `dir` (and parents); returns the folders it created, deepest first, so a failure can remove them again. */
+async function makeDirs(dir: string): Promise<string[]> {
+  const created: string[] = [];
+  for (let d = dir; !(await exists(d)); d = dirname(d)) {
+    created.push(d);
+    if (dirname(d) === d) break;
+  }
+  await mkdir(dir, { recursive: true });
+  return created;
 }
 
 function dtypeName(plan: ConvertPlan): string {

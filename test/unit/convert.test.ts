@@ -312,6 +312,11 @@ test('an interrupted write leaves nothing behind (in-process abort and SIGINT to
   assert.equal(r.ok, false);
   assert.equal(!r.ok && r.error.code, 'convert-interrupted');
   assert.deepEqual(readdirSync(out), []);
+  // Folders the run created for its output are removed again.
+  const ac2 = new AbortController();
+  const r2 = await convertCheckpoint({ input: src, to: 'hf', output: join(d, 'new', 'deeper') }, { signal: ac2.signal, onProgress: (p) => p.tensorsDone === 5 && ac2.abort() });
+  assert.equal(!r2.ok && r2.error.code, 'convert-interrupted');
+  assert.ok(!existsSync(join(d, 'new')), 'no empty folder left behind');
 
   // A real-sized (sparse) ViT-B/16 takes long enough to interrupt mid-write.
   const big = await writeClipFixture(d, 'b16.safetensors', clipTensorSpecs('openai-clip', 'ViT-B-16'));
