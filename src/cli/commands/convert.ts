@@ -90,8 +90,9 @@ export const convertCommand: CliCommand = {
   async run(argv) {
     const ac = new AbortController();
     const onSig = () => ac.abort();
-    process.once('SIGINT', onSig);
-    process.once('SIGTERM', onSig);
+    // `on`, not `once`: a second Ctrl-C must not kill the process before it removes its temporary file.
+    process.on('SIGINT', onSig);
+    process.on('SIGTERM', onSig);
     try {
       return await runConvert(argv, {
         out: (s) => process.stdout.write(s),
