@@ -27,5 +27,6 @@ export const commands: Record<string, CommandEntry> = {
   },
   'explain-log': { summary: 'Explain a loading log (transformers, PyTorch strict load, timm): missing / unexpected / mismatched tensors by tower and what it means. LOG|- [--file CKPT] [--json]', load: async () => (await import('./commands/explain-log.js')).explainLogCommand },
   diff: { summary: 'Compare two checkpoints (across layouts, dtypes, shards), streamed; exit 1 on differences. A B [--json|--markdown] [--rtol X] [--atol Y] [--map auto|none] [--allow-missing TOWER,...]', load: async () => (await import('./commands/diff.js')).diffCommand },
+  convert: { summary: 'Write the checkpoint in another CLIP layout (open_clip, transformers, timm), filling missing towers from donors; streamed, atomic, verified. IN --to openclip|hf|timm -o OUT [--fill-from DONOR ...] [--dtype F32|F16|BF16] [--allow-missing TOWER,...]', load: async () => (await import('./commands/convert.js')).convertCommand },
   probe: { summary: 'Zero-shot probe: run the checkpoint\'s own CLIP (onnxruntime) on a built-in or user probe set; top-1/top-5 vs chance, random-initialised towers. FILE [--json] [--provider …] [--images DIR --labels FILE] [--inputs F] [--dump F]', load: async () => (await import('./commands/probe.js')).probeCommand },
 };

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { CheckpointEditorProvider, PYTORCH_VIEW_TYPE, VIEW_TYPE, type CheckpointDocument } from './editorProvider.js';
 import { explainLoadingLog } from './loadingLog.js';
+import { registerConvertCommands } from './convertCommand.js';
 import { readSettings } from './settings.js';
 import { isTargetSyntax, LOAD_TARGETS } from './targets.js';
 import { WorkerClient } from './workerClient.js';
@@ -214,6 +215,17 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('checkpointLens')) return;
       for (const doc of provider.documents) void provider.load(doc, 'reload');
+    }),
+  );
+  // convert (src/convert): "Complete from another checkpoint…", "Convert to another layout…", Quick Fixes.
+  context.subscriptions.push(
+    ...registerConvertCommands({
+      log,
+      workerScript,
+      activeUri: () => activeDoc()?.uri,
+      openBeside: async (uri) => {
+        await vscode.commands.executeCommand('vscode.openWith', uri, isPyTorchPath(uri.path) ? PYTORCH_VIEW_TYPE : VIEW_TYPE, vscode.ViewColumn.Beside);
+      },
     }),
   );
   log.info('Checkpoint Lens activated');

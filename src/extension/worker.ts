@@ -18,6 +18,8 @@ import { pairDiffHistogram } from '../compare/histogram.js';
 import { runProbe } from '../probe/probe.js';
 import { toCompareView, toProbeView } from './jobViewBuilders.js';
 import type { CompareOutcome, HistogramOutcome, ProbeOutcome } from './workerProtocol.js';
+import { convertCheckpoint } from '../convert/convert.js';
+import type { ConvertOutcome } from './workerProtocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
@@ -123,6 +125,15 @@ async function diffHistogram(req: Extract<WorkerRequest, { op: 'diffHistogram' }
   return { ok: true, histogram: { key: hgm.key, edges: hgm.edges, counts: hgm.counts, maxAbs: hgm.maxAbs, count: hgm.count, nonFinite: hgm.nonFinite } };
 }
 
+/** `convert` (src/convert): streamed, atomic, verified; a Cancel removes the temporary file. */
+async function convert(req: Extract<WorkerRequest, { op: 'convert' }>): Promise<ConvertOutcome> {
+  const progress = progressSender(req.id);
+  return cancellable(req.id, async (signal) => {
+    const r = await convertCheckpoint(req.options, { signal, onProgress: (p) => progress(p.bytesTotal ? p.bytesDone / p.bytesTotal : 0, `${p.tensorsDone} / ${p.tensorsTotal} tensors`) });
+    return r.ok ? { ok: true, report: r.report } : { ok: false, error: r.error };
+  });
+}
+
 async function open(req: Extract<WorkerRequest, { op: 'open' }>): Promise<OpenOutcome> {
   const t0 = performance.now();
   const r = await openCheckpoint(req.path);
@@ -191,6 +202,9 @@ port.on('message', async (req: WorkerRequest) => {
         return;
       case 'diffHistogram':
         send({ id: req.id, kind: 'done', result: await diffHistogram(req) });
+        return;
+      case 'convert':
+        send({ id: req.id, kind: 'done', result: await convert(req) });
         return;
       case 'cancel': {
         const ac = running.get(req.target);

@@ -3,7 +3,8 @@
  * the worker dies (pending requests then fail with `worker-crashed` instead of hanging).
  */
 import { Worker } from 'node:worker_threads';
-import type { CompareOutcome, HistogramOutcome, OpenOptions, OpenOutcome, ProbeJobOptions, ProbeOutcome, StatsOutcome, WorkerRequest, WorkerResponse } from './workerProtocol.js';
+import type { ConvertOptions } from '../convert/convert.js';
+import type { CompareOutcome, ConvertOutcome, HistogramOutcome, OpenOptions, OpenOutcome, ProbeJobOptions, ProbeOutcome, StatsOutcome, WorkerRequest, WorkerResponse } from './workerProtocol.js';
 
 type Progress = (fraction: number, message?: string) => void;
 type Pending = { resolve: (v: unknown) => void; onProgress?: Progress };
@@ -43,6 +44,10 @@ export class WorkerClient {
 
   diffHistogram(key: string, pairKey: string): Job<HistogramOutcome> {
     return this.job({ op: 'diffHistogram', key, pairKey });
+  }
+
+  convert(options: ConvertOptions, onProgress: Progress): Job<ConvertOutcome> {
+    return this.job({ op: 'convert', options }, onProgress);
   }
 
   /** True while the worker thread exists (tests check that a cancelled job's thread is gone). */

@@ -5,6 +5,8 @@
 import type { Finding, StatsView, ViewModel } from '../shared/protocol.js';
 import type { CompareView, DiffHistogramView, ProbeView } from '../shared/jobViews.js';
 import type { ProviderName } from '../probe/providers.js';
+import type { ConvertOptions, ConvertReport } from '../convert/convert.js';
+import type { ConvertError } from '../convert/types.js';
 
 export interface OpenOptions {
   /** Load target id chosen by the user or the `checkpointLens.defaultTarget` setting ('auto' = detect). */
@@ -30,6 +32,7 @@ export type WorkerRequest =
   | { readonly id: number; readonly op: 'probe'; readonly path: string; readonly options: ProbeJobOptions }
   | { readonly id: number; readonly op: 'compare'; readonly key: string; readonly a: string; readonly b: string; readonly labels: { readonly a: string; readonly b: string } }
   | { readonly id: number; readonly op: 'diffHistogram'; readonly key: string; readonly pairKey: string }
+  | { readonly id: number; readonly op: 'convert'; readonly options: ConvertOptions }
   /** Aborts the request `target` (probe, compare, histogram): it then answers `cancelled`. */
   | { readonly id: number; readonly op: 'cancel'; readonly target: number };
 
@@ -43,8 +46,10 @@ type Failed = { readonly ok: false; readonly code: string; readonly message: str
 export type ProbeOutcome = { readonly ok: true; readonly probe: ProbeView } | Failed;
 export type CompareOutcome = { readonly ok: true; readonly view: CompareView } | Failed;
 export type HistogramOutcome = { readonly ok: true; readonly histogram: DiffHistogramView } | Failed;
+/** `convert`: the report, or the converter's error (with what is still missing); `cancelled` after a Cancel. */
+export type ConvertOutcome = { readonly ok: true; readonly report: ConvertReport } | { readonly ok: false; readonly error: ConvertError } | Failed;
 
 export type WorkerResponse =
-  | { readonly id: number; readonly kind: 'done'; readonly result: OpenOutcome | StatsOutcome | ProbeOutcome | CompareOutcome | HistogramOutcome | null }
+  | { readonly id: number; readonly kind: 'done'; readonly result: OpenOutcome | StatsOutcome | ProbeOutcome | CompareOutcome | HistogramOutcome | ConvertOutcome | null }
   | { readonly id: number; readonly kind: 'progress'; readonly fraction: number; readonly message?: string }
   | { readonly id: number; readonly kind: 'log'; readonly message: string };

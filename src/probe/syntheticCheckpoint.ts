@@ -1,6 +1,7 @@
 import { writeSafetensors, type TensorToWrite } from '../core/writeSafetensors.js';
 import { expectedTensors, type ProbeModelConfig } from './modelConfig.js';
 import { xorshift32 } from '../core/random.js';
+import { encodeFloats } from '../core/encode.js';
 
 /**
  * Writes an OpenAI-layout CLIP checkpoint with random (distinct per tensor) weights, for tests and
@@ -48,40 +49,7 @@ function hash(s: string): number {
   return h >>> 0;
 }
 
-export function encodeFloats(values: Float32Array, dtype: SyntheticDtype): Uint8Array {
-  if (dtype === 'F32') return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  const out = new Uint16Array(values.length);
-  const u32 = new Uint32Array(values.buffer, values.byteOffset, values.length);
-  for (let i = 0; i < values.length; i++) out[i] = dtype === 'BF16' ? bf16Bits(u32[i]!) : f16Bits(values[i]!);
-  return new Uint8Array(out.buffer);
-}
-
-function bf16Bits(u: number): number {
-  // Round to nearest even on the dropped 16 bits.
-  return ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) & 0xffff;
-}
-
-const f32 = new Float32Array(1);
-const u32v = new Uint32Array(f32.buffer);
-function f16Bits(x: number): number {
-  f32[0] = x;
-  const u = u32v[0]!;
-  const sign = (u >>> 16) & 0x8000;
-  const exp = ((u >>> 23) & 0xff) - 127 + 15;
-  let mant = u & 0x7fffff;
-  if (exp >= 31) return sign | 0x7c00;
-  if (exp <= 0) {
-    if (exp < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - exp;
-    let h = mant >>> shift;
-    if ((mant >>> (shift - 1)) & 1 && ((mant & ((1 << (shift - 1)) - 1)) !== 0 || h & 1)) h++;
-    return sign | h;
-  }
-  let h = sign | (exp << 10) | (mant >>> 13);
-  if ((mant & 0x1000) !== 0 && ((mant & 0xfff) !== 0 || (h & 1) !== 0)) h++;
-  return h;
-}
+export { encodeFloats };
 
 export async function writeSyntheticClip(path: string, cfg: ProbeModelConfig, opts: SyntheticOptions): Promise<void> {
   const omit = new Set(opts.omit ?? []);
