@@ -129,7 +129,7 @@ export async function understandGguf(c: Checkpoint, opts: UnderstandOptions = {}
   }
 
   let layout: GgufSummary['layout'] = null;
-  if (arch && LLAMA_STYLE_ARCHITECTURES.includes(arch)) layout = checkLlamaLayout(c, model, tokenizer?.vocabularySize ?? undefined, findings);
+  if (arch && LLAMA_STYLE_ARCHITECTURES.includes(arch)) layout = checkLlamaLayout(c.tensors, c.unreadable.map((u) => u.name), model, tokenizer?.vocabularySize ?? undefined, findings);
   else if (arch && arch !== 'clip') findings.push({ code: 'gguf-layout-not-checked', severity: 'info', message: `Not checked: the expected tensor layout of architecture ${JSON.stringify(arch)} (only llama-style architectures are known: ${LLAMA_STYLE_ARCHITECTURES.join(', ')}).` });
   if (!arch) findings.push({ code: 'gguf-no-architecture', severity: 'warning', message: 'The file has no general.architecture key; llama.cpp cannot load it as a model.' });
 
@@ -215,13 +215,17 @@ export function countParameters(tensors: readonly TensorInfo[]): GgufSummary['pa
   return { total, bytes, bitsPerWeight: total ? (bytes * 8) / total : 0, byType, notDecodable };
 }
 
-function checkLlamaLayout(c: Checkpoint, model: GgufSummary['model'], vocab: number | undefined, findings: GgufFinding[]): GgufSummary['layout'] {
-  const byName = new Map(c.tensors.map((t) => [t.name, t]));
-  for (const u of c.unreadable) if (!byName.has(u.name)) byName.set(u.name, undefined as unknown as TensorInfo);
+/**
+ * The llama-style layout check: expected tensors from the naming scheme (naming.ts) and the config,
+ * against the file's tensors (unreadable ones count as present: their own problem says why).
+ */
+export function checkLlamaLayout(tensors: readonly TensorInfo[], unreadable: readonly string[], model: GgufSummary['model'], vocab: number | undefined, findings: GgufFinding[]): NonNullable<GgufSummary['layout']> {
+  const byName = new Map<string, TensorInfo | undefined>(tensors.map((t) => [t.name, t]));
+  for (const u of unreadable) if (!byName.has(u)) byName.set(u, undefined);
   const D = model.embeddingLength;
   const heads = typeof model.headCount === 'number' ? model.headCount : undefined;
   const kvHeads = typeof model.headCountKv === 'number' ? model.headCountKv : heads;
-  const embd = c.tensors.find((t) => t.name === 'token_embd.weight');
+  const embd = tensors.find((t) => t.name === 'token_embd.weight');
   const V = vocab ?? (embd?.shape.length === 2 ? embd.shape[0] : undefined);
   const cfg = { D, F: model.feedForwardLength, V, L: model.blockCount, KV: D !== undefined && heads && kvHeads ? (D / heads) * kvHeads : undefined };
   const expected = expandParts(LLAMA_STYLE_PARTS, cfg);
