@@ -251,8 +251,15 @@ async function parse(c: Cursor, at: (where: string) => void): Promise<GgufHeader
   const tensorCount = c.u64n();
   const kvCount = c.u64n();
   // Each kv takes at least 13 bytes (8 key length, 4 type, 1 value) and each tensor info 24.
-  if (kvCount > c.remaining() / 13) throw new GgufError('gguf-count-too-large', `The header declares ${fmtCount(kvCount)} metadata entries; the file's remaining ${c.remaining()} bytes cannot hold that many.`);
-  if (tensorCount > (c.remaining() - kvCount * 13) / 24) throw new GgufError('gguf-count-too-large', `The header declares ${fmtCount(tensorCount)} tensors; the file's remaining ${c.remaining()} bytes cannot hold that many tensor infos.`);
+  // A count the rest of the file cannot hold is refused before any loop runs: a plausible one
+  // (up to 2^24) means the file is cut short, a larger one that the header is corrupt.
+  const tooMany = (count: number, what: string, room: number) => {
+    if (count <= room) return;
+    if (count <= 1 << 24) throw new GgufError('gguf-header-truncated', `The header declares ${fmtCount(count)} ${what}, but only ${c.remaining()} bytes follow: the file is cut short.`);
+    throw new GgufError('gguf-count-too-large', `The header declares ${fmtCount(count)} ${what}; the file's remaining ${c.remaining()} bytes cannot hold that many.`);
+  };
+  tooMany(kvCount, 'metadata entries', c.remaining() / 13);
+  tooMany(tensorCount, 'tensor infos', (c.remaining() - kvCount * 13) / 24);
 
   const kv: GgufKv[] = [];
   const kvByKey = new Map<string, GgufKv>();
