@@ -131,6 +131,18 @@ class Cursor {
     this.pos += n;
   }
 
+  /** Skips one GGUF string when its length and bytes are all in the window; false (nothing consumed) otherwise. */
+  skipStringInWindow(): boolean {
+    const o = this.pos - this.bufStart;
+    if (o < 0 || o + 8 > this.buf.length) return false;
+    const hi = this.view.getUint32(o + 4, true);
+    if (hi !== 0) return false;
+    const n = this.view.getUint32(o, true);
+    if (o + 8 + n > this.buf.length) return false;
+    this.pos += 8 + n;
+    return true;
+  }
+
   u8(): number {
     return this.buf[this.pos++ - this.bufStart]!;
   }
@@ -379,6 +391,8 @@ async function readValue(c: Cursor, type: GgufValueTypeName, depth: number, key:
   }
   for (let i = 0; i < length; i++) {
     if (elementType === 'string') {
+      // Fast path (no await) for the common case: a string past the sample, wholly in the window.
+      if (i >= ARRAY_SAMPLE && c.skipStringInWindow()) continue;
       const s = await readString(c, key, i < ARRAY_SAMPLE);
       if (i < ARRAY_SAMPLE) sample.push(s.value);
     } else {
