@@ -232,3 +232,54 @@ describe('values (every format)', () => {
     assert.equal(runCli(['values', f]).code, 2);
   });
 });
+
+describe('CLI on GGUF: inspect, stats, diff', () => {
+  it('inspect text shows the metadata table and the model facts; JSON carries the summary', () => {
+    const f = join(FIX, 'tiny-llama.gguf');
+    const t = runCli(['inspect', f]);
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(t.stdout, /Metadata \(GGUF v3, 19 keys, alignment 32\)/);
+    assert.match(t.stdout, /\n  key +type +value\n/);
+    assert.match(t.stdout, /llama\.attention\.layer_norm_rms_epsilon +f32 +0\.00001\n/);
+    assert.match(t.stdout, /tokenizer\.ggml\.tokens +string\[32\] +\[string × 32\] "<unk>"/);
+    assert.match(t.stdout, /attn_q\.weight {2}Q4_0 \[64, 64\]/);
+    assert.match(t.stdout, /Q4_0 +4 +12,288 +6\.75 KiB +4\.50/);
+    const j = runCli(['inspect', f, '--json']);
+    const doc = JSON.parse(j.stdout);
+    assert.equal(doc.format, 'gguf');
+    assert.equal(doc.gguf.architecture, 'llama');
+    assert.equal(doc.gguf.parameters.total, doc.parameterCount);
+    assert.equal(doc.byteCount, 58496);
+    assert.equal(doc.dtypes.Q4_0.parameters, 12288);
+    assert.deepEqual(doc.findings.map((x: { code: string }) => x.code), ['gguf-output-tied']);
+  });
+
+  it('inspect exits 1 on a projector wider than the --target language model', () => {
+    const r = runCli(['inspect', join(FIX, 'tiny-mmproj-wide.gguf'), '--target', join(FIX, 'tiny-llama.gguf')]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /gguf-mmproj-width-mismatch/);
+    assert.match(r.stdout, /projector +mlp, 4 tensors, output width 96/);
+  });
+
+  it('stats: dequantised statistics with the stored type; undecodable tensors listed, not fatal', () => {
+    const r = runCli(['stats', join(FIX, 'quants.gguf'), '--tensor', 'q4_k', '--tensor', 'iq4_nl', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout);
+    assert.equal(doc.tensors[0].dtype, 'Q4_K');
+    assert.equal(doc.tensors[0].count, 512);
+    const vals = EXPECTED['quants.gguf']!.tensors.find((t) => t.name === 'q4_k')!.values!;
+    assert.equal(doc.tensors[0].min, Math.min(...vals.map(Math.fround)));
+    assert.equal(doc.tensors[0].max, Math.max(...vals.map(Math.fround)));
+    assert.deepEqual(doc.skipped.map((x: { name: string; code: string }) => [x.name, x.code]), [['iq4_nl', 'gguf-values-not-decodable']]);
+  });
+
+  it('diff GGUF vs GGUF: identical files are equivalent; different values are found', () => {
+    const a = join(FIX, 'tiny-llama.gguf');
+    assert.equal(runCli(['diff', a, a]).code, 0);
+    const r = runCli(['diff', a, join(FIX, 'tiny-split-00001-of-00002.gguf'), '--json']);
+    assert.equal(r.code, 1);
+    const rep = JSON.parse(r.stdout);
+    assert.equal(rep.verdict.equivalent, false);
+  });
+});
+

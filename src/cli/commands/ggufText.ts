@@ -12,7 +12,7 @@ export function textTable(header: readonly string[], rows: readonly (readonly st
 
 /** GGUF metadata as a table (key, type, value), values cut to one line. */
 export function renderGgufMetadata(f: GgufFile, maxRows = 200): string[] {
-  const rows = f.header.kv.slice(0, maxRows).map((kv) => [safeText(kv.key), kv.type === 'array' && typeof kv.value === 'object' ? `${kv.value.elementType}[${kv.value.length}]` : kv.type, safeText(display(kv.value, 100).replace(/\s+/g, ' '))]);
+  const rows = f.header.kv.slice(0, maxRows).map((kv) => [safeText(kv.key), kv.type === 'array' && typeof kv.value === 'object' ? `${kv.value.elementType}[${kv.value.length}]` : kv.type, safeText(display(kv.value, 100, kv.type).replace(/\s+/g, ' '))]);
   const out = ['', `Metadata (GGUF v${f.header.version}, ${f.header.kv.length} keys, alignment ${f.header.alignment})`, ...textTable(['key', 'type', 'value'], rows)];
   if (f.header.kv.length > maxRows) out.push(`  … ${f.header.kv.length - maxRows} more (use --json)`);
   return out;

@@ -100,7 +100,7 @@ export async function readGgufFile(path: string, shard?: string): Promise<Result
   }
   tensors.sort((a, b) => offsetOf(a) - offsetOf(b));
   const metadata: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const kv of header.kv) metadata[kv.key] = display(kv.value, 4096);
+  for (const kv of header.kv) metadata[kv.key] = display(kv.value, 4096, kv.type);
   return ok({ path, size, header, files: [{ path, size, dataStart: header.dataStart }], tensors, unreadable, problems, metadata: { ...metadata } });
 }
 

@@ -411,11 +411,22 @@ function fmtCount(n: number): string {
   return Number.isFinite(n) ? n.toLocaleString('en-US') : 'more than 2^53';
 }
 
-/** A value as one line of text (arrays: type, length and the first values). */
-export function display(v: GgufValue, maxChars = 200): string {
+/** The shortest decimal that reads back as the same float32 (1e-5, not 0.000009999999747378752). */
+export function f32String(v: number): string {
+  if (!Number.isFinite(v) || Number.isInteger(v)) return String(v);
+  for (let p = 1; p <= 9; p++) {
+    const s = Number(v.toPrecision(p));
+    if (Math.fround(s) === v) return String(s);
+  }
+  return String(v);
+}
+
+/** A value as one line of text (arrays: type, length and the first values); `type` formats f32 values shortest-first. */
+export function display(v: GgufValue, maxChars = 200, type?: GgufValueTypeName): string {
   if (typeof v === 'string') return v.length > maxChars ? v.slice(0, maxChars) + '…' : v;
-  if (typeof v !== 'object') return String(v);
-  const items = v.sample.slice(0, 8).map((x) => (typeof x === 'string' ? JSON.stringify(x.length > 40 ? x.slice(0, 40) + '…' : x) : typeof x === 'object' ? `[${x.elementType} × ${x.length}]` : String(x)));
+  if (typeof v !== 'object') return type === 'f32' && typeof v === 'number' ? f32String(v) : String(v);
+  const f32 = v.elementType === 'f32';
+  const items = v.sample.slice(0, 8).map((x) => (typeof x === 'string' ? JSON.stringify(x.length > 40 ? x.slice(0, 40) + '…' : x) : typeof x === 'object' ? `[${x.elementType} × ${x.length}]` : f32 && typeof x === 'number' ? f32String(x) : String(x)));
   const s = `[${v.elementType} × ${v.length}] ${items.join(', ')}${v.length > items.length ? ', …' : ''}`;
   return s.length > maxChars ? s.slice(0, maxChars) + '…' : s;
 }
