@@ -11,6 +11,7 @@ import { checkLlamaLayout, understandGguf } from '../../src/formats/gguf/underst
 import { GGML_TYPES, bitsPerWeight, ggmlTypeByName } from '../../src/formats/gguf/types.js';
 import { tensorValues } from '../../src/cli/commands/values.js';
 import { runCli } from '../helpers/cli.js';
+import { writeSafetensors } from '../../src/core/writeSafetensors.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const FIX = join(__dirname, '../fixtures/gguf');
@@ -216,6 +217,25 @@ describe('values (every format)', () => {
     }
     const end = await tensorValues(byName(c, 'q8_0'), 510, 100);
     assert.equal(end.values.length, 2);
+  });
+
+  it('safetensors too: F16 and BF16 values from an offset, decoded like the whole tensor', async () => {
+    const dir = tempDir('values-st-');
+    const p = join(dir, 'm.safetensors');
+    const f16 = new Uint16Array([0x3c00, 0xc000, 0x3800, 0x7c00, 0x0001, 0x8000]); // 1, -2, 0.5, inf, 2^-24, -0
+    const bf16 = new Uint16Array([0x3f80, 0xc040, 0x7fc0]); // 1, -3, NaN
+    await writeSafetensors(p, [
+      { name: 'h', dtype: 'F16', shape: [2, 3], data: new Uint8Array(f16.buffer) },
+      { name: 'b', dtype: 'BF16', shape: [3], data: new Uint8Array(bf16.buffer) },
+    ]);
+    const r = await openCheckpoint(p);
+    assert.ok(r.ok);
+    const h = await tensorValues(byName(r.value, 'h'), 1, 4);
+    assert.deepEqual(h, { name: 'h', dtype: 'F16', shape: [2, 3], offset: 1, values: [-2, 0.5, 'Infinity', 2 ** -24] });
+    const b = await tensorValues(byName(r.value, 'b'), 0, 100);
+    assert.deepEqual(b.values, [1, -3, 'NaN']);
+    const j = runCli(['values', p, '--tensor', 'h', '--offset', '5', '--json']);
+    assert.deepEqual(JSON.parse(j.stdout).values, [0]); // JSON has no -0
   });
 
   it('CLI: JSON shape, text, unknown tensor, offset out of range, undecodable type', () => {

@@ -3,7 +3,7 @@ import { openSync, closeSync, ftruncateSync, statSync, writeSync } from 'node:fs
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { openCheckpoint } from '../../src/formats/open.js';
-import { countParameters } from '../../src/formats/gguf/understand.js';
+import { countParameters, understandGguf } from '../../src/formats/gguf/understand.js';
 import { tensorValues } from '../../src/cli/commands/values.js';
 import { buildGguf, type KvValue } from '../helpers/ggufBuilder.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -23,7 +23,7 @@ it('a 10 GB sparse GGUF opens in bounded memory and reads one block at the end',
   const count = 68; // ≈ 10.3 GB
   const tokens: KvValue = { t: 'array', of: 'string', items: Array.from({ length: 200_000 }, (_, i) => ({ t: 'string' as const, v: `token-${i}` })) };
   const tensors = Array.from({ length: count }, (_, i) => ({ name: `blk.${i}.ffn_up.weight`, ne: [cols, rows], type: Q4_0, offset: i * perTensor }));
-  const { buf, dataStart } = buildGguf({ kv: [['general.architecture', { t: 'string', v: 'llama' }], ['tokenizer.ggml.tokens', tokens]], tensors });
+  const { buf, dataStart } = buildGguf({ kv: [['general.architecture', { t: 'string', v: 'llama' }], ['tokenizer.ggml.tokens', tokens], ['tokenizer.ggml.bos_token_id', { t: 'u32', v: 150_001 }]], tensors });
   const fd = openSync(path, 'w');
   writeSync(fd, buf);
   ftruncateSync(fd, dataStart + count * perTensor);
@@ -42,6 +42,10 @@ it('a 10 GB sparse GGUF opens in bounded memory and reads one block at the end',
   const p = countParameters(r.value.tensors);
   assert.equal(p.total, count * rows * cols);
   assert.equal(p.bytes, count * perTensor);
+  // A special token far past the retained sample is fetched with one bounded pass.
+  const s = await understandGguf(r.value);
+  assert.deepEqual(s.tokenizer?.specialTokens.bos, { id: 150_001, text: 'token-150001' });
+  assert.equal(s.tokenizer?.vocabularySize, 200_000);
   const last = r.value.tensors[count - 1]!;
   const v = await tensorValues(last, last.elementCount - 3, 10);
   // Q4_0 of zero bytes: (0 - 8) × 0 = -0, as in llama.cpp.

@@ -25,6 +25,8 @@ export interface GgufArray {
   readonly sample: readonly GgufValue[];
   /** value → count, for integer arrays with at most 64 distinct values (token types, per-layer head counts). */
   readonly histogram?: ReadonlyMap<number, number>;
+  /** File offset of the first element (string arrays): lets a reader fetch items past the sample later. */
+  readonly offset?: number;
 }
 
 export type GgufValue = number | bigint | string | boolean | GgufArray;
@@ -389,6 +391,7 @@ async function readValue(c: Cursor, type: GgufValueTypeName, depth: number, key:
     }
     return { value: hist ? { kind: 'array', elementType, length, sample, histogram: hist } : { kind: 'array', elementType, length, sample }, cut: false };
   }
+  const offset = c.pos;
   for (let i = 0; i < length; i++) {
     if (elementType === 'string') {
       // Fast path (no await) for the common case: a string past the sample, wholly in the window.
@@ -400,7 +403,34 @@ async function readValue(c: Cursor, type: GgufValueTypeName, depth: number, key:
       if (i < ARRAY_SAMPLE) sample.push(sub.value);
     }
   }
-  return { value: { kind: 'array', elementType, length, sample }, cut: false };
+  return { value: elementType === 'string' ? { kind: 'array', elementType, length, sample, offset } : { kind: 'array', elementType, length, sample }, cut: false };
+}
+
+/**
+ * Items `wanted` (indices) of a string array whose elements start at `offset` in the file: one
+ * forward pass through a bounded window, keeping only the wanted strings (e.g. the text of special
+ * tokens past the retained sample). Indices out of range are left out.
+ */
+export async function readStringArrayItems(path: string, offset: number, length: number, wanted: readonly number[]): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  const want = new Set(wanted.filter((i) => Number.isSafeInteger(i) && i >= 0 && i < length));
+  if (want.size === 0) return out;
+  const last = Math.max(...want);
+  const fh = await open(path, 'r');
+  try {
+    const st = await fh.stat();
+    const c = new Cursor(fh, st.size, () => 'a string array');
+    c.pos = offset;
+    for (let i = 0; i <= last; i++) {
+      const s = await readString(c, 'array', want.has(i));
+      if (want.has(i)) out.set(i, s.value);
+    }
+  } catch {
+    // The header was validated when the file was opened; a file changed since then yields fewer items.
+  } finally {
+    await fh.close();
+  }
+  return out;
 }
 
 function hex(u: number): string {

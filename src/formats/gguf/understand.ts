@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { storageType, storedBytes, type Checkpoint, type TensorInfo } from '../../core/checkpoint.js';
 import type { Severity } from '../../core/problems.js';
-import { readGgufHeader, type GgufArray, type GgufHeader, type GgufValue } from './header.js';
+import { readGgufHeader, readStringArrayItems, type GgufArray, type GgufHeader, type GgufValue } from './header.js';
 import { ggufFilesOf } from './file.js';
 import { expandParts, LLAMA_STYLE_ARCHITECTURES, LLAMA_STYLE_PARTS } from './naming.js';
 import { ggmlTypeByName } from './types.js';
@@ -120,7 +120,7 @@ export async function understandGguf(c: Checkpoint, opts: UnderstandOptions = {}
     expertCount: num(`${a}.expert_count`),
   });
   const ft = num('general.file_type');
-  const tokenizer = h ? tokenizerFacts(h) : null;
+  const tokenizer = h && files ? await tokenizerFacts(h, files[0]!.path) : null;
   const parameters = countParameters(c.tensors);
   if (parameters.notDecodable > 0) {
     const names = c.tensors.filter((t) => t.encoding && !t.encoding.decodable).map((t) => t.name);
@@ -160,7 +160,7 @@ function compact<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-function tokenizerFacts(h: GgufHeader): GgufSummary['tokenizer'] {
+async function tokenizerFacts(h: GgufHeader, path: string): Promise<GgufSummary['tokenizer']> {
   const get = (k: string) => h.kvByKey.get(k)?.value;
   const model = get('tokenizer.ggml.model');
   const tokens = get('tokenizer.ggml.tokens');
@@ -168,12 +168,16 @@ function tokenizerFacts(h: GgufHeader): GgufSummary['tokenizer'] {
   const arr = (v: GgufValue | undefined): GgufArray | undefined => (v && typeof v === 'object' ? v : undefined);
   const tok = arr(tokens);
   const specialTokens: Record<string, { id: number; text: string | null }> = {};
+  const ids: [string, number][] = [];
   for (const k of ['bos', 'eos', 'unknown', 'padding', 'separator', 'eot']) {
     const id = get(`tokenizer.ggml.${k}_token_id`);
-    if (typeof id === 'number') {
-      const text = tok && id < tok.sample.length && typeof tok.sample[id] === 'string' ? (tok.sample[id] as string) : null;
-      specialTokens[k] = { id, text };
-    }
+    if (typeof id === 'number') ids.push([k, id]);
+  }
+  // Special tokens past the retained sample (llama 3's bos is 128000): one bounded pass over the array.
+  const far = tok?.offset !== undefined ? await readStringArrayItems(path, tok.offset, tok.length, ids.map(([, id]) => id).filter((id) => id >= tok.sample.length)) : new Map<number, string>();
+  for (const [k, id] of ids) {
+    const text = tok && id < tok.sample.length && typeof tok.sample[id] === 'string' ? (tok.sample[id] as string) : (far.get(id) ?? null);
+    specialTokens[k] = { id, text };
   }
   const types = arr(get('tokenizer.ggml.token_type'));
   let tokenTypes: Record<string, number> | null = null;
