@@ -21,6 +21,10 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'Value statistics (min/max/mean/std, NaN/Inf/zeros, histogram), streamed. [--tensor NAME ...] [--json] [--bins N]',
     load: async () => (await import('./commands/stats.js')).statsCommand,
   },
+  values: {
+    summary: 'Print decoded values of one tensor from flat element K (quantised GGUF tensors dequantised). FILE --tensor NAME [--offset K] [--count N] [--json]',
+    load: async () => (await import('./commands/values.js')).valuesCommand,
+  },
   demo: {
     summary: "Write the built-in demo checkpoint (timm's vision-only ViT-B/16 CLIP tower: the seed case) and inspect it. [--dir DIR] [--json]",
     load: async () => (await import('./commands/demo.js')).demoCommand,

@@ -33,6 +33,37 @@ export interface TensorInfo {
   readonly data: TensorData;
   /** File name of the shard that holds it, relative to the opened checkpoint's directory. */
   readonly shard?: string;
+  /**
+   * How the file stores the tensor when that is not plain `dtype` values (GGUF quantised blocks):
+   * `dtype`, `byteLength` and `data` then describe the decoded float32 values the value readers get
+   * (dequantised on read), and this describes the bytes on disk.
+   */
+  readonly encoding?: TensorEncoding;
+}
+
+/** On-disk encoding of a tensor whose values are decoded on read (see TensorInfo.encoding). */
+export interface TensorEncoding {
+  /** The file's type name, e.g. `Q4_K`. */
+  readonly type: string;
+  /** Bytes on disk. */
+  readonly storedBytes: number;
+  /** Storage bits per weight (Q4_K: 4.5). */
+  readonly bitsPerWeight: number;
+  /** False: the layout is known but values cannot be decoded yet; reading them fails with `gguf-values-not-decodable`. */
+  readonly decodable: boolean;
+  /** Where the stored bytes are. */
+  readonly file: string;
+  readonly offset: number;
+}
+
+/** The type name a user sees for a tensor: the on-disk encoding when there is one, else its dtype. */
+export function storageType(t: TensorInfo): string {
+  return t.encoding?.type ?? t.dtype;
+}
+
+/** Bytes the tensor takes on disk. */
+export function storedBytes(t: TensorInfo): number {
+  return t.encoding?.storedBytes ?? t.byteLength;
 }
 
 /**
@@ -47,7 +78,7 @@ export interface UnreadableTensor {
   readonly shard?: string;
 }
 
-export type CheckpointFormat = 'safetensors' | 'safetensors-sharded' | 'pytorch-zip' | 'pytorch-legacy' | 'torchscript' | 'pytorch-sharded';
+export type CheckpointFormat = 'safetensors' | 'safetensors-sharded' | 'pytorch-zip' | 'pytorch-legacy' | 'torchscript' | 'pytorch-sharded' | 'gguf' | 'gguf-split';
 
 export interface CheckpointFile {
   /** Absolute path. */
@@ -80,20 +111,21 @@ export function parameterCount(tensors: readonly TensorInfo[]): number {
   return n;
 }
 
+/** Bytes on disk (quantised tensors count their stored blocks, not their decoded size). */
 export function byteCount(tensors: readonly TensorInfo[]): number {
   let n = 0;
-  for (const t of tensors) n += t.byteLength;
+  for (const t of tensors) n += storedBytes(t);
   return n;
 }
 
-/** Parameters per dtype, in a stable (sorted) order. */
+/** Parameters per dtype (on-disk type for quantised tensors), in a stable (sorted) order. */
 export function dtypeHistogram(tensors: readonly TensorInfo[]): Record<string, { tensors: number; parameters: number; bytes: number }> {
   const out: Record<string, { tensors: number; parameters: number; bytes: number }> = {};
   for (const t of tensors) {
-    const e = (out[t.dtype] ??= { tensors: 0, parameters: 0, bytes: 0 });
+    const e = (out[storageType(t)] ??= { tensors: 0, parameters: 0, bytes: 0 });
     e.tensors++;
     e.parameters += t.elementCount;
-    e.bytes += t.byteLength;
+    e.bytes += storedBytes(t);
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -1,4 +1,4 @@
-import type { TensorInfo } from './checkpoint.js';
+import { storageType, type TensorInfo } from './checkpoint.js';
 
 /**
  * A tree of dotted tensor names in which numbered siblings with the same content collapse into
@@ -41,7 +41,7 @@ export function buildNameTree(tensors: readonly TensorInfo[]): NameNode {
 }
 
 function signature(n: Mutable): string {
-  const t = n.tensor ? `${n.tensor.dtype}${JSON.stringify(n.tensor.shape)}` : '';
+  const t = n.tensor ? `${storageType(n.tensor)}${JSON.stringify(n.tensor.shape)}` : '';
   let s = t;
   for (const [k, c] of n.children) s += `(${k}:${signature(c)})`;
   return s;
@@ -73,7 +73,7 @@ function collapse(n: Mutable): NameNode {
     label: n.label,
     repeat: 1,
     children: out,
-    ...(n.tensor ? { tensor: { dtype: n.tensor.dtype, shape: n.tensor.shape } } : {}),
+    ...(n.tensor ? { tensor: { dtype: storageType(n.tensor), shape: n.tensor.shape } } : {}),
     tensorCount: n.tensor ? 1 : 0,
     parameters: n.tensor ? n.tensor.elementCount : 0,
     bytes: n.tensor ? n.tensor.byteLength : 0,

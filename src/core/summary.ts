@@ -1,4 +1,4 @@
-import type { Checkpoint, dtypeHistogram, TensorInfo } from './checkpoint.js';
+import { storageType, type Checkpoint, type dtypeHistogram, type TensorInfo } from './checkpoint.js';
 import { hasErrors, sortProblems, type Problem } from './problems.js';
 
 /**
@@ -57,12 +57,15 @@ function totals(tensors: readonly TensorInfo[]): { parameterCount: number; byteC
   const out: ReturnType<typeof dtypeHistogram> = {};
   for (let i = 0; i < tensors.length; i++) {
     const t = tensors[i]!;
+    // Quantised tensors: their on-disk type and bytes (the decoded float32 size is not the file's).
+    const enc = t.encoding;
+    const b = enc ? enc.storedBytes : t.byteLength;
     parameters += t.elementCount;
-    bytes += t.byteLength;
-    const e = (out[t.dtype] ??= { tensors: 0, parameters: 0, bytes: 0 });
+    bytes += b;
+    const e = (out[enc ? enc.type : t.dtype] ??= { tensors: 0, parameters: 0, bytes: 0 });
     e.tensors++;
     e.parameters += t.elementCount;
-    e.bytes += t.byteLength;
+    e.bytes += b;
   }
   const dtypes = Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return { parameterCount: parameters, byteCount: bytes, dtypes };
@@ -71,9 +74,9 @@ function totals(tensors: readonly TensorInfo[]): { parameterCount: number; byteC
 function tensorRow(t: TensorInfo): TensorRow {
   return {
     name: t.name,
-    dtype: t.dtype,
+    dtype: storageType(t),
     shape: t.shape,
-    offsets: t.data.kind === 'contiguous' ? [t.data.offset, t.data.offset + t.data.length] : null,
+    offsets: t.encoding ? [t.encoding.offset, t.encoding.offset + t.encoding.storedBytes] : t.data.kind === 'contiguous' ? [t.data.offset, t.data.offset + t.data.length] : null,
     shard: t.shard ?? null,
   };
 }

@@ -19,7 +19,7 @@ import type { CompareState, ProbeState } from '../shared/jobViews.js';
 
 /** PyTorch files open in the PyTorch flavour of the editor (offered through "Open With…"). */
 const isPyTorchPath = (p: string) => /\.(bin|pt|pth|ckpt)$/i.test(p) || /\.bin\.index\.json$/i.test(p);
-const CHECKPOINT_FILTERS = { Checkpoints: ['safetensors', 'json', 'bin', 'pt', 'pth', 'ckpt'], 'All files': ['*'] };
+const CHECKPOINT_FILTERS = { Checkpoints: ['safetensors', 'json', 'bin', 'pt', 'pth', 'ckpt', 'gguf'], 'All files': ['*'] };
 
 /** Returned from `activate` so the in-host test suite can look at the editor's state. */
 export interface CheckpointLensApi {

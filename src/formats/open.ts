@@ -4,6 +4,7 @@ import { readShardedSafetensors } from './safetensors/sharded.js';
 import { readSafetensorsFile, singleFileCheckpoint } from './safetensors/single.js';
 import { readPytorchFile } from './pytorch/file.js';
 import { pytorchOpener } from './pytorch/opener.js';
+import { ggufOpener } from './gguf/opener.js';
 
 /**
  * A checkpoint opener for another format. Registered openers are tried in order; the first
@@ -26,10 +27,13 @@ export function registerOpener(o: FormatOpener): void {
 export async function openCheckpoint(path: string): Promise<Result<Checkpoint>> {
   for (const o of extraOpeners) if (o.accepts(path)) return o.open(path);
   if (pytorchOpener.accepts(path)) return pytorchOpener.open(path);
+  if (ggufOpener.accepts(path)) return ggufOpener.open(path);
   if (path.endsWith('.index.json')) return readShardedSafetensors(path);
   const r = await readSafetensorsFile(path);
   // A PyTorch file under another name (e.g. `model.weights`): route it by its magic bytes.
   if (!r.ok && (r.error.code === 'pytorch-zip' || r.error.code === 'pickle')) return readPytorchFile(path);
+  // A GGUF file under another name: route it by its magic.
+  if (!r.ok && r.error.code === 'gguf-file') return ggufOpener.open(path);
   if (!r.ok) return r;
   return ok(singleFileCheckpoint(r.value));
 }

@@ -85,9 +85,30 @@ export async function readShardedCheckpoint(indexPath: string, format: Checkpoin
   }
   const parsed = parseShardIndex(text, indexName);
   if (!parsed.ok) return parsed;
-  const index = parsed.value;
-  const dir = dirname(indexPath);
-  const problems: Problem[] = [...index.problems];
+  return assembleShards({ path: indexPath, format, dir: dirname(indexPath), shards: [...new Set(parsed.value.weightMap.values())], index: parsed.value }, openShard);
+}
+
+export interface ShardSet {
+  /** What the user opened (an index, or the first file of a split set). */
+  readonly path: string;
+  readonly format: CheckpointFormat;
+  readonly dir: string;
+  /** Shard file names relative to `dir`, in order. */
+  readonly shards: readonly string[];
+  /** The index naming each tensor's shard, when the format has one (safetensors/PyTorch); split GGUF has none. */
+  readonly index?: ShardIndex;
+  /** Problems the caller found before opening (e.g. split metadata that disagrees). */
+  readonly problems?: readonly Problem[];
+}
+
+/**
+ * Opens every shard of a set and assembles one model with an integrity report: missing or
+ * unreadable shards, tensors in more than one shard, and (with an index) tensors missing from
+ * their shard, in another shard, or not indexed. The one assembler for every sharded format.
+ */
+export async function assembleShards(set: ShardSet, openShard: ShardOpener): Promise<Result<Checkpoint>> {
+  const index = set.index;
+  const problems: Problem[] = [...(index?.problems ?? []), ...(set.problems ?? [])];
   const files: CheckpointFile[] = [];
   const tensors: TensorInfo[] = [];
   const unreadable: UnreadableTensor[] = [];
@@ -99,19 +120,21 @@ export async function readShardedCheckpoint(indexPath: string, format: Checkpoin
 
   // Tensor names per shard, built once (a filter over the weight map per failing shard was quadratic).
   const byShard = new Map<string, string[]>();
-  for (const [n, s] of index.weightMap) {
+  for (const [n, s] of index?.weightMap ?? []) {
     let l = byShard.get(s);
     if (!l) byShard.set(s, (l = []));
     l.push(n);
   }
-  for (const [shard, listed] of byShard) {
-    const r = await openShard(join(dir, shard), shard);
+  for (const shard of set.shards) {
+    const r = await openShard(join(set.dir, shard), shard);
     if (!r.ok) {
+      const listed = byShard.get(shard) ?? [];
       const missing = r.error.code === 'file-not-found';
       if (missing) missingShards.add(shard);
+      const count = index ? `its ${listed.length} tensor(s)` : 'its tensors';
       problems.push(
         missing
-          ? problem('shard-missing', 'error', `Shard ${shard} is missing on disk; its ${listed.length} tensor(s) cannot be loaded.`, { file: shard, tensors: listed.slice(0, 100) })
+          ? problem('shard-missing', 'error', `Shard ${shard} is missing on disk; ${count} cannot be loaded.`, { file: shard, tensors: listed.slice(0, 100) })
           : problem('shard-unreadable', 'error', `Shard ${shard} is unreadable [${r.error.code}]: ${r.error.message}`, { file: shard, tensors: listed.slice(0, 100) }),
       );
       for (const n of listed) unreadable.push({ name: n, rawDtype: '?', reason: `its shard ${shard} is ${missing ? 'missing' : 'unreadable'}.`, shard });
@@ -135,23 +158,23 @@ export async function readShardedCheckpoint(indexPath: string, format: Checkpoin
       unreadable.push(u);
     }
   }
-  problems.push(...integrityProblems(index, seen, duplicates, missingShards));
-  if (index.totalSize !== undefined && missingShards.size === 0) {
+  if (duplicates.length > 0) {
+    problems.push(problem('duplicate-tensor', 'error', `${duplicates.length} tensor(s) appear in more than one shard; which copy a loader keeps is undefined.`, { tensors: duplicates.slice(0, 100) }));
+  }
+  if (index) problems.push(...integrityProblems(index, seen, missingShards));
+  if (index?.totalSize !== undefined && missingShards.size === 0) {
     let actual = 0;
     for (const t of tensors) actual += t.byteLength;
     if (actual !== index.totalSize) {
       problems.push(problem('total-size-mismatch', 'warning', `The index says metadata.total_size = ${index.totalSize} bytes but the shards hold ${actual} bytes of tensors.`));
     }
   }
-  return ok({ format, path: indexPath, files, tensors, unreadable, metadata, problems, ...(Object.keys(extras).length ? { extras } : {}) });
+  return ok({ format: set.format, path: set.path, files, tensors, unreadable, metadata, problems, ...(Object.keys(extras).length ? { extras } : {}) });
 }
 
-/** Index vs shards: duplicates, tensors missing or misplaced, tensors the index does not list. */
-function integrityProblems(index: ShardIndex, seen: ReadonlyMap<string, string>, duplicates: readonly string[], missingShards: ReadonlySet<string>): Problem[] {
+/** Index vs shards: tensors missing or misplaced, tensors the index does not list. */
+function integrityProblems(index: ShardIndex, seen: ReadonlyMap<string, string>, missingShards: ReadonlySet<string>): Problem[] {
   const out: Problem[] = [];
-  if (duplicates.length > 0) {
-    out.push(problem('duplicate-tensor', 'error', `${duplicates.length} tensor(s) appear in more than one shard; which copy a loader keeps is undefined.`, { tensors: duplicates.slice(0, 100) }));
-  }
   const missingFromShard: string[] = [];
   const inOtherShard: string[] = [];
   for (const [name, shard] of index.weightMap) {

@@ -50,6 +50,7 @@ export const inspectCommand: CliCommand = {
     }
     const doc = inspectDocument(r.value);
     const target = args.values.get('target');
+    if (r.value.format === 'gguf' || r.value.format === 'gguf-split') return inspectGguf(r.value, doc, target, args.flags.has('json'));
     const modelClass = args.values.get('class');
     let peftBase: BaseModel | undefined;
     const basePath = args.values.get('base');
@@ -83,13 +84,38 @@ export const inspectCommand: CliCommand = {
   },
 };
 
+/**
+ * GGUF: the reader's view plus the GGUF understanding (architecture, tokenizer, quantisation-aware
+ * counts, llama-style layout, CLIP projector checks); `--target` names a language model GGUF to
+ * check a projector file against.
+ */
+async function inspectGguf(c: Checkpoint, doc: InspectDocument, target: string | undefined, json: boolean): Promise<number> {
+  const { understandGguf } = await import('../../formats/gguf/understand.js');
+  const { ggufFilesOf } = await import('../../formats/gguf/file.js');
+  const { renderGgufMetadata, renderGgufSummary } = await import('./ggufText.js');
+  const gguf = await understandGguf(c, target !== undefined ? { languageModel: target } : {});
+  const findings = [...doc.problems, ...gguf.findings];
+  const failed = doc.hasErrors || gguf.findings.some((f) => f.severity === 'error');
+  if (json) {
+    writeJsonLine({ ...doc, gguf, findings });
+    return failed ? 1 : 0;
+  }
+  const text = renderInspectText({ ...doc, metadata: {} }, c, undefined, findings).split('\n');
+  const f = ggufFilesOf(c)?.[0];
+  // Metadata table and model facts go after the summary lines, before the tensor tree.
+  const at = text.indexOf('Tensors') > 0 ? text.indexOf('Tensors') - 1 : 6;
+  text.splice(at, 0, ...(f ? renderGgufMetadata(f) : []), ...renderGgufSummary(gguf));
+  process.stdout.write(text.join('\n'));
+  return failed ? 1 : 0;
+}
+
 /** Writes a (possibly tens of MB) JSON document without copying it again to append the newline. */
 function writeJsonLine(value: unknown): void {
   process.stdout.write(JSON.stringify(value));
   process.stdout.write('\n');
 }
 
-export function renderInspectText(doc: InspectDocument, c: Checkpoint, analysis?: Analysis): string {
+export function renderInspectText(doc: InspectDocument, c: Checkpoint, analysis?: Analysis, extraFindings?: readonly { code: string; severity: string; message: string; tensors?: readonly string[] }[]): string {
   const out: string[] = [];
   out.push(`${safeText(doc.path)}`);
   out.push(`  format      ${doc.format}${doc.files.length > 1 ? ` (${doc.files.length} shards)` : ''}`);
@@ -118,16 +144,16 @@ export function renderInspectText(doc: InspectDocument, c: Checkpoint, analysis?
       out.push('  ' + safeText(line));
     }
   }
-  const findings = analysis ? analysis.findings : doc.problems;
+  const findings = analysis ? analysis.findings : (extraFindings ?? doc.problems);
   if (findings.length) {
-    out.push('', analysis ? 'Findings' : 'Problems');
+    out.push('', analysis || extraFindings ? 'Findings' : 'Problems');
     for (const p of findings) {
       out.push(`  ${p.severity.toUpperCase().padEnd(7)} ${p.code}: ${safeText(p.message)}`);
       if (p.tensors?.length) out.push(`          ${p.tensors.slice(0, 5).map(safeText).join(', ')}${p.tensors.length > 5 ? `, … (${'tensorCount' in p && typeof p.tensorCount === 'number' ? p.tensorCount : p.tensors.length} in all)` : ''}`);
       if ('evidence' in p && Array.isArray(p.evidence)) for (const e of p.evidence.slice(0, 6)) out.push(`          · ${safeText(e)}`);
     }
   } else {
-    out.push('', analysis ? 'No findings.' : 'No integrity problems.');
+    out.push('', analysis || extraFindings ? 'No findings.' : 'No integrity problems.');
   }
   return out.join('\n') + '\n';
 }

@@ -34,7 +34,15 @@ export const statsCommand: CliCommand = {
       writeError(`no readable tensor named ${unknown.map((n) => JSON.stringify(safeText(n))).join(', ')}`);
       return 2;
     }
-    const plan = planReads(r.value, selected.filter((t): t is TensorInfo => t !== undefined));
+    // Tensors whose values cannot be decoded (GGUF types without a dequantiser yet) are listed, not fatal.
+    const skipped: { name: string; dtype: string; code: string; reason: string }[] = [];
+    const decodable: TensorInfo[] = [];
+    for (const t of selected) {
+      if (!t) continue;
+      if (t.encoding && !t.encoding.decodable) skipped.push({ name: t.name, dtype: t.encoding.type, code: 'gguf-values-not-decodable', reason: `values of ${t.encoding.type} tensors are not decodable yet` });
+      else decodable.push(t);
+    }
+    const plan = planReads(r.value, decodable);
     if (!plan.ok) {
       writeError(`${plan.error.code}: ${plan.error.message}`);
       return 2;
@@ -43,20 +51,22 @@ export const statsCommand: CliCommand = {
     let i = 0;
     for (const t of plan.value.distinct) {
       progressLine(`stats ${++i}/${plan.value.distinct.length} ${t.name}`);
-      computed.set(t.name, await tensorStatsParallel(t, { bins }));
+      const s = await tensorStatsParallel(t, { bins });
+      // Quantised tensors: report the stored type (the statistics are of the dequantised values).
+      computed.set(t.name, t.encoding ? { ...s, dtype: t.encoding.type } : s);
     }
     progressDone();
     // Tensors with the very same bytes as an earlier one share its statistics (read once).
     const results: TensorStats[] = [];
-    for (const t of selected) {
-      if (!t) continue;
+    for (const t of decodable) {
       const s = computed.get(t.name) ?? computed.get(plan.value.sameAs.get(t.name) ?? '');
       if (s) results.push(s.name === t.name ? s : { ...s, name: t.name });
     }
     if (args.flags.has('json')) {
-      process.stdout.write(JSON.stringify({ schemaVersion: 1, path: r.value.path, tensors: results }, null, 1) + '\n');
+      process.stdout.write(JSON.stringify({ schemaVersion: 1, path: r.value.path, tensors: results, ...(skipped.length ? { skipped } : {}) }, null, 1) + '\n');
     } else {
       for (const s of results) process.stdout.write(renderStats(s) + '\n');
+      for (const s of skipped) process.stdout.write(`${safeText(s.name)}  ${s.dtype}  values not decodable yet\n`);
     }
     const bad = results.some((s) => s.nan > 0 || s.posInf > 0 || s.negInf > 0);
     // NaN/Inf in weights is an error-severity finding: loading would succeed and produce garbage.

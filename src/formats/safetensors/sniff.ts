@@ -25,6 +25,9 @@ export function sniffWrongFile(head: Uint8Array, size: number, file?: string): R
   if (head[0] === 0x80 && head[1] !== undefined && head[1] >= 2 && head[1] <= 5) {
     return readError('pickle', 'This is a raw pickle (a legacy PyTorch checkpoint?), not a safetensors file.', file);
   }
+  if (head[0] === 0x47 && head[1] === 0x47 && head[2] === 0x55 && head[3] === 0x46) {
+    return readError('gguf-file', 'This is a GGUF file (llama.cpp), not a safetensors file.', file);
+  }
   if (head[0] === 0x1f && head[1] === 0x8b) {
     return readError('gzip', 'This is a gzip-compressed file; decompress it first.', file);
   }
