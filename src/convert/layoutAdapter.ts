@@ -52,5 +52,5 @@ export function towerOfCanonicalName(name: string): TowerId {
 /** The analysis' expected-layout check (missing / unexpected / mismatched) of a written file against what convert meant to write. */
 export function checkAgainstTarget(kind: ConvertTargetKind, cfg: ClipConfig, specs: LocalSpec[], written: SourceView): Comparison {
   const family = TARGET_FAMILY[kind];
-  return compareToTarget(written.view, { id: `${kind}:${cfg.name}`, family, config: cfg, model: kind, specs }, written.view.family, new Map(), written.localName);
+  return compareToTarget(written.view, { id: `${kind}:${cfg.name}`, family, variant: cfg.name, config: cfg, model: kind, specs }, written.view.family, new Map(), written.localName);
 }
