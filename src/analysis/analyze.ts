@@ -1,4 +1,4 @@
-import { dirname } from 'node:path';
+import { dirOf } from '../io/paths.js';
 import type { Checkpoint, TensorInfo } from '../core/checkpoint.js';
 import { ok, type Result } from '../core/result.js';
 import { canonicalKeyOf, canonicalViewOf, FamilyDetector, normalizeName, normalizeNameList, stripWrapperPrefixes } from '../layouts/canonical.js';
@@ -51,7 +51,7 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
   let side: SideConfig | null = null;
   const sideProblems = [];
   if (opts.configDir !== null) {
-    const r = await readSideConfig(opts.configDir ?? dirname(ckpt.path));
+    const r = await readSideConfig(opts.configDir ?? dirOf(ckpt.path));
     side = r.config;
     if (r.problem) sideProblems.push(r.problem);
   }

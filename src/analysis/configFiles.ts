@@ -1,5 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readSmallFile } from '../io/fileHead.js';
+import { childOf, baseNameOf } from '../io/paths.js';
 import { CLIP_CONFIGS, configForTimmName } from '../layouts/configs.js';
 import { configFacts } from './architecture.js';
 import type { Activation } from './types.js';
@@ -31,15 +31,11 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 async function readJson(path: string): Promise<{ json?: Json; error?: string } | undefined> {
-  let size: number;
+  // Local or remote (a config beside a Hub checkpoint); absent or unreadable = no config.
+  const r = await readSmallFile(path, baseNameOf(path), MAX_CONFIG_BYTES);
+  if (!r.ok) return r.error.code === 'file-too-large' ? { error: `is above the ${MAX_CONFIG_BYTES}-byte limit for a config file` } : undefined;
   try {
-    size = (await stat(path)).size;
-  } catch {
-    return undefined;
-  }
-  if (size > MAX_CONFIG_BYTES) return { error: `is ${size} bytes, above the ${MAX_CONFIG_BYTES}-byte limit for a config file` };
-  try {
-    const v: unknown = JSON.parse(await readFile(path, 'utf8'));
+    const v: unknown = JSON.parse(new TextDecoder().decode(r.value));
     return isObj(v) ? { json: v } : { error: 'is not a JSON object' };
   } catch (e) {
     return { error: `is not valid JSON (${e instanceof Error ? e.message : String(e)})` };
@@ -118,7 +114,7 @@ function hfActivation(cfg: Json): Activation {
 }
 
 export async function readSideConfig(dir: string): Promise<SideConfigResult> {
-  const ocPath = join(dir, 'open_clip_config.json');
+  const ocPath = childOf(dir, 'open_clip_config.json');
   const oc = await readJson(ocPath);
   if (oc?.error) return { config: null, problem: { code: 'config-unreadable', message: `open_clip_config.json ${oc.error}; the architecture is inferred from shapes only.`, file: 'open_clip_config.json' } };
   if (oc?.json) {
@@ -136,7 +132,7 @@ export async function readSideConfig(dir: string): Promise<SideConfigResult> {
       },
     };
   }
-  const hfPath = join(dir, 'config.json');
+  const hfPath = childOf(dir, 'config.json');
   const hf = await readJson(hfPath);
   if (hf?.error) return { config: null, problem: { code: 'config-unreadable', message: `config.json ${hf.error}; the architecture is inferred from shapes only.`, file: 'config.json' } };
   if (!hf?.json) return { config: null };

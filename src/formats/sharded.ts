@@ -1,5 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { isAbsolute } from 'node:path';
+import { readSmallFile } from '../io/fileHead.js';
+import { baseNameOf, siblingOf } from '../io/paths.js';
+import { mapBounded } from '../io/concurrency.js';
+import { isRemotePath } from '../remote/ref.js';
+import { httpTuning } from '../remote/config.js';
 import type { Checkpoint, CheckpointFile, CheckpointFormat, TensorInfo, UnreadableTensor } from '../core/checkpoint.js';
 import { problem, type Problem } from '../core/problems.js';
 import { err, ok, readError, type Result } from '../core/result.js';
@@ -10,6 +14,7 @@ import { err, ok, readError, type Result } from '../core/result.js';
  * are the same whatever the shards' format; only how one shard is opened differs.
  */
 const MAX_INDEX_BYTES = 100_000_000;
+const shardConcurrency = (indexPath: string) => (isRemotePath(indexPath) ? httpTuning().concurrency : 4);
 
 export interface ShardIndex {
   readonly totalSize?: number;
@@ -67,20 +72,16 @@ export function parseShardIndex(text: string, file?: string): Result<ShardIndex>
 
 /** Reads an index file (bounded) and opens every shard it names as one model, with an integrity report. */
 export async function readShardedCheckpoint(indexPath: string, format: CheckpointFormat, openShard: ShardOpener): Promise<Result<Checkpoint>> {
-  const indexName = basename(indexPath);
-  let text: string;
-  try {
-    const st = await stat(indexPath);
-    if (st.size > MAX_INDEX_BYTES) return err(readError('index-too-large', `${indexName} is ${st.size} bytes; shard indexes above 100 MB are refused.`, indexName));
-    text = await readFile(indexPath, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return err(readError(code === 'ENOENT' ? 'file-not-found' : 'io-error', `${indexName} cannot be read (${code ?? String(e)}).`, indexName));
+  const indexName = baseNameOf(indexPath);
+  const bytes = await readSmallFile(indexPath, indexName, MAX_INDEX_BYTES);
+  if (!bytes.ok) {
+    if (bytes.error.code === 'file-too-large') return err(readError('index-too-large', `${indexName} is above 100 MB; shard indexes that large are refused.`, indexName));
+    return bytes;
   }
+  const text = new TextDecoder().decode(bytes.value);
   const parsed = parseShardIndex(text, indexName);
   if (!parsed.ok) return parsed;
   const index = parsed.value;
-  const dir = dirname(indexPath);
   const problems: Problem[] = [...index.problems];
   const files: CheckpointFile[] = [];
   const tensors: TensorInfo[] = [];
@@ -91,11 +92,14 @@ export async function readShardedCheckpoint(indexPath: string, format: Checkpoin
   const duplicates: string[] = [];
   const missingShards = new Set<string>();
 
-  for (const shard of new Set(index.weightMap.values())) {
-    const r = await openShard(join(dir, shard), shard);
+  // Shards open in parallel (bounded: a 200-shard remote index is 200 header reads), then merge in order.
+  const shardNames = [...new Set(index.weightMap.values())];
+  const opened = await mapBounded(shardNames, shardConcurrency(indexPath), (shard) => openShard(siblingOf(indexPath, shard), shard));
+  for (const [i, shard] of shardNames.entries()) {
+    const r = opened[i]!;
     if (!r.ok) {
       const listed = [...index.weightMap].filter(([, s]) => s === shard).map(([n]) => n);
-      const missing = r.error.code === 'file-not-found';
+      const missing = r.error.code === 'file-not-found' || r.error.code === 'remote-file-not-found';
       if (missing) missingShards.add(shard);
       problems.push(
         missing

@@ -9,6 +9,7 @@ import type { Checkpoint } from '../../core/checkpoint.js';
 import { analyzeCheckpoint } from '../../analysis/analyze.js';
 import type { Analysis, TreeNode } from '../../analysis/types.js';
 import { TARGET_SYNTAX } from '../../analysis/target.js';
+import { inspectRepository, isRepositoryInput } from './inspectRepo.js';
 
 export const inspectCommand: CliCommand = {
   async run(argv) {
@@ -27,6 +28,10 @@ export const inspectCommand: CliCommand = {
         return 2;
       }
       budget = Math.round(mb * (1 << 20));
+    }
+    if (isRepositoryInput(file)) {
+      const target = args.values.get('target');
+      return inspectRepository(file, { json: args.flags.has('json'), noConfig: args.flags.has('no-config'), ...(target !== undefined ? { target } : {}), ...(budget !== undefined ? { budget } : {}) });
     }
     const r = await openCheckpoint(file);
     if (!r.ok) {
