@@ -11,6 +11,7 @@ import { WorkerClient } from './workerClient.js';
 import { registerCancelProbeCommand, registerProbeCommand } from './probeCommand.js';
 import { ComparePanels, type CompareSide } from './comparePanel.js';
 import { headVersion } from './gitHead.js';
+import { registerHubCommands } from './hubCommands.js';
 import type { CompareState, ProbeState } from '../shared/jobViews.js';
 
 /** PyTorch files open in the PyTorch flavour of the editor (offered through "Open With…"). */
@@ -100,6 +101,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
       if (uri) await openEditor(uri);
     }),
 
+    ...registerHubCommands({ context, openEditor, compare: (a, b) => comparisons.compare(a, b), activeLocalUri: () => { const u = uriArg(undefined); return u?.scheme === 'file' ? u : undefined; } }),
     registerProbeCommand({ provider, workerScript, log, openEditor }, activeDoc),
     registerCancelProbeCommand({ provider, workerScript, log, openEditor }, activeDoc),
 

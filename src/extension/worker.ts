@@ -19,6 +19,10 @@ import { runProbe } from '../probe/probe.js';
 import { toCompareView, toProbeView } from './jobViewBuilders.js';
 import type { CompareOutcome, HistogramOutcome, ProbeOutcome } from './workerProtocol.js';
 
+import { useTokenFromHost } from '../remote/tokenChannel.js';
+
+// Hub requests get the editor's SecretStorage token from the host (HF_TOKEN / token file otherwise).
+useTokenFromHost();
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 const opened = new Map<string, Checkpoint>();

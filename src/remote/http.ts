@@ -190,7 +190,8 @@ export async function httpGet(url: string, opts: GetOptions, tuning: HttpTuning 
 
 async function attemptGet(url: string, opts: GetOptions, tuning: HttpTuning, signal: AbortSignal | undefined): Promise<GetResult> {
   const endpointOrigin = new URL(hubEndpoint()).origin;
-  const token = await hubToken();
+  let token: string | undefined;
+  let tokenAsked = false;
   const hub: Record<string, string> = {};
   let current = new URL(url);
   let hadToken = false;
@@ -214,6 +215,10 @@ async function attemptGet(url: string, opts: GetOptions, tuning: HttpTuning, sig
       const headers: Record<string, string> = { 'user-agent': 'checkpoint-lens', 'accept-encoding': 'identity' };
       if (opts.range) headers.range = `bytes=${opts.range[0]}-${opts.range[1] - 1}`;
       // The token is for the Hub endpoint only: never for a CDN, a mirror of the file, or any other host.
+      if (current.origin === endpointOrigin && !tokenAsked) {
+        token = await hubToken();
+        tokenAsked = true;
+      }
       const sendToken = token !== undefined && current.origin === endpointOrigin;
       if (sendToken) {
         headers.authorization = `Bearer ${token}`;

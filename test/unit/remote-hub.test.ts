@@ -389,3 +389,28 @@ describe('CLI with URLs', () => {
     assert.ok(!g.stderr.includes('hf_secret_that_must_not_print') && !g.stdout.includes('hf_secret_that_must_not_print'));
   });
 });
+
+describe('remote plumbing', () => {
+  it('URL-aware path arithmetic: shards and configs beside a URL stay URLs', async () => {
+    const { siblingOf, dirOf, baseNameOf } = await import('../../src/io/paths.js');
+    const idx = 'https://huggingface.co/org/m/resolve/main/sub/model.safetensors.index.json';
+    assert.equal(siblingOf(idx, 'model-00001-of-00002.safetensors'), 'https://huggingface.co/org/m/resolve/main/sub/model-00001-of-00002.safetensors');
+    assert.equal(siblingOf(idx, 'odd #name?.safetensors'), 'https://huggingface.co/org/m/resolve/main/sub/odd%20%23name%3F.safetensors');
+    assert.equal(dirOf(idx), 'https://huggingface.co/org/m/resolve/main/sub/');
+    assert.equal(baseNameOf('https://x/a/b%20c.safetensors'), 'b c.safetensors');
+    assert.equal(siblingOf('/tmp/a/model.safetensors.index.json', 's.safetensors'), '/tmp/a/s.safetensors');
+  });
+
+  it('worker threads get the editor token from the host over a channel', async () => {
+    const { serveHubToken, useTokenFromHost } = await import('../../src/remote/tokenChannel.js');
+    const { hubToken, setTokenProvider } = await import('../../src/remote/config.js');
+    const server = serveHubToken(async () => 'hf_from_secret_storage');
+    try {
+      useTokenFromHost(1000);
+      assert.equal(await hubToken(), 'hf_from_secret_storage');
+    } finally {
+      server.dispose();
+      setTokenProvider(undefined);
+    }
+  });
+});
