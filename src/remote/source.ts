@@ -7,10 +7,11 @@ import { parseRemoteRef } from './ref.js';
 
 /**
  * A remote file as a ByteSource: ranged GETs, a small in-memory block cache (the 512-byte head
- * read fetches the first 64 KiB, which usually holds the whole safetensors header), and the
+ * read fetches the first 16 KiB, which holds a small header whole; a larger one costs one more
+ * request for exactly the rest), and the
  * on-disk segment cache keyed by content identity. One instance per URL per process.
  */
-const HEAD_BLOCK = 64 << 10;
+const HEAD_BLOCK = 16 << 10;
 const MEMORY_LIMIT = 32 << 20;
 
 interface Meta {
