@@ -110,7 +110,8 @@ export function verdictOf(c: Checkpoint, a: Analysis | undefined): string {
   else if (has(v) && has(t)) scope = a.missing.length === 0 ? 'complete (image + text towers)' : 'image + text towers';
   else scope = 'no recognised tower';
   const missing = a.missing.length && !(scope.endsWith('only') && a.target?.defaulted) ? `, ${a.missing.length} tensors MISSING for ${a.target?.id ?? 'the target'}` : '';
-  const errs = a.findings.filter((f) => f.severity === 'error' && !f.code.startsWith('tower-') && f.code !== 'missing-tensors');
+  // A missing tower is already said by the scope ("image tower only"); other errors are named.
+  const errs = a.findings.filter((f) => f.severity === 'error' && !/(^|-)tower-missing$|^tower-/.test(f.code) && f.code !== 'missing-tensors');
   const bad = hasErrors(c.problems) ? ` — HAS ERRORS (${c.problems.filter((p) => p.severity === 'error').map((p) => p.code).slice(0, 3).join(', ')})` : errs.length ? ` — ${errs[0]!.code}` : '';
   return `${what} — ${scope}${missing} (${size})${bad}`;
 }
