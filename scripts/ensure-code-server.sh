@@ -14,6 +14,21 @@ STAMP="$DIR/.complete"
 
 log() { echo "[ensure-code-server] $*" >&2; }
 
+# When this runs from inside `npm test`, the outer npm (Node 20) exports npm_config_* / npm_package_*
+# / npm_lifecycle_* variables. The nested npm below would take them as its own configuration: e.g.
+# npm_config_user_agent ("npm/… node/v20…") is read by code-server's postinstall as the running Node
+# version and the install fails with "requires node v24". Nested installs therefore get a clean npm
+# environment: every npm_* variable (any case) and npm's NODE / INIT_CWD are dropped.
+clean_npm_env() {
+  local v
+  for v in $(env | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p'); do
+    case "${v,,}" in
+      npm_*) unset "$v" ;;
+    esac
+  done
+  unset NODE INIT_CWD 2>/dev/null || true
+}
+
 if [[ -f "$STAMP" && -x "$BIN" ]]; then
   echo "$BIN"
   exit 0
@@ -35,6 +50,8 @@ if ((${#missing[@]})); then
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2
   fi
 fi
+
+clean_npm_env
 
 # Install into a temp dir next to the target and rename at the end, so an interrupted
 # install never leaves a half-complete cache that looks valid.

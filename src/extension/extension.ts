@@ -12,6 +12,7 @@ import { registerCancelProbeCommand, registerProbeCommand } from './probeCommand
 import { ComparePanels, type CompareSide } from './comparePanel.js';
 import { headVersion } from './gitHead.js';
 import { registerHubCommands } from './hubCommands.js';
+import { registerOpenDemoCommand } from './demoCommand.js';
 import type { CompareState, ProbeState } from '../shared/jobViews.js';
 
 /** PyTorch files open in the PyTorch flavour of the editor (offered through "Open With…"). */
@@ -103,6 +104,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
 
     ...registerHubCommands({ context, openEditor, compare: (a, b) => comparisons.compare(a, b), activeLocalUri: () => { const u = uriArg(undefined); return u?.scheme === 'file' ? u : undefined; } }),
     registerProbeCommand({ provider, workerScript, log, openEditor }, activeDoc),
+    registerOpenDemoCommand(context),
     registerCancelProbeCommand({ provider, workerScript, log, openEditor }, activeDoc),
 
     vscode.commands.registerCommand('checkpointLens.compareWith', async (arg?: unknown, second?: unknown): Promise<CompareState | undefined> => {
