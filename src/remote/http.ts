@@ -188,7 +188,32 @@ export async function httpGet(url: string, opts: GetOptions, tuning: HttpTuning 
   throw last!;
 }
 
-async function attemptGet(url: string, opts: GetOptions, tuning: HttpTuning, signal: AbortSignal | undefined): Promise<GetResult> {
+/**
+ * At most `concurrency` requests in flight per origin, whoever asks (shards, value samples, ZIP
+ * local headers): a server sees a bounded load and a many-entry file cannot open 1,000 sockets.
+ */
+const slots = new Map<string, { busy: number; queue: Array<() => void> }>();
+async function withSlot<T>(origin: string, limit: number, fn: () => Promise<T>): Promise<T> {
+  let s = slots.get(origin);
+  if (!s) slots.set(origin, (s = { busy: 0, queue: [] }));
+  const st = s;
+  if (st.busy >= limit) await new Promise<void>((r) => st.queue.push(r));
+  else st.busy++;
+  try {
+    return await fn();
+  } finally {
+    const next = st.queue.shift();
+    if (next) next(); // the slot passes straight to the next waiter
+    else st.busy--;
+  }
+}
+
+function attemptGet(url: string, opts: GetOptions, tuning: HttpTuning, signal: AbortSignal | undefined): Promise<GetResult> {
+  return withSlot(new URL(url).origin, tuning.concurrency, () => attemptGetNow(url, opts, tuning, signal));
+}
+
+async function attemptGetNow(url: string, opts: GetOptions, tuning: HttpTuning, signal: AbortSignal | undefined): Promise<GetResult> {
+  if (signal?.aborted) throw cancelled(); // cancelled while waiting for a slot
   const endpointOrigin = new URL(hubEndpoint()).origin;
   let token: string | undefined;
   let tokenAsked = false;

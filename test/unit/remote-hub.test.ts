@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { openCheckpoint } from '../../src/formats/open.js';
 import { analyzeCheckpoint } from '../../src/analysis/analyze.js';
-import { tensorStats } from '../../src/stats/tensorStats.js';
+import { tensorStats, type TensorStats } from '../../src/stats/tensorStats.js';
 import { compareFiles } from '../../src/compare/compare.js';
 import { writeSafetensors } from '../../src/core/writeSafetensors.js';
 import { parseRemoteRef } from '../../src/remote/ref.js';
@@ -13,13 +13,14 @@ import { clearHubMemo } from '../../src/remote/hub.js';
 import { clearRemoteSources } from '../../src/remote/source.js';
 import { httpGet, remoteStats, resetRemoteStats, setRemoteWarningListener, withRemoteContext, RemoteError } from '../../src/remote/http.js';
 import { clipTensorSpecs } from '../helpers/clipFixtures.js';
+import { PickleWriter, torchZip } from '../fixtures/pytorch/writers.js';
 import { bytesFile, GOOD_TOKEN, safetensorsHead, sparseFile, startHub, type HubStandIn } from '../helpers/hubServer.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const SHA2 = 'fedcba9876543210fedcba9876543210fedcba98';
 let hub: HubStandIn;
-let dir: string;
+const dir = tempDir('ckl-remote-'); // at module level: its after() hook then runs when the file ends
 const warnings: string[] = [];
 const savedEnv = { ...process.env };
 let cacheN = 0; // a fresh header cache per test: tests must not see each other's cached bytes
@@ -72,7 +73,6 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 
 before(async () => {
   hub = await startHub();
-  dir = tempDir('ckl-remote-');
   setEnv();
   setRemoteWarningListener((code, message) => warnings.push(`${code}: ${message}`));
 
@@ -106,6 +106,21 @@ before(async () => {
   hub.repos.set('org/gated', { sha: SHA, gated: true, files: { 'model.safetensors': bytesFile(realFile([{ name: 'w', shape: [2], data: ramp(2, 1) }])) } });
   hub.repos.set('org/private', { sha: SHA, private: true, files: { 'model.safetensors': bytesFile(realFile([{ name: 'w', shape: [2], data: ramp(2, 1) }])) } });
   hub.repos.set('org/values', { sha: SHA, files: { 'model.safetensors': bytesFile(realFile([{ name: 'a', shape: [64, 64], data: ramp(4096, 0.001) }, { name: 'b', shape: [8], data: ramp(8, 2) }])) } });
+  const fx = join(__dirname, '..', 'fixtures', 'pytorch');
+  const torchFiles: Record<string, ReturnType<typeof bytesFile>> = {};
+  for (const f of ['basic.pt', 'compressed.pt', 'legacy.pt', 'scripted.pt', 'zip64.pt', 'sharded/pytorch_model.bin.index.json', 'sharded/pytorch_model-00001-of-00002.bin', 'sharded/pytorch_model-00002-of-00002.bin']) {
+    torchFiles[f] = bytesFile(readFileSync(join(fx, f)));
+  }
+  // A larger ZIP (20 × 128 KiB storages): local headers, data.pkl and values really come by ranges.
+  const pk = new PickleWriter().proto(2).op('}').mark();
+  const storages: Record<string, Uint8Array> = {};
+  for (let i = 0; i < 20; i++) {
+    pk.str(`layer${i}.weight`).tensor('FloatStorage', String(i), 32768, 0, [256, 128], [128, 1]);
+    storages[String(i)] = ramp(32768, (i + 1) * 0.01);
+  }
+  torchFiles['big.pt'] = bytesFile(torchZip(pk.op('u').stop().bytes(), storages));
+  writeFileSync(join(dir, 'big.pt'), torchFiles['big.pt'].read(0, torchFiles['big.pt'].size));
+  hub.repos.set('org/torch', { sha: SHA, files: torchFiles });
   hub.plain.set('x/model.safetensors', bytesFile(realFile([{ name: 'p', shape: [3], data: ramp(3, 1) }])));
 });
 
@@ -241,6 +256,32 @@ describe('Hub files by ranges', () => {
   });
 });
 
+describe('PyTorch ZIP by ranges', () => {
+  it('reads the same tensors and values from a Hub copy as from the local file (stored, deflated, TorchScript, zip64, sharded)', async () => {
+    const fx = join(__dirname, '..', 'fixtures', 'pytorch');
+    for (const f of ['basic.pt', 'compressed.pt', 'scripted.pt', 'zip64.pt', 'sharded/pytorch_model.bin.index.json', 'big.pt']) {
+      fresh();
+      const [remote, local] = await Promise.all([openCheckpoint(`hf://org/torch/${f}`), openCheckpoint(f === 'big.pt' ? join(dir, f) : join(fx, f))]);
+      assert.ok(local.ok, `${f}: ${JSON.stringify(!local.ok && local.error)}`);
+      assert.ok(remote.ok, `${f}: ${JSON.stringify(!remote.ok && remote.error)}`);
+      const shape = (c: typeof local.value) => c.tensors.map((t) => `${t.name} ${t.dtype} [${t.shape.join(',')}]`);
+      assert.deepEqual(shape(remote.value), shape(local.value), f);
+      assert.deepEqual(remote.value.problems.map((p) => p.code), local.value.problems.map((p) => p.code), f);
+      if (f === 'big.pt') {
+        // Opening read the central directory, local headers and data.pkl by ranges, not the file.
+        assert.equal(remote.value.tensors.length, 20);
+        assert.ok(hub.log.filter((l) => l.server === 'cdn').length > 3);
+        assert.ok(hub.bytesSent.cdn < hub.repos.get('org/torch')!.files['big.pt']!.size / 2, `${hub.bytesSent.cdn} bytes to open`);
+      }
+      for (const [i, t] of remote.value.tensors.entries()) {
+        const sr: TensorStats = await tensorStats(t);
+        const sl: TensorStats = await tensorStats(local.value.tensors[i]!);
+        assert.deepEqual(sr, sl, `${f}: ${t.name}`);
+      }
+    }
+  });
+});
+
 describe('remote errors', () => {
   it('gated repository: without a token says what to do; with a token lacking access says to accept the terms', async () => {
     const r = await openCheckpoint('hf://org/gated/model.safetensors');
@@ -279,7 +320,7 @@ describe('remote errors', () => {
       ['hf://org/values/missing.safetensors', 'remote-file-not-found'],
       ['hf://org/values', 'remote-is-repository'],
       [`${hub.cdnOrigin}/files/none.safetensors`, 'remote-file-not-found'],
-      ['hf://org/values/model.bin', 'remote-format-unsupported'],
+      ['hf://org/torch/legacy.pt', 'remote-format-unsupported'],
     ];
     for (const [url, code] of cases) {
       fresh();
