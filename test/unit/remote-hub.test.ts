@@ -429,6 +429,12 @@ describe('CLI with URLs', () => {
     assert.equal((JSON.parse(s.stdout) as { tensors: Array<{ count: number }> }).tensors[0]!.count, 8);
     const d = await cli(['diff', 'hf://org/values/model.safetensors', local]);
     assert.equal(d.code, 0, d.stdout + d.stderr);
+    const logFile = join(dir, 'load.log');
+    writeFileSync(logFile, "Missing key(s) in state_dict: \"text.positional_embedding\", \"logit_scale\".\n");
+    const x = await cli(['explain-log', logFile, '--file', 'hf://timm/vit_base_patch16_clip_224.openai/model.safetensors', '--json']);
+    assert.ok(x.code === 0 || x.code === 1, x.stderr);
+    const ex = JSON.parse(x.stdout) as { findings: Array<{ code: string }> };
+    assert.ok(ex.findings.length > 0);
     const g = await cli(['inspect', 'hf://org/gated/model.safetensors'], { HF_TOKEN: 'hf_secret_that_must_not_print' });
     assert.equal(g.code, 2);
     assert.match(g.stderr, /remote-gated/);
