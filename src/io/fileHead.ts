@@ -24,6 +24,7 @@ export async function readFileHead(path: string, name: string, bytes = 512): Pro
   if (isRemotePath(path)) {
     try {
       const src = remoteSource(path);
+      await src.revalidate(); // an open sees the current version (after the revision TTL)
       const size = await src.size();
       if (size === 0) return err(readError('file-empty', `${name} is empty (0 bytes).`, name));
       return ok({ size, head: await src.read(0, Math.min(size, bytes)) });

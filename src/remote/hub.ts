@@ -28,7 +28,12 @@ export interface HubRevision {
   readonly fromCache: boolean;
 }
 
-const memo = new Map<string, Promise<HubRevision>>();
+const memo = new Map<string, { at: number; value: Promise<HubRevision> }>();
+/** A branch or tag is looked up again after this long (a long-lived editor sees new commits). */
+export function revisionTtlMs(): number {
+  const v = Number(process.env.CHECKPOINT_LENS_REVISION_TTL_MS);
+  return Number.isFinite(v) && v >= 0 ? v : 10 * 60_000;
+}
 const MAX_API_BYTES = 64 << 20;
 const SHA_RE = /^[0-9a-f]{40}$/;
 
@@ -44,12 +49,12 @@ interface Stored {
 
 export function hubRevision(endpoint: string, repo: string, revision: string): Promise<HubRevision> {
   const key = `${endpoint}\0${repo}\0${revision}`;
-  let p = memo.get(key);
-  if (!p) {
-    p = fetchRevision(endpoint, repo, revision, key);
-    memo.set(key, p);
-    p.catch(() => memo.delete(key));
-  }
+  const hit = memo.get(key);
+  if (hit && (SHA_RE.test(revision) || Date.now() - hit.at < revisionTtlMs())) return hit.value;
+  const p = fetchRevision(endpoint, repo, revision, key);
+  const entry = { at: Date.now(), value: p };
+  memo.set(key, entry);
+  p.catch(() => memo.get(key) === entry && memo.delete(key));
   return p;
 }
 

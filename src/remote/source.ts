@@ -2,7 +2,7 @@ import type { ByteSource } from '../io/byteSource.js';
 import { offlineMode } from './config.js';
 import { SegmentCache, CACHE_MAX_SEGMENT, readRecord, writeRecord } from './cache.js';
 import { httpGet, remoteWarn, RemoteError, shownUrl, type RequestWhat } from './http.js';
-import { hubRevision, pinnedFileUrl } from './hub.js';
+import { hubRevision, pinnedFileUrl, revisionTtlMs } from './hub.js';
 import { parseRemoteRef } from './ref.js';
 
 /**
@@ -48,6 +48,7 @@ interface UrlRecord {
 
 export class RemoteSource implements ByteSource {
   private meta?: Promise<Meta>;
+  private metaAt = 0;
   private segments: Array<{ start: number; bytes: Uint8Array }> = [];
   private held = 0;
   /** Where the last redirect chain ended (a CDN): later ranges skip the hop. */
@@ -60,9 +61,30 @@ export class RemoteSource implements ByteSource {
   }
 
   private resolve(): Promise<Meta> {
-    this.meta ??= this.resolveNow();
-    this.meta.catch(() => (this.meta = undefined));
+    if (!this.meta) {
+      const m = this.resolveNow();
+      this.meta = m;
+      this.metaAt = Date.now();
+      m.catch(() => {
+        if (this.meta === m) this.meta = undefined;
+      });
+    }
     return this.meta;
+  }
+
+  /**
+   * Called when a reader opens the file (like a local open): after the revision TTL, a branch is
+   * looked up again and a plain URL's ETag rechecked; if the content moved, the cached bytes of
+   * the old version go. Reads in between never re-resolve, so one open sees one version.
+   */
+  async revalidate(): Promise<void> {
+    if (!this.meta || Date.now() - this.metaAt < revisionTtlMs() || /\/resolve\/[0-9a-f]{40}\//.test(this.url)) return;
+    // Memory holds bytes of the version resolved then; the disk cache is keyed by version anyway.
+    this.meta = undefined;
+    this.segments = [];
+    this.held = 0;
+    this.direct = undefined;
+    await this.resolve().catch(() => undefined);
   }
 
   private async resolveNow(): Promise<Meta> {

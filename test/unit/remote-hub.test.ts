@@ -33,7 +33,7 @@ function fresh(): void {
 }
 
 function setEnv(extra: Record<string, string | undefined> = {}): void {
-  for (const k of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN_PATH', 'HF_HUB_OFFLINE', 'CHECKPOINT_LENS_OFFLINE', 'CHECKPOINT_LENS_HTTP_TIMEOUT_MS', 'CHECKPOINT_LENS_HTTP_ATTEMPTS', 'CHECKPOINT_LENS_HTTP_CONCURRENCY']) delete process.env[k];
+  for (const k of ['HF_TOKEN', 'HUGGING_FACE_HUB_TOKEN', 'HF_TOKEN_PATH', 'HF_HUB_OFFLINE', 'CHECKPOINT_LENS_OFFLINE', 'CHECKPOINT_LENS_HTTP_TIMEOUT_MS', 'CHECKPOINT_LENS_HTTP_ATTEMPTS', 'CHECKPOINT_LENS_HTTP_CONCURRENCY', 'CHECKPOINT_LENS_REVISION_TTL_MS']) delete process.env[k];
   Object.assign(process.env, {
     HF_ENDPOINT: hub.endpoint,
     HF_HOME: join(dir, 'hf-home'),
@@ -235,6 +235,24 @@ describe('Hub files by ranges', () => {
     setEnv({ HF_HUB_OFFLINE: '1' });
     const never = await openCheckpoint('hf://timm/vit_base_patch16_clip_224.openai@v2/model.safetensors');
     assert.ok(!never.ok && never.error.code === 'remote-offline');
+  });
+
+  it('a branch that moves is seen by the next open after the revision TTL', async () => {
+    const v1 = bytesFile(realFile([{ name: 'old', shape: [2], data: ramp(2, 1) }]));
+    const v2 = bytesFile(realFile([{ name: 'new', shape: [3], data: ramp(3, 1) }]));
+    const repo = { sha: SHA, files: { 'model.safetensors': v1 } };
+    hub.repos.set('org/moving', repo);
+    const names = async () => {
+      const r = await openCheckpoint('hf://org/moving/model.safetensors');
+      assert.ok(r.ok, JSON.stringify(!r.ok && r.error));
+      return r.value.tensors.map((t) => t.name);
+    };
+    assert.deepEqual(await names(), ['old']);
+    hub.repos.set('org/moving', { sha: SHA2, files: { 'model.safetensors': v2 } });
+    assert.deepEqual(await names(), ['old'], 'within the TTL the process keeps the commit it resolved');
+    setEnv({ CHECKPOINT_LENS_REVISION_TTL_MS: '0' });
+    assert.deepEqual(await names(), ['new']);
+    assert.ok(hub.log.some((l) => l.path.includes(`/resolve/${SHA2}/`)));
   });
 
   it('falls back to the cache when the Hub is unreachable, and says so', async () => {
