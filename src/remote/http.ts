@@ -322,7 +322,9 @@ async function readBody(
     }
   } else {
     const len = res.headers.get('content-length');
-    total = len !== null && /^\d+$/.test(len) ? Number(len) : undefined;
+    // A compressed body (fetch decompresses it) says nothing about the decoded length.
+    const encoded = !/^(identity)?$/i.test((res.headers.get('content-encoding') ?? '').trim());
+    total = len !== null && /^\d+$/.test(len) && !encoded ? Number(len) : undefined;
     if (total !== undefined && opts.maxBytes !== undefined && total > opts.maxBytes) {
       await res.body?.cancel().catch(() => undefined);
       throw new RemoteError('remote-too-large', `${shown} is ${total} bytes, above the ${opts.maxBytes}-byte limit for this kind of file.`);
@@ -341,7 +343,8 @@ async function readBody(
     await res.body?.cancel().catch(() => undefined);
     throw new RemoteError('remote-changed', `${shown} changed (ETag) while it was being read. Open it again.`);
   }
-  const out = new Uint8Array(want);
+  // A body of unknown length grows as it comes (up to the limit); a known one is allocated once.
+  let out = new Uint8Array(total !== undefined || opts.range ? want : Math.min(want, 1 << 20));
   let got = 0;
   const progress = context.getStore()?.onProgress;
   const reader = res.body?.getReader();
@@ -360,6 +363,11 @@ async function readBody(
       const v = chunk.value;
       remoteStats.bytesReceived += v.length;
       const n = Math.min(v.length, want - got);
+      if (got + n > out.length) {
+        const bigger = new Uint8Array(Math.min(want, Math.max(out.length * 2, got + n)));
+        bigger.set(out.subarray(0, got));
+        out = bigger;
+      }
       out.set(v.subarray(0, n), got);
       got += n;
       if (want > 4 << 20) progress?.({ url: shown, received: got, total: want });
@@ -370,7 +378,7 @@ async function readBody(
   const whole = !opts.range && total === undefined;
   if (got < want && !whole) throw new RemoteError('remote-short-response', `${shown} sent ${got} bytes where ${want} were promised.`, undefined, true);
   if (whole && got >= want) throw new RemoteError('remote-too-large', `${shown} is larger than the ${want}-byte limit for this kind of file.`);
-  return { status: res.status, body: got === want ? out : out.subarray(0, got), total: whole ? got : total, etag, contentType, finalUrl, hub };
+  return { status: res.status, body: got === out.length ? out : out.subarray(0, got), total: whole ? got : total, etag, contentType, finalUrl, hub };
 }
 
 const weak = (e: string) => e.replace(/^W\//, '');

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 
 /**
  * A Hugging Face Hub stand-in on loopback for tests: the revision API, `resolve` URLs that
@@ -50,6 +51,8 @@ export interface Faults {
   cdnShort?: number;
   /** CDN ignores Range and sends 200 with the whole file. */
   cdnIgnoreRange?: boolean;
+  /** The revision API answers gzip-compressed and chunked (no Content-Length). */
+  apiGzip?: boolean;
   /** CDN answers HTML (a login page) instead of bytes. */
   cdnHtml?: boolean;
 }
@@ -133,7 +136,14 @@ export async function startHub(): Promise<HubStandIn> {
       const s = sha(repo, segs.slice(5).join('/'));
       if (!s) return send('hub', res, 404, { 'x-error-code': 'RevisionNotFound' }, '{"error":"Invalid rev id"}');
       const siblings = Object.entries(repo.files).map(([p, f]) => ({ rfilename: p, size: f.size, ...(p.endsWith('.json') ? {} : { lfs: { sha256: createHash('sha256').update(p).digest('hex'), size: f.size } }) }));
-      return send('hub', res, 200, { 'content-type': 'application/json' }, JSON.stringify({ id: `${segs[2]}/${segs[3]}`, sha: s, gated: repo.gated ? 'manual' : false, siblings }));
+      const json = JSON.stringify({ id: `${segs[2]}/${segs[3]}`, sha: s, gated: repo.gated ? 'manual' : false, siblings });
+      if (state.faults.apiGzip) {
+        const z = gzipSync(json);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        state.bytesSent.hub += z.length;
+        return void res.end(z);
+      }
+      return send('hub', res, 200, { 'content-type': 'application/json' }, json);
     }
     if (segs[2] === 'resolve') {
       const name = `${segs[0]}/${segs[1]}`;

@@ -374,6 +374,13 @@ describe('remote errors', () => {
     assert.ok(cdnCalls <= 4, `bounded attempts: ${cdnCalls}`);
   });
 
+  it('a compressed, chunked API answer (no usable Content-Length) is read whole', async () => {
+    hub.faults = { apiGzip: true };
+    const r = await openCheckpoint('hf://org/sharded/model.safetensors.index.json');
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.error));
+    assert.equal(r.value.tensors.length, 199);
+  });
+
   it('416 and a server that ignores Range', async () => {
     await assert.rejects(httpGet(`${hub.cdnOrigin}/files/x/model.safetensors`, { range: [1_000_000, 1_000_100], what: { kind: 'url' } }), (e: RemoteError) => e.code === 'remote-range-not-satisfiable');
     fresh();
