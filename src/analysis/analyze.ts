@@ -1,4 +1,4 @@
-import { dirname } from 'node:path';
+import { dirOf } from '../io/paths.js';
 import type { Checkpoint, TensorInfo } from '../core/checkpoint.js';
 import { err, ok, type Result } from '../core/result.js';
 import { canonicalKeyOf, canonicalViewOf, FamilyDetector, normalizeName, normalizeNameList, stripWrapperPrefixes } from '../layouts/canonical.js';
@@ -61,7 +61,7 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
   let transformers: Analysis['transformers'] = null;
   let peft: Analysis['peft'] = null;
   if (opts.configDir !== null) {
-    const dir = opts.configDir ?? dirname(ckpt.path);
+    const dir = opts.configDir ?? dirOf(ckpt.path);
     const r = await readSideConfig(dir);
     side = r.config;
     if (r.problem) sideProblems.push(r.problem);

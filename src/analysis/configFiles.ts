@@ -1,6 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { openRegular } from '../io/openRegular.js';
-import { join } from 'node:path';
+import { readSmallFile } from '../io/fileHead.js';
+import { childOf, baseNameOf } from '../io/paths.js';
 import { CLIP_CONFIGS, configForTimmName } from '../layouts/configs.js';
 import { configFacts } from './architecture.js';
 import type { Activation } from './types.js';
@@ -34,27 +33,15 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 async function readJson(path: string): Promise<{ json?: Json; error?: string } | undefined> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch {
-    return undefined;
-  }
-  if (size > MAX_CONFIG_BYTES) return { error: `is ${size} bytes, above the ${MAX_CONFIG_BYTES}-byte limit for a config file` };
-  // A config.json that is a FIFO or device must not block the analysis: opened only if regular.
-  let text: string;
-  try {
-    const fh = await openRegular(path);
-    try {
-      text = await fh.readFile('utf8');
-    } finally {
-      await fh.close();
-    }
-  } catch (e) {
-    return { error: `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})` };
+  // Local or remote (a config beside a Hub checkpoint); absent or unreadable = no config.
+  const r = await readSmallFile(path, baseNameOf(path), MAX_CONFIG_BYTES);
+  if (!r.ok) {
+    if (r.error.code === 'file-too-large') return { error: `is above the ${MAX_CONFIG_BYTES}-byte limit for a config file` };
+    // Absent = no config; anything else (a FIFO or device, an I/O error) is said, never waited on.
+    return r.error.code === 'file-not-found' || r.error.code === 'remote-file-not-found' ? undefined : { error: `cannot be read (${r.error.code})` };
   }
   try {
-    const v: unknown = JSON.parse(text);
+    const v: unknown = JSON.parse(new TextDecoder().decode(r.value));
     return isObj(v) ? { json: v } : { error: 'is not a JSON object' };
   } catch (e) {
     return { error: `is not valid JSON (${e instanceof Error ? e.message : String(e)})` };
@@ -133,7 +120,7 @@ function hfActivation(cfg: Json): Activation {
 }
 
 export async function readSideConfig(dir: string): Promise<SideConfigResult> {
-  const ocPath = join(dir, 'open_clip_config.json');
+  const ocPath = childOf(dir, 'open_clip_config.json');
   const oc = await readJson(ocPath);
   if (oc?.error) return { config: null, problem: { code: 'config-unreadable', message: `open_clip_config.json ${oc.error}; the architecture is inferred from shapes only.`, file: 'open_clip_config.json' } };
   if (oc?.json) {
@@ -152,7 +139,7 @@ export async function readSideConfig(dir: string): Promise<SideConfigResult> {
       },
     };
   }
-  const hfPath = join(dir, 'config.json');
+  const hfPath = childOf(dir, 'config.json');
   const hf = await readJson(hfPath);
   if (hf?.error) return { config: null, problem: { code: 'config-unreadable', message: `config.json ${hf.error}; the architecture is inferred from shapes only.`, file: 'config.json' } };
   if (!hf?.json) return { config: null };
@@ -235,7 +222,7 @@ export async function readArchitectureFiles(dir: string): Promise<ArchitectureFi
     ['quantize_config.json', 'quantizeConfig'],
     ['adapter_config.json', 'adapterConfig'],
   ] as const) {
-    const r = await readJson(join(dir, file));
+    const r = await readJson(childOf(dir, file));
     if (r?.error) {
       // config.json problems are already reported by readSideConfig.
       if (file !== 'config.json') out.problems.push({ code: 'config-unreadable', message: `${file} ${r.error}; it is not used.`, file });

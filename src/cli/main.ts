@@ -1,5 +1,6 @@
 import { commands } from './registry.js';
 import { writeError } from './output.js';
+import { withCliRemote } from './remote.js';
 
 /**
  * A reader that closes the pipe early (`inspect --json | head -c 100`) makes the next write fail
@@ -33,7 +34,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    return await (await cmd.load()).run(rest.filter((a) => a !== '--debug'));
+    const loaded = await cmd.load();
+    return await withCliRemote(() => loaded.run(rest.filter((a) => a !== '--debug')));
   } catch (e) {
     if (debug) console.error(e);
     writeError(e instanceof Error ? e.message : String(e));

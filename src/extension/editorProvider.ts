@@ -13,6 +13,7 @@ import { visibleMultiline } from '../shared/text.js';
 import { makeNonce, webviewHtml } from './html.js';
 import { readSettings } from './settings.js';
 import { isTargetSyntax } from './targets.js';
+import { checkpointPathOf } from './hubCommands.js';
 import type { WorkerClient } from './workerClient.js';
 
 export const VIEW_TYPE = 'checkpointLens.editor';
@@ -127,13 +128,15 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     const title = basename(doc.uri.fsPath);
     doc.state = { kind: 'loading', reason };
     this.post(doc, { type: 'loading', title, reason });
-    if (doc.uri.scheme !== 'file') {
+    // A local file, or a Hub/HTTP file (checkpoint-lens-hub: URI) read by ranges.
+    const path = checkpointPathOf(doc.uri);
+    if (path === undefined) {
       this.fail(doc, { type: 'failure', state: 'unreadable', title, code: 'not-a-local-file', message: 'Checkpoint Lens reads local files only; this file lives in a virtual file system.' });
       return;
     }
     const settings = readSettings();
     const target = doc.target ?? settings.defaultTarget;
-    const outcome = await this.s.worker.open(doc.key, doc.uri.fsPath, { target: isTargetSyntax(target) ? target : 'auto', valueCheckBudgetBytes: settings.valueCheckBudgetBytes });
+    const outcome = await this.s.worker.open(doc.key, path, { target: isTargetSyntax(target) ? target : 'auto', valueCheckBudgetBytes: settings.valueCheckBudgetBytes });
     if (this.documents.has(doc) === false) return;
     if (!outcome.ok) {
       this.s.log.warn(`${doc.uri.fsPath}: ${outcome.code}: ${outcome.message}`);

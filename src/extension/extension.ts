@@ -14,6 +14,7 @@ import { loadCodeDocs, openCodeDocs, SHOW_CODE_COMMAND } from './codeLinks.js';
 import { registerCancelProbeCommand, registerProbeCommand } from './probeCommand.js';
 import { ComparePanels, type CompareSide } from './comparePanel.js';
 import { headVersion } from './gitHead.js';
+import { registerHubCommands } from './hubCommands.js';
 import { registerOpenDemoCommand } from './demoCommand.js';
 import type { CompareState, ProbeState } from '../shared/jobViews.js';
 
@@ -100,6 +101,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
       if (uri) await openEditor(uri);
     }),
 
+    ...registerHubCommands({ context, openEditor, compare: (a, b) => comparisons.compare(a, b), activeLocalUri: () => { const u = uriArg(undefined); return u?.scheme === 'file' ? u : undefined; } }),
     registerProbeCommand({ provider, workerScript, log, openEditor }, activeDoc),
     registerOpenDemoCommand(context),
     registerCancelProbeCommand({ provider, workerScript, log, openEditor }, activeDoc),

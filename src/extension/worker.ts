@@ -21,6 +21,10 @@ import type { CompareOutcome, HistogramOutcome, ProbeOutcome } from './workerPro
 import { convertCheckpoint } from '../convert/convert.js';
 import type { ConvertOutcome } from './workerProtocol.js';
 
+import { useTokenFromHost } from '../remote/tokenChannel.js';
+
+// Hub requests get the editor's SecretStorage token from the host (HF_TOKEN / token file otherwise).
+useTokenFromHost();
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 const opened = new Map<string, Checkpoint>();

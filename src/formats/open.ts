@@ -5,6 +5,8 @@ import { readSafetensorsFile, singleFileCheckpoint } from './safetensors/single.
 import { readPytorchFile } from './pytorch/file.js';
 import { pytorchOpener } from './pytorch/opener.js';
 import { ggufOpener } from './gguf/opener.js';
+import { isRemotePath } from '../remote/ref.js';
+import { openRemoteCheckpoint } from '../remote/openRemote.js';
 
 /**
  * A checkpoint opener for another format. Registered openers are tried in order; the first
@@ -25,6 +27,15 @@ export function registerOpener(o: FormatOpener): void {
 
 /** Opens any supported checkpoint path: a .safetensors file, a *.safetensors.index.json, ... */
 export async function openCheckpoint(path: string): Promise<Result<Checkpoint>> {
+  // URLs (hf://, Hub web URLs, https://…) read through the same readers by ranges.
+  if (isRemotePath(path)) {
+    const r = await openRemoteCheckpoint(path, openLocalOrRemote);
+    return r;
+  }
+  return openLocalOrRemote(path);
+}
+
+async function openLocalOrRemote(path: string): Promise<Result<Checkpoint>> {
   for (const o of extraOpeners) if (o.accepts(path)) return o.open(path);
   if (pytorchOpener.accepts(path)) return pytorchOpener.open(path);
   if (ggufOpener.accepts(path)) return ggufOpener.open(path);

@@ -1,5 +1,9 @@
-import { openRegular } from '../io/openRegular.js';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { isAbsolute } from 'node:path';
+import { readSmallFile } from '../io/fileHead.js';
+import { baseNameOf, dirOf, siblingOf } from '../io/paths.js';
+import { mapBounded } from '../io/concurrency.js';
+import { isRemotePath } from '../remote/ref.js';
+import { httpTuning } from '../remote/config.js';
 import type { Checkpoint, CheckpointFile, CheckpointFormat, TensorInfo, UnreadableTensor } from '../core/checkpoint.js';
 import { problem, type Problem } from '../core/problems.js';
 import { err, ok, readError, type Result } from '../core/result.js';
@@ -10,6 +14,7 @@ import { err, ok, readError, type Result } from '../core/result.js';
  * are the same whatever the shards' format; only how one shard is opened differs.
  */
 const MAX_INDEX_BYTES = 100_000_000;
+const shardConcurrency = (indexPath: string) => (isRemotePath(indexPath) ? httpTuning().concurrency : 4);
 
 export interface ShardIndex {
   readonly totalSize?: number;
@@ -67,25 +72,16 @@ export function parseShardIndex(text: string, file?: string): Result<ShardIndex>
 
 /** Reads an index file (bounded) and opens every shard it names as one model, with an integrity report. */
 export async function readShardedCheckpoint(indexPath: string, format: CheckpointFormat, openShard: ShardOpener): Promise<Result<Checkpoint>> {
-  const indexName = basename(indexPath);
-  let text: string;
-  try {
-    const fh = await openRegular(indexPath);
-    try {
-      const st = await fh.stat();
-      if (st.size > MAX_INDEX_BYTES) return err(readError('index-too-large', `${indexName} is ${st.size} bytes; shard indexes above 100 MB are refused.`, indexName));
-      text = await fh.readFile('utf8');
-    } finally {
-      await fh.close();
-    }
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOTREG' || code === 'EISDIR' || code === 'ENXIO') return err(readError('not-a-file', `${indexName} is not a regular file; it is not opened.`, indexName));
-    return err(readError(code === 'ENOENT' ? 'file-not-found' : 'io-error', `${indexName} cannot be read (${code ?? String(e)}).`, indexName));
+  const indexName = baseNameOf(indexPath);
+  const bytes = await readSmallFile(indexPath, indexName, MAX_INDEX_BYTES);
+  if (!bytes.ok) {
+    if (bytes.error.code === 'file-too-large') return err(readError('index-too-large', `${indexName} is above 100 MB; shard indexes that large are refused.`, indexName));
+    return bytes;
   }
+  const text = new TextDecoder().decode(bytes.value);
   const parsed = parseShardIndex(text, indexName);
   if (!parsed.ok) return parsed;
-  return assembleShards({ path: indexPath, format, dir: dirname(indexPath), shards: [...new Set(parsed.value.weightMap.values())], index: parsed.value }, openShard);
+  return assembleShards({ path: indexPath, format, dir: dirOf(indexPath), shards: [...new Set(parsed.value.weightMap.values())], index: parsed.value }, openShard);
 }
 
 export interface ShardSet {
@@ -125,11 +121,13 @@ export async function assembleShards(set: ShardSet, openShard: ShardOpener): Pro
     if (!l) byShard.set(s, (l = []));
     l.push(n);
   }
-  for (const shard of set.shards) {
-    const r = await openShard(join(set.dir, shard), shard);
+  // Shards open in parallel (bounded: a 200-shard remote index is 200 header reads), then merge in order.
+  const opened = await mapBounded(set.shards, shardConcurrency(set.path), (shard) => openShard(siblingOf(set.path, shard), shard));
+  for (const [i, shard] of set.shards.entries()) {
+    const r = opened[i]!;
     if (!r.ok) {
       const listed = byShard.get(shard) ?? [];
-      const missing = r.error.code === 'file-not-found';
+      const missing = r.error.code === 'file-not-found' || r.error.code === 'remote-file-not-found';
       if (missing) missingShards.add(shard);
       const count = index ? `its ${listed.length} tensor(s)` : 'its tensors';
       problems.push(

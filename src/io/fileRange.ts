@@ -1,8 +1,33 @@
 import { stat, type FileHandle } from 'node:fs/promises';
 import { openRegular } from './openRegular.js';
+import { isRemotePath } from '../remote/ref.js';
+import { remoteSource } from '../remote/source.js';
+import type { ByteSource } from './byteSource.js';
+
+/** The byte source for a path: the local file, or the remote file an http(s)/hf URL names. */
+export function sourceFor(path: string): ByteSource {
+  return isRemotePath(path) ? remoteSource(path) : new LocalFileSource(path);
+}
+
+export class LocalFileSource implements ByteSource {
+  constructor(readonly path: string) {}
+  async size(): Promise<number> {
+    return (await stat(this.path)).size;
+  }
+  read(start: number, end: number): Promise<Uint8Array> {
+    return readLocalRange(this.path, start, end);
+  }
+  stream(start: number, end: number, chunkBytes: number): AsyncGenerator<Uint8Array> {
+    return streamLocalRange(this.path, start, end, chunkBytes);
+  }
+}
 
 /** Reads [start, end) of a file. Short reads (file shrank) return fewer bytes; callers check. */
 export async function readRange(path: string, start: number, end: number): Promise<Uint8Array> {
+  return isRemotePath(path) ? remoteSource(path).read(start, end) : readLocalRange(path, start, end);
+}
+
+async function readLocalRange(path: string, start: number, end: number): Promise<Uint8Array> {
   const length = Math.max(0, end - start);
   const fh = await openRegular(path);
   try {
@@ -21,7 +46,7 @@ export async function readRange(path: string, start: number, end: number): Promi
 }
 
 export async function fileSize(path: string): Promise<number> {
-  return (await stat(path)).size;
+  return sourceFor(path).size();
 }
 
 /**
@@ -30,7 +55,11 @@ export async function fileSize(path: string): Promise<number> {
  * overlap on a cold cache. The yielded view is only valid until the next iteration (two buffers,
  * bounded memory by design).
  */
-export async function* streamRange(path: string, start: number, end: number, chunkBytes = 8 << 20): AsyncGenerator<Uint8Array> {
+export function streamRange(path: string, start: number, end: number, chunkBytes = 8 << 20): AsyncGenerator<Uint8Array> {
+  return isRemotePath(path) ? remoteSource(path).stream(start, end, chunkBytes) : streamLocalRange(path, start, end, chunkBytes);
+}
+
+async function* streamLocalRange(path: string, start: number, end: number, chunkBytes: number): AsyncGenerator<Uint8Array> {
   const fh = await openRegular(path);
   let pending: Promise<Uint8Array> | undefined;
   try {
@@ -71,6 +100,8 @@ export class FileReaderPool {
   private readonly handles = new Map<string, Promise<FileHandle>>();
 
   async read(path: string, start: number, end: number): Promise<Uint8Array> {
+    // Remote sources are shared per URL (and keep their own block cache): nothing to hold open.
+    if (isRemotePath(path)) return remoteSource(path).read(start, end);
     let h = this.handles.get(path);
     if (!h) {
       h = openRegular(path);

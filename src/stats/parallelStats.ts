@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { isRemotePath } from '../remote/ref.js';
 import type { TensorInfo } from '../core/checkpoint.js';
 import { chunkAlignment } from '../core/decode.js';
 import { DTYPE_BITS } from '../core/dtype.js';
@@ -56,6 +57,8 @@ interface Plan {
 export function planParts(t: TensorInfo, opts: ParallelStatsOptions = {}): Plan | undefined {
   const d = t.data;
   if (d.kind !== 'contiguous') return undefined;
+  // A remote file streams by ranges on this thread (its source and cache live here).
+  if (isRemotePath(d.file)) return undefined;
   // Sub-byte dtypes pack elements across bytes; they are rare and small, so they stay simple.
   if (DTYPE_BITS[t.dtype] % 8 !== 0) return undefined;
   if (d.length < (opts.minParallelBytes ?? DEFAULT_MIN_BYTES)) return undefined;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 const CODE = String.raw`'([a-z][a-z0-9]*(?:-[a-z0-9]+)+)'`;
 /** Functions and constructors whose first argument is a code. */
-const CODE_TAKERS = ['problem', 'readError', 'PickleError', 'CheckpointLensError', 'fail', 'bad', 'failure', 'TokenizerError', 'ProbeBuildError', 'failAll', 'finding', 'codeError', 'issue'];
+const CODE_TAKERS = ['problem', 'readError', 'RemoteError', 'PickleError', 'CheckpointLensError', 'fail', 'bad', 'failure', 'TokenizerError', 'ProbeBuildError', 'failAll', 'finding', 'codeError', 'issue'];
 const PATTERNS = [
   new RegExp(String.raw`\b(?:error)?[cC]odes?\s*[:=]\s*` + CODE, 'g'),
   // a code taker's code argument, first or after a few plain arguments: fail(name, dtype, 'x', …)

@@ -12,6 +12,7 @@ import { TARGET_SYNTAX } from '../../analysis/target.js';
 import type { TransformersCheck } from '../../analysis/transformersCheck.js';
 import type { BaseModel, PeftCheck } from '../../analysis/peft.js';
 import { loadBaseModel } from '../baseModel.js';
+import { inspectRepository, isRepositoryInput } from './inspectRepo.js';
 
 export const inspectCommand: CliCommand = {
   async run(argv) {
@@ -30,6 +31,10 @@ export const inspectCommand: CliCommand = {
         return 2;
       }
       budget = Math.round(mb * (1 << 20));
+    }
+    if (isRepositoryInput(file)) {
+      const target = args.values.get('target');
+      return inspectRepository(file, { json: args.flags.has('json'), noConfig: args.flags.has('no-config'), ...(target !== undefined ? { target } : {}), ...(budget !== undefined ? { budget } : {}) });
     }
     const r = await openCheckpoint(file);
     if (!r.ok) {

@@ -1,10 +1,12 @@
 import { close, closeSync, createReadStream, fstatSync, open, openSync, read } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { inflateRawSync, createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 import { err, ok, readError, CheckpointLensError, type Result } from '../../core/result.js';
-import { readRange } from '../../io/fileRange.js';
+import { readRange, streamRange } from '../../io/fileRange.js';
 import { OPEN_READ_FLAGS } from '../../io/openRegular.js';
+import { RangeZipReader } from '../../io/rangeZipReader.js';
+import { isRemotePath } from '../../remote/ref.js';
 
 /**
  * The entry table of a ZIP archive (PyTorch's torch.save / torch.jit.save container), read with
@@ -63,9 +65,10 @@ async function endOfArchive(path: string, size: number): Promise<number | undefi
 
 async function readZipIndexOnce(path: string, size: number, file: string): Promise<Result<ZipIndex>> {
   let zip: yauzl.ZipFile;
-  let reader: TailCachedReader | undefined;
+  let reader: yauzl.RandomAccessReader | undefined;
   try {
-    reader = await TailCachedReader.open(path, size);
+    // A URL has no file descriptor: the same reader over ranged reads.
+    reader = isRemotePath(path) ? await RangeZipReader.open(path, size) : await TailCachedReader.open(path, size);
     zip = await yauzl.fromRandomAccessReaderPromise(reader, size, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: false });
   } catch (e) {
     reader?.close(() => undefined);
@@ -272,9 +275,11 @@ export class InflatedEntryReader {
 
   private restart(): void {
     this.close();
-    const src = createReadStream('', { fd: openRegularSync(this.path), start: this.entry.dataStart, end: this.entry.dataStart + this.entry.compressedSize - 1, highWaterMark: 1 << 20 });
+    const src = isRemotePath(this.path)
+      ? Readable.from(streamRange(this.path, this.entry.dataStart, this.entry.dataStart + this.entry.compressedSize, 1 << 20), { objectMode: false })
+      : createReadStream('', { fd: openRegularSync(this.path), start: this.entry.dataStart, end: this.entry.dataStart + this.entry.compressedSize - 1, highWaterMark: 1 << 20 });
     const inflate = createInflateRaw({ chunkSize: 1 << 20 });
-    src.on('error', (e) => inflate.destroy(e));
+    src.on('error', (e: Error) => inflate.destroy(e));
     const s = src.pipe(inflate);
     this.stream = s;
     this.iter = s[Symbol.asyncIterator]() as AsyncIterator<Buffer>;

@@ -1,7 +1,7 @@
-import { basename } from 'node:path';
+import { baseNameOf } from '../../io/paths.js';
 import type { Checkpoint, TensorInfo, UnreadableTensor } from '../../core/checkpoint.js';
 import type { Problem } from '../../core/problems.js';
-import { err, ok, readError, type Result } from '../../core/result.js';
+import { CheckpointLensError, err, ok, readError, type Result } from '../../core/result.js';
 import { readRange } from '../../io/fileRange.js';
 import { checkLayout, MAX_HEADER_BYTES, parseHeader, type ParsedHeader } from './header.js';
 import { sniffWrongFile } from './sniff.js';
@@ -22,7 +22,7 @@ export interface SafetensorsFile {
  * whatever the file's size. Returns a ReadError when the file cannot be understood at all.
  */
 export async function readSafetensorsFile(path: string, shard?: string): Promise<Result<SafetensorsFile>> {
-  const name = shard ?? basename(path);
+  const name = shard ?? baseNameOf(path);
   const opened = await readFileHead(path, name);
   if (!opened.ok) return opened;
   const { size, head } = opened.value;
@@ -45,7 +45,8 @@ export async function readSafetensorsFile(path: string, shard?: string): Promise
   try {
     headerBytes = await readRange(path, 8, 8 + headerLength);
   } catch (e) {
-    return err(readError('io-error', `${name}: reading the header failed (${String(e)}).`, name));
+    // Remote sources fail with their own stable codes (remote-*); keep them.
+    return err(readError(e instanceof CheckpointLensError ? e.code : 'io-error', `${name}: reading the header failed (${e instanceof CheckpointLensError ? e.message : String(e)}).`, name));
   }
   if (headerBytes.length !== headerLength) return err(readError('header-length-exceeds-file', `${name} shrank while its header was read.`, name));
   const parsed = parseHeader(headerBytes, shard === undefined ? { path } : { path, shard }, name);

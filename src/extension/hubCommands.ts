@@ -1,0 +1,141 @@
+/**
+ * Editor glue for Hugging Face Hub checkpoints (thin: the core does the work).
+ * - "Open from Hugging Face Hub…": repo id or URL → pick a checkpoint → the same custom editor,
+ *   read-only, on a `checkpoint-lens-hub:` URI that maps back to the file's URL.
+ * - "Compare with Hugging Face Hub File…": a local checkpoint against a Hub one (streamed by ranges).
+ * - "Set / Clear Hugging Face Token": kept in SecretStorage, handed to the worker threads on request.
+ */
+import * as vscode from 'vscode';
+import { parseRemoteRef } from '../remote/ref.js';
+import { listRepository } from '../remote/listing.js';
+import { setTokenProvider } from '../remote/config.js';
+import { serveHubToken } from '../remote/tokenChannel.js';
+import { clearRemoteSources } from '../remote/source.js';
+import { clearHubMemo } from '../remote/hub.js';
+import { CheckpointLensError } from '../core/result.js';
+import { formatBytes } from '../core/format.js';
+
+export const HUB_SCHEME = 'checkpoint-lens-hub';
+const SECRET_KEY = 'checkpointLens.huggingFaceToken';
+
+/** The URI an editor opens for a remote file URL (its path keeps the file name for titles and selectors). */
+export function hubUri(url: string): vscode.Uri {
+  const u = new URL(url);
+  return vscode.Uri.from({ scheme: HUB_SCHEME, authority: u.host, path: u.pathname, query: u.protocol === 'http:' ? 'http' : '' });
+}
+
+/** What the readers get for an editor URI: a local path, a remote URL, or undefined (unsupported scheme). */
+export function checkpointPathOf(uri: vscode.Uri): string | undefined {
+  if (uri.scheme === 'file') return uri.fsPath;
+  if (uri.scheme === HUB_SCHEME) return `${uri.query === 'http' ? 'http' : 'https'}://${uri.authority}${uri.path}`;
+  return undefined;
+}
+
+/** VS Code needs a file system for the scheme to open an editor on it; ours only says "a read-only file". */
+class HubFileSystem implements vscode.FileSystemProvider {
+  private readonly emitter = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
+  readonly onDidChangeFile = this.emitter.event;
+  watch(): vscode.Disposable {
+    return new vscode.Disposable(() => undefined);
+  }
+  stat(): vscode.FileStat {
+    return { type: vscode.FileType.File, ctime: 0, mtime: 0, size: 0, permissions: vscode.FilePermission.Readonly };
+  }
+  readDirectory(): [string, vscode.FileType][] {
+    return [];
+  }
+  readFile(): Uint8Array {
+    throw vscode.FileSystemError.NoPermissions('Hub checkpoints are read by Checkpoint Lens by ranges; they are not downloaded.');
+  }
+  createDirectory(): void {
+    throw vscode.FileSystemError.NoPermissions('read-only');
+  }
+  writeFile(): void {
+    throw vscode.FileSystemError.NoPermissions('read-only');
+  }
+  delete(): void {
+    throw vscode.FileSystemError.NoPermissions('read-only');
+  }
+  rename(): void {
+    throw vscode.FileSystemError.NoPermissions('read-only');
+  }
+}
+
+export interface HubCommandDeps {
+  readonly context: vscode.ExtensionContext;
+  readonly openEditor: (uri: vscode.Uri) => Promise<void>;
+  readonly compare: (a: { path: string; label: string }, b: { path: string; label: string }) => Promise<unknown>;
+  readonly activeLocalUri: () => vscode.Uri | undefined;
+}
+
+/** Asks for a repo id / URL and returns the chosen checkpoint's URL (undefined when cancelled). */
+async function pickHubFile(title: string, initial?: string): Promise<string | undefined> {
+  const input = initial ?? (await vscode.window.showInputBox({ title, prompt: 'Repository id (ORG/NAME), hf://ORG/NAME[@REV][/FILE], or a huggingface.co URL', placeHolder: 'timm/vit_base_patch16_clip_224.openai', ignoreFocusOut: true }));
+  if (!input) return undefined;
+  const text = /^[\w.-]+\/[\w.-]+(@[^/]+)?$/.test(input.trim()) ? `hf://${input.trim()}` : input.trim();
+  const ref = parseRemoteRef(text);
+  if (!ref.ok) {
+    void vscode.window.showErrorMessage(`Checkpoint Lens: ${ref.error.code}: ${ref.error.message}`);
+    return undefined;
+  }
+  if (ref.value.kind !== 'hub-repo') return ref.value.url;
+  const repoRef = ref.value;
+  try {
+    const listing = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Listing ${repoRef.repo}…`, cancellable: false }, () => listRepository(repoRef));
+    if (listing.checkpoints.length === 0) {
+      void vscode.window.showWarningMessage(`Checkpoint Lens: ${listing.repo}@${listing.revision} holds no .safetensors, PyTorch or GGUF file.`);
+      return undefined;
+    }
+    const pick = await vscode.window.showQuickPick(
+      listing.checkpoints.map((c) => ({ label: c.file, description: `${c.kind}${c.shards ? `, ${c.shards.length} shards` : ''}, ${formatBytes(c.size)}`, url: c.url })),
+      { title: `${listing.repo}@${listing.revision} (commit ${listing.sha.slice(0, 12)})`, placeHolder: 'Checkpoint to open (read by ranges: only headers are fetched)' },
+    );
+    return pick?.url;
+  } catch (e) {
+    const code = e instanceof CheckpointLensError ? e.code : 'remote-error';
+    void vscode.window.showErrorMessage(`Checkpoint Lens: ${code}: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
+}
+
+export function registerHubCommands(d: HubCommandDeps): vscode.Disposable[] {
+  const secrets = d.context.secrets;
+  const token = async () => (await secrets.get(SECRET_KEY)) || undefined;
+  setTokenProvider(token);
+  const forget = () => {
+    clearRemoteSources();
+    clearHubMemo();
+  };
+  return [
+    vscode.workspace.registerFileSystemProvider(HUB_SCHEME, new HubFileSystem(), { isReadonly: true, isCaseSensitive: true }),
+    serveHubToken(token),
+    { dispose: () => setTokenProvider(undefined) },
+    secrets.onDidChange((e) => e.key === SECRET_KEY && forget()),
+    vscode.commands.registerCommand('checkpointLens.openFromHub', async (input?: string) => {
+      const url = await pickHubFile('Open from Hugging Face Hub', typeof input === 'string' ? input : undefined);
+      if (url) await d.openEditor(hubUri(url));
+    }),
+    vscode.commands.registerCommand('checkpointLens.compareWithHub', async (arg?: unknown, input?: string) => {
+      const local = arg instanceof vscode.Uri && arg.scheme === 'file' ? arg : d.activeLocalUri();
+      if (!local) {
+        void vscode.window.showWarningMessage('Checkpoint Lens: select a local checkpoint (Explorer or an open editor) to compare with a Hub file.');
+        return undefined;
+      }
+      const url = await pickHubFile(`Compare ${vscode.workspace.asRelativePath(local, false)} with a Hub file`, typeof input === 'string' ? input : undefined);
+      if (!url) return undefined;
+      // The Hub file is the reference (A): "what did my conversion change?".
+      return d.compare({ path: url, label: url.replace(/^https?:\/\/[^/]+\//, 'hf:') }, { path: local.fsPath, label: vscode.workspace.asRelativePath(local, false) });
+    }),
+    vscode.commands.registerCommand('checkpointLens.setHubToken', async () => {
+      const t = await vscode.window.showInputBox({ title: 'Hugging Face token', prompt: 'A read token from huggingface.co/settings/tokens; stored in VS Code SecretStorage, sent only to the Hub endpoint.', password: true, ignoreFocusOut: true });
+      if (t === undefined) return;
+      if (t.trim()) await secrets.store(SECRET_KEY, t.trim());
+      else await secrets.delete(SECRET_KEY);
+      forget();
+    }),
+    vscode.commands.registerCommand('checkpointLens.clearHubToken', async () => {
+      await secrets.delete(SECRET_KEY);
+      forget();
+    }),
+  ];
+}

@@ -1,0 +1,52 @@
+import { setTokenProvider } from './config.js';
+
+/**
+ * The editor keeps the Hub token in VS Code SecretStorage, on the extension host. Worker threads
+ * (where checkpoints are read) ask the host for it over a BroadcastChannel when a Hub request
+ * needs it; the token never travels in a request, a log line or a webview message.
+ */
+const CHANNEL = 'checkpoint-lens:hf-token';
+
+type Msg = { type: 'ask'; id: string } | { type: 'token'; id: string; token: string | null };
+
+/** Host side: answer workers' questions with the current token (or null). Returns a closer. */
+export function serveHubToken(get: () => Promise<string | undefined>): { dispose(): void } {
+  const ch = new BroadcastChannel(CHANNEL);
+  ch.onmessage = (ev: MessageEvent) => {
+    const m = ev.data as Msg;
+    if (m?.type !== 'ask') return;
+    void get().then(
+      (token) => ch.postMessage({ type: 'token', id: m.id, token: token ?? null } satisfies Msg),
+      () => ch.postMessage({ type: 'token', id: m.id, token: null } satisfies Msg),
+    );
+  };
+  (ch as unknown as { unref?: () => void }).unref?.();
+  return { dispose: () => ch.close() };
+}
+
+/** Worker side: the token comes from the host (falling back to HF_TOKEN / the token file). */
+export function useTokenFromHost(timeoutMs = 2000): void {
+  let n = 0;
+  let memo: { at: number; token: Promise<string | undefined> } | undefined;
+  const ask = () =>
+      new Promise<string | undefined>((resolve) => {
+        const ch = new BroadcastChannel(CHANNEL);
+        const id = `${process.pid}-${Date.now()}-${n++}`;
+        const done = (t: string | undefined) => {
+          clearTimeout(timer);
+          ch.close();
+          resolve(t);
+        };
+        const timer = setTimeout(() => done(undefined), timeoutMs);
+        ch.onmessage = (ev: MessageEvent) => {
+          const m = ev.data as Msg;
+          if (m?.type === 'token' && m.id === id) done(m.token ?? undefined);
+        };
+        ch.postMessage({ type: 'ask', id } satisfies Msg);
+      });
+  // One question per minute at most (a 200-shard open makes hundreds of Hub requests).
+  setTokenProvider(() => {
+    if (!memo || Date.now() - memo.at > 60_000) memo = { at: Date.now(), token: ask() };
+    return memo.token;
+  });
+}
