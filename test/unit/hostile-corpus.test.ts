@@ -185,6 +185,11 @@ describe('CLI: no hang, no stack trace, exit codes agree', () => {
     assert.equal(overlap.status, 2);
     assert.match(overlap.stderr, /reads-exceed-file-size/);
     assert.equal(cli(['stats', join(corpus, 'st_valid.safetensors')]).status, 0);
+    // The same tensor in both files: equivalent, yet A's flagged pickle makes diff exit 1 too.
+    const d = cli(['diff', join(corpus, 'os_system.inject.pt'), join(corpus, 'zip_state_dict.pt')]);
+    assert.equal(d.status, 1, d.stderr);
+    assert.match(d.stderr, /A has error-severity problems: pickle-code-execution-attempt/);
+    assert.equal(cli(['diff', join(corpus, 'zip_state_dict.pt'), join(corpus, 'zip_trailing_byte.pt')]).status, 0);
   });
 
   it('a reader that closes the pipe early (inspect --json | head -c 100) gets no stack trace', async () => {

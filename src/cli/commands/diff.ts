@@ -1,4 +1,6 @@
-import { compareFiles, type CompareOptions } from '../../compare/compare.js';
+import { compareCheckpoints, type CompareOptions } from '../../compare/compare.js';
+import { hasErrors } from '../../core/problems.js';
+import { openCheckpoint } from '../../formats/open.js';
 import { renderCompareMarkdown } from '../../compare/render/markdown.js';
 import { renderCompareText } from '../../compare/render/text.js';
 import { TOWERS, type Tower } from '../../compare/types.js';
@@ -50,17 +52,24 @@ export async function runDiff(argv: string[], io: DiffIo): Promise<number> {
     if (e instanceof UsageError) return fail(e.message);
     throw e;
   }
-  const r = await compareFiles(a, b, opts, {
+  // Opened here (not through compareFiles) so that a file with error-severity problems exits 1
+  // like inspect and stats do, even when the two files are equivalent.
+  const [ra, rb] = await Promise.all([openCheckpoint(a), openCheckpoint(b)]);
+  if (!ra.ok) return fail(`${ra.error.code}: A (${a}): ${ra.error.message}`);
+  if (!rb.ok) return fail(`${rb.error.code}: B (${b}): ${rb.error.message}`);
+  const report = await compareCheckpoints(ra.value, rb.value, opts, {
     ...(io.signal ? { signal: io.signal } : {}),
     onProgress: (p) => io.progress?.(`diff ${p.pairsDone}/${p.pairsTotal} ${formatBytes(p.bytesDone)}/${formatBytes(p.bytesTotal)} ${p.current ?? ''}`),
   });
   io.progress?.('');
-  if (!r.ok) return fail(`${r.error.code}: ${r.error.message}`);
-  const report = r.value;
   if (format === 'json') io.out(JSON.stringify(report, null, 1) + '\n');
   else if (format === 'markdown') io.out(renderCompareMarkdown(report));
   else io.out(renderCompareText(report));
-  return report.verdict.equivalent ? 0 : 1;
+  const broken = [['A', ra.value], ['B', rb.value]] as const;
+  for (const [side, c] of broken) {
+    if (hasErrors(c.problems)) io.err(`checkpoint-lens: error: ${side} has error-severity problems: ${safeText(c.problems.filter((p) => p.severity === 'error').slice(0, 5).map((p) => p.code).join(', '))} (run inspect for details)\n`);
+  }
+  return report.verdict.equivalent && !hasErrors(ra.value.problems) && !hasErrors(rb.value.problems) ? 0 : 1;
 }
 
 function tolFlag(v: string | undefined, name: string): number | undefined {

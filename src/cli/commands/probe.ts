@@ -1,4 +1,5 @@
 import { openCheckpoint } from '../../formats/open.js';
+import { hasErrors } from '../../core/problems.js';
 import type { Activation } from '../../probe/modelConfig.js';
 import { runProbe, type ProbeOptions } from '../../probe/probe.js';
 import { readInputsFile, writeDump } from '../../probe/probeInputs.js';
@@ -82,7 +83,9 @@ export const probeCommand: CliCommand = {
     }
     if (args.flags.has('json')) process.stdout.write(JSON.stringify(res.report, null, 1) + '\n');
     else process.stdout.write(renderProbeText(res.report));
-    return res.report.verdict.code === 'aligned' || res.report.verdict.code === 'no-labels' ? 0 : 1;
+    // A file with error-severity problems (a flagged pickle...) exits 1 here too, as in inspect and stats.
+    if (hasErrors(r.value.problems)) writeError(`the checkpoint has error-severity problems: ${r.value.problems.filter((p) => p.severity === 'error').slice(0, 5).map((p) => p.code).join(', ')} (run inspect for details)`);
+    return (res.report.verdict.code === 'aligned' || res.report.verdict.code === 'no-labels') && !hasErrors(r.value.problems) ? 0 : 1;
   },
 };
 

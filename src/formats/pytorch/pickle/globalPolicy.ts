@@ -133,7 +133,7 @@ const RUNNER_NAMES = new Set([
 ]);
 
 /** Builtins (and io/functools/types... attributes) that run code, reach globals or open files. */
-const BUILTIN_RUNNERS = new Set(['input', 'memoryview', 'type', 'object', 'reload', 'file', 'FileIO', 'open_code', 'partial', 'reduce', 'FunctionType', 'CodeType', 'get_objects', 'getmodule', '_syscmd_file', '_get_command_stdout', 'FileHandler', 'getlines', 'glob', 'iglob', 'print', 'exit', 'quit', 'help']);
+const BUILTIN_RUNNERS = new Set(['input', 'memoryview', 'type', 'object', 'reload', 'file', 'FileIO', 'open_code', 'partial', 'reduce', 'FunctionType', 'CodeType', 'get_objects', 'getmodule', '_syscmd_file', '_get_command_stdout', 'FileHandler', 'getlines', 'glob', 'iglob', 'exit', 'quit', 'help']);
 
 export function classifyGlobal(module: string, name: string): GlobalClass {
   const q = `${module}.${name}`;
