@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import type { Checkpoint, TensorInfo } from '../core/checkpoint.js';
-import { ok, type Result } from '../core/result.js';
+import { err, ok, type Result } from '../core/result.js';
 import { canonicalKeyOf, canonicalViewOf, FamilyDetector, normalizeName, normalizeNameList, stripWrapperPrefixes } from '../layouts/canonical.js';
 import { TOWER_IDS, type TowerId } from '../layouts/canonicalLayout.js';
 import { towerOf } from '../layouts/towers.js';
@@ -10,6 +10,7 @@ import { checkPeft, looksLikeAdapterConfig, readAdapterConfig, type BaseModel } 
 import { checkTransformers, towerByRules, unknownArchitectureFinding, type CheckTensor } from './transformersCheck.js';
 import { hfExpectedLayout } from '../layouts/spec/transformers/index.js';
 import { buildFindings, problemToFinding, sortFindings } from './findings.js';
+import { compareExpected, decide, expectedOf, type Decision } from './generated.js';
 import { compareToTarget, defaultTargetSpec, resolveTarget, type Comparison, type ResolvedTarget } from './target.js';
 import { buildTowerTree, TreeRows } from './tree.js';
 import type { Analysis, ArchitectureInfo, Finding, TargetInfo, TowerStatus, TowerSummary } from './types.js';
@@ -53,7 +54,6 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
   const onlyTowers = family === 'unknown' && opts.target === undefined;
   const view = canonicalViewOf(names, tensors, family, onlyTowers ? (i) => towerIds[i] !== 'other' : undefined);
   const inferred = inferArchitecture(view);
-  const { configs: candidates, exact } = matchVariants(inferred, family === 'openclip-coca');
 
   let side: SideConfig | null = null;
   const sideProblems = [];
@@ -90,17 +90,59 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
       }
     }
   }
+  // A transformers-looking file (numbered layers, no CLIP layout) with no config.json: say what would check it.
+  if (!archFindings.length && !side && family === 'unknown' && opts.configDir !== null && opts.target === undefined && looksLikeTransformers(names)) {
+    archFindings.push({
+      code: 'arch-config-missing',
+      severity: 'info',
+      message:
+        'Not checked: this looks like a transformers model (numbered layers), but no config.json is beside it, so its architecture and sizes are unknown. Put the model\'s config.json next to the file (or its index) to check what from_pretrained would newly initialise.',
+    });
+  }
   // The transformers check (or an adapter / unknown-architecture verdict) replaces the CLIP guesswork for non-CLIP models.
   const archHandled = archFindings.length > 0;
-  const shapeVariant = candidates.length === 1 ? candidates[0]!.name : null;
-  const variant = side?.name ?? shapeVariant;
+
+  const unreadableReasons = new Map<string, string>();
+  ckpt.unreadable.forEach((u, i) => {
+    const n = unreadableNames[i]!;
+    unreadableReasons.set(n, u.reason);
+    const k = canonicalKeyOf(family, n);
+    if (k) unreadableReasons.set(`canonical:${k.canonical}`, u.reason);
+  });
+
+  // The generated layouts (every open_clip config, timm's CLIP towers, transformers CLIP / SigLIP)
+  // decide first; files the OpenAI-size tables handle exactly stay on that path ('old').
+  const sideIn = side ? { file: side.file, kind: side.kind, name: side.name, ...(side.json ? { json: side.json } : {}) } : null;
+  // A LLaVA / PaliGemma file holds a CLIP / SigLIP tower: with its config.json naming the VLM, the CLIP layouts do not decide.
+  const det: Decision = archHandled ? { kind: 'old' } : decide({ family, names, tensors, side: sideIn, reasons: unreadableReasons });
+  const tgt = opts.target !== undefined ? decide({ family, names, tensors, side: sideIn, target: opts.target, reasons: unreadableReasons }) : det;
+  if (det.kind === 'error') return err({ code: det.code, message: det.message });
+  if (tgt.kind === 'error') return err({ code: tgt.code, message: tgt.message });
+
+  let candidates: string[];
+  let exact = true;
+  let shapeVariant: string | null = null;
+  if (det.kind === 'old') {
+    if (det.variant) {
+      candidates = det.candidates ?? [det.variant];
+      shapeVariant = det.variant;
+    } else {
+      const m = matchVariants(inferred, family === 'openclip-coca');
+      candidates = m.configs.map((c) => c.name);
+      exact = m.exact;
+      shapeVariant = m.configs.length === 1 ? m.configs[0]!.name : null;
+    }
+  } else candidates = det.candidates;
+  const variant = det.kind === 'old' ? (side?.name ?? shapeVariant) : det.variant;
+  const variantSource: ArchitectureInfo['variantSource'] =
+    det.kind === 'old' ? (side?.name ? 'config' : shapeVariant ? (exact ? 'shapes' : 'shapes-approximate') : null) : det.kind === 'new' ? det.variantSource : det.variantSource;
   const architecture: ArchitectureInfo = {
     family,
     variant,
-    variantSource: side?.name ? 'config' : shapeVariant ? (exact ? 'shapes' : 'shapes-approximate') : null,
-    candidates: candidates.map((c) => c.name),
+    variantSource,
+    candidates,
     inferred,
-    config: side ? { file: side.file, kind: side.kind, name: side.name } : null,
+    config: side ? { file: side.file, kind: side.kind, name: side.name ?? (det.kind === 'new' && det.variantSource === 'config' ? det.variant : null) } : null,
     activation: side?.activation ?? 'unknown',
     activationNote:
       side?.activationNote ??
@@ -112,23 +154,22 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
   // Target
   let target: ResolvedTarget | null = null;
   let defaulted = false;
-  const spec = opts.target ?? (variant && !archHandled ? defaultTargetSpec(family, variant) : null);
-  if (spec) {
-    const r = resolveTarget(spec, variant, family);
-    if (!r.ok) {
-      if (opts.target) return r;
-    } else target = r.value;
+  let cmp: Comparison | null = null;
+  if (tgt.kind === 'new') {
+    target = tgt.target;
     defaulted = opts.target === undefined;
+    cmp = compareExpected(names, tensors, expectedOf(tgt), unreadableReasons);
+  } else if (tgt.kind === 'old') {
+    const spec = opts.target ?? (det.kind === 'old' && variant ? defaultTargetSpec(family, variant) : null);
+    if (spec) {
+      const r = resolveTarget(spec, det.kind === 'old' ? variant : null, family);
+      if (!r.ok) {
+        if (opts.target) return r;
+      } else target = r.value;
+      defaulted = opts.target === undefined;
+    }
+    cmp = target ? compareToTarget(view, target, family, unreadableReasons, normalizedName) : null;
   }
-
-  const unreadableReasons = new Map<string, string>();
-  ckpt.unreadable.forEach((u, i) => {
-    const n = unreadableNames[i]!;
-    unreadableReasons.set(n, u.reason);
-    const k = canonicalKeyOf(family, n);
-    if (k) unreadableReasons.set(`canonical:${k.canonical}`, u.reason);
-  });
-  const cmp: Comparison | null = target ? compareToTarget(view, target, family, unreadableReasons, normalizedName) : null;
 
   // transformers architectures: towers from the spec's parts, missing / extra / misshaped tensors from the check.
   const tr = transformers;
@@ -184,7 +225,7 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
   }
 
   const values = await scanValues(view, opts.valueBudgetBytes ?? DEFAULT_VALUE_BUDGET);
-  const targetInfo: TargetInfo | null = target ? { id: target.id, family: target.family, variant: target.config.name, model: target.model, defaulted, expectedTensors: target.specs.length } : null;
+  const targetInfo: TargetInfo | null = target ? { id: target.id, family: target.family, variant: target.variant, model: target.model, defaulted, expectedTensors: target.specs.length } : null;
   // Index only (no shard on disk): one finding instead of an error per absent shard.
   const absentShards = ckpt.problems.filter((p) => p.code === 'shard-missing');
   const indexOnly = tensors.length === 0 && absentShards.length > 0 ? { shards: absentShards.length, tensors: ckpt.unreadable.length } : null;
@@ -198,11 +239,12 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
         .join(', ')}${indexOnly.shards > 2 ? ', …' : ''}). The ${indexOnly.tensors} tensor names were checked by name only; download the shards for a full check.`,
     });
   }
-  const clipFindings = buildFindings({ architecture, target, cmp, towers, candidates: candidates.map((c) => c.name), sideProblems }).filter(
+  const generic = buildFindings({ architecture, target, cmp, towers, candidates, sideProblems }).filter(
     (f) => !archHandled || !['family-unknown', 'variant-unknown', 'variant-approximate', 'classifier-head'].includes(f.code),
   );
   const findings = sortFindings([
-    ...clipFindings,
+    // The generated-layout decision words its own "which model" notes (variant-unknown / variant-like).
+    ...(det.kind === 'none' ? [...generic.filter((f) => f.code !== 'variant-unknown' && f.code !== 'variant-approximate'), ...(target ? [] : det.findings)] : generic),
     ...archFindings,
     ...values.findings,
     ...(indexOnly ? ckpt.problems.filter((p) => p.code !== 'shard-missing') : ckpt.problems).map(problemToFinding),
@@ -221,6 +263,13 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
     peft,
     indexOnly,
   });
+}
+
+/** Numbered transformer blocks (`model.layers.3.`, `encoder.layer.0.`, `transformer.h.11.`): a quick look at up to 2,000 names. */
+function looksLikeTransformers(names: readonly string[]): boolean {
+  const re = /(^|\.)(layers|layer|h|block|blocks)\.\d+\./;
+  for (let i = 0; i < names.length && i < 2000; i++) if (re.test(names[i]!)) return true;
+  return false;
 }
 
 /** Tensors the transformers check found no place for (not legacy buffers, not quantization side tensors). */

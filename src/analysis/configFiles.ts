@@ -20,6 +20,8 @@ export interface SideConfig {
   activationNote: string;
   /** For transformers: the `architectures[0]` class. */
   modelClass?: string;
+  /** The parsed file (the generated layouts read every field, src/analysis/generated.ts). */
+  json?: Record<string, unknown>;
 }
 
 export type SideConfigResult = { config: SideConfig | null; problem?: { code: string; message: string; file: string } };
@@ -133,6 +135,7 @@ export async function readSideConfig(dir: string): Promise<SideConfigResult> {
         facts,
         activation: quick ? 'quick_gelu' : 'gelu',
         activationNote: quick ? 'open_clip_config.json sets quick_gelu: true (QuickGELU).' : 'open_clip_config.json does not set quick_gelu, so open_clip builds nn.GELU.',
+        json: oc.json,
       },
     };
   }
@@ -160,6 +163,7 @@ export async function readSideConfig(dir: string): Promise<SideConfigResult> {
         activationNote: quick
           ? `timm architecture ${j.architecture} uses QuickGELU.`
           : `timm architecture ${j.architecture} uses nn.GELU; OpenAI / MetaCLIP / DFN weights were trained with QuickGELU (use the *_clip_quickgelu_* model for original results).`,
+        json: j,
       },
     };
   }
@@ -177,6 +181,22 @@ export async function readSideConfig(dir: string): Promise<SideConfigResult> {
         activation: act,
         activationNote: act === 'quick_gelu' ? 'config.json hidden_act is quick_gelu (the transformers CLIP default).' : act === 'gelu' ? 'config.json hidden_act is gelu.' : 'config.json mixes activations.',
         ...(arch ? { modelClass: arch } : {}),
+        json: j,
+      },
+    };
+  }
+  if (mt === 'siglip' || mt === 'siglip_vision_model' || mt === 'siglip_text_model') {
+    const arch = Array.isArray(j.architectures) && typeof j.architectures[0] === 'string' ? j.architectures[0] : undefined;
+    return {
+      config: {
+        file: 'config.json',
+        kind: 'transformers',
+        name: null,
+        facts: {},
+        activation: 'unknown',
+        activationNote: 'SigLIP uses the tanh approximation of GELU (gelu_pytorch_tanh) unless config.json says otherwise.',
+        ...(arch ? { modelClass: arch } : {}),
+        json: j,
       },
     };
   }

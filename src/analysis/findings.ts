@@ -7,7 +7,8 @@ import type { ArchitectureInfo, Finding, TowerSummary } from './types.js';
  * Findings from the layout check, with stable codes and messages that name the consequence.
  * Codes (never rename): text-tower-missing, vision-tower-missing, decoder-missing,
  * projection-missing, logit-scale-missing, tensors-missing, unexpected-tensors, shape-mismatch,
- * variant-unknown, variant-approximate, family-unknown, classifier-head, config-disagreement, config-unreadable; values.ts adds
+ * variant-unknown, variant-approximate, family-unknown, classifier-head, config-disagreement, config-unreadable, logit-bias-missing;
+ * generated.ts adds variant-like (and the tower / projection / logit codes above when every candidate agrees); values.ts adds
  * random-init-suspected, untrained-logit-scale, zero-weights, projection-zero.
  */
 const LIST_CAP = 100;
@@ -114,8 +115,11 @@ export function buildFindings(a: {
   if (!target || !cmp) return out;
 
   const canonicalOf = new Map(target.specs.map((s) => [s.name, s.canonical]));
+  // Generated layouts (src/layouts/spec) name the part each tensor belongs to; the OpenAI-size tables are matched by canonical name.
+  const partOf = new Map(target.specs.map((s) => [s.name, s.partId]));
+  const isPart = (m: { name: string }, part: string) => partOf.get(m.name) === part;
   const whole = new Set<TowerId>();
-  const model = `${target.model} (${target.config.name})`;
+  const model = `${target.model} (${target.variant})`;
   const random = cmp.missing.length;
   const projOf = (canonical: RegExp) => cmp.missing.filter((m) => canonical.test(canonicalOf.get(m.name) ?? ''));
   for (const t of a.towers) {
@@ -124,7 +128,7 @@ export function buildFindings(a: {
     const total = `${random} of its ${target.specs.length} tensors would be random in all.`;
     if (t.id === 'text') {
       whole.add('text');
-      const proj = projOf(/^text_projection$/);
+      const proj = target.generated ? cmp.missing.filter((m) => isPart(m, 'text.proj')) : projOf(/^text_projection$/);
       out.push({
         code: 'text-tower-missing',
         severity: 'error',
@@ -134,7 +138,7 @@ export function buildFindings(a: {
       });
     } else if (t.id === 'vision') {
       whole.add('vision');
-      const proj = projOf(/^(visual\.proj$|visual\.attnpool\.c_proj\.)/);
+      const proj = target.generated ? cmp.missing.filter((m) => isPart(m, 'vision.proj')) : projOf(/^(visual\.proj$|visual\.attnpool\.c_proj\.)/);
       out.push({
         code: 'vision-tower-missing',
         severity: 'error',
@@ -150,8 +154,8 @@ export function buildFindings(a: {
   const handled = new Set<string>();
   for (const m of cmp.missing) if (whole.has(m.tower)) handled.add(m.name);
 
-  const imageProj = cmp.missing.filter((m) => !handled.has(m.name) && /^(visual\.proj|visual\.attnpool\.c_proj\.)/.test(canonicalOf.get(m.name) ?? ''));
-  const textProj = cmp.missing.filter((m) => !handled.has(m.name) && canonicalOf.get(m.name) === 'text_projection');
+  const imageProj = cmp.missing.filter((m) => !handled.has(m.name) && (target.generated ? isPart(m, 'vision.proj') : /^(visual\.proj|visual\.attnpool\.c_proj\.)/.test(canonicalOf.get(m.name) ?? '')));
+  const textProj = cmp.missing.filter((m) => !handled.has(m.name) && (target.generated ? isPart(m, 'text.proj') : canonicalOf.get(m.name) === 'text_projection'));
   const visionPresent = !whole.has('vision');
   const textPresent = !whole.has('text');
   if (imageProj.length && visionPresent) {
@@ -161,7 +165,19 @@ export function buildFindings(a: {
     out.push({ code: 'projection-missing', severity: 'error', message: `The text projection is missing: text embeddings would go through a randomly initialised matrix, so zero-shot would be at chance.`, tower: 'projection', ...names(textProj) });
   }
   for (const m of [...imageProj, ...textProj]) handled.add(m.name);
-  const logit = cmp.missing.find((m) => canonicalOf.get(m.name) === 'logit_scale');
+  const logit = cmp.missing.find((m) => (target.generated ? isPart(m, 'logit_scale') : canonicalOf.get(m.name) === 'logit_scale'));
+  const bias = target.generated ? cmp.missing.find((m) => isPart(m, 'logit_bias')) : undefined;
+  if (bias) {
+    handled.add(bias.name);
+    out.push({
+      code: 'logit-bias-missing',
+      severity: 'error',
+      message: "logit_bias is missing: SigLIP's sigmoid scores would start from the initial bias (-10 in open_clip), so every image–text probability comes out near 0; rankings are unchanged but thresholds and probabilities are wrong.",
+      tower: 'projection',
+      tensors: [bias.name],
+      tensorCount: 1,
+    });
+  }
   if (logit) {
     handled.add(logit.name);
     out.push({

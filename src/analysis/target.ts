@@ -16,9 +16,14 @@ import type { MismatchedTensor, MissingTensor, UnexpectedTensor } from './types.
 export interface ResolvedTarget {
   id: string;
   family: FamilyId;
-  config: ClipConfig;
+  /** The named configuration (an open_clip config, a timm model, `config.json (siglip)`). */
+  variant: string;
+  /** One of the twelve OpenAI-size configurations (src/layouts/configs.ts), when the target is one. */
+  config?: ClipConfig;
   model: string;
   specs: LocalSpec[];
+  /** From the generated layouts (src/layouts/spec): specs in the target's own names, matched by name. */
+  generated?: boolean;
 }
 
 /** transformers classes → which canonical parts they hold. */
@@ -30,7 +35,8 @@ const HF_CLASSES: Record<string, { parts: CanonicalParts; omit?: string[] }> = {
   CLIPTextModel: { parts: { text: true }, omit: ['text_projection'] },
 };
 
-export const TARGET_SYNTAX = 'openclip:CONFIG (e.g. openclip:ViT-B-16), hf:CLASS[@CONFIG] (CLIPModel, CLIPVisionModelWithProjection, CLIPVisionModel, CLIPTextModel, CLIPTextModelWithProjection), timm:MODEL (e.g. timm:vit_base_patch16_clip_224)';
+export const TARGET_SYNTAX =
+  'openclip:CONFIG (any open_clip model config, e.g. openclip:ViT-B-16, openclip:ViT-B-16-SigLIP, openclip:EVA02-B-16), hf:CLASS[@CONFIG] (CLIPModel, CLIPVisionModelWithProjection, CLIPVisionModel, CLIPTextModel, CLIPTextModelWithProjection; SiglipModel, SiglipVisionModel, SiglipTextModel with config.json beside the file), timm:MODEL (e.g. timm:vit_base_patch16_clip_224, timm:vit_base_patch16_siglip_224)';
 
 /**
  * Parses `--target`. `detected` fills in the size for `hf:CLASS` without `@CONFIG`;
@@ -44,8 +50,9 @@ export function resolveTarget(spec: string, detected: string | null, fileFamily:
   if (kind === 'openclip' || kind === 'open_clip') {
     const cfg = clipConfig(rest.replace(/-quickgelu$/i, ''));
     if (!cfg) return bad(`unknown open_clip configuration ${JSON.stringify(rest)}`);
+    // (any other open_clip config name is resolved by the generated layouts: src/analysis/generated.ts)
     const family: FamilyId = cfg.coca ? 'openclip-coca' : fileFamily === 'openclip-custom-text' ? 'openclip-custom-text' : 'openai-clip';
-    return ok({ id: `openclip:${cfg.name}`, family, config: cfg, model: cfg.coca ? 'open_clip CoCa' : family === 'openclip-custom-text' ? 'open_clip CustomTextCLIP' : 'open_clip CLIP', specs: expectedLayout(family, cfg) });
+    return ok({ id: `openclip:${cfg.name}`, family, variant: cfg.name, config: cfg, model: cfg.coca ? 'open_clip CoCa' : family === 'openclip-custom-text' ? 'open_clip CustomTextCLIP' : 'open_clip CLIP', specs: expectedLayout(family, cfg) });
   }
   if (kind === 'hf') {
     const [cls = '', size] = rest.split('@');
@@ -57,12 +64,12 @@ export function resolveTarget(spec: string, detected: string | null, fileFamily:
     if (!cfg || cfg.coca || cfg.vision.kind !== 'vit') return bad(`transformers CLIP has no configuration ${JSON.stringify(name)} (ViT sizes only)`);
     const omit = new Set(entry.omit ?? []);
     const specs = expectedLayout('hf-clip', cfg, entry.parts).filter((s) => s.canonical === null || !omit.has(s.canonical));
-    return ok({ id: `hf:${cls}@${cfg.name}`, family: 'hf-clip', config: cfg, model: cls, specs });
+    return ok({ id: `hf:${cls}@${cfg.name}`, family: 'hf-clip', variant: cfg.name, config: cfg, model: cls, specs });
   }
   if (kind === 'timm') {
     const cfg = configForTimmName(rest);
     if (!cfg) return bad(`unknown timm CLIP tower ${JSON.stringify(rest)}`);
-    return ok({ id: `timm:${rest}`, family: 'timm-vit', config: cfg, model: rest, specs: expectedLayout('timm-vit', cfg) });
+    return ok({ id: `timm:${rest}`, family: 'timm-vit', variant: cfg.name, config: cfg, model: rest, specs: expectedLayout('timm-vit', cfg) });
   }
   return bad('unknown target kind');
 }

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { DType } from '../../src/core/dtype.js';
 import { writeSafetensors } from '../../src/core/writeSafetensors.js';
 
-/** Ground-truth classes (test/fixtures/architectures/ground-truth-*.json, from make_ground_truth.py). */
+/** Ground-truth classes (test/fixtures/architectures/ground-truth-*.json.gz, from make_ground_truth.py). */
 export interface GtModel {
   modelType: string;
   class: string;
@@ -17,7 +18,7 @@ export interface GtModel {
 const FIX = resolve(__dirname, '..', 'fixtures', 'architectures');
 
 export function groundTruth(cls: string, variant: string | null = null, tag = '4.46'): GtModel {
-  const d = JSON.parse(readFileSync(join(FIX, `ground-truth-${tag}.json`), 'utf8')) as { models: GtModel[] };
+  const d = JSON.parse(gunzipSync(readFileSync(join(FIX, `ground-truth-${tag}.json.gz`))).toString('utf8')) as { models: GtModel[] };
   const m = d.models.find((x) => x.class === cls && x.variant === variant);
   if (!m) throw new Error(`no ground truth for ${cls}/${variant} in ${tag}`);
   return m;

@@ -137,13 +137,14 @@ describe('broken variants', () => {
     assert.deepEqual(codes(a), ['logit-scale-missing', 'text-tower-missing']);
   });
 
-  it('text-only file → ambiguous variant; with a target → vision-tower-missing', async () => {
+  it('text-only file → ambiguous variant, but every candidate agrees the vision tower is missing; with a target → the full check', async () => {
     const specs = full().filter((s) => !s.name.startsWith('visual.'));
     const a = await analyzeSpecs(specs, { configDir: null });
     assert.equal(a.architecture.variant, null);
-    assert.deepEqual(a.architecture.candidates, ['ViT-B-32', 'ViT-B-16', 'RN101']);
+    for (const c of ['ViT-B-32', 'ViT-B-16', 'RN101']) assert.ok(a.architecture.candidates.includes(c), c);
     assert.equal(a.target, null);
-    assert.deepEqual(codes(a), ['variant-unknown']);
+    assert.deepEqual(codes(a), ['variant-unknown', 'vision-tower-missing']);
+    assert.match(a.findings.find((f) => f.code === 'vision-tower-missing')!.message, /every model these tensors fit/);
     const b = await analyzeSpecs(specs, { target: 'openclip:ViT-B-16', configDir: null });
     assert.equal(b.missing.length, 152);
     assert.equal(statuses(b).vision, 'absent');
@@ -178,19 +179,24 @@ describe('broken variants', () => {
     assert.equal(stage.children[1]!.missingCount, 12);
   });
 
-  it('last block missing → closest variant named, the 12 tensors reported', async () => {
+  it('last block missing → the only config containing every tensor is named, the 12 tensors reported', async () => {
     const a = await analyzeSpecs(without(full(), (s) => s.name.startsWith('transformer.resblocks.11.')), { configDir: null });
     assert.equal(a.architecture.variant, 'ViT-B-16');
-    assert.equal(a.architecture.variantSource, 'shapes-approximate');
+    assert.equal(a.architecture.variantSource, 'shapes');
     assert.equal(a.missing.length, 12);
-    assert.deepEqual(codes(a), ['tensors-missing', 'variant-approximate']);
+    assert.deepEqual(codes(a), ['tensors-missing']);
   });
 
-  it('transposed projection → shape-mismatch with a "stored transposed" hint', async () => {
+  it('transposed projection → "like ViT-B-16, not checked" by default; with the target, shape-mismatch with a "stored transposed" hint', async () => {
     const specs = full().map((s) => (s.name === 'visual.proj' ? { ...s, shape: [512, 768] } : s));
-    const a = await analyzeSpecs(specs, { configDir: null });
-    assert.equal(a.architecture.variant, 'ViT-B-16');
-    assert.deepEqual(codes(a), ['shape-mismatch', 'variant-approximate']);
+    const like = await analyzeSpecs(specs, { configDir: null });
+    assert.equal(like.architecture.variant, 'ViT-B-16');
+    assert.equal(like.architecture.variantSource, 'shapes-approximate');
+    assert.deepEqual(codes(like), ['variant-like']);
+    assert.equal(like.target, null);
+    assert.match(like.findings[0]!.evidence![0]!, /visual\.proj \[512, 768\], ViT-B-16 has \[768, 512\]/);
+    const a = await analyzeSpecs(specs, { configDir: null, target: 'openclip:ViT-B-16' });
+    assert.deepEqual(codes(a), ['shape-mismatch']);
     assert.deepEqual(a.mismatched, [{ name: 'visual.proj', files: ['visual.proj'], expected: [768, 512], found: [512, 768], tower: 'projection', hint: 'stored transposed' }]);
   });
 

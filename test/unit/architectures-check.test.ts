@@ -285,6 +285,17 @@ describe('unknown architectures are never a pass', () => {
   });
 });
 
+describe('no config.json', () => {
+  test('a Llama-looking file without config.json: "not checked", and what to put beside it', async () => {
+    const m = groundTruth('LlamaForCausalLM');
+    const a = await analyze(await writeModel(fresh(), null, onDisk(m)));
+    const f = a.findings.find((x) => x.code === 'arch-config-missing')!;
+    assert.ok(f, JSON.stringify(codes(a)));
+    assert.match(f.message, /^Not checked: .*config\.json/);
+    assert.equal(a.transformers ?? null, null);
+  });
+});
+
 describe('PEFT adapters (written by peft 0.15.2)', () => {
   const FIX = join(__dirname, '..', 'fixtures', 'architectures', 'peft');
   const adapterDir = (name: string, baseConfigOf?: string): string => {

@@ -1,12 +1,13 @@
 /**
  * The transformers architecture specs against ground truth from the real library: every class in
- * test/fixtures/architectures/ground-truth-*.json (built from a tiny config by transformers, see
+ * test/fixtures/architectures/ground-truth-*.json.gz (built from a tiny config by transformers, see
  * make_ground_truth.py) must expand, from the config.json that `save_pretrained` wrote, to exactly
  * its state_dict names and shapes, with the tensors the library ties marked `tied`.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { test } from 'node:test';
 import { HF_ARCHITECTURES, hfExpectedLayout } from '../../src/layouts/spec/transformers/index.js';
 
@@ -21,8 +22,8 @@ interface GtModel {
 }
 
 const dir = join(__dirname, '..', 'fixtures', 'architectures');
-const files = readdirSync(dir).filter((f) => /^ground-truth-.*\.json$/.test(f));
-const models: (GtModel & { file: string })[] = files.flatMap((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { models: GtModel[] }).models.map((m) => ({ ...m, file: f })));
+const files = readdirSync(dir).filter((f) => /^ground-truth-.*\.json\.gz$/.test(f));
+const models: (GtModel & { file: string })[] = files.flatMap((f) => (JSON.parse(gunzipSync(readFileSync(join(dir, f))).toString('utf8')) as { models: GtModel[] }).models.map((m) => ({ ...m, file: f })));
 
 test('ground truth is present and covers every architecture family the issue names', () => {
   assert.ok(models.length >= 100, `only ${models.length} ground-truth classes`);

@@ -46,10 +46,14 @@ function expandPart(spec: ArchitectureSpec, part: PartSpec, base: Env, out: Expe
     for (let n = 0; n < count; n++) {
       const env: Record<string, Value> = repeat === undefined ? envS : { ...envS, N: n };
       for (const [k, v] of Object.entries(part.vars ?? {})) env[k] = typeof v === 'number' ? v : compileExpr(v)(env);
-      const prefix = fill(part.prefix, n, s);
+      const prefix = fillVars(fill(part.prefix, n, s), env);
+      if (part.opaque) {
+        out.push({ name: prefix, shape: [], part: part.id, partKind: part.kind, tower: part.tower, role: 'weight', opaque: true });
+        continue;
+      }
       for (const t of tensors) {
         if (!evalCond(t.when, env)) continue;
-        const shape = t.shape.map((d) => evalDim(d, env));
+        const shape = t.shape.map((d) => (d === '?' ? -1 : evalDim(d, env)));
         const e: ExpectedTensor = {
           name: prefix + fill(t.name, n, s),
           shape,
@@ -65,6 +69,16 @@ function expandPart(spec: ArchitectureSpec, part: PartSpec, base: Env, out: Expe
       }
     }
   }
+}
+
+/** `{$name}` → the string value of `name` (a naming variable such as the text-tower prefix). */
+function fillVars(template: string, env: Env): string {
+  if (template.indexOf('{$') < 0) return template;
+  return template.replace(/\{\$([A-Za-z_][A-Za-z0-9_.]*)\}/g, (_, k: string) => {
+    const v = env[k];
+    if (typeof v !== 'string') throw new SpecError('spec-field-missing', `prefix variable ${k} is not a string`);
+    return v;
+  });
 }
 
 function fill(template: string, n: number, s: number): string {

@@ -259,6 +259,8 @@ function combine(op: string, a: Compiled, b: Compiled, src: string): Compiled {
 export function evalDim(d: number | string, env: Env): number {
   if (typeof d === 'number') return d;
   const v = compileExpr(d)(env);
+  // -1 = "any size" (a field the config does not fix, e.g. a timm classifier's rows without its pretrained tag).
+  if (v === -1) return -1;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
     if (v === undefined) throw new SpecError('spec-field-missing', `${JSON.stringify(d)}: a config field it uses is missing`);
     throw new SpecError('spec-value-invalid', `${JSON.stringify(d)} = ${JSON.stringify(v)}, not a non-negative integer`);

@@ -21,7 +21,7 @@ export type Role = 'weight' | 'task-head' | 'tied' | 'buffer' | 'optional' | 'qu
 /** What kind of piece a part is (drives the words in findings: "a block", "the projector", …). */
 export type PartKind = 'embeddings' | 'blocks' | 'tower' | 'projector' | 'head' | 'norm' | 'scalar' | 'decoder';
 
-/** A dimension: a literal, or an expression over config fields (src/layouts/spec/expr.ts). */
+/** A dimension: a literal, an expression over config fields (src/layouts/spec/expr.ts), or `'?'` = not known from the config (expands to -1: any size matches). */
 export type Dim = number | string;
 
 export interface TensorTemplate {
@@ -60,6 +60,12 @@ export interface PartSpec {
   readonly vars?: Readonly<Record<string, Dim>>;
   /** Tensors, or the name of a shared template in `ArchitectureSpec.templates`. */
   readonly tensors: readonly TensorTemplate[] | string;
+  /**
+   * The part's contents are not modelled (a trunk with no template yet): any tensor under `prefix`
+   * belongs to it and is not checked; the part is missing only when no tensor has the prefix.
+   * Expands to one ExpectedTensor with `opaque: true` and `name` = the prefix.
+   */
+  readonly opaque?: boolean;
 }
 
 export interface ArchitectureSpec {
@@ -87,6 +93,8 @@ export interface ExpectedTensor {
   readonly block?: number;
   readonly tiedTo?: string;
   readonly dtype?: 'I64';
+  /** An opaque part: `name` is a prefix; contents not checked. */
+  readonly opaque?: true;
 }
 
 /** A config as the expander sees it: flat fields (`vision.width`) with numbers, booleans, strings or lists. */

@@ -1,0 +1,199 @@
+"""Writes src/layouts/spec/clipTables.data.ts: the CLIP family's configs as OUR table of facts.
+
+- open_clip: every model config shipped with open_clip_torch (widths, layers, head widths, patch
+  and image size, trunk / text-tower types and the options that change the state dict);
+- timm trunks: for every timm model an open_clip config uses as its image tower, and for timm's
+  CLIP-family towers, the facts our trunk templates need, read from the model objects that timm
+  builds (no weights: parameters on the meta device).
+
+Run: /opt/venv-layouts/bin/python scripts/make_clip_tables.py   (venv: see test/fixtures/layouts/make_layouts.py)
+The output is data in our format (not copies of their files); tests compare the layouts our specs
+generate from it against the recorded real layouts (test/fixtures/layouts/*.json.gz).
+"""
+import glob
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'test', 'fixtures', 'layouts'))
+import make_layouts as ML  # noqa: E402
+
+ML.meta_on()
+import open_clip  # noqa: E402
+import timm  # noqa: E402
+import torch.nn as nn  # noqa: E402
+
+OUT = os.path.join(HERE, '..', 'src', 'layouts', 'spec', 'clipTables.data.ts')
+
+
+def clean(d):
+    return {k: v for k, v in d.items() if v is not None and v is not False and v != {} and v != []}
+
+
+def openclip_facts(name, c):
+    v = c.get('vision_cfg', {})
+    t = c.get('text_cfg', {})
+    mm = c.get('multimodal_cfg')
+    out = {'embed': c['embed_dim']}
+    if c.get('quick_gelu'):
+        out['quickGelu'] = True
+    if c.get('init_logit_bias') is not None:
+        out['logitBias'] = True
+    img = v.get('image_size', 224)
+    if v.get('timm_model_name'):
+        out['vision'] = clean({'kind': 'timm', 'trunk': v['timm_model_name'], 'image': img, 'pool': v.get('timm_pool', 'avg'), 'proj': v.get('timm_proj', 'linear') or '', 'projBias': v.get('timm_proj_bias', False)})
+        if out['vision'].get('pool') is None:
+            out['vision']['pool'] = ''
+    elif isinstance(v.get('layers'), list):
+        out['vision'] = clean({'kind': 'resnet', 'width': v.get('width', 64), 'layers': v['layers'], 'headWidth': v.get('head_width', 64), 'image': img})
+    else:
+        out['vision'] = clean({
+            'kind': 'vit', 'width': v.get('width', 768), 'layers': v.get('layers', 12), 'headWidth': v.get('head_width', 64),
+            'mlpRatio': v.get('mlp_ratio', 4.0), 'patch': v.get('patch_size', 16), 'image': img,
+            'lsInit': v.get('ls_init_value') is not None, 'noLnPre': v.get('no_ln_pre', False),
+            'attnPool': v.get('attentional_pool', False), 'poolQueries': v.get('attn_pooler_queries', 256) if v.get('attentional_pool') else None,
+            'finalLnAfterPool': v.get('final_ln_after_pool', False), 'poolType': v.get('pool_type') if v.get('pool_type', 'tok') != 'tok' else None,
+        })
+    if t.get('hf_model_name'):
+        out['text'] = clean({'kind': 'hf', 'model': t['hf_model_name'], 'projType': t.get('hf_proj_type', 'mlp'), 'pooler': t.get('hf_pooler_type', 'mean_pooler'), 'context': t.get('context_length', 77), 'vocab': t.get('vocab_size')})
+    else:
+        out['text'] = clean({
+            'kind': 'native', 'width': t.get('width', 512), 'heads': t.get('heads', 8), 'layers': t.get('layers', 12), 'mlpRatio': t.get('mlp_ratio', 4.0),
+            'context': t.get('context_length', 77), 'vocab': t.get('vocab_size', 49408), 'embedCls': t.get('embed_cls', False),
+            'projBias': t.get('proj_bias', False), 'projNone': t.get('proj_type', 'linear') == 'none', 'lsInit': t.get('ls_init_value') is not None,
+            'noCausalMask': t.get('no_causal_mask', False), 'pool': t.get('pool_type') if t.get('pool_type', 'argmax') != 'argmax' else None,
+        })
+    custom = bool(c.get('custom_text')) or out['text']['kind'] == 'hf'
+    if mm is not None:
+        custom = True
+        out['coca'] = clean({'width': mm.get('width', 512), 'layers': mm.get('layers', 12), 'heads': mm.get('heads', 8), 'mlpRatio': mm.get('mlp_ratio', 4.0), 'context': mm.get('context_length', 76), 'vocab': mm.get('vocab_size', 49408), 'poolQueries': mm.get('n_queries', 256)})
+    if custom:
+        out['customText'] = True
+    return out
+
+
+def is_id(m):
+    return m is None or isinstance(m, nn.Identity)
+
+
+def trunk_facts(name, model=None, **kw):
+    m = model if model is not None else timm.create_model(name, pretrained=False, **kw)
+    cls = type(m).__name__
+    f = {'class': cls, 'features': m.num_features}
+    pe = getattr(m, 'patch_embed', None)
+    std_patch = pe is not None and type(pe).__name__ == 'PatchEmbed' and isinstance(getattr(pe, 'proj', None), nn.Conv2d) and is_id(getattr(pe, 'norm', None))
+    if cls not in ('VisionTransformer', 'Eva') or not std_patch:
+        f['template'] = 'opaque'
+        return f
+    b = m.blocks[0]
+    a = b.attn
+    mlp = b.mlp
+    mlpk = type(mlp).__name__
+    f.update({
+        'dim': m.embed_dim, 'depth': len(m.blocks), 'patch': pe.proj.kernel_size[0],
+        'posRows': m.pos_embed.shape[1] if getattr(m, 'pos_embed', None) is not None else 0,
+        'cls': getattr(m, 'cls_token', None) is not None,
+        'reg': m.reg_token.shape[1] if getattr(m, 'reg_token', None) is not None else 0,
+        'patchBias': pe.proj.bias is not None,
+        'normPre': not is_id(getattr(m, 'norm_pre', None)),
+        'norm': not is_id(getattr(m, 'norm', None)),
+        'fcNorm': not is_id(getattr(m, 'fc_norm', None)),
+        'headDim': getattr(b.attn, 'head_dim', 0) if hasattr(b, 'attn') else 0,
+        'head': m.head.out_features if isinstance(getattr(m, 'head', None), nn.Linear) else 0,
+        'headBias': isinstance(getattr(m, 'head', None), nn.Linear) and m.head.bias is not None,
+    })
+    # attention: fused qkv (+bias or EVA's separate q_bias / v_bias), or split q/k/v projections
+    if hasattr(a, 'qkv') and a.qkv is not None:
+        f['qkv'] = 'fused'
+        f['qkvBias'] = a.qkv.bias is not None
+        f['qvBias'] = getattr(a, 'q_bias', None) is not None
+    else:
+        f['qkv'] = 'split'
+        f['qkvBias'] = a.q_proj.bias is not None
+        f['kBias'] = a.k_proj.bias is not None
+    f['qkNorm'] = not is_id(getattr(a, 'q_norm', None))
+    f['attnNorm'] = not is_id(getattr(a, 'norm', None))
+    f['ls'] = (not is_id(getattr(b, 'ls1', None))) or getattr(b, 'gamma_1', None) is not None
+    f['lsName'] = 'gamma' if getattr(b, 'gamma_1', None) is not None else 'ls'
+    if mlpk in ('Mlp',):
+        f['mlp'] = 'mlp'
+        f['hidden'] = mlp.fc1.out_features
+        f['mlpNorm'] = not is_id(getattr(mlp, 'norm', None))
+    elif mlpk == 'SwiGLU':
+        f['mlp'] = 'swiglu'
+        f['hidden'] = mlp.fc1_g.out_features
+        f['mlpNorm'] = not is_id(getattr(mlp, 'norm', None))
+    else:
+        f['template'] = 'opaque'
+        return f
+    ap = getattr(m, 'attn_pool', None)
+    if ap is not None:
+        if type(ap).__name__ != 'AttentionPoolLatent':
+            f['template'] = 'opaque'
+            return f
+        f['map'] = {'latent': ap.latent.shape[1], 'hidden': ap.mlp.fc1.out_features, 'norm': not is_id(getattr(ap, 'norm', None)), 'qNorm': not is_id(getattr(ap, 'q_norm', None))}
+    # block-specific extras the template does not know make the trunk opaque
+    names = {k[len('blocks.0.'):] for k in m.state_dict() if k.startswith('blocks.0.')}
+    known = {'norm1.weight', 'norm1.bias', 'norm2.weight', 'norm2.bias', 'attn.qkv.weight', 'attn.qkv.bias', 'attn.q_bias', 'attn.v_bias', 'attn.q_proj.weight', 'attn.q_proj.bias', 'attn.k_proj.weight', 'attn.k_proj.bias', 'attn.v_proj.weight', 'attn.v_proj.bias', 'attn.proj.weight', 'attn.proj.bias', 'attn.norm.weight', 'attn.norm.bias', 'attn.q_norm.weight', 'attn.q_norm.bias', 'attn.k_norm.weight', 'attn.k_norm.bias', 'ls1.gamma', 'ls2.gamma', 'gamma_1', 'gamma_2', 'mlp.fc1.weight', 'mlp.fc1.bias', 'mlp.fc2.weight', 'mlp.fc2.bias', 'mlp.fc1_g.weight', 'mlp.fc1_g.bias', 'mlp.fc1_x.weight', 'mlp.fc1_x.bias', 'mlp.norm.weight', 'mlp.norm.bias'}
+    if names - known:
+        f['template'] = 'opaque'
+        f['unknown'] = sorted(names - known)
+        return f
+    f['template'] = 'vit' if cls == 'VisionTransformer' else 'eva'
+    return f
+
+
+def trunk_key(v, embed):
+    # The trunk as open_clip builds it depends on the pool and on whether the projection is inside it (num_classes = embed).
+    inner = v.get('proj', '') in ('', 'none')
+    return f"{v['trunk']}|{v.get('pool', '')}|{(0 if v.get('proj') == 'none' else embed) if inner else 'x'}"
+
+
+def main():
+    cfg_dir = os.path.join(os.path.dirname(open_clip.__file__), 'model_configs')
+    configs = {}
+    for p in sorted(glob.glob(os.path.join(cfg_dir, '*.json'))):
+        name = os.path.basename(p)[:-5]
+        configs[name] = openclip_facts(name, json.load(open(p)))
+    # timm trunks as open_clip builds them (num_classes from the config's proj choice does not change the trunk body)
+    trunks = {}
+    from open_clip.timm_model import TimmModel
+    for name, c in configs.items():
+        v = c['vision']
+        if v['kind'] != 'timm':
+            continue
+        key = trunk_key(v, c['embed'])
+        if key in trunks:
+            continue
+        tm = TimmModel(v['trunk'], c['embed'], image_size=v['image'], pool=v.get('pool', ''), proj=v.get('proj', ''), proj_bias=v.get('projBias', False))
+        trunks[key] = trunk_facts(v['trunk'], model=tm.trunk)
+        v['trunkKey'] = key
+    for name, c in configs.items():
+        if c['vision']['kind'] == 'timm':
+            c['vision']['trunkKey'] = trunk_key(c['vision'], c['embed'])
+    towers = {}
+    for name in ML.timm_names()[0]:
+        towers[name] = trunk_facts(name)
+    lines = [
+        '/* Generated by scripts/make_clip_tables.py — do not edit by hand. */',
+        f'/* Facts from open_clip_torch {open_clip.__version__} model configs ({len(configs)}) and timm {timm.__version__} model objects, in our own format. */',
+        "import type { OpenClipFacts, TimmTrunkFacts } from './clipTables.js';",
+        '',
+        'export const OPENCLIP_CONFIGS: Readonly<Record<string, OpenClipFacts>> = {',
+    ]
+    for k, v in configs.items():
+        lines.append(f'  {json.dumps(k)}: {json.dumps(v, separators=(",", ":"))},')
+    lines += ['};', '', '/** Image trunks of open_clip configs, built as open_clip builds them (num_classes=0, the config\'s image size). */', 'export const OPENCLIP_TRUNKS: Readonly<Record<string, TimmTrunkFacts>> = {']
+    for k, v in trunks.items():
+        lines.append(f'  {json.dumps(k)}: {json.dumps(v, separators=(",", ":"))},')
+    lines += ['};', '', '/** timm\'s CLIP-family towers by model name, as `timm.create_model(name)` builds them. */', 'export const TIMM_TOWERS: Readonly<Record<string, TimmTrunkFacts>> = {']
+    for k, v in towers.items():
+        lines.append(f'  {json.dumps(k)}: {json.dumps(v, separators=(",", ":"))},')
+    lines += ['};', '']
+    open(OUT, 'w').write('\n'.join(lines))
+    print('wrote', OUT, len(configs), len(trunks), len(towers))
+
+
+if __name__ == '__main__':
+    main()

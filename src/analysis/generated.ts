@@ -1,0 +1,428 @@
+import type { TensorInfo } from '../core/checkpoint.js';
+import { isIgnorableName } from '../layouts/canonical.js';
+import { clipConfig, configForTimmName } from '../layouts/configs.js';
+import type { FamilyId } from '../layouts/families.js';
+import { allOpenclipEntries, allTimmEntries, openclipEntry, timmEntry, type CatalogEntry } from '../layouts/spec/catalog.js';
+import { openclipFactsFromJson, openclipName, openclipNamesForFacts, timmTower } from '../layouts/spec/clipTables.js';
+import { expandSpec } from '../layouts/spec/expand.js';
+import { HF_CLASSES, HF_CLIP_MODEL_TYPES, HF_CLIP_SPEC, hfSpecConfig } from '../layouts/spec/hf.js';
+import type { ExpectedTensor, TowerId } from '../layouts/spec/types.js';
+import type { LocalSpec } from '../layouts/canonical.js';
+import type { Comparison, ResolvedTarget } from './target.js';
+import type { Finding, MismatchedTensor, MissingTensor, UnexpectedTensor } from './types.js';
+
+/**
+ * The CLIP family beyond the twelve OpenAI sizes, through the generated layouts (src/layouts/spec):
+ * which named model a file is (config beside the file first; shapes only narrow), and the
+ * comparison against that model's generated layout. A model is named only when the file's tensors
+ * are exactly its tensors (or a subset: the rest is what is missing); otherwise the closest one is
+ * reported as "like X, not checked", with no finding as if it were X.
+ */
+
+/** open_clip's CLIP vs CustomTextCLIP only move the text tower under `text.`; match both alike. */
+const key = (name: string): string => (name.startsWith('text.') ? name.slice(5) : name);
+
+interface Indexed {
+  readonly byKey: Map<string, ExpectedTensor>;
+  readonly opaque: readonly string[];
+  readonly keyedSignature: string;
+}
+const indexCache = new WeakMap<CatalogEntry | readonly ExpectedTensor[], Indexed>();
+
+function indexOf(e: CatalogEntry | readonly ExpectedTensor[]): Indexed {
+  let x = indexCache.get(e);
+  if (x) return x;
+  const expected = 'expected' in e ? e.expected : e;
+  const byKey = new Map<string, ExpectedTensor>();
+  const opaque: string[] = [];
+  for (const t of expected) {
+    if (t.opaque) opaque.push(key(t.name));
+    else byKey.set(key(t.name), t);
+  }
+  const keyedSignature = 'signature' in e ? e.signature : '';
+  x = { byKey, opaque, keyedSignature };
+  indexCache.set(e, x);
+  return x;
+}
+
+const shapeOk = (want: readonly number[], got: readonly number[]) => want.length === got.length && want.every((d, i) => d === -1 || d === got[i]);
+
+interface Fit {
+  entry: CatalogEntry;
+  /** File tensors with no place in the entry. */
+  extra: number;
+  /** File tensors with another shape than the entry's. */
+  mismatchCount: number;
+  mismatched: string[];
+  /** Entry tensors (or opaque parts) the file lacks. */
+  missing: number;
+}
+
+/** Past this many misfits an entry is neither a subset nor a superset worth naming: stop counting. */
+const MISFIT_CAP = 2000;
+
+/** How each entry explains the file (extra / mismatched / missing counts). */
+function fitAll(names: readonly string[], tensors: readonly TensorInfo[], entries: readonly CatalogEntry[]): Fit[] {
+  const out: Fit[] = [];
+  const idx: number[] = [];
+  for (let i = 0; i < names.length; i++) if (!isIgnorableName(names[i]!)) idx.push(i);
+  for (const entry of entries) {
+    const { byKey, opaque } = indexOf(entry);
+    let extra = 0;
+    let mismatchCount = 0;
+    const mismatched: string[] = [];
+    const seen = new Set<string>();
+    const opaqueHit = new Set<string>();
+    for (const i of idx) {
+      const k = key(names[i]!);
+      const e = byKey.get(k);
+      if (e) {
+        seen.add(k);
+        if (!shapeOk(e.shape, tensors[i]!.shape)) {
+          mismatchCount++;
+          if (mismatched.length < 5) mismatched.push(`${names[i]} [${tensors[i]!.shape.join(', ')}], ${entry.name} has [${e.shape.join(', ')}]`);
+        }
+      } else {
+        const o = opaque.find((p) => k.startsWith(p));
+        if (o !== undefined) opaqueHit.add(o);
+        else extra++;
+      }
+      if (extra + mismatchCount > MISFIT_CAP) break;
+    }
+    if (extra + mismatchCount > MISFIT_CAP) continue;
+    const missing = byKey.size - seen.size + opaque.length - opaqueHit.size;
+    out.push({ entry, extra, mismatchCount, mismatched, missing });
+  }
+  return out;
+}
+
+/** Compares the file with a generated layout: the same lists the CLIP target check produces. */
+export function compareExpected(names: readonly string[], tensors: readonly TensorInfo[], expected: readonly ExpectedTensor[], reasons: ReadonlyMap<string, string>): Comparison {
+  const { byKey, opaque } = indexOf(expected);
+  const missing: MissingTensor[] = [];
+  const mismatched: MismatchedTensor[] = [];
+  const unexpected: UnexpectedTensor[] = [];
+  const used = new Set<TensorInfo>();
+  const present = new Set<string>();
+  const opaqueHit = new Set<string>();
+  for (let i = 0; i < names.length; i++) {
+    const n = names[i]!;
+    const t = tensors[i]!;
+    if (isIgnorableName(n)) continue;
+    const k = key(n);
+    const e = byKey.get(k);
+    if (e) {
+      present.add(k);
+      used.add(t);
+      if (!shapeOk(e.shape, t.shape)) {
+        const transposed = t.shape.length === 2 && shapeOk(e.shape, [...t.shape].reverse());
+        mismatched.push({ name: e.name, files: [t.name], expected: [...e.shape], found: [...t.shape], tower: e.tower, ...(transposed ? { hint: 'stored transposed' } : {}) });
+      }
+      continue;
+    }
+    const o = opaque.find((p) => k.startsWith(p));
+    if (o !== undefined) {
+      opaqueHit.add(o);
+      used.add(t);
+      continue;
+    }
+    unexpected.push({ name: t.name, dtype: t.dtype, shape: t.shape, tower: towerGuess(n) });
+  }
+  for (const e of expected) {
+    if (e.role === 'tied' || e.role === 'buffer' || e.role === 'optional') continue;
+    const k = key(e.name);
+    if (e.opaque) {
+      if (!opaqueHit.has(k)) missing.push({ name: `${e.name}*`, shape: [], tower: e.tower, reason: 'no tensor under this prefix (its contents are not modelled, only its presence is checked)' });
+      continue;
+    }
+    if (present.has(k)) continue;
+    const reason = reasons.get(e.name) ?? reasons.get(`text.${e.name}`) ?? (e.name.startsWith('text.') ? reasons.get(e.name.slice(5)) : undefined);
+    missing.push({ name: e.name, shape: e.shape.map((d) => (d < 0 ? 0 : d)), tower: e.tower, ...(reason ? { reason } : {}) });
+  }
+  return { missing, unexpected, mismatched, usedFileTensors: used };
+}
+
+function towerGuess(n: string): TowerId {
+  if (n.startsWith('visual') || n.startsWith('vision_model.')) return 'vision';
+  if (n.startsWith('text_decoder.')) return 'decoder';
+  if (n.startsWith('text') || n.startsWith('transformer.') || n.startsWith('token_embedding')) return 'text';
+  if (n.startsWith('logit_')) return 'projection';
+  return 'other';
+}
+
+/** The generated layout behind a `new` decision. */
+export function expectedOf(d: Extract<Decision, { kind: 'new' }>): readonly ExpectedTensor[] {
+  return d.expected;
+}
+
+export type Decision =
+  | { kind: 'old'; variant?: string; candidates?: string[] }
+  | { kind: 'error'; code: string; message: string }
+  | {
+      kind: 'new';
+      target: ResolvedTarget;
+      expected: readonly ExpectedTensor[];
+      variant: string;
+      variantSource: 'shapes' | 'config' | null;
+      candidates: string[];
+      findings: Finding[];
+      defaulted: boolean;
+    }
+  | { kind: 'none'; variant: string | null; variantSource: 'shapes-approximate' | null; candidates: string[]; findings: Finding[] };
+
+export interface DecideInput {
+  family: FamilyId;
+  names: readonly string[];
+  tensors: readonly TensorInfo[];
+  /** The raw side config, when one was read. */
+  side: { file: string; kind: 'open_clip' | 'transformers' | 'timm'; name: string | null; json?: Record<string, unknown> } | null;
+  target?: string;
+  reasons: ReadonlyMap<string, string>;
+}
+
+const OPENCLIP_FAMILIES: readonly FamilyId[] = ['openai-clip', 'openclip-custom-text', 'openclip-timm', 'openclip-coca'];
+
+/** `text.` when the file keeps its text tower there, `''` when at top level, undefined when it has none. */
+function filePrefix(names: readonly string[]): '' | 'text.' | undefined {
+  for (const n of names) {
+    if (n.startsWith('text.')) return 'text.';
+    if (n.startsWith('transformer.') || n === 'token_embedding.weight' || n === 'ln_final.weight') return '';
+  }
+  return undefined;
+}
+
+function toLocalSpecs(expected: readonly ExpectedTensor[]): LocalSpec[] {
+  return expected
+    .filter((e) => e.role !== 'tied' && e.role !== 'buffer' && e.role !== 'optional')
+    .map((e) => ({ name: e.opaque ? `${e.name}*` : e.name, shape: e.shape, tower: e.tower, canonical: e.name, transform: 'identity' as const, partId: e.part, role: e.role }));
+}
+
+function newTarget(id: string, model: string, variant: string, family: FamilyId, expected: readonly ExpectedTensor[]): ResolvedTarget {
+  return { id, family, variant, model, specs: toLocalSpecs(expected), generated: true };
+}
+
+/**
+ * Decides whether the generated layouts handle this file, and if so, what they say. Files the
+ * OpenAI-size tables already handle exactly (the twelve configs, including cross-layout targets)
+ * stay on that path (`old`).
+ */
+export function decide(inp: DecideInput): Decision {
+  const { family, names, tensors, side, target } = inp;
+  const done = (t: ResolvedTarget, exp: readonly ExpectedTensor[], variantSource: 'shapes' | 'config' | null, candidates: string[], defaulted: boolean): Decision => ({
+    kind: 'new',
+    target: t,
+    expected: exp,
+    variant: t.variant,
+    variantSource,
+    candidates,
+    findings: [],
+    defaulted,
+  });
+
+  // 1. An explicit target.
+  if (target !== undefined) {
+    const colon = target.indexOf(':');
+    const kind = colon > 0 ? target.slice(0, colon).toLowerCase() : '';
+    const rest = colon > 0 ? target.slice(colon + 1) : '';
+    if (kind === 'openclip' || kind === 'open_clip') {
+      if (clipConfig(rest.replace(/-quickgelu$/i, ''))) return { kind: 'old' };
+      const name = openclipName(rest);
+      if (!name) return { kind: 'old' };
+      const e = openclipEntry(name, undefined, filePrefix(names));
+      return done(newTarget(`openclip:${name}`, modelOf(name), name, familyOfEntry(e), e.expected), e.expected, null, [], false);
+    }
+    if (kind === 'timm') {
+      if (configForTimmName(rest)) return { kind: 'old' };
+      const e = timmTower(rest) ? timmEntry(rest.toLowerCase(), headRowsFrom(side)) : undefined;
+      if (!e) return { kind: 'old' };
+      return done(newTarget(`timm:${e.name}`, `timm ${e.name}`, e.name, 'timm-vit', e.expected), e.expected, null, [], false);
+    }
+    if (kind === 'hf') {
+      const [cls = ''] = rest.split('@');
+      if (!cls.startsWith('Siglip') || !HF_CLASSES[cls]) return { kind: 'old' };
+      const json = side?.kind === 'transformers' ? side.json : undefined;
+      if (!json) return { kind: 'error', code: 'target-invalid', message: `--target ${JSON.stringify(target)}: transformers ${cls} is sized by its config.json, and there is none beside the file.` };
+      const r = hfExpected(json, cls);
+      if ('error' in r) return { kind: 'error', code: 'target-invalid', message: `--target ${JSON.stringify(target)}: ${r.error}.` };
+      return done(newTarget(`hf:${cls}`, cls, r.variant, 'hf-siglip', r.expected), r.expected, null, [], false);
+    }
+    return { kind: 'old' };
+  }
+
+  // 2. A config beside the file wins.
+  if (side?.json) {
+    if (side.kind === 'open_clip' && !side.name) {
+      const cfg = (side.json.model_cfg && typeof side.json.model_cfg === 'object' ? side.json.model_cfg : side.json) as Record<string, unknown>;
+      const facts = openclipFactsFromJson(cfg);
+      if (typeof facts !== 'string') {
+        const named = openclipNamesForFacts(facts);
+        const variant = named[0] ?? 'open_clip_config.json';
+        const e = openclipEntry(variant, named.length ? undefined : facts, filePrefix(names));
+        return done(newTarget(`openclip:${variant}`, modelOf(variant, facts.coca !== undefined), variant, familyOfEntry(e), e.expected), e.expected, 'config', named, true);
+      }
+    }
+    if (side.kind === 'transformers' && !side.name) {
+      const r = hfExpected(side.json);
+      if (!('error' in r)) return done(newTarget(`hf:${r.cls}`, r.cls, r.variant, r.cls.startsWith('Siglip') ? 'hf-siglip' : 'hf-clip', r.expected), r.expected, 'config', [], true);
+    }
+    if (side.kind === 'timm' && !side.name && typeof side.json.architecture === 'string') {
+      const e = timmEntry(side.json.architecture.toLowerCase(), headRowsFrom(side));
+      if (e) return done(newTarget(`timm:${e.name}`, `timm ${e.name}`, e.name, 'timm-vit', e.expected), e.expected, 'config', [], true);
+    }
+    if (side.name) return { kind: 'old' };
+  }
+
+  // 3. Shapes narrow: open_clip names against every open_clip config, timm names against timm's towers.
+  if (OPENCLIP_FAMILIES.includes(family)) return byShapes(inp, allOpenclipEntries(filePrefix(names)), 'open_clip');
+  if (family === 'timm-vit') return byShapes(inp, allTimmEntries(), 'timm');
+  if (family === 'hf-siglip') {
+    return {
+      kind: 'none',
+      variant: null,
+      variantSource: null,
+      candidates: [],
+      findings: [{ code: 'variant-unknown', severity: 'info', message: 'transformers SigLIP layout: its sizes come from config.json, and there is none beside the file, so the completeness check did not run (put config.json beside it, or use --config-dir).' }],
+    };
+  }
+  return { kind: 'old' };
+}
+
+function headRowsFrom(side: DecideInput['side']): number {
+  const n = side?.kind === 'timm' ? side.json?.num_classes : undefined;
+  return typeof n === 'number' ? n : -1;
+}
+
+function hfExpected(json: Record<string, unknown>, cls?: string): { expected: ExpectedTensor[]; cls: string; variant: string } | { error: string } {
+  const mt = json.model_type;
+  if (typeof mt !== 'string' || !(HF_CLIP_MODEL_TYPES as readonly string[]).includes(mt)) return { error: `config.json model_type ${JSON.stringify(mt)} is not a CLIP / SigLIP configuration` };
+  const c = hfSpecConfig(json, cls);
+  if ('error' in c) return c;
+  const r = expandSpec(HF_CLIP_SPEC, c.config);
+  if (!r.ok) return { error: r.error.message };
+  return { expected: r.value, cls: c.cls, variant: `config.json (${mt})` };
+}
+
+function modelOf(name: string, coca = false): string {
+  return coca || name.startsWith('coca') ? 'open_clip CoCa' : 'open_clip model';
+}
+
+function familyOfEntry(e: CatalogEntry): FamilyId {
+  if (e.expected.some((x) => x.part.startsWith('decoder.'))) return 'openclip-coca';
+  if (e.expected.some((x) => x.name.startsWith('visual.trunk.'))) return 'openclip-timm';
+  if (e.expected.some((x) => x.name.startsWith('text.'))) return 'openclip-custom-text';
+  return 'openai-clip';
+}
+
+function byShapes(inp: DecideInput, entries: CatalogEntry[], source: 'open_clip' | 'timm'): Decision {
+  const fits = fitAll(inp.names, inp.tensors, entries);
+  // 1. Every file tensor is the model's (a subset: what is left is missing); fewest missing first.
+  // 2. Else every model tensor is in the file (a superset: the rest is unexpected); fewest extra first.
+  const subset = fits.filter((f) => f.extra === 0 && f.mismatchCount === 0).sort((a, b) => a.missing - b.missing);
+  const superset = fits.filter((f) => f.missing === 0 && f.mismatchCount === 0).sort((a, b) => a.extra - b.extra);
+  const pool = subset.length ? subset : superset;
+  const groups = new Map<string, CatalogEntry[]>();
+  for (const f of pool) {
+    const g = groups.get(f.entry.signature);
+    if (g) g.push(f.entry);
+    else groups.set(f.entry.signature, [f.entry]);
+  }
+  const groupNames = [...groups.values()].map((g) => g.map((e) => e.name));
+  const isOld = (n: string) => (source === 'open_clip' ? Boolean(clipConfig(n)) : Boolean(configForTimmName(n)));
+  const best = pool[0];
+  const bestScore = (f: Fit) => (subset.length ? f.missing : f.extra);
+  const tied = best ? new Set(pool.filter((f) => bestScore(f) === bestScore(best)).map((f) => f.entry.signature)) : new Set<string>();
+  // Named when one layout explains the file best: exactly (0 missing, 0 extra) or as the only subset / superset.
+  if (best && tied.size === 1 && (groups.size === 1 || bestScore(best) === 0)) {
+    const g = groups.get(best.entry.signature)!;
+    const names = g.map((e) => e.name);
+    const old = names.find(isOld);
+    if (old) {
+      const v = source === 'open_clip' ? old : configForTimmName(old)!.name;
+      return { kind: 'old', variant: v, candidates: [v] };
+    }
+    const e = g[0]!;
+    const id = source === 'open_clip' ? `openclip:${e.name}` : `timm:${e.name}`;
+    const t = newTarget(id, source === 'open_clip' ? modelOf(e.name) : `timm ${e.name}`, e.name, source === 'open_clip' ? familyOfEntry(e) : 'timm-vit', e.expected);
+    return { kind: 'new', target: t, expected: e.expected, variant: e.name, variantSource: 'shapes', candidates: names, findings: [], defaulted: true };
+  }
+  if (subset.length) {
+    // Several models contain every tensor of the file: name none, but say what they all agree is missing.
+    const all = groupNames.flat();
+    const findings = agreedMissing(inp, [...groups.values()].map((g) => g[0]!), all);
+    findings.push({
+      code: 'variant-unknown',
+      severity: 'info',
+      message: `The tensors fit ${groups.size} different models (${listNames(groupNames)}); the full completeness check needs --target to pick one${findings.length ? ', but what they all agree on is reported' : ''}.`,
+    });
+    return { kind: 'none', variant: null, variantSource: null, candidates: all, findings };
+  }
+  if (superset.length) {
+    const all = groupNames.flat();
+    return {
+      kind: 'none',
+      variant: null,
+      variantSource: null,
+      candidates: all,
+      findings: [{ code: 'variant-unknown', severity: 'info', message: `The file holds every tensor of ${groups.size} different models (${listNames(groupNames)}) and more; the completeness check needs --target to pick one.` }],
+    };
+  }
+  // 3. No model explains the file: the closest (fewest misfits), preferring a name the user knows.
+  const score = (f: Fit) => f.extra + f.mismatchCount;
+  const closest = [...fits].sort((a, b) => score(a) - score(b) || Number(isOld(b.entry.name)) - Number(isOld(a.entry.name)) || a.missing - b.missing)[0];
+  if (!closest) return { kind: 'old' };
+  const evidence = [...closest.mismatched];
+  if (closest.extra) evidence.push(`${closest.extra} tensor(s) of the file have no place in ${closest.entry.name}`);
+  if (closest.missing) evidence.push(`${closest.missing} tensor(s) of ${closest.entry.name} are not in the file`);
+  return {
+    kind: 'none',
+    variant: closest.entry.name,
+    variantSource: 'shapes-approximate',
+    candidates: [closest.entry.name],
+    findings: [
+      {
+        code: 'variant-like',
+        severity: 'info',
+        message: `Like ${closest.entry.name}, not checked: no known ${source === 'open_clip' ? 'open_clip config' : 'timm model'} has exactly these tensors, so nothing is reported as missing or wrong against it. Use --target (or put its config file beside the checkpoint) to check it against one.`,
+        evidence,
+      },
+    ],
+  };
+}
+
+function listNames(groups: string[][]): string {
+  const s = groups.slice(0, 6).map((g) => (g.length > 1 ? `${g[0]} (= ${g.slice(1, 3).join(', ')}${g.length > 3 ? ', …' : ''})` : g[0]));
+  return s.join(', ') + (groups.length > 6 ? `, … ${groups.length - 6} more` : '');
+}
+
+/** Findings every candidate agrees on: a whole tower, a projection, logit_scale / logit_bias missing. */
+function agreedMissing(inp: DecideInput, reps: CatalogEntry[], all: string[]): Finding[] {
+  const per = reps.map((e) => {
+    const cmp = compareExpected(inp.names, inp.tensors, e.expected, inp.reasons);
+    const missingNames = new Set(cmp.missing.map((m) => m.name.replace(/\*$/, '')));
+    const towers = new Set<string>();
+    for (const t of ['vision', 'text', 'decoder'] as const) {
+      const exp = e.expected.filter((x) => x.tower === t);
+      if (exp.length && exp.every((x) => missingNames.has(x.name))) towers.add(t);
+    }
+    const parts = new Set<string>();
+    for (const p of ['vision.proj', 'text.proj', 'logit_scale', 'logit_bias']) {
+      const exp = e.expected.filter((x) => x.part === p);
+      if (exp.length && exp.every((x) => missingNames.has(x.name))) parts.add(p);
+    }
+    return { towers, parts };
+  });
+  const agree = <T>(sets: Set<T>[]) => [...(sets[0] ?? new Set<T>())].filter((x) => sets.every((s) => s.has(x)));
+  const towers = agree(per.map((p) => p.towers));
+  const parts = agree(per.map((p) => p.parts));
+  const who = `every model these tensors fit (${all.slice(0, 4).join(', ')}${all.length > 4 ? ', …' : ''})`;
+  const out: Finding[] = [];
+  if (towers.includes('vision'))
+    out.push({ code: 'vision-tower-missing', severity: 'error', tower: 'vision', message: `Image features would be noise: ${who} has an image encoder${parts.includes('vision.proj') ? ' and an image projection' : ''}, and the file has none of it; loading it would leave them randomly initialised, so zero-shot and retrieval would be at chance.` });
+  if (towers.includes('text')) out.push({ code: 'text-tower-missing', severity: 'error', tower: 'text', message: `Zero-shot will be at chance: ${who} has a text encoder${parts.includes('text.proj') ? ' and a text projection' : ''}, and the file has none of it.` });
+  if (towers.includes('decoder')) out.push({ code: 'decoder-missing', severity: 'error', tower: 'decoder', message: `Captioning would produce noise: ${who} has a multimodal text decoder, and the file has none of it.` });
+  if (parts.includes('vision.proj') && !towers.includes('vision')) out.push({ code: 'projection-missing', severity: 'error', tower: 'projection', message: `The image projection is missing in ${who}: image embeddings would go through a randomly initialised matrix.` });
+  if (parts.includes('text.proj') && !towers.includes('text')) out.push({ code: 'projection-missing', severity: 'error', tower: 'projection', message: `The text projection is missing in ${who}: text embeddings would go through a randomly initialised matrix.` });
+  if (parts.includes('logit_scale')) out.push({ code: 'logit-scale-missing', severity: 'warning', tower: 'projection', message: `logit_scale is missing (${who} has one): the loader would start it at its initial value, so probabilities come out far too flat.` });
+  if (parts.includes('logit_bias')) out.push({ code: 'logit-bias-missing', severity: 'error', tower: 'projection', message: `logit_bias is missing (${who} has one): SigLIP's sigmoid scores would start from the initial bias (-10), so every image–text probability would be near 0 until it is trained again.` });
+  return out;
+}

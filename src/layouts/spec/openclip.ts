@@ -1,0 +1,373 @@
+import { HF_TEXT_TOWERS, openclipTrunk, type OpenClipFacts, type TimmTrunkFacts } from './clipTables.js';
+import { RESBLOCK_TEMPLATE } from './clip.js';
+import type { ArchitectureSpec, PartSpec, SpecConfig, TensorTemplate } from './types.js';
+
+/**
+ * Every open_clip model (CLIP, CustomTextCLIP, CoCa; native ViT / ModifiedResNet / timm trunk image
+ * towers; native / transformers text towers) as ONE spec over the facts of its config
+ * (clipTables.ts), in open_clip's own state-dict names. timm trunks use the timm ViT / EVA
+ * templates below (shared with timm's own CLIP towers, prefix `{$trunk}`); trunks of other
+ * classes (ConvNeXt, FastViT, ViTamin, Swin, …) are opaque parts: present or absent, contents
+ * not checked.
+ */
+
+const pair = (name: string, shape: TensorTemplate['shape'], when?: string): TensorTemplate[] => [
+  { name: `${name}.weight`, shape, ...(when ? { when } : {}) },
+  { name: `${name}.bias`, shape, ...(when ? { when } : {}) },
+];
+const w = (t: TensorTemplate[], when: string): TensorTemplate[] => t.map((x) => ({ ...x, when: x.when ? `(${when}) && (${x.when})` : when }));
+
+/** open_clip residual block with optional LayerScale (`ls_init_value`). */
+const OC_BLOCK: readonly TensorTemplate[] = [...RESBLOCK_TEMPLATE, { name: 'ls_1.gamma', shape: ['D'], when: 'ls' }, { name: 'ls_2.gamma', shape: ['D'], when: 'ls' }];
+
+/** timm ViT / EVA block (Block, EvaBlock): fused or split q/k/v, optional sub-LN, LayerScale, Mlp or SwiGLU. */
+export const TIMM_BLOCK: readonly TensorTemplate[] = [
+  ...pair('norm1', ['D']),
+  { name: 'attn.q_bias', shape: ['D'], when: "qkv == 'fused' && qvBias" },
+  { name: 'attn.v_bias', shape: ['D'], when: "qkv == 'fused' && qvBias" },
+  { name: 'attn.qkv.weight', shape: ['3*D', 'D'], when: "qkv == 'fused'" },
+  { name: 'attn.qkv.bias', shape: ['3*D'], when: "qkv == 'fused' && qkvBias" },
+  { name: 'attn.q_proj.weight', shape: ['D', 'D'], when: "qkv == 'split'" },
+  { name: 'attn.q_proj.bias', shape: ['D'], when: "qkv == 'split' && qkvBias" },
+  { name: 'attn.k_proj.weight', shape: ['D', 'D'], when: "qkv == 'split'" },
+  { name: 'attn.k_proj.bias', shape: ['D'], when: "qkv == 'split' && kBias" },
+  { name: 'attn.v_proj.weight', shape: ['D', 'D'], when: "qkv == 'split'" },
+  { name: 'attn.v_proj.bias', shape: ['D'], when: "qkv == 'split' && qkvBias" },
+  ...pair('attn.q_norm', ['headDim'], 'qkNorm'),
+  ...pair('attn.k_norm', ['headDim'], 'qkNorm'),
+  ...pair('attn.norm', ['D'], 'attnNorm'),
+  ...pair('attn.proj', ['D']).map((t) => (t.name.endsWith('weight') ? { ...t, shape: ['D', 'D'] } : t)),
+  { name: 'ls1.gamma', shape: ['D'], when: "ls && lsName == 'ls'" },
+  { name: 'gamma_1', shape: ['D'], when: "ls && lsName == 'gamma'" },
+  ...pair('norm2', ['D']),
+  { name: 'mlp.fc1.weight', shape: ['H', 'D'], when: "mlp == 'mlp'" },
+  { name: 'mlp.fc1.bias', shape: ['H'], when: "mlp == 'mlp'" },
+  { name: 'mlp.fc1_g.weight', shape: ['H', 'D'], when: "mlp == 'swiglu'" },
+  { name: 'mlp.fc1_g.bias', shape: ['H'], when: "mlp == 'swiglu'" },
+  { name: 'mlp.fc1_x.weight', shape: ['H', 'D'], when: "mlp == 'swiglu'" },
+  { name: 'mlp.fc1_x.bias', shape: ['H'], when: "mlp == 'swiglu'" },
+  ...pair('mlp.norm', ['H'], 'mlpNorm'),
+  { name: 'mlp.fc2.weight', shape: ['D', 'H'] },
+  { name: 'mlp.fc2.bias', shape: ['D'] },
+  { name: 'ls2.gamma', shape: ['D'], when: "ls && lsName == 'ls'" },
+  { name: 'gamma_2', shape: ['D'], when: "ls && lsName == 'gamma'" },
+];
+
+/**
+ * A timm ViT / EVA trunk (fields `trunk.*`, see TimmTrunkFacts) under the prefix in `{$trunk}`.
+ * `trunkOn` says when the trunk exists; `trunk.template` picks modelled vs opaque.
+ */
+export function timmTrunkParts(trunkOn: string, tower: 'vision' = 'vision'): PartSpec[] {
+  const on = `(${trunkOn}) && trunk.template != 'opaque'`;
+  const vars = { D: 'trunk.dim', H: 'trunk.hidden', headDim: 'trunk.headDim', qkv: 'trunk.qkv', qvBias: 'trunk.qvBias', qkvBias: 'trunk.qkvBias', kBias: 'trunk.kBias', qkNorm: 'trunk.qkNorm', attnNorm: 'trunk.attnNorm', ls: 'trunk.ls', lsName: 'trunk.lsName', mlp: 'trunk.mlp', mlpNorm: 'trunk.mlpNorm' };
+  return [
+    { id: 'vision.trunk', kind: 'tower', tower, prefix: '{$trunk}', when: `(${trunkOn}) && trunk.template == 'opaque'`, opaque: true, tensors: [] },
+    {
+      id: 'vision.embeddings',
+      kind: 'embeddings',
+      tower,
+      prefix: '{$trunk}',
+      when: on,
+      vars: { D: 'trunk.dim', p: 'trunk.patch' },
+      tensors: [
+        { name: 'cls_token', shape: [1, 1, 'D'], when: 'trunk.cls' },
+        { name: 'reg_token', shape: [1, 'trunk.reg', 'D'], when: 'trunk.reg > 0' },
+        { name: 'pos_embed', shape: [1, 'trunk.posRows', 'D'], when: 'trunk.posRows > 0' },
+        { name: 'patch_embed.proj.weight', shape: ['D', 3, 'p', 'p'] },
+        { name: 'patch_embed.proj.bias', shape: ['D'], when: 'trunk.patchBias' },
+        ...pair('norm_pre', ['D'], 'trunk.normPre'),
+      ],
+    },
+    { id: 'vision.blocks', kind: 'blocks', tower, prefix: '{$trunk}blocks.{N}.', when: on, repeat: 'trunk.depth', vars, tensors: 'timmBlock' },
+    {
+      id: 'vision.norm',
+      kind: 'norm',
+      tower,
+      prefix: '{$trunk}',
+      when: on,
+      vars: { D: 'trunk.dim' },
+      tensors: [...pair('norm', ['D'], 'trunk.norm'), ...pair('fc_norm', ['D'], 'trunk.fcNorm')],
+    },
+    {
+      // MAP head (attention pooling with a learned latent query): SigLIP, PE.
+      id: 'vision.attn_pool',
+      kind: 'head',
+      tower,
+      prefix: '{$trunk}attn_pool.',
+      when: `${on} && defined(trunk.map.latent)`,
+      vars: { D: 'trunk.dim', H: 'trunk.map.hidden' },
+      tensors: [
+        { name: 'latent', shape: [1, 'trunk.map.latent', 'D'] },
+        ...pair('q', ['D']).map((t) => (t.name.endsWith('weight') ? { ...t, shape: ['D', 'D'] } : t)),
+        { name: 'kv.weight', shape: ['2*D', 'D'] },
+        { name: 'kv.bias', shape: ['2*D'] },
+        ...pair('q_norm', ['trunk.headDim'], 'trunk.map.qNorm'),
+        ...pair('k_norm', ['trunk.headDim'], 'trunk.map.qNorm'),
+        { name: 'proj.weight', shape: ['D', 'D'] },
+        { name: 'proj.bias', shape: ['D'] },
+        ...pair('norm', ['D'], 'trunk.map.norm'),
+        { name: 'mlp.fc1.weight', shape: ['H', 'D'] },
+        { name: 'mlp.fc1.bias', shape: ['H'] },
+        { name: 'mlp.fc2.weight', shape: ['D', 'H'] },
+        { name: 'mlp.fc2.bias', shape: ['D'] },
+      ],
+    },
+    {
+      // The trunk's own classifier: open_clip puts its projection here when `timm_proj` is empty (EVA);
+      // timm towers by name have their pretrained num_classes (a CLIP projection or a classifier).
+      id: 'vision.trunk_head',
+      kind: 'projector',
+      tower: 'projection',
+      prefix: '{$trunk}',
+      when: `${on} && trunk.head != 0`,
+      tensors: [
+        { name: 'head.weight', shape: ['trunk.head', 'trunk.dim'] },
+        { name: 'head.bias', shape: ['trunk.head'], when: 'trunk.headBias' },
+      ],
+    },
+  ];
+}
+
+const vitOn = "vision.kind == 'vit'";
+const timmOn = "vision.kind == 'timm'";
+const nativeText = "text.kind == 'native'";
+
+export const OPENCLIP_SPEC: ArchitectureSpec = {
+  id: 'open_clip',
+  description: 'open_clip CLIP / CustomTextCLIP / CoCa from its model config',
+  defaults: { logitBias: false, coca: false, trunk: 'visual.trunk.' },
+  templates: { resblock: OC_BLOCK, crossblock: [...OC_BLOCK.slice(0, 6), ...pair('ln_1_kv', ['D']), ...OC_BLOCK.slice(6)], timmBlock: TIMM_BLOCK },
+  parts: [
+    { id: 'logit_scale', kind: 'scalar', tower: 'projection', prefix: '', tensors: [{ name: 'logit_scale', shape: [] }] },
+    { id: 'logit_bias', kind: 'scalar', tower: 'projection', prefix: '', when: 'logitBias', tensors: [{ name: 'logit_bias', shape: [] }] },
+    // --- open_clip VisionTransformer
+    {
+      id: 'vision.embeddings',
+      kind: 'embeddings',
+      tower: 'vision',
+      prefix: 'visual.',
+      when: vitOn,
+      vars: { D: 'vision.width', g: 'vision.image / vision.patch' },
+      tensors: [
+        { name: 'class_embedding', shape: ['D'] },
+        { name: 'positional_embedding', shape: ['g * g + 1', 'D'] },
+        { name: 'conv1.weight', shape: ['D', 3, 'vision.patch', 'vision.patch'] },
+        ...pair('ln_pre', ['D'], '!vision.noLnPre'),
+      ],
+    },
+    { id: 'vision.blocks', kind: 'blocks', tower: 'vision', prefix: 'visual.transformer.resblocks.{N}.', when: vitOn, repeat: 'vision.layers', vars: { D: 'vision.width', M: 'vision.mlp', ls: 'vision.lsInit' }, tensors: 'resblock' },
+    {
+      id: 'vision.attn_pool',
+      kind: 'head',
+      tower: 'vision',
+      prefix: 'visual.attn_pool.',
+      when: `${vitOn} && vision.attnPool`,
+      vars: { D: 'vision.width', E: 'embed' },
+      tensors: [
+        { name: 'query', shape: ['vision.poolQueries', 'E'] },
+        { name: 'attn.q_proj_weight', shape: ['E', 'E'] },
+        { name: 'attn.k_proj_weight', shape: ['E', 'D'] },
+        { name: 'attn.v_proj_weight', shape: ['E', 'D'] },
+        { name: 'attn.in_proj_bias', shape: ['3*E'] },
+        { name: 'attn.out_proj.weight', shape: ['E', 'E'] },
+        { name: 'attn.out_proj.bias', shape: ['E'] },
+        ...pair('ln_q', ['E']),
+        ...pair('ln_k', ['D']),
+      ],
+    },
+    {
+      id: 'vision.norm',
+      kind: 'norm',
+      tower: 'vision',
+      prefix: 'visual.',
+      when: vitOn,
+      vars: { P: 'vision.attnPool ? embed : vision.width' },
+      tensors: pair('ln_post', ['P']),
+    },
+    { id: 'vision.proj', kind: 'projector', tower: 'projection', prefix: 'visual.', when: vitOn, tensors: [{ name: 'proj', shape: ['vision.attnPool ? embed : vision.width', 'embed'] }] },
+    // --- ModifiedResNet
+    {
+      id: 'vision.stem',
+      kind: 'embeddings',
+      tower: 'vision',
+      prefix: 'visual.',
+      when: "vision.kind == 'resnet'",
+      vars: { w: 'vision.width', h: 'vision.width / 2' },
+      tensors: [
+        { name: 'conv1.weight', shape: ['h', 3, 3, 3] },
+        ...bn('bn1', 'h'),
+        { name: 'conv2.weight', shape: ['h', 'h', 3, 3] },
+        ...bn('bn2', 'h'),
+        { name: 'conv3.weight', shape: ['w', 'h', 3, 3] },
+        ...bn('bn3', 'w'),
+      ],
+    },
+    {
+      id: 'vision.stages',
+      kind: 'blocks',
+      tower: 'vision',
+      prefix: 'visual.layer{S+1}.{N}.',
+      when: "vision.kind == 'resnet'",
+      each: 4,
+      repeat: 'at(vision.layers, S)',
+      vars: { planes: 'vision.width * 2 ** S', inplanes: 'N > 0 ? planes * 4 : S == 0 ? vision.width : vision.width * 2 ** (S - 1) * 4', out: 'planes * 4' },
+      tensors: [
+        { name: 'conv1.weight', shape: ['planes', 'inplanes', 1, 1] },
+        ...bn('bn1', 'planes'),
+        { name: 'conv2.weight', shape: ['planes', 'planes', 3, 3] },
+        ...bn('bn2', 'planes'),
+        { name: 'conv3.weight', shape: ['out', 'planes', 1, 1] },
+        ...bn('bn3', 'out'),
+        { name: 'downsample.0.weight', shape: ['out', 'inplanes', 1, 1], when: 'N == 0' },
+        ...w(bn('downsample.1', 'out'), 'N == 0'),
+      ],
+    },
+    {
+      id: 'vision.attnpool',
+      kind: 'head',
+      tower: 'vision',
+      prefix: 'visual.attnpool.',
+      when: "vision.kind == 'resnet'",
+      vars: { C: 'vision.width * 32', g: 'vision.image / 32' },
+      tensors: [
+        { name: 'positional_embedding', shape: ['g * g + 1', 'C'] },
+        ...['k', 'q', 'v'].flatMap((x) => [
+          { name: `${x}_proj.weight`, shape: ['C', 'C'] },
+          { name: `${x}_proj.bias`, shape: ['C'] },
+        ]),
+      ],
+    },
+    { id: 'vision.proj', kind: 'projector', tower: 'projection', prefix: 'visual.attnpool.', when: "vision.kind == 'resnet'", vars: { C: 'vision.width * 32' }, tensors: [{ name: 'c_proj.weight', shape: ['embed', 'C'] }, { name: 'c_proj.bias', shape: ['embed'] }] },
+    // --- timm trunk (open_clip TimmModel: trunk + head)
+    ...timmTrunkParts(timmOn),
+    {
+      id: 'vision.proj',
+      kind: 'projector',
+      tower: 'projection',
+      prefix: 'visual.head.',
+      when: timmOn,
+      vars: { nf: 'trunk.features', E: 'embed' },
+      tensors: [
+        { name: 'proj.weight', shape: ['E', 'nf'], when: "vision.proj == 'linear'" },
+        { name: 'proj.bias', shape: ['E'], when: "vision.proj == 'linear' && vision.projBias" },
+        { name: 'mlp.fc1.weight', shape: ['2*E', 'nf'], when: "vision.proj == 'mlp'" },
+        { name: 'mlp.fc1.bias', shape: ['2*E'], when: "vision.proj == 'mlp'" },
+        { name: 'mlp.fc2.weight', shape: ['E', '2*E'], when: "vision.proj == 'mlp'" },
+        { name: 'mlp.fc2.bias', shape: ['E'], when: "vision.proj == 'mlp' && vision.projBias" },
+      ],
+    },
+    // --- open_clip TextTransformer (top level for CLIP, under `text.` for CustomTextCLIP / CoCa)
+    {
+      id: 'text.embeddings',
+      kind: 'embeddings',
+      tower: 'text',
+      prefix: '{$tp}',
+      when: nativeText,
+      tensors: [
+        { name: 'cls_emb', shape: ['text.width'], when: 'text.embedCls' },
+        { name: 'token_embedding.weight', shape: ['text.vocab', 'text.width'] },
+        { name: 'positional_embedding', shape: ['text.context + (text.embedCls ? 1 : 0)', 'text.width'] },
+      ],
+    },
+    { id: 'text.blocks', kind: 'blocks', tower: 'text', prefix: '{$tp}transformer.resblocks.{N}.', when: nativeText, repeat: 'text.layers', vars: { D: 'text.width', M: 'text.mlp', ls: 'text.lsInit' }, tensors: 'resblock' },
+    { id: 'text.norm', kind: 'norm', tower: 'text', prefix: '{$tp}', when: nativeText, tensors: pair('ln_final', ['text.width']) },
+    {
+      id: 'text.proj',
+      kind: 'projector',
+      tower: 'projection',
+      prefix: '{$tp}',
+      when: `${nativeText} && !text.projNone`,
+      tensors: [
+        { name: 'text_projection', shape: ['text.width', 'embed'], when: '!text.projBias' },
+        { name: 'text_projection.weight', shape: ['embed', 'text.width'], when: 'text.projBias' },
+        { name: 'text_projection.bias', shape: ['embed'], when: 'text.projBias' },
+      ],
+    },
+    // --- transformers text tower (open_clip HFTextEncoder): the encoder is opaque, the projection is checked
+    { id: 'text.encoder', kind: 'tower', tower: 'text', prefix: 'text.transformer.', when: "text.kind == 'hf'", opaque: true, tensors: [] },
+    {
+      id: 'text.proj',
+      kind: 'projector',
+      tower: 'projection',
+      prefix: 'text.proj.',
+      when: "text.kind == 'hf'",
+      vars: { d: 'text.hidden', m: '(text.hidden + embed) // 2' },
+      tensors: [
+        { name: '0.weight', shape: ['m', 'd'], when: "text.projType == 'mlp'" },
+        { name: '2.weight', shape: ['embed', 'm'], when: "text.projType == 'mlp'" },
+        { name: 'weight', shape: ['embed', 'd'], when: "text.projType == 'linear'" },
+      ],
+    },
+    // --- CoCa multimodal decoder
+    { id: 'decoder.blocks', kind: 'blocks', tower: 'decoder', prefix: 'text_decoder.resblocks.{N}.', when: 'coca', repeat: 'coca.layers', vars: { D: 'coca.width', M: 'coca.mlp', ls: 'false' }, tensors: 'resblock' },
+    { id: 'decoder.cross', kind: 'blocks', tower: 'decoder', prefix: 'text_decoder.cross_attn.{N}.', when: 'coca', repeat: 'coca.layers', vars: { D: 'coca.width', M: 'coca.mlp', ls: 'false' }, tensors: 'crossblock' },
+    { id: 'decoder.head', kind: 'head', tower: 'decoder', prefix: 'text_decoder.', when: 'coca', tensors: [...pair('ln_final', ['coca.width']), { name: 'text_projection', shape: ['coca.width', 'coca.vocab'] }] },
+  ],
+};
+
+function bn(name: string, C: string): TensorTemplate[] {
+  return [
+    { name: `${name}.weight`, shape: [C] },
+    { name: `${name}.bias`, shape: [C] },
+    { name: `${name}.running_mean`, shape: [C] },
+    { name: `${name}.running_var`, shape: [C] },
+    { name: `${name}.num_batches_tracked`, shape: [], dtype: 'I64' },
+  ];
+}
+
+/** Flattens a trunk's facts into `trunk.*` fields. */
+export function trunkFields(t: TimmTrunkFacts | undefined): Record<string, SpecConfig[string]> {
+  if (!t) return { 'trunk.template': 'opaque', 'trunk.features': -1 };
+  const f: Record<string, SpecConfig[string]> = {};
+  for (const [k, v] of Object.entries(t)) {
+    if (k === 'map' && v && typeof v === 'object') for (const [mk, mv] of Object.entries(v as Record<string, unknown>)) f[`trunk.map.${mk}`] = mv as number | boolean;
+    else f[`trunk.${k}`] = v as SpecConfig[string];
+  }
+  for (const k of ['cls', 'patchBias', 'normPre', 'norm', 'fcNorm', 'headBias', 'qkvBias', 'qvBias', 'kBias', 'qkNorm', 'attnNorm', 'ls', 'mlpNorm']) if (f[`trunk.${k}`] === undefined) f[`trunk.${k}`] = false;
+  for (const k of ['reg', 'posRows', 'head', 'headDim']) if (f[`trunk.${k}`] === undefined) f[`trunk.${k}`] = 0;
+  return f;
+}
+
+/** An open_clip config's facts as the flat fields OPENCLIP_SPEC reads. */
+export function openclipSpecConfig(c: OpenClipFacts): SpecConfig {
+  const f: Record<string, SpecConfig[string]> = { embed: c.embed, logitBias: Boolean(c.logitBias), coca: Boolean(c.coca), tp: c.customText ? 'text.' : '', trunk: 'visual.trunk.' };
+  const v = c.vision;
+  f['vision.kind'] = v.kind;
+  if (v.kind === 'vit') {
+    Object.assign(f, {
+      'vision.width': v.width,
+      'vision.layers': v.layers,
+      'vision.mlp': Math.floor(v.width * v.mlpRatio),
+      'vision.patch': v.patch,
+      'vision.image': v.image,
+      'vision.lsInit': Boolean(v.lsInit),
+      'vision.noLnPre': Boolean(v.noLnPre),
+      'vision.attnPool': Boolean(v.attnPool),
+      'vision.poolQueries': v.poolQueries ?? 0,
+    });
+  } else if (v.kind === 'resnet') {
+    Object.assign(f, { 'vision.width': v.width, 'vision.layers': v.layers, 'vision.image': v.image });
+  } else {
+    Object.assign(f, { 'vision.proj': v.proj ?? '', 'vision.projBias': Boolean(v.projBias) }, trunkFields(openclipTrunk(v.trunkKey)));
+  }
+  const t = c.text;
+  f['text.kind'] = t.kind;
+  if (t.kind === 'native') {
+    Object.assign(f, {
+      'text.width': t.width,
+      'text.layers': t.layers,
+      'text.mlp': Math.floor(t.width * t.mlpRatio),
+      'text.context': t.context,
+      'text.vocab': t.vocab,
+      'text.embedCls': Boolean(t.embedCls),
+      'text.projBias': Boolean(t.projBias),
+      'text.projNone': Boolean(t.projNone),
+      'text.lsInit': Boolean(t.lsInit),
+    });
+  } else {
+    const hf = HF_TEXT_TOWERS[t.model];
+    Object.assign(f, { 'text.hidden': hf?.hidden ?? -1, 'text.projType': t.projType === 'mlp' || t.projType === 'linear' ? t.projType : 'none' });
+  }
+  if (c.coca) Object.assign(f, { 'coca.width': c.coca.width, 'coca.layers': c.coca.layers, 'coca.mlp': Math.floor(c.coca.width * c.coca.mlpRatio), 'coca.vocab': c.coca.vocab });
+  return f;
+}

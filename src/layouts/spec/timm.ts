@@ -1,0 +1,24 @@
+import type { TimmTrunkFacts } from './clipTables.js';
+import { TIMM_BLOCK, timmTrunkParts, trunkFields } from './openclip.js';
+import type { ArchitectureSpec, SpecConfig } from './types.js';
+
+/**
+ * timm's CLIP-family image towers saved by timm itself (`vit_*_clip_*`, `vit_*_siglip_*`,
+ * `eva02_*_clip_*`, `vit_pe_*`, …): the same ViT / EVA trunk templates open_clip's timm towers use,
+ * with no prefix. Classes without a template (ByobNet ResNet-CLIP, FastViT MCi, ViTamin) are one
+ * opaque part: present, not checked.
+ */
+export const TIMM_TOWER_SPEC: ArchitectureSpec = {
+  id: 'timm-tower',
+  description: 'timm CLIP-family image tower by model name',
+  defaults: { trunk: '' },
+  templates: { timmBlock: TIMM_BLOCK },
+  parts: timmTrunkParts('true'),
+};
+
+/** The tower facts as fields; `headRows` overrides the classifier rows (a pretrained tag's num_classes), -1 = not known. */
+export function timmTowerSpecConfig(t: TimmTrunkFacts, headRows?: number): SpecConfig {
+  const f = trunkFields(t);
+  if (headRows !== undefined && t.template !== 'opaque') f['trunk.head'] = headRows;
+  return { ...f, trunk: '' };
+}
