@@ -243,7 +243,11 @@ function isGenerative(cls: string | null): boolean {
   return !!cls && /ForCausalLM$|LMHeadModel$|ForConditionalGeneration$|ForSeq2SeqLM$|WithLMHead$/.test(cls);
 }
 
+/** Names are attacker-controlled: messages quote only plain ones (the full list is in `tensors`). */
+const PLAIN_NAME_RE = /^[\w.\-:/]{1,200}$/;
+
 function list(names: readonly string[], n = 3): string {
+  if (!names.slice(0, n).every((x) => PLAIN_NAME_RE.test(x))) return `${names.length} name${names.length === 1 ? '' : 's'}`;
   const shown = names.slice(0, n).map((x) => `\`${x}\``).join(', ');
   return names.length > n ? `${shown}, … (${names.length} in all)` : shown;
 }
@@ -349,14 +353,17 @@ function explainReport(r: LoadReport, index: number, optsIn: ExplainOptions): Re
     const pairedRoles = r.missing.map((n, i) => (pairedMissing.has(n) ? missingCls[i]!.role : null)).filter((x): x is KeyRole => x !== null);
     const harmless = pairedRoles.every((x) => x === 'buffer' || x === 'fixed' || x === 'tied');
     const top = shifts[0]!;
-    const describe = (s: PrefixShift) =>
-      s.checkpointPrefix === PEFT_BASE_LAYER
+    const plain = (x: string) => (PLAIN_NAME_RE.test(x) ? x : '(a prefix)');
+    const describe = (s0: PrefixShift) => {
+      const s = { ...s0, modelPrefix: s0.modelPrefix && plain(s0.modelPrefix), checkpointPrefix: s0.checkpointPrefix === PEFT_BASE_LAYER ? PEFT_BASE_LAYER : s0.checkpointPrefix && plain(s0.checkpointPrefix), example: { model: plain(s0.example.model), checkpoint: plain(s0.example.checkpoint) } };
+      return s.checkpointPrefix === PEFT_BASE_LAYER
         ? `the checkpoint is a PEFT model's state dict (\`${s.example.checkpoint}\` for \`${s.example.model}\`): load it with PEFT, or merge_and_unload() before saving`
         : s.modelPrefix && s.checkpointPrefix
         ? `the model expects \`${s.modelPrefix}\` where the checkpoint has \`${s.checkpointPrefix}\``
         : s.modelPrefix
           ? `the model's names start with \`${s.modelPrefix}\`, the checkpoint's lack it`
           : `the checkpoint's names start with \`${s.checkpointPrefix}\`, the model's lack it`;
+    };
     const wrapper = /^(?:module\.|_orig_mod\.|model\.module\.)$/.test(top.checkpointPrefix)
       ? ' (a DataParallel / torch.compile wrapper: strip it before loading)'
       : [...pairedUnexpected].some((u) => u.includes('.base_layer.')) && top.checkpointPrefix !== PEFT_BASE_LAYER
@@ -370,7 +377,7 @@ function explainReport(r: LoadReport, index: number, optsIn: ExplainOptions): Re
       }`,
       tensors: [...pairedMissing].slice(0, LIST_CAP),
       tensorCount: pairedMissing.size,
-      evidence: shifts.slice(0, 5).map((s) => `${s.count}× model \`${s.example.model}\` ↔ checkpoint \`${s.example.checkpoint}\``),
+      evidence: shifts.slice(0, 5).map((s) => `${s.count}× model \`${plain(s.example.model)}\` ↔ checkpoint \`${plain(s.example.checkpoint)}\``),
     });
   }
 
@@ -415,8 +422,8 @@ function explainReport(r: LoadReport, index: number, optsIn: ExplainOptions): Re
   roleFinding('tied', { code: 'tied-weights', severity: 'info' }, (a) => `${list(a)} ${a.length === 1 ? 'is' : 'are'} tied to another weight (the input embeddings / the head's bias) and filled from it: nothing to fear.`);
   roleFinding('buffer', { code: 'buffers-missing', severity: 'info' }, (a) => `${list(a)}: constant buffers the model computes itself: nothing to fear.`);
   roleFinding('fixed', { code: 'fixed-positions-missing', severity: 'info' }, (a) => `${list(a)}: fixed (sin-cos) position tables, computed at init, never learnt: nothing to fear.`);
-  roleFinding('tied-if-configured', { code: 'lm-head-tie-unknown', severity: 'warning' }, (a) => `${list(a)} ${v.were}. Fine if config.json has tie_word_embeddings: true (then it is the embedding matrix); if false, the output head is random and generation will be garbage — check the config.`);
-  roleFinding('adapter', { code: 'adapter-weights-missing', severity: 'error' }, (a) => `${a.length} adapter weight(s) (${list(a)}) ${v.were}: the adapter has no effect (or adds noise) — the fine-tune is lost. Load the adapter that matches this base model.`);
+  roleFinding('tied-if-configured', { code: 'lm-head-tie-unknown', severity: 'warning' }, (a) => `${list(a)} ${verb(a.length)}. Fine if config.json has tie_word_embeddings: true (then it is the embedding matrix); if false, the output head is random and generation will be garbage — check the config.`);
+  roleFinding('adapter', { code: 'adapter-weights-missing', severity: 'error' }, (a) => `${a.length} adapter weight(s) (${list(a)}) ${failed ? 'are not in the adapter file' : 'were not in the adapter file and were initialised fresh'}: LoRA starts B at zero, so those layers run without the fine-tune (other adapter types add noise). The adapter was most likely trained on another base (other depth or module names): load it onto the base it was trained on.`);
   roleFinding('quant-aux', { code: 'quantized-weights-missing', severity: 'error' }, (a) => `${a.length} quantization tensor(s) (${list(a)}) ${v.were}: the model was built quantized but the checkpoint is not (or uses another scheme): those layers hold garbage.`);
   roleFinding('pretraining-head', { code: 'pretraining-head-missing', severity: 'info' }, (a) => `${list(a)}: pre-training head tensors, not used by${clsText}'s task: nothing to fear.`);
   roleFinding('loaded-separately', { code: 'tower-loaded-separately', severity: 'info' }, (a) => `${list(a)}: loaded by the model's own code from another file: nothing to fear.`);
@@ -464,13 +471,13 @@ function explainReport(r: LoadReport, index: number, optsIn: ExplainOptions): Re
     const tensors = g.names.slice(0, LIST_CAP);
     const base = { severity: 'error' as const, part: g.part, role: 'trained' as const, tensors, tensorCount: n };
     if (g.part === 'embeddings')
-      add({ ...base, code: 'embeddings-missing', message: `The ${where} (${list(g.names)}) ${verb(n)}${v.note}: ${gen ? 'the model reads noise for every token, so generation will be garbage' : 'every input maps to noise, so every feature the model computes is noise'}.` });
+      add({ ...base, code: 'embeddings-missing', message: `${list(g.names)} (the ${where}) ${verb(n)}${v.note}: ${gen ? 'the model reads noise for every token, so generation will be garbage' : 'every input maps to noise, so every feature the model computes is noise'}.` });
     else if (g.part === 'lm-head' || g.part === 'pretraining-head')
-      add({ ...base, code: 'lm-head-missing', message: `The ${where} (${list(g.names)}) ${verb(n)}${v.note}: the output layer is random, so generation / predictions will be garbage (had the config tied it to the embeddings, transformers would not list it).` });
+      add({ ...base, code: 'lm-head-missing', message: `${list(g.names)} (the ${where}) ${verb(n)}${v.note}: the output layer is random, so generation / predictions will be garbage (had the config tied it to the embeddings, transformers would not list it).` });
     else if (g.part === 'vision-tower' || g.part === 'text-tower' || g.part === 'audio-tower')
       add({ ...base, code: 'tower-weights-missing', message: `${n} tensor(s) of the ${where}${layerSpan(g.names)} ${v.were}${v.note}: ${g.part === 'vision-tower' ? 'image features are noise' : g.part === 'audio-tower' ? 'audio features are noise' : 'text features are noise'} (${n} names, not necessarily the whole tower).` });
     else if (g.part === 'projector')
-      add({ ...base, code: 'projector-missing', message: `The projector (${list(g.names)}) ${verb(n)}${v.note}: the language model receives noise in place of image features.` });
+      add({ ...base, code: 'projector-missing', message: `${list(g.names)} (the projector) ${verb(n)}${v.note}: the language model receives noise in place of image features.` });
     else
       add({ ...base, code: 'backbone-missing', message: `${n} tensor(s)${g.part === 'other' ? '' : ` of the ${where}`}${layerSpan(g.names)} (${list(g.names)}) ${verb(n)} in${clsText}${v.note}: the layers using them output noise${gen ? ', so generation will be garbage' : ', so the outputs are unusable until trained'}.` });
   }

@@ -146,6 +146,8 @@ const BARE_KEY_RE = /^[\w][\w.\-:/]*$/;
 const ELISION_SHAPE_RE = /^(?:\.{2,}|…+|-{2,}|<[^>]*>$|\([^)]*\)$|\[\s*(?:\.{2,}|…)?\s*\]$|etc\.?$|(?:and )?\d+ (?:more|others?)|\+\s*\d)/i;
 const ELISION_WORD_RE = /\b(?:snip(?:ped)?|truncated|omitted|elided|more)\b/i;
 /** Tokens people use for "and more": `...`, `…`, `---snipped----`, `<200 more>`, `(truncated)`, `etc`. */
+/** Inside quotes only these are elisions; anything else quoted is a (possibly hostile) tensor name. */
+const QUOTED_ELISION_RE = /^(?:\.{2,}|…+|-{2,}.*|.*\bsnip(?:ped)?\b.*)$/i;
 function isElision(t: string): boolean {
   return ELISION_SHAPE_RE.test(t) || ELISION_WORD_RE.test(t);
 }
@@ -218,7 +220,7 @@ function readItems(s: string, p: number, close: string | null): ListRead {
         break;
       }
       p = j + 1;
-      if (out === '' || (!BARE_KEY_RE.test(out) && isElision(out.trim()))) elided = true;
+      if (out === '' || (out.length <= 40 && QUOTED_ELISION_RE.test(out.trim()))) elided = true;
       else if (out.includes(', ') && out.split(', ').every((x) => BARE_KEY_RE.test(x))) append(items, out.split(', ')); // `[', '.join(keys)]`
       else items.push(out);
       // PyTorch: `"a", "b". ` — a period right after a quoted item ends the sentence list.

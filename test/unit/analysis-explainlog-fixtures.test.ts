@@ -6,7 +6,7 @@ import { explainLog, explainLogExitCode, parseLoadLog, type LogExplanation } fro
 
 /**
  * Every loading log in test/fixtures/explain-log/: `captured/` are logs the real libraries printed
- * (make_logs.py: transformers 4.44.2 and 5.23.0, peft, timm 0.9.16, diffusers 0.30.3, open_clip
+ * (make_logs.py: transformers 4.44.2 and 5.23.0, peft 0.12 and 0.21, timm 0.9.16, diffusers 0.30.3, open_clip
  * 2.26.1, torch 1.13 and 2.x), `pasted/` are logs in the shapes users paste into GitHub issues
  * (logger prefixes, `# ` comments, ANSI remains, cut lists, CRLF). Each row: the exit code and,
  * per report, the model class, kind, counts [missing, unused, mismatched], verdict and every
@@ -62,6 +62,7 @@ const EXPECTED: [string, 0 | 1, Row[]][] = [
   ['captured/tf5-llama-into-seqcls.log', 0, [{ cls: "LlamaForSequenceClassification", kind: 'init-warning', n: [1, 0, 0], verdict: 'train-before-use', codes: 'task-head-new:i' }]],
   ['captured/tf5-llama-untied-head-dropped.log', 1, [{ cls: "LlamaForCausalLM", kind: 'init-warning', n: [1, 0, 0], verdict: 'weights-lost', codes: 'lm-head-missing:e' }]],
   ['captured/tf5-llava-vision-tower-dropped.log', 1, [{ cls: "LlavaForConditionalGeneration", kind: 'init-warning', n: [43, 0, 0], verdict: 'weights-lost', codes: 'tower-weights-missing:e projector-missing:e' }]],
+  ['captured/tf5-peft-adapter-on-deeper-base.log', 1, [{ cls: null, kind: 'init-warning', n: [8, 0, 0], verdict: 'weights-lost', codes: 'adapter-weights-missing:e' }]],
   ['captured/tf5-peft-adapter-wrong-base-transformers.log', 1, [{ cls: "LlamaForCausalLM", kind: 'init-warning', n: [0, 8, 0], verdict: 'weights-lost', codes: 'adapter-weights-unused:e' }]],
   ['captured/tf5-peft-lora-strict-false-print.log', 1, [{ cls: null, kind: 'non-strict', n: [8, 24, 0], verdict: 'weights-lost', codes: 'prefix-shift:e adapter-weights-unused:e' }]],
   ['captured/tf5-peft-state-dict-into-base.log', 1, [{ cls: "LlamaForCausalLM", kind: 'init-warning', n: [39, 55, 0], verdict: 'weights-lost', codes: 'prefix-shift:e adapter-weights-unused:e' }]],
@@ -191,6 +192,13 @@ describe('explain-log: names, grouping and severity', () => {
     );
     assert.equal(finding(ex, 'adapter-weights-unused').severity, 'error');
     assert.match(finding(ex, 'adapter-weights-unused').message, /fine-tune is lost/);
+  });
+
+  it('PEFT (0.21) "Found missing adapter keys" through a Python warning: adapter weights missing is an error', () => {
+    const ex = load('captured/tf5-peft-adapter-on-deeper-base.log');
+    assert.equal(ex.reports[0]!.source, 'peft');
+    assert.deepEqual(group(ex, 0, 'missing', 'adapter').length, 8);
+    assert.ok(group(ex, 0, 'missing', 'adapter').every((n) => /layers\.[23]\..*lora_[AB]/.test(n)));
   });
 
   it('PyTorch strict loads: the load failed; nested checkpoint and DataParallel prefix called out', () => {
