@@ -46,11 +46,16 @@ export function emittedCodes(root: string): Map<string, string> {
 
 /** Headings `### \`code\`` in docs/codes/*.md: code → the docs file (relative to the repo). */
 export function documentedCodes(root: string): Map<string, string> {
-  const out = new Map<string, string>();
+  return documentedCodeList(root).reduce((m, [c, f]) => (m.has(c) ? m : m.set(c, f)), new Map<string, string>());
+}
+
+/** Every `### \`code\`` heading in docs/codes/*.md, in order, duplicates included. */
+export function documentedCodeList(root: string): [string, string][] {
+  const out: [string, string][] = [];
   const dir = join(root, 'docs', 'codes');
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.md')).sort()) {
     for (const m of readFileSync(join(dir, name), 'utf8').matchAll(/^###\s+`([^`]+)`/gm)) {
-      if (m[1] && !out.has(m[1])) out.set(m[1], `docs/codes/${name}`);
+      if (m[1]) out.push([m[1], `docs/codes/${name}`]);
     }
   }
   return out;

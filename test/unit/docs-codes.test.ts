@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { documentedCodes, emittedCodes } from '../helpers/emittedCodes.js';
+import { documentedCodeList, documentedCodes, emittedCodes } from '../helpers/emittedCodes.js';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -41,6 +41,16 @@ describe('docs/codes', () => {
     const src = allSource(join(ROOT, 'src'));
     const stale = [...documented].filter(([c]) => !src.includes(`'${c}'`) && !src.includes(`"${c}"`) && !src.includes(`\`${c}:`)).map(([c, f]) => `${c} (${f})`);
     assert.deepEqual(stale, [], `docs entries for codes no source emits:\n${stale.join('\n')}`);
+  });
+
+  it('each code has one entry (links must not depend on which page wins)', () => {
+    const seen = new Map<string, string>();
+    const twice: string[] = [];
+    for (const [c, f] of documentedCodeList(ROOT)) {
+      if (seen.has(c)) twice.push(`${c}: ${seen.get(c)} and ${f}`);
+      else seen.set(c, f);
+    }
+    assert.deepEqual(twice, []);
   });
 
   it('each entry says something (at least one sentence under its heading)', () => {
