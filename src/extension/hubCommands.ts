@@ -9,8 +9,6 @@ import * as vscode from 'vscode';
 import { parseRemoteRef } from '../remote/ref.js';
 import { judgeCheckpoints, listRepository } from '../remote/listing.js';
 import { withRemoteContext } from '../remote/http.js';
-import { openCheckpoint } from '../formats/open.js';
-import { analyzeCheckpoint } from '../analysis/analyze.js';
 import { setTokenProvider } from '../remote/config.js';
 import { serveHubToken } from '../remote/tokenChannel.js';
 import { clearRemoteSources } from '../remote/source.js';
@@ -93,7 +91,10 @@ async function pickHubFile(title: string, initial?: string): Promise<string | un
         // The listing as a view: each checkpoint's one-line verdict (headers only). Small repositories
         // only, since this runs on the extension host; larger ones are listed by name and size.
         const files = l.checkpoints.reduce((a, c) => a + (c.shards?.length ?? 1), 0);
-        const v = files <= MAX_JUDGED_FILES ? await judgeCheckpoints(l, openCheckpoint, (c) => analyzeCheckpoint(c, { valueBudgetBytes: 0 })) : undefined;
+        if (files > MAX_JUDGED_FILES) return { listing: l, verdicts: undefined };
+        // Loaded on first use: the readers and the analysis stay out of activation.
+        const [{ openCheckpoint }, { analyzeCheckpoint }] = await Promise.all([import('../formats/open.js'), import('../analysis/analyze.js')]);
+        const v = await judgeCheckpoints(l, openCheckpoint, (c) => analyzeCheckpoint(c, { valueBudgetBytes: 0 }));
         return { listing: l, verdicts: v };
       });
     });
