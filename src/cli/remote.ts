@@ -9,12 +9,39 @@ import { formatBytes, progressDone, progressLine, safeText, showProgress, writeE
 export async function withCliRemote(run: () => Promise<number>): Promise<number> {
   setRemoteWarningListener((code, message) => process.stderr.write(`checkpoint-lens: warning: ${code}: ${safeText(message)}\n`));
   const ctl = new AbortController();
+  // Ctrl-C: cancel in-flight requests so the command reports remote-cancelled; a command with
+  // nothing remote (or one that does not stop within 2 s) exits as before.
   const onInt = () => {
-    if (ctl.signal.aborted) process.exit(130);
+    if (remoteStats.requests === 0) process.exit(130);
     ctl.abort();
+    setTimeout(() => process.exit(130), 2000).unref();
   };
   process.once('SIGINT', onInt);
   const onProgress = showProgress() ? (p: { url: string; received: number; total: number }) => progressLine(`fetching ${p.url.split('/').pop()} ${formatBytes(p.received)} / ${formatBytes(p.total)}`) : undefined;
+  // Many small requests (a 200-shard index, value samples) get a running count after a second.
+  const started = Date.now();
+  let shown = 0;
+  let visible = false;
+  const ticker = showProgress()
+    ? setInterval(() => {
+        if (Date.now() - started < 1000 || remoteStats.requests === shown) return;
+        shown = remoteStats.requests;
+        visible = true;
+        progressLine(`remote: ${remoteStats.requests} requests, ${formatBytes(remoteStats.bytesReceived)}${remoteStats.retries ? `, ${remoteStats.retries} retries` : ''}`);
+      }, 250)
+    : undefined;
+  ticker?.unref();
+  // The count lives on stderr's last line: clear it before the command prints its result.
+  const write = process.stdout.write;
+  if (ticker) {
+    process.stdout.write = function (this: NodeJS.WriteStream, ...a: unknown[]) {
+      if (visible) {
+        visible = false;
+        progressDone();
+      }
+      return (write as (...x: unknown[]) => boolean).apply(this, a);
+    } as typeof process.stdout.write;
+  }
   try {
     return await withRemoteContext({ signal: ctl.signal, ...(onProgress ? { onProgress } : {}) }, run);
   } catch (e) {
@@ -23,6 +50,11 @@ export async function withCliRemote(run: () => Promise<number>): Promise<number>
     writeError(`${e.code}: ${e.message}`);
     return 2;
   } finally {
+    if (ticker) {
+      clearInterval(ticker);
+      process.stdout.write = write;
+      if (visible) progressDone();
+    }
     process.removeListener('SIGINT', onInt);
     if (process.env.CHECKPOINT_LENS_NET_STATS === '1') process.stderr.write(`checkpoint-lens: network: ${remoteStats.requests} requests, ${remoteStats.bytesReceived} bytes received, ${remoteStats.retries} retries\n`);
   }

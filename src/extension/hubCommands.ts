@@ -7,7 +7,8 @@
  */
 import * as vscode from 'vscode';
 import { parseRemoteRef } from '../remote/ref.js';
-import { listRepository } from '../remote/listing.js';
+import { judgeCheckpoints, listRepository } from '../remote/listing.js';
+import { withRemoteContext } from '../remote/http.js';
 import { setTokenProvider } from '../remote/config.js';
 import { serveHubToken } from '../remote/tokenChannel.js';
 import { clearRemoteSources } from '../remote/source.js';
@@ -17,6 +18,7 @@ import { formatBytes } from '../core/format.js';
 
 export const HUB_SCHEME = 'checkpoint-lens-hub';
 const SECRET_KEY = 'checkpointLens.huggingFaceToken';
+const MAX_JUDGED_FILES = 32;
 
 /** The URI an editor opens for a remote file URL (its path keeps the file name for titles and selectors). */
 export function hubUri(url: string): vscode.Uri {
@@ -81,18 +83,36 @@ async function pickHubFile(title: string, initial?: string): Promise<string | un
   if (ref.value.kind !== 'hub-repo') return ref.value.url;
   const repoRef = ref.value;
   try {
-    const listing = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Listing ${repoRef.repo}…`, cancellable: false }, () => listRepository(repoRef));
+    const { listing, verdicts } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Reading ${repoRef.repo}…`, cancellable: true }, async (_p, token) => {
+      const ac = new AbortController();
+      token.onCancellationRequested(() => ac.abort());
+      return withRemoteContext({ signal: ac.signal }, async () => {
+        const l = await listRepository(repoRef);
+        // The listing as a view: each checkpoint's one-line verdict (headers only). Small repositories
+        // only, since this runs on the extension host; larger ones are listed by name and size.
+        const files = l.checkpoints.reduce((a, c) => a + (c.shards?.length ?? 1), 0);
+        if (files > MAX_JUDGED_FILES) return { listing: l, verdicts: undefined };
+        // Loaded on first use: the readers and the analysis stay out of activation.
+        const [{ openCheckpoint }, { analyzeCheckpoint }] = await Promise.all([import('../formats/open.js'), import('../analysis/analyze.js')]);
+        const v = await judgeCheckpoints(l, openCheckpoint, (c) => analyzeCheckpoint(c, { valueBudgetBytes: 0 }));
+        return { listing: l, verdicts: v };
+      });
+    });
     if (listing.checkpoints.length === 0) {
       void vscode.window.showWarningMessage(`Checkpoint Lens: ${listing.repo}@${listing.revision} holds no .safetensors, PyTorch or GGUF file.`);
       return undefined;
     }
     const pick = await vscode.window.showQuickPick(
-      listing.checkpoints.map((c) => ({ label: c.file, description: `${c.kind}${c.shards ? `, ${c.shards.length} shards` : ''}, ${formatBytes(c.size)}`, url: c.url })),
-      { title: `${listing.repo}@${listing.revision} (commit ${listing.sha.slice(0, 12)})`, placeHolder: 'Checkpoint to open (read by ranges: only headers are fetched)' },
+      listing.checkpoints.map((c, i) => {
+        const v = verdicts?.[i];
+        return { label: c.file, description: `${c.kind}${c.shards ? `, ${c.shards.length} shards` : ''}, ${formatBytes(c.size)}`, detail: v ? `${v.verdict}${v.loader ? ` · ${v.loader}` : ''}` : undefined, url: c.url };
+      }),
+      { title: `${listing.repo}@${listing.revision} (commit ${listing.sha.slice(0, 12)})`, placeHolder: 'Checkpoint to open (read by ranges: only headers are fetched)', matchOnDetail: true },
     );
     return pick?.url;
   } catch (e) {
     const code = e instanceof CheckpointLensError ? e.code : 'remote-error';
+    if (code === 'remote-cancelled') return undefined;
     void vscode.window.showErrorMessage(`Checkpoint Lens: ${code}: ${e instanceof Error ? e.message : String(e)}`);
     return undefined;
   }

@@ -4,6 +4,7 @@
  * editor. Each run gets its own worker thread: ORT's session creation and inference block their
  * thread for seconds, which must stall neither the extension host nor the editor's worker.
  */
+import { checkpointPathOf } from './hubCommands.js';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { ProbeState } from '../shared/jobViews.js';
@@ -41,7 +42,7 @@ export async function runProbeCommand(deps: ProbeDeps, doc: CheckpointDocument):
       { location: vscode.ProgressLocation.Notification, title: `Zero-shot probe: ${name}`, cancellable: true },
       async (progress, token) => {
         let reported = 0;
-        const job = client.probe(doc.uri.fsPath, readProbeSettings(), (fraction, message) => {
+        const job = client.probe(checkpointPathOf(doc.uri) ?? doc.uri.fsPath, readProbeSettings(), (fraction, message) => {
           const f = Math.max(reported, fraction);
           progress.report({ message: message ?? '', increment: (f - reported) * 100 });
           reported = f;

@@ -22,6 +22,7 @@ import { convertCheckpoint } from '../convert/convert.js';
 import type { ConvertOutcome } from './workerProtocol.js';
 
 import { useTokenFromHost } from '../remote/tokenChannel.js';
+import { withRemoteContext } from '../remote/http.js';
 
 // Hub requests get the editor's SecretStorage token from the host (HF_TOKEN / token file otherwise).
 useTokenFromHost();
@@ -43,7 +44,8 @@ async function cancellable<T>(id: number, job: (signal: AbortSignal) => Promise<
   const ac = new AbortController();
   running.set(id, ac);
   try {
-    return await job(ac.signal);
+    // Remote (Hub/HTTP) requests made by the job are cancelled with it.
+    return await withRemoteContext({ signal: ac.signal }, () => job(ac.signal));
   } catch (e) {
     if (ac.signal.aborted) return CANCELLED;
     throw e;

@@ -12,7 +12,8 @@ import { cacheDir } from './config.js';
  */
 export const CACHE_MAX_SEGMENT = 16 << 20;
 
-const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 40);
+const fullHash = (s: string) => createHash('sha256').update(s).digest('hex');
+const hash = (s: string) => fullHash(s).slice(0, 40);
 
 function root(): string | undefined {
   const d = cacheDir();
@@ -30,8 +31,9 @@ export async function readRecord<T>(kind: string, key: string): Promise<T | unde
   const r = root();
   if (!r) return undefined;
   try {
-    const v = JSON.parse(await readFile(join(r, kind, `${hash(key)}.json`), 'utf8')) as { key?: string; value?: T };
-    return v.key === key ? v.value : undefined;
+    // The key itself is not stored (a URL may carry a signed query): its full hash is checked.
+    const v = JSON.parse(await readFile(join(r, kind, `${hash(key)}.json`), 'utf8')) as { keyHash?: string; value?: T };
+    return v.keyHash === fullHash(key) ? v.value : undefined;
   } catch {
     return undefined;
   }
@@ -42,7 +44,7 @@ export async function writeRecord(kind: string, key: string, value: unknown): Pr
   if (!r) return;
   try {
     await mkdir(join(r, kind), { recursive: true });
-    await atomicWrite(join(r, kind, `${hash(key)}.json`), JSON.stringify({ key, value }));
+    await atomicWrite(join(r, kind, `${hash(key)}.json`), JSON.stringify({ keyHash: fullHash(key), value }));
   } catch {
     // a cache that cannot be written only costs speed
   }

@@ -15,9 +15,9 @@ export function hubEndpoint(env: NodeJS.ProcessEnv = process.env): string {
   return (e || DEFAULT_ENDPOINT).replace(/\/+$/, '');
 }
 
-/** Origins treated as the Hub: the configured endpoint, and huggingface.co as users paste it. */
+/** Origins treated as the Hub: the configured endpoint, and huggingface.co / hf.co as users paste them. */
 export function isHubOrigin(origin: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  return origin === new URL(hubEndpoint(env)).origin || origin === DEFAULT_ENDPOINT;
+  return origin === new URL(hubEndpoint(env)).origin || origin === DEFAULT_ENDPOINT || origin === 'https://hf.co';
 }
 
 type TokenProvider = () => string | undefined | Promise<string | undefined>;

@@ -13,6 +13,8 @@ import { parseRemoteRef } from './ref.js';
  */
 const HEAD_BLOCK = 16 << 10;
 const MEMORY_LIMIT = 32 << 20;
+const TOTAL_MEMORY_LIMIT = 128 << 20;
+let totalHeld = 0;
 
 interface Meta {
   readonly size: number;
@@ -31,7 +33,11 @@ export function remoteSource(url: string): RemoteSource {
   if (!s) {
     s = new RemoteSource(url);
     sources.set(url, s);
-    if (sources.size > 4096) sources.delete(sources.keys().next().value!);
+    if (sources.size > 4096) {
+      const oldest = sources.keys().next().value!;
+      sources.get(oldest)?.forget();
+      sources.delete(oldest);
+    }
   }
   return s;
 }
@@ -39,6 +45,7 @@ export function remoteSource(url: string): RemoteSource {
 /** Forget every source (tests; the editor after a token change). */
 export function clearRemoteSources(): void {
   sources.clear();
+  totalHeld = 0;
 }
 
 interface UrlRecord {
@@ -81,8 +88,7 @@ export class RemoteSource implements ByteSource {
     if (!this.meta || Date.now() - this.metaAt < revisionTtlMs() || /\/resolve\/[0-9a-f]{40}\//.test(this.url)) return;
     // Memory holds bytes of the version resolved then; the disk cache is keyed by version anyway.
     this.meta = undefined;
-    this.segments = [];
-    this.held = 0;
+    this.dropAll();
     this.direct = undefined;
     await this.resolve().catch(() => undefined);
   }
@@ -158,7 +164,30 @@ export class RemoteSource implements ByteSource {
     if (bytes.length > MEMORY_LIMIT) return;
     this.segments.push({ start, bytes });
     this.held += bytes.length;
-    while (this.held > MEMORY_LIMIT && this.segments.length > 1) this.held -= this.segments.shift()!.bytes.length;
+    totalHeld += bytes.length;
+    while (this.held > MEMORY_LIMIT && this.segments.length > 1) this.dropOldest();
+    // All sources together stay under a bound too: the least recently opened give way first.
+    for (const s of sources.values()) {
+      if (totalHeld <= TOTAL_MEMORY_LIMIT) break;
+      while (s !== this && s.segments.length > 0 && totalHeld > TOTAL_MEMORY_LIMIT) s.dropOldest();
+    }
+  }
+
+  private dropOldest(): void {
+    const n = this.segments.shift()!.bytes.length;
+    this.held -= n;
+    totalHeld -= n;
+  }
+
+  /** Releases the bytes held in memory (the source is being dropped from the registry). */
+  forget(): void {
+    this.dropAll();
+  }
+
+  private dropAll(): void {
+    totalHeld -= this.held;
+    this.segments = [];
+    this.held = 0;
   }
 
   private fromMemory(at: number): { start: number; bytes: Uint8Array } | undefined {
