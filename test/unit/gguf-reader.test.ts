@@ -8,6 +8,7 @@ import { readTensorFloat32 } from '../../src/core/values.js';
 import { openCheckpoint } from '../../src/formats/open.js';
 import { ggufFilesOf } from '../../src/formats/gguf/file.js';
 import { checkLlamaLayout, understandGguf } from '../../src/formats/gguf/understand.js';
+import { ggufAsTransformersLlama } from '../../src/formats/gguf/hfView.js';
 import { GGML_TYPES, bitsPerWeight, ggmlTypeByName } from '../../src/formats/gguf/types.js';
 import { tensorValues } from '../../src/cli/commands/values.js';
 import { runCli } from '../helpers/cli.js';
@@ -300,6 +301,41 @@ describe('CLI on GGUF: inspect, stats, diff', () => {
     assert.equal(r.code, 1);
     const rep = JSON.parse(r.stdout);
     assert.equal(rep.verdict.equivalent, false);
+  });
+});
+
+describe('GGUF vs the transformers safetensors it was converted from', () => {
+  const g = join(FIX, 'hf/tiny-llama-f32.gguf');
+  const st = join(FIX, 'hf/model.safetensors');
+
+  it('names map through the naming scheme and q/k rows are read back in transformers order', async () => {
+    const c = await open('hf/tiny-llama-f32.gguf');
+    const hf = await openCheckpoint(st);
+    assert.ok(hf.ok);
+    const view = ggufAsTransformersLlama(c);
+    assert.ok(view);
+    for (const n of ['model.layers.0.self_attn.q_proj.weight', 'model.layers.0.self_attn.k_proj.weight', 'model.layers.0.mlp.down_proj.weight', 'model.embed_tokens.weight', 'model.norm.weight']) {
+      const a = await readTensorFloat32(byName(view.checkpoint, n));
+      const b = await readTensorFloat32(byName(hf.value, n));
+      assert.deepEqual(a, b, n);
+    }
+    // The stored GGUF rows really are permuted (so the un-permutation is what makes them equal).
+    const raw = await readTensorFloat32(byName(c, 'blk.0.attn_q.weight'));
+    const want = await readTensorFloat32(byName(hf.value, 'model.layers.0.self_attn.q_proj.weight'));
+    assert.notDeepEqual(raw, want);
+    // Partial reads across row boundaries of the permuted view.
+    const t = byName(view.checkpoint, 'model.layers.0.self_attn.k_proj.weight');
+    const v = await tensorValues(t, 30, 40);
+    assert.deepEqual(v.values, [...(await readTensorFloat32(byName(hf.value, 'model.layers.0.self_attn.k_proj.weight'))).subarray(30, 70)]);
+  });
+
+  it('diff says equivalent in both directions; with --map none nothing pairs', () => {
+    const r = runCli(['diff', g, st]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /EQUIVALENT/);
+    assert.match(r.stdout, /read in transformers' row order/);
+    assert.equal(runCli(['diff', st, g]).code, 0);
+    assert.equal(runCli(['diff', g, st, '--map', 'none']).code, 1);
   });
 });
 
