@@ -1,6 +1,7 @@
 import type { Checkpoint, TensorInfo } from '../core/checkpoint.js';
 import { detectFamily, toCanonical, type FamilyId } from '../layouts/canonical.js';
 import { joinViews, pairByName, type Pairing, type SideMapping, type SideView } from './pairing.js';
+import { ggufAsTransformersLlama } from '../formats/gguf/hfView.js';
 
 export type MapMode = 'auto' | 'none';
 
@@ -12,6 +13,13 @@ export type MapMode = 'auto' | 'none';
  */
 export function planPairing(a: Checkpoint, b: Checkpoint, map: MapMode): Pairing {
   if (map === 'none') return pairByName(a, b);
+  // A llama-style GGUF against transformers safetensors: compare under transformers names.
+  const ga = b.format !== 'gguf' && b.format !== 'gguf-split' ? ggufAsTransformersLlama(a) : undefined;
+  const gb = a.format !== 'gguf' && a.format !== 'gguf-split' ? ggufAsTransformersLlama(b) : undefined;
+  if (ga || gb) {
+    const p = pairByName(ga?.checkpoint ?? a, gb?.checkpoint ?? b);
+    return { ...p, notes: [...p.notes, ...(ga ? [ga.note] : []), ...(gb ? [gb.note.replace(/^A is/, 'B is')] : [])] };
+  }
   const fa = detectFamily(a.tensors);
   const fb = detectFamily(b.tensors);
   if (fa === fb) {

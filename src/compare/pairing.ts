@@ -1,4 +1,4 @@
-import type { Checkpoint, TensorInfo } from '../core/checkpoint.js';
+import { storageType, type Checkpoint, type TensorInfo } from '../core/checkpoint.js';
 import type { FamilyId } from '../layouts/canonical.js';
 import type { Transform } from './types.js';
 
@@ -47,7 +47,7 @@ export interface Pairing {
 
 /** Identity views keyed by stored name; declared-but-unreadable tensors become blocked views. */
 export function nameViews(c: Checkpoint): SideMapping {
-  const views: SideView[] = c.tensors.map((t) => ({ key: t.name, shape: t.shape, dtype: t.dtype, sources: [t], transform: 'identity' }));
+  const views: SideView[] = c.tensors.map((t) => ({ key: t.name, shape: t.shape, dtype: storageType(t), sources: [t], transform: 'identity' }));
   for (const u of c.unreadable) {
     views.push({
       key: u.name,

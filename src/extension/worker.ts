@@ -10,7 +10,8 @@ import { openCheckpoint } from '../formats/open.js';
 import { tensorStatsParallel } from '../stats/parallelStats.js';
 import { analysisOverlay } from './analysisOverlay.js';
 import { buildViewModel, type AnalysisOverlay } from './viewModel.js';
-import type { Finding } from '../shared/protocol.js';
+import { MAX_FINDING_TENSORS, type Finding } from '../shared/protocol.js';
+import { understandGguf } from '../formats/gguf/understand.js';
 import type { OpenOutcome, StatsOutcome, WorkerRequest, WorkerResponse } from './workerProtocol.js';
 import { CheckpointLensError } from '../core/result.js';
 import { compareCheckpoints } from '../compare/compare.js';
@@ -152,6 +153,14 @@ async function open(req: Extract<WorkerRequest, { op: 'open' }>): Promise<OpenOu
   let overlay: AnalysisOverlay | null = null;
   let extra: Finding[] = [];
   try {
+    if (r.value.format === 'gguf' || r.value.format === 'gguf-split') {
+      // GGUF: its own understanding (llama-style layout, mmproj checks) instead of the CLIP analysis.
+      const g = await understandGguf(r.value);
+      extra = g.findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message, ...(f.tensors ? { tensors: f.tensors.slice(0, MAX_FINDING_TENSORS), tensorCount: f.tensors.length } : {}) }));
+      let model = buildViewModel(doc, null);
+      model = { ...model, findings: [...extra, ...model.findings] };
+      return { ok: true, model, findings: model.findings, millis: performance.now() - t0 };
+    }
     const o = await analysisOverlay(r.value, req.options);
     if (o.ok) overlay = o.overlay;
     // A bad target must not hide the file: show the tree and say why there is no comparison.

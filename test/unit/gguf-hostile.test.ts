@@ -44,6 +44,11 @@ describe('GGUF hostile files: one code per rule', () => {
     assert.equal(e.code, 'gguf-bad-magic');
   });
 
+  it('a .gguf that is a Git LFS pointer says so', async () => {
+    const e = await fatal(Buffer.from('version https://git-lfs.github.com/spec/v1\noid sha256:' + 'a'.repeat(64) + '\nsize 4368439584\n'));
+    assert.equal(e.code, 'git-lfs-pointer');
+  });
+
   it('a non-GGUF name with the GGUF magic is routed to the GGUF reader', async () => {
     const p = write(buildGguf({ kv: [arch] }).buf, 'renamed.bin2');
     const r = await openCheckpoint(p);

@@ -8,6 +8,7 @@ import { readTensorFloat32 } from '../../src/core/values.js';
 import { openCheckpoint } from '../../src/formats/open.js';
 import { ggufFilesOf } from '../../src/formats/gguf/file.js';
 import { checkLlamaLayout, understandGguf } from '../../src/formats/gguf/understand.js';
+import { ggufAsTransformersLlama } from '../../src/formats/gguf/hfView.js';
 import { GGML_TYPES, bitsPerWeight, ggmlTypeByName } from '../../src/formats/gguf/types.js';
 import { tensorValues } from '../../src/cli/commands/values.js';
 import { runCli } from '../helpers/cli.js';
@@ -65,8 +66,8 @@ describe('GGUF fixtures written by gguf-py, read back as gguf-py reads them', ()
       }
       checked++;
     }
-    // F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K Q4_K Q5_K Q6_K
-    assert.equal(checked, 13);
+    // F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K Q4_K Q5_K Q6_K IQ4_NL IQ4_XS TQ2_0 MXFP4
+    assert.equal(checked, 17);
   });
 
   it('tiny-llama values (head and sum) match gguf-py for every quantised tensor', async () => {
@@ -82,10 +83,10 @@ describe('GGUF fixtures written by gguf-py, read back as gguf-py reads them', ()
 
   it('a type without a dequantiser stays listed with its size; reading its values fails with a code, only for it', async () => {
     const c = await open('quants.gguf');
-    const t = byName(c, 'iq4_nl');
-    assert.equal(t.encoding?.type, 'IQ4_NL');
+    const t = byName(c, 'iq2_xxs');
+    assert.equal(t.encoding?.type, 'IQ2_XXS');
     assert.equal(t.encoding?.decodable, false);
-    assert.equal(storedBytes(t), 2 * 8 * 18);
+    assert.equal(storedBytes(t), 2 * 66);
     await assert.rejects(readTensorFloat32(t), (e: unknown) => e instanceof CheckpointLensError && e.code === 'gguf-values-not-decodable');
   });
 
@@ -248,7 +249,7 @@ describe('values (every format)', () => {
     assert.equal(doc.values.length, 4);
     assert.equal(runCli(['values', f, '--tensor', 'nope']).code, 2);
     assert.match(runCli(['values', f, '--tensor', 'q4_0', '--offset', '512']).stderr, /offset-out-of-range/);
-    assert.match(runCli(['values', f, '--tensor', 'iq4_nl']).stderr, /gguf-values-not-decodable/);
+    assert.match(runCli(['values', f, '--tensor', 'iq2_xxs']).stderr, /gguf-values-not-decodable/);
     assert.equal(runCli(['values', f]).code, 2);
   });
 });
@@ -282,7 +283,7 @@ describe('CLI on GGUF: inspect, stats, diff', () => {
   });
 
   it('stats: dequantised statistics with the stored type; undecodable tensors listed, not fatal', () => {
-    const r = runCli(['stats', join(FIX, 'quants.gguf'), '--tensor', 'q4_k', '--tensor', 'iq4_nl', '--json']);
+    const r = runCli(['stats', join(FIX, 'quants.gguf'), '--tensor', 'q4_k', '--tensor', 'iq2_xxs', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const doc = JSON.parse(r.stdout);
     assert.equal(doc.tensors[0].dtype, 'Q4_K');
@@ -290,7 +291,7 @@ describe('CLI on GGUF: inspect, stats, diff', () => {
     const vals = EXPECTED['quants.gguf']!.tensors.find((t) => t.name === 'q4_k')!.values!;
     assert.equal(doc.tensors[0].min, Math.min(...vals.map(Math.fround)));
     assert.equal(doc.tensors[0].max, Math.max(...vals.map(Math.fround)));
-    assert.deepEqual(doc.skipped.map((x: { name: string; code: string }) => [x.name, x.code]), [['iq4_nl', 'gguf-values-not-decodable']]);
+    assert.deepEqual(doc.skipped.map((x: { name: string; code: string }) => [x.name, x.code]), [['iq2_xxs', 'gguf-values-not-decodable']]);
   });
 
   it('diff GGUF vs GGUF: identical files are equivalent; different values are found', () => {
@@ -300,6 +301,41 @@ describe('CLI on GGUF: inspect, stats, diff', () => {
     assert.equal(r.code, 1);
     const rep = JSON.parse(r.stdout);
     assert.equal(rep.verdict.equivalent, false);
+  });
+});
+
+describe('GGUF vs the transformers safetensors it was converted from', () => {
+  const g = join(FIX, 'hf/tiny-llama-f32.gguf');
+  const st = join(FIX, 'hf/model.safetensors');
+
+  it('names map through the naming scheme and q/k rows are read back in transformers order', async () => {
+    const c = await open('hf/tiny-llama-f32.gguf');
+    const hf = await openCheckpoint(st);
+    assert.ok(hf.ok);
+    const view = ggufAsTransformersLlama(c);
+    assert.ok(view);
+    for (const n of ['model.layers.0.self_attn.q_proj.weight', 'model.layers.0.self_attn.k_proj.weight', 'model.layers.0.mlp.down_proj.weight', 'model.embed_tokens.weight', 'model.norm.weight']) {
+      const a = await readTensorFloat32(byName(view.checkpoint, n));
+      const b = await readTensorFloat32(byName(hf.value, n));
+      assert.deepEqual(a, b, n);
+    }
+    // The stored GGUF rows really are permuted (so the un-permutation is what makes them equal).
+    const raw = await readTensorFloat32(byName(c, 'blk.0.attn_q.weight'));
+    const want = await readTensorFloat32(byName(hf.value, 'model.layers.0.self_attn.q_proj.weight'));
+    assert.notDeepEqual(raw, want);
+    // Partial reads across row boundaries of the permuted view.
+    const t = byName(view.checkpoint, 'model.layers.0.self_attn.k_proj.weight');
+    const v = await tensorValues(t, 30, 40);
+    assert.deepEqual(v.values, [...(await readTensorFloat32(byName(hf.value, 'model.layers.0.self_attn.k_proj.weight'))).subarray(30, 70)]);
+  });
+
+  it('diff says equivalent in both directions; with --map none nothing pairs', () => {
+    const r = runCli(['diff', g, st]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /EQUIVALENT/);
+    assert.match(r.stdout, /read in transformers' row order/);
+    assert.equal(runCli(['diff', st, g]).code, 0);
+    assert.equal(runCli(['diff', g, st, '--map', 'none']).code, 1);
   });
 });
 

@@ -241,6 +241,75 @@ function q6_k(src: Uint8Array, blocks: number, dst: Float32Array): void {
   }
 }
 
+/** IQ4_NL's non-linear 4-bit grid (kvalues_iq4nl), shared by IQ4_XS. */
+const KVALUES_IQ4NL = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
+
+function iq4_nl(src: Uint8Array, blocks: number, dst: Float32Array): void {
+  // block_iq4_nl: d, qs[16] (18 bytes).
+  const t = f16();
+  for (let i = 0; i < blocks; i++) {
+    const o = i * 18;
+    const d = half(t, src, o);
+    const y = i * 32;
+    for (let j = 0; j < 16; j++) {
+      const q = src[o + 2 + j]!;
+      dst[y + j] = f(d * KVALUES_IQ4NL[q & 0xf]!);
+      dst[y + j + 16] = f(d * KVALUES_IQ4NL[q >> 4]!);
+    }
+  }
+}
+
+function iq4_xs(src: Uint8Array, blocks: number, dst: Float32Array): void {
+  // block_iq4_xs: d, scales_h (u16), scales_l[4], qs[128] (136 bytes).
+  const t = f16();
+  for (let i = 0; i < blocks; i++) {
+    const o = i * 136;
+    const d = half(t, src, o);
+    const sh = src[o + 2]! | (src[o + 3]! << 8);
+    let y = i * 256;
+    for (let ib = 0; ib < 8; ib++) {
+      const ls = ((src[o + 4 + (ib >> 1)]! >> (4 * (ib & 1))) & 0xf) | (((sh >> (2 * ib)) & 3) << 4);
+      const dl = f(d * (ls - 32));
+      const qs = o + 8 + ib * 16;
+      for (let j = 0; j < 16; j++) dst[y + j] = f(dl * KVALUES_IQ4NL[src[qs + j]! & 0xf]!);
+      for (let j = 0; j < 16; j++) dst[y + j + 16] = f(dl * KVALUES_IQ4NL[src[qs + j]! >> 4]!);
+      y += 32;
+    }
+  }
+}
+
+function tq2_0(src: Uint8Array, blocks: number, dst: Float32Array): void {
+  // block_tq2_0: qs[64], d (66 bytes); 2-bit ternary values q - 1 ∈ {-1, 0, 1, 2}.
+  const t = f16();
+  for (let i = 0; i < blocks; i++) {
+    const o = i * 66;
+    const d = half(t, src, o + 64);
+    let y = i * 256;
+    for (let j = 0; j < 64; j += 32) {
+      for (let l = 0; l < 4; l++) {
+        for (let m = 0; m < 32; m++) dst[y++] = f((((src[o + j + m]! >> (2 * l)) & 3) - 1) * d);
+      }
+    }
+  }
+}
+
+/** E2M1 values doubled (kvalues_mxfp4); the block scale is E8M0 halved: 2^(e − 128). */
+const KVALUES_MXFP4 = [0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12];
+
+function mxfp4(src: Uint8Array, blocks: number, dst: Float32Array): void {
+  // block_mxfp4: e (E8M0), qs[16] (17 bytes).
+  for (let i = 0; i < blocks; i++) {
+    const o = i * 17;
+    const d = 2 ** (src[o]! - 128);
+    const y = i * 32;
+    for (let j = 0; j < 16; j++) {
+      const q = src[o + 1 + j]!;
+      dst[y + j] = f(d * KVALUES_MXFP4[q & 0xf]!);
+      dst[y + j + 16] = f(d * KVALUES_MXFP4[q >> 4]!);
+    }
+  }
+}
+
 /** Dequantisers by ggml type name; types without one are "values not decodable yet". */
 export const DEQUANTIZERS: Readonly<Record<string, Dequantizer>> = {
   Q4_0: q4_0,
@@ -253,4 +322,8 @@ export const DEQUANTIZERS: Readonly<Record<string, Dequantizer>> = {
   Q4_K: q4_k,
   Q5_K: q5_k,
   Q6_K: q6_k,
+  IQ4_NL: iq4_nl,
+  IQ4_XS: iq4_xs,
+  TQ2_0: tq2_0,
+  MXFP4: mxfp4,
 };

@@ -2,7 +2,9 @@ import { basename, dirname } from 'node:path';
 import type { Checkpoint, TensorInfo, UnreadableTensor } from '../../core/checkpoint.js';
 import { problem, type Problem } from '../../core/problems.js';
 import { CheckpointLensError, err, ok, type Result } from '../../core/result.js';
+import { readFileHead } from '../../io/fileHead.js';
 import { readRange } from '../../io/fileRange.js';
+import { sniffWrongFile } from '../safetensors/sniff.js';
 import { assembleShards, type ShardContents } from '../sharded.js';
 import { DEQUANTIZERS } from './dequant.js';
 import { display, readGgufHeader, type GgufHeader } from './header.js';
@@ -29,7 +31,15 @@ export function ggufFilesOf(c: Checkpoint): readonly GgufFile[] | undefined {
 export async function readGgufFile(path: string, shard?: string): Promise<Result<GgufFile>> {
   const name = shard ?? basename(path);
   const h = await readGgufHeader(path, name);
-  if (!h.ok) return h;
+  if (!h.ok) {
+    // Not GGUF at all: say what it is when we can (a Git LFS pointer, an HTML error page…).
+    if (h.error.code === 'gguf-bad-magic') {
+      const head = await readFileHead(path, name);
+      const wrong = head.ok ? sniffWrongFile(head.value.head, head.value.size, name) : undefined;
+      if (wrong && wrong.code !== 'gguf-file') return err(wrong);
+    }
+    return h;
+  }
   const header = h.value;
   const size = header.size;
   const at = shard ? { file: shard } : {};

@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { problem, type Problem } from '../../core/problems.js';
-import { err, ok, readError, type Result } from '../../core/result.js';
+import { CheckpointLensError, err, ok, readError, type Result } from '../../core/result.js';
 import { GGUF_VALUE_TYPES, valueTypeWidth, type GgufValueTypeName } from './types.js';
 
 /**
@@ -77,15 +77,6 @@ const MAX_ARRAY_DEPTH = 8;
 const MAX_DIMS_PARSED = 64;
 const READ_CHUNK = 1 << 20;
 
-class GgufError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** A forward-only window over a file: holds at most one chunk (or one value) at a time. */
 class Cursor {
   private buf = new Uint8Array(0);
@@ -105,7 +96,7 @@ class Cursor {
   /** Makes [pos, pos+n) available, or throws `gguf-header-truncated`. */
   async need(n: number): Promise<void> {
     if (this.pos + n <= this.bufStart + this.buf.length) return;
-    if (this.pos + n > this.size) throw new GgufError('gguf-header-truncated', `The header ends early: ${this.what()} needs ${n} byte(s) at offset ${this.pos}, but the file has ${this.size} bytes.`);
+    if (this.pos + n > this.size) throw new CheckpointLensError('gguf-header-truncated', `The header ends early: ${this.what()} needs ${n} byte(s) at offset ${this.pos}, but the file has ${this.size} bytes.`);
     const keepFrom = Math.max(0, this.pos - this.bufStart);
     const kept = this.buf.subarray(Math.min(keepFrom, this.buf.length));
     const length = Math.min(this.size - this.pos, Math.max(n, READ_CHUNK));
@@ -117,7 +108,7 @@ class Cursor {
     }
     while (have < length) {
       const { bytesRead } = await this.fh.read(next, have, length - have, this.pos + have);
-      if (bytesRead === 0) throw new GgufError('gguf-header-truncated', `The file shrank while its header was read (at offset ${this.pos + have}).`);
+      if (bytesRead === 0) throw new CheckpointLensError('gguf-header-truncated', `The file shrank while its header was read (at offset ${this.pos + have}).`);
       have += bytesRead;
     }
     this.buf = next;
@@ -240,7 +231,7 @@ export async function readGgufHeader(path: string, name: string): Promise<Result
     const h = await parse(c, (w) => (where = w));
     return ok({ ...h, size: st.size });
   } catch (e) {
-    if (e instanceof GgufError) return err(readError(e.code, `${name}: ${e.message}`, name));
+    if (e instanceof CheckpointLensError) return err(readError(e.code, `${name}: ${e.message}`, name));
     const code = (e as NodeJS.ErrnoException).code;
     return err(readError('io-error', `${name}: reading the GGUF header failed (${code ?? String(e)}).`, name));
   } finally {
@@ -250,16 +241,16 @@ export async function readGgufHeader(path: string, name: string): Promise<Result
 
 async function parse(c: Cursor, at: (where: string) => void): Promise<GgufHeader> {
   const problems: Problem[] = [];
-  if (c.size < 4) throw new GgufError('gguf-header-truncated', `The file has ${c.size} bytes: too small for the GGUF magic.`);
+  if (c.size < 4) throw new CheckpointLensError('gguf-header-truncated', `The file has ${c.size} bytes: too small for the GGUF magic.`);
   await c.need(4);
   const magic = c.u32();
-  if (magic !== GGUF_MAGIC) throw new GgufError('gguf-bad-magic', `The file does not start with the GGUF magic "GGUF" (found bytes ${hex(magic)}).`);
+  if (magic !== GGUF_MAGIC) throw new CheckpointLensError('gguf-bad-magic', `The file does not start with the GGUF magic "GGUF" (found bytes ${hex(magic)}).`);
   await c.need(4);
   const version = c.u32();
   if (version !== 2 && version !== 3) {
     // A big-endian file (s390x builds) reads as a byte-swapped version: 0x02000000 / 0x03000000.
-    if (version === 0x02000000 || version === 0x03000000) throw new GgufError('gguf-big-endian', `This is a big-endian GGUF file (version ${version >>> 24} byte-swapped); only little-endian files are read.`);
-    throw new GgufError('gguf-unsupported-version', version === 1 ? 'GGUF version 1 (32-bit counts, 2023) is not supported; convert it with a current llama.cpp.' : `GGUF version ${version} is not supported (versions 2 and 3 are).`);
+    if (version === 0x02000000 || version === 0x03000000) throw new CheckpointLensError('gguf-big-endian', `This is a big-endian GGUF file (version ${version >>> 24} byte-swapped); only little-endian files are read.`);
+    throw new CheckpointLensError('gguf-unsupported-version', version === 1 ? 'GGUF version 1 (32-bit counts, 2023) is not supported; convert it with a current llama.cpp.' : `GGUF version ${version} is not supported (versions 2 and 3 are).`);
   }
   await c.need(16);
   const tensorCount = c.u64n();
@@ -269,8 +260,8 @@ async function parse(c: Cursor, at: (where: string) => void): Promise<GgufHeader
   // (up to 2^24) means the file is cut short, a larger one that the header is corrupt.
   const tooMany = (count: number, what: string, room: number) => {
     if (count <= room) return;
-    if (count <= 1 << 24) throw new GgufError('gguf-header-truncated', `The header declares ${fmtCount(count)} ${what}, but only ${c.remaining()} bytes follow: the file is cut short.`);
-    throw new GgufError('gguf-count-too-large', `The header declares ${fmtCount(count)} ${what}; the file's remaining ${c.remaining()} bytes cannot hold that many.`);
+    if (count <= 1 << 24) throw new CheckpointLensError('gguf-header-truncated', `The header declares ${fmtCount(count)} ${what}, but only ${c.remaining()} bytes follow: the file is cut short.`);
+    throw new CheckpointLensError('gguf-count-too-large', `The header declares ${fmtCount(count)} ${what}; the file's remaining ${c.remaining()} bytes cannot hold that many.`);
   };
   tooMany(kvCount, 'metadata entries', c.remaining() / 13);
   tooMany(tensorCount, 'tensor infos', (c.remaining() - kvCount * 13) / 24);
@@ -300,7 +291,7 @@ async function parse(c: Cursor, at: (where: string) => void): Promise<GgufHeader
     at(`tensor info ${JSON.stringify(name.slice(0, 80))}`);
     await c.need(4);
     const nDims = c.u32();
-    if (nDims > MAX_DIMS_PARSED) throw new GgufError('gguf-tensor-dims-invalid', `Tensor ${JSON.stringify(name)} declares ${nDims} dimensions; the header is corrupt (ggml has at most 4).`);
+    if (nDims > MAX_DIMS_PARSED) throw new CheckpointLensError('gguf-tensor-dims-invalid', `Tensor ${JSON.stringify(name)} declares ${nDims} dimensions; the header is corrupt (ggml has at most 4).`);
     await c.need(nDims * 8 + 12);
     let ne: number[] | null = [];
     for (let d = 0; d < nDims; d++) {
@@ -330,14 +321,14 @@ async function parse(c: Cursor, at: (where: string) => void): Promise<GgufHeader
 
 function valueType(id: number, key: string): GgufValueTypeName {
   const t = GGUF_VALUE_TYPES[id];
-  if (t === undefined) throw new GgufError('gguf-bad-value-type', `Metadata ${JSON.stringify(key)} has value type ${id}, which GGUF does not define (0–12); the rest of the header cannot be located.`);
+  if (t === undefined) throw new CheckpointLensError('gguf-bad-value-type', `Metadata ${JSON.stringify(key)} has value type ${id}, which GGUF does not define (0–12); the rest of the header cannot be located.`);
   return t;
 }
 
 async function readName(c: Cursor, what: string): Promise<string> {
   await c.need(8);
   const n = c.u64n();
-  if (n > MAX_NAME_BYTES || n > c.remaining()) throw new GgufError('gguf-string-too-long', `A ${what} claims ${fmtCount(n)} bytes (limit ${MAX_NAME_BYTES}, ${c.remaining()} left in the file).`);
+  if (n > MAX_NAME_BYTES || n > c.remaining()) throw new CheckpointLensError('gguf-string-too-long', `A ${what} claims ${fmtCount(n)} bytes (limit ${MAX_NAME_BYTES}, ${c.remaining()} left in the file).`);
   await c.need(n);
   return utf8.decode(c.bytes(n));
 }
@@ -345,7 +336,7 @@ async function readName(c: Cursor, what: string): Promise<string> {
 async function readString(c: Cursor, key: string, retain: boolean): Promise<{ value: string; cut: boolean }> {
   if (!c.has(8)) await c.need(8);
   const n = c.u64n();
-  if (n > MAX_STRING_BYTES || n > c.remaining()) throw new GgufError('gguf-string-too-long', `A string in ${JSON.stringify(key)} claims ${fmtCount(n)} bytes (limit ${MAX_STRING_BYTES}, ${c.remaining()} left in the file).`);
+  if (n > MAX_STRING_BYTES || n > c.remaining()) throw new CheckpointLensError('gguf-string-too-long', `A string in ${JSON.stringify(key)} claims ${fmtCount(n)} bytes (limit ${MAX_STRING_BYTES}, ${c.remaining()} left in the file).`);
   if (!retain) {
     c.skip(n);
     return { value: '', cut: false };
@@ -364,12 +355,12 @@ async function readValue(c: Cursor, type: GgufValueTypeName, depth: number, key:
     if (!c.has(w)) await c.need(w);
     return { value: c.scalar(type), cut: false };
   }
-  if (depth >= MAX_ARRAY_DEPTH) throw new GgufError('gguf-array-nesting-too-deep', `Metadata ${JSON.stringify(key)} nests arrays more than ${MAX_ARRAY_DEPTH} deep.`);
+  if (depth >= MAX_ARRAY_DEPTH) throw new CheckpointLensError('gguf-array-nesting-too-deep', `Metadata ${JSON.stringify(key)} nests arrays more than ${MAX_ARRAY_DEPTH} deep.`);
   await c.need(12);
   const elementType = valueType(c.u32(), key);
   const length = c.u64n();
   const minWidth = valueTypeWidth(elementType) ?? (elementType === 'string' ? 8 : 12);
-  if (length > c.remaining() / minWidth) throw new GgufError('gguf-array-too-long', `Metadata ${JSON.stringify(key)} claims an array of ${fmtCount(length)} ${elementType} values; the file's remaining ${c.remaining()} bytes cannot hold that many.`);
+  if (length > c.remaining() / minWidth) throw new CheckpointLensError('gguf-array-too-long', `Metadata ${JSON.stringify(key)} claims an array of ${fmtCount(length)} ${elementType} values; the file's remaining ${c.remaining()} bytes cannot hold that many.`);
   const sample: GgufValue[] = [];
   const w = valueTypeWidth(elementType);
   if (w !== undefined) {
