@@ -48,7 +48,12 @@ function expandPart(spec: ArchitectureSpec, part: PartSpec, base: Env, out: Expe
       for (const [k, v] of Object.entries(part.vars ?? {})) env[k] = typeof v === 'number' ? v : compileExpr(v)(env);
       const prefix = fillVars(fill(part.prefix, n, s), env);
       if (part.opaque) {
-        out.push({ name: prefix, shape: [], part: part.id, partKind: part.kind, tower: part.tower, role: 'weight', opaque: true });
+        const count = part.count === undefined ? undefined : compileExpr(String(part.count))(env);
+        out.push({ name: prefix, shape: [], part: part.id, partKind: part.kind, tower: part.tower, role: 'weight', opaque: true, ...(typeof count === 'number' && count >= 0 ? { opaqueCount: count } : {}) });
+        const anchors = part.anchors === undefined ? undefined : env[part.anchors];
+        if (Array.isArray(anchors)) {
+          for (const a of anchors as readonly (readonly [string, readonly number[]])[]) out.push({ name: prefix + a[0], shape: [...a[1]], part: part.id, partKind: part.kind, tower: part.tower, role: 'weight' });
+        }
         continue;
       }
       for (const t of tensors) {
