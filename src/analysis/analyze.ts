@@ -90,15 +90,6 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
       }
     }
   }
-  // A transformers-looking file (numbered layers, no CLIP layout) with no config.json: say what would check it.
-  if (!archFindings.length && !side && family === 'unknown' && opts.configDir !== null && opts.target === undefined && looksLikeTransformers(names)) {
-    archFindings.push({
-      code: 'arch-config-missing',
-      severity: 'info',
-      message:
-        'Not checked: this looks like a transformers model (numbered layers), but no config.json is beside it, so its architecture and sizes are unknown. Put the model\'s config.json next to the file (or its index) to check what from_pretrained would newly initialise.',
-    });
-  }
   // The transformers check (or an adapter / unknown-architecture verdict) replaces the CLIP guesswork for non-CLIP models.
   const archHandled = archFindings.length > 0;
 
@@ -151,6 +142,17 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
     strippedPrefix,
   };
 
+  // A transformers-looking file (numbered layers) that no layout recognised and no config.json describes: say what would check it.
+  const configMissing = !archHandled && !side && family === 'unknown' && det.kind === 'old' && !variant && opts.configDir !== null && opts.target === undefined && looksLikeTransformers(names);
+  if (configMissing) {
+    archFindings.push({
+      code: 'arch-config-missing',
+      severity: 'info',
+      message:
+        'Not checked: this looks like a transformers model (numbered layers), but no config.json is beside it, so its architecture and sizes are unknown. Put the model\'s config.json next to the file (or its index) to check what from_pretrained would newly initialise.',
+    });
+  }
+
   // Target
   let target: ResolvedTarget | null = null;
   let defaulted = false;
@@ -160,8 +162,13 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
     defaulted = opts.target === undefined;
     cmp = compareExpected(names, tensors, expectedOf(tgt), unreadableReasons);
   } else if (tgt.kind === 'old') {
-    const spec = opts.target ?? (det.kind === 'old' && variant ? defaultTargetSpec(family, variant) : null);
-    if (spec) {
+    // transformers' config.json names the class the file was saved from (CLIPVisionModelWithProjection …): check against it.
+    const byClass = !opts.target && det.kind === 'old' && variant && side?.kind === 'transformers' && side.modelClass && family === 'hf-clip' ? resolveTarget(`hf:${side.modelClass}@${variant}`, variant, family) : null;
+    const spec = opts.target ?? (det.kind === 'old' && variant && !archHandled ? defaultTargetSpec(family, variant) : null);
+    if (byClass?.ok) {
+      target = byClass.value;
+      defaulted = true;
+    } else if (spec) {
       const r = resolveTarget(spec, det.kind === 'old' ? variant : null, family);
       if (!r.ok) {
         if (opts.target) return r;
@@ -240,7 +247,7 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
     });
   }
   const generic = buildFindings({ architecture, target, cmp, towers, candidates, sideProblems }).filter(
-    (f) => !archHandled || !['family-unknown', 'variant-unknown', 'variant-approximate', 'classifier-head'].includes(f.code),
+    (f) => (!archHandled || !['family-unknown', 'variant-unknown', 'variant-approximate', 'classifier-head'].includes(f.code)) && !(configMissing && f.code === 'family-unknown'),
   );
   const findings = sortFindings([
     // The generated-layout decision words its own "which model" notes (variant-unknown / variant-like).
