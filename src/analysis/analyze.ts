@@ -113,8 +113,13 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
     defaulted = opts.target === undefined;
     cmp = compareExpected(names, tensors, expectedOf(tgt), unreadableReasons);
   } else if (tgt.kind === 'old') {
+    // transformers' config.json names the class the file was saved from (CLIPVisionModelWithProjection …): check against it.
+    const byClass = !opts.target && det.kind === 'old' && variant && side?.kind === 'transformers' && side.modelClass && family === 'hf-clip' ? resolveTarget(`hf:${side.modelClass}@${variant}`, variant, family) : null;
     const spec = opts.target ?? (det.kind === 'old' && variant ? defaultTargetSpec(family, variant) : null);
-    if (spec) {
+    if (byClass?.ok) {
+      target = byClass.value;
+      defaulted = true;
+    } else if (spec) {
       const r = resolveTarget(spec, det.kind === 'old' ? variant : null, family);
       if (!r.ok) {
         if (opts.target) return r;

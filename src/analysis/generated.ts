@@ -110,8 +110,8 @@ function fitAll(names: readonly string[], tensors: readonly TensorInfo[], entrie
     for (const o of opaque) {
       let hits = opaqueHit.get(o) ?? 0;
       const a = anchors.get(o) ?? [];
-      // Tensors under an opaque prefix are this part's only if one of its anchors is there too.
-      if (hits && a.length && !a.some((k) => seen.has(k))) {
+      // Tensors under an opaque prefix are this part's only if its first two anchors (the stem) are there too.
+      if (hits && a.length && !a.slice(0, 2).every((k) => seen.has(k))) {
         extra += hits;
         hits = 0;
       }
