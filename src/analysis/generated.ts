@@ -2,7 +2,7 @@ import type { TensorInfo } from '../core/checkpoint.js';
 import { isIgnorableName } from '../layouts/canonical.js';
 import { clipConfig, configForTimmName } from '../layouts/configs.js';
 import type { FamilyId } from '../layouts/families.js';
-import { allOpenclipEntries, allTimmEntries, openclipEntry, timmEntry, type CatalogEntry } from '../layouts/spec/catalog.js';
+import { openclipEntry, openclipSkeletons, timmEntry, timmSkeletons, type CatalogEntry, type Skeleton } from '../layouts/spec/catalog.js';
 import { openclipFactsFromJson, openclipName, openclipNamesForFacts, timmTower } from '../layouts/spec/clipTables.js';
 import { expandSpec } from '../layouts/spec/expand.js';
 import { HF_CLASSES, HF_CLIP_MODEL_TYPES, HF_CLIP_SPEC, hfSpecConfig } from '../layouts/spec/hf.js';
@@ -306,8 +306,8 @@ export function decide(inp: DecideInput): Decision {
   }
 
   // 3. Shapes narrow: open_clip names against every open_clip config, timm names against timm's towers.
-  if (OPENCLIP_FAMILIES.includes(family)) return byShapes(inp, allOpenclipEntries(filePrefix(names)), 'open_clip');
-  if (family === 'timm-vit') return byShapes(inp, allTimmEntries(), 'timm');
+  if (OPENCLIP_FAMILIES.includes(family)) return byShapes(inp, prefilter(inp, openclipSkeletons()), 'open_clip');
+  if (family === 'timm-vit') return byShapes(inp, prefilter(inp, timmSkeletons()), 'timm');
   if (family === 'hf-siglip') {
     return {
       kind: 'none',
@@ -318,6 +318,33 @@ export function decide(inp: DecideInput): Decision {
     };
   }
   return { kind: 'old' };
+}
+
+/**
+ * Skeletons first (non-repeated tensors + the first block): models whose skeleton contradicts a
+ * file tensor's shape, or shares no name with the file, are dropped before their full layout is
+ * generated; with no survivor, the three least contradicted are kept (for "like X").
+ */
+function prefilter(inp: DecideInput, skeletons: readonly Skeleton[]): CatalogEntry[] {
+  const file = new Map<string, readonly number[]>();
+  for (let i = 0; i < inp.names.length; i++) file.set(key(inp.names[i]!), inp.tensors[i]!.shape);
+  const scored = skeletons.map((s) => {
+    let overlap = 0;
+    let contra = 0;
+    for (const t of s.tensors) {
+      if (t.opaque) continue;
+      const shape = file.get(key(t.name));
+      if (!shape) continue;
+      overlap++;
+      if (!shapeOk(t.shape, shape)) contra++;
+    }
+    return { s, overlap, contra };
+  });
+  const ok = scored.filter((x) => x.overlap > 0 && x.contra === 0);
+  const keep = ok.length ? ok : scored.filter((x) => x.overlap > 0).sort((a, b) => a.contra - b.contra || b.overlap - a.overlap).slice(0, 3);
+  // Entries the file tensors fit best are also needed for "like X" when the full check finds no subset: add the closest contradicting ones.
+  const extra = ok.length ? scored.filter((x) => x.overlap > 0 && x.contra > 0).sort((a, b) => a.contra - b.contra || b.overlap - a.overlap).slice(0, 3) : [];
+  return [...keep, ...extra].map((x) => x.s.full());
 }
 
 function headRowsFrom(side: DecideInput['side']): number {
@@ -373,7 +400,7 @@ function byShapes(inp: DecideInput, entries: CatalogEntry[], source: 'open_clip'
       const v = source === 'open_clip' ? old : configForTimmName(old)!.name;
       return { kind: 'old', variant: v, candidates: [v, ...names.filter((x) => x !== v)] };
     }
-    const e = g[0]!;
+    const e = source === 'open_clip' ? openclipEntry(g[0]!.name, undefined, filePrefix(inp.names)) : g[0]!;
     const id = source === 'open_clip' ? `openclip:${e.name}` : `timm:${e.name}`;
     const t = newTarget(id, source === 'open_clip' ? modelOf(e.name) : `timm ${e.name}`, e.name, source === 'open_clip' ? familyOfEntry(e) : 'timm-vit', e.expected);
     return { kind: 'new', target: t, expected: e.expected, variant: e.name, variantSource: 'shapes', candidates: names, findings: [], defaulted: true };
