@@ -128,10 +128,13 @@ function fitAll(names: readonly string[], tensors: readonly TensorInfo[], entrie
 /** Compares the file with a generated layout: the same lists the CLIP target check produces. */
 export function compareExpected(names: readonly string[], tensors: readonly TensorInfo[], expected: readonly ExpectedTensor[], reasons: ReadonlyMap<string, string>): Comparison {
   const { byKey, opaque, others } = indexOf(expected);
+  const opaqueTower = new Map<string, TowerId>();
+  for (const e of expected) if (e.opaque) opaqueTower.set(key(e.name), e.tower);
   const missing: MissingTensor[] = [];
   const mismatched: MismatchedTensor[] = [];
   const unexpected: UnexpectedTensor[] = [];
   const used = new Set<TensorInfo>();
+  const towerOfTensor = new Map<TensorInfo, TowerId>();
   const present = new Set<string>();
   const opaqueHit = new Map<string, number>();
   for (let i = 0; i < names.length; i++) {
@@ -143,6 +146,7 @@ export function compareExpected(names: readonly string[], tensors: readonly Tens
     if (e) {
       present.add(k);
       used.add(t);
+      towerOfTensor.set(t, e.tower);
       if (!shapeOk(e.shape, t.shape)) {
         const transposed = t.shape.length === 2 && shapeOk(e.shape, [...t.shape].reverse());
         mismatched.push({ name: e.name, files: [t.name], expected: [...e.shape], found: [...t.shape], tower: e.tower, ...(transposed ? { hint: 'stored transposed' } : {}) });
@@ -153,6 +157,8 @@ export function compareExpected(names: readonly string[], tensors: readonly Tens
     if (o !== undefined) {
       opaqueHit.set(o, (opaqueHit.get(o) ?? 0) + 1);
       used.add(t);
+      const ot = opaqueTower.get(o);
+      if (ot) towerOfTensor.set(t, ot);
       continue;
     }
     unexpected.push({ name: t.name, dtype: t.dtype, shape: t.shape, tower: towerGuess(n) });
@@ -172,7 +178,7 @@ export function compareExpected(names: readonly string[], tensors: readonly Tens
     const reason = reasons.get(e.name) ?? reasons.get(`text.${e.name}`) ?? (e.name.startsWith('text.') ? reasons.get(e.name.slice(5)) : undefined);
     missing.push({ name: e.name, shape: e.shape.map((d) => (d < 0 ? 0 : d)), tower: e.tower, ...(reason ? { reason } : {}) });
   }
-  return { missing, unexpected, mismatched, usedFileTensors: used };
+  return { missing, unexpected, mismatched, usedFileTensors: used, towerOf: towerOfTensor };
 }
 
 function towerGuess(n: string): TowerId {
@@ -308,6 +314,15 @@ export function decide(inp: DecideInput): Decision {
   // 3. Shapes narrow: open_clip names against every open_clip config, timm names against timm's towers.
   if (OPENCLIP_FAMILIES.includes(family)) return byShapes(inp, prefilter(inp, openclipSkeletons()), 'open_clip');
   if (family === 'timm-vit') return byShapes(inp, prefilter(inp, timmSkeletons()), 'timm');
+  // timm towers of classes the family detector does not know (ResNet-CLIP, FastViT MCi, ViTamin saved
+  // by timm): recognised by their fingerprint (first entries + count), small files only.
+  if (family === 'unknown' && names.length < 5000) {
+    const fp = prefilter(inp, timmSkeletons().filter((s) => s.tensors.some((t) => t.opaque)), false);
+    if (fp.length) {
+      const d = byShapes(inp, fp, 'timm');
+      if (d.kind === 'new') return { ...d, target: { ...d.target, family: 'timm-vit' } };
+    }
+  }
   if (family === 'hf-siglip') {
     return {
       kind: 'none',
@@ -325,7 +340,7 @@ export function decide(inp: DecideInput): Decision {
  * file tensor's shape, or shares no name with the file, are dropped before their full layout is
  * generated; with no survivor, the three least contradicted are kept (for "like X").
  */
-function prefilter(inp: DecideInput, skeletons: readonly Skeleton[]): CatalogEntry[] {
+function prefilter(inp: DecideInput, skeletons: readonly Skeleton[], closest = true): CatalogEntry[] {
   const file = new Map<string, readonly number[]>();
   for (let i = 0; i < inp.names.length; i++) file.set(key(inp.names[i]!), inp.tensors[i]!.shape);
   const scored = skeletons.map((s) => {
@@ -341,6 +356,7 @@ function prefilter(inp: DecideInput, skeletons: readonly Skeleton[]): CatalogEnt
     return { s, overlap, contra };
   });
   const ok = scored.filter((x) => x.overlap > 0 && x.contra === 0);
+  if (!closest) return ok.filter((x) => x.s.tensors.filter((t) => !t.opaque).slice(0, 2).every((t) => file.has(key(t.name)))).map((x) => x.s.full());
   const keep = ok.length ? ok : scored.filter((x) => x.overlap > 0).sort((a, b) => a.contra - b.contra || b.overlap - a.overlap).slice(0, 3);
   // Entries the file tensors fit best are also needed for "like X" when the full check finds no subset: add the closest contradicting ones.
   const extra = ok.length ? scored.filter((x) => x.overlap > 0 && x.contra > 0).sort((a, b) => a.contra - b.contra || b.overlap - a.overlap).slice(0, 3) : [];

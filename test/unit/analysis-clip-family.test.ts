@@ -214,6 +214,16 @@ test('look-alikes are not matched as OpenAI CLIP: timm SigLIP / EVA02 / PE tower
     assert.equal(a.architecture.variant, name, name);
     assert.deepEqual(problems(a), [], name);
   }
+  // timm towers whose names carry no CLIP signature (ByobNet ResNet-CLIP, FastViT MCi): recognised by their fingerprint.
+  for (const name of ['resnet50_clip', 'resnet50x4_clip_gap', 'fastvit_mci1']) {
+    const a = await analyze(tm[name]!.tensors);
+    assert.equal(a.architecture.family, 'timm-vit', name);
+    assert.equal(a.target?.id, `timm:${name}`, name);
+    assert.deepEqual(problems(a), [], name);
+    const half = tm[name]!.tensors.filter((_, i) => i < 4 || i % 2 === 0);
+    const b = await analyze(half, { target: `timm:${name}` });
+    assert.ok(codes(b).includes('tensors-missing'), `${name} with half its tensors: ${codes(b).join(',')}`);
+  }
   const oc = loadLayouts('openclip.json.gz');
   for (const name of ['convnext_tiny', 'convnext_base_w', 'swin_base_patch4_window7_224', 'convnext_xxlarge', 'EVA01-g-14-plus', 'EVA02-E-14', 'ViTamin-L2', 'roberta-ViT-B-32', 'xlm-roberta-base-ViT-B-32', 'mt5-base-ViT-B-32']) {
     const a = await analyze(oc[name]!.tensors);
