@@ -46,7 +46,7 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
   // them mostly before the optimiser kicks in, where each `for…of` step allocates an iterator result.
   for (let i = 0; i < names.length; i++) detector.add(names[i]!, 0);
   for (const n of unreadableNames) detector.add(n, 0);
-  const family = detector.family();
+  let family = detector.family();
   const towerIds = names.map((n) => towerOf(family, n));
   // An unrecognised layout gets no target unless one is given (defaultTargetSpec), infers nothing
   // (it has no CLIP signature names), so only the value scan reads the view, and only its CLIP
@@ -126,7 +126,9 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
   } else candidates = det.candidates;
   const variant = det.kind === 'old' ? (side?.name ?? shapeVariant) : det.variant;
   const variantSource: ArchitectureInfo['variantSource'] =
-    det.kind === 'old' ? (side?.name ? 'config' : shapeVariant ? (exact ? 'shapes' : 'shapes-approximate') : null) : det.kind === 'new' ? det.variantSource : det.variantSource;
+    det.kind === 'old' ? (side?.name ? 'config' : shapeVariant ? (exact ? 'shapes' : 'shapes-approximate') : null) : det.variantSource;
+  // A timm tower recognised by its fingerprint although its names carry no CLIP signature.
+  if (family === 'unknown' && det.kind === 'new' && det.target.family === 'timm-vit') family = 'timm-vit';
   const architecture: ArchitectureInfo = {
     family,
     variant,
@@ -177,6 +179,10 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
     }
     cmp = target ? compareToTarget(view, target, family, unreadableReasons, normalizedName) : null;
   }
+
+  // Generated layouts know each tensor's tower (a timm trunk's head is the projection, an HF text tower is text).
+  const towerMap = cmp?.towerOf;
+  if (towerMap) for (let i = 0; i < tensors.length; i++) towerIds[i] = towerMap.get(tensors[i]!) ?? towerIds[i]!;
 
   // transformers architectures: towers from the spec's parts, missing / extra / misshaped tensors from the check.
   const tr = transformers;

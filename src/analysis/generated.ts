@@ -2,7 +2,7 @@ import type { TensorInfo } from '../core/checkpoint.js';
 import { isIgnorableName } from '../layouts/canonical.js';
 import { clipConfig, configForTimmName } from '../layouts/configs.js';
 import type { FamilyId } from '../layouts/families.js';
-import { allOpenclipEntries, allTimmEntries, openclipEntry, timmEntry, type CatalogEntry } from '../layouts/spec/catalog.js';
+import { openclipEntry, openclipSkeletons, timmEntry, timmSkeletons, type CatalogEntry, type Skeleton } from '../layouts/spec/catalog.js';
 import { openclipFactsFromJson, openclipName, openclipNamesForFacts, timmTower } from '../layouts/spec/clipTables.js';
 import { expandSpec } from '../layouts/spec/expand.js';
 import { HF_CLASSES, HF_CLIP_MODEL_TYPES, HF_CLIP_SPEC, hfSpecConfig } from '../layouts/spec/hf.js';
@@ -110,8 +110,8 @@ function fitAll(names: readonly string[], tensors: readonly TensorInfo[], entrie
     for (const o of opaque) {
       let hits = opaqueHit.get(o) ?? 0;
       const a = anchors.get(o) ?? [];
-      // Tensors under an opaque prefix are this part's only if one of its anchors is there too.
-      if (hits && a.length && !a.some((k) => seen.has(k))) {
+      // Tensors under an opaque prefix are this part's only if its first two anchors (the stem) are there too.
+      if (hits && a.length && !a.slice(0, 2).every((k) => seen.has(k))) {
         extra += hits;
         hits = 0;
       }
@@ -128,10 +128,13 @@ function fitAll(names: readonly string[], tensors: readonly TensorInfo[], entrie
 /** Compares the file with a generated layout: the same lists the CLIP target check produces. */
 export function compareExpected(names: readonly string[], tensors: readonly TensorInfo[], expected: readonly ExpectedTensor[], reasons: ReadonlyMap<string, string>): Comparison {
   const { byKey, opaque, others } = indexOf(expected);
+  const opaqueTower = new Map<string, TowerId>();
+  for (const e of expected) if (e.opaque) opaqueTower.set(key(e.name), e.tower);
   const missing: MissingTensor[] = [];
   const mismatched: MismatchedTensor[] = [];
   const unexpected: UnexpectedTensor[] = [];
   const used = new Set<TensorInfo>();
+  const towerOfTensor = new Map<TensorInfo, TowerId>();
   const present = new Set<string>();
   const opaqueHit = new Map<string, number>();
   for (let i = 0; i < names.length; i++) {
@@ -143,6 +146,7 @@ export function compareExpected(names: readonly string[], tensors: readonly Tens
     if (e) {
       present.add(k);
       used.add(t);
+      towerOfTensor.set(t, e.tower);
       if (!shapeOk(e.shape, t.shape)) {
         const transposed = t.shape.length === 2 && shapeOk(e.shape, [...t.shape].reverse());
         mismatched.push({ name: e.name, files: [t.name], expected: [...e.shape], found: [...t.shape], tower: e.tower, ...(transposed ? { hint: 'stored transposed' } : {}) });
@@ -153,6 +157,8 @@ export function compareExpected(names: readonly string[], tensors: readonly Tens
     if (o !== undefined) {
       opaqueHit.set(o, (opaqueHit.get(o) ?? 0) + 1);
       used.add(t);
+      const ot = opaqueTower.get(o);
+      if (ot) towerOfTensor.set(t, ot);
       continue;
     }
     unexpected.push({ name: t.name, dtype: t.dtype, shape: t.shape, tower: towerGuess(n) });
@@ -172,7 +178,7 @@ export function compareExpected(names: readonly string[], tensors: readonly Tens
     const reason = reasons.get(e.name) ?? reasons.get(`text.${e.name}`) ?? (e.name.startsWith('text.') ? reasons.get(e.name.slice(5)) : undefined);
     missing.push({ name: e.name, shape: e.shape.map((d) => (d < 0 ? 0 : d)), tower: e.tower, ...(reason ? { reason } : {}) });
   }
-  return { missing, unexpected, mismatched, usedFileTensors: used };
+  return { missing, unexpected, mismatched, usedFileTensors: used, towerOf: towerOfTensor };
 }
 
 function towerGuess(n: string): TowerId {
@@ -306,8 +312,17 @@ export function decide(inp: DecideInput): Decision {
   }
 
   // 3. Shapes narrow: open_clip names against every open_clip config, timm names against timm's towers.
-  if (OPENCLIP_FAMILIES.includes(family)) return byShapes(inp, allOpenclipEntries(filePrefix(names)), 'open_clip');
-  if (family === 'timm-vit') return byShapes(inp, allTimmEntries(), 'timm');
+  if (OPENCLIP_FAMILIES.includes(family)) return byShapes(inp, prefilter(inp, openclipSkeletons()), 'open_clip');
+  if (family === 'timm-vit') return byShapes(inp, prefilter(inp, timmSkeletons()), 'timm');
+  // timm towers of classes the family detector does not know (ResNet-CLIP, FastViT MCi, ViTamin saved
+  // by timm): recognised by their fingerprint (first entries + count), small files only.
+  if (family === 'unknown' && names.length < 5000) {
+    const fp = prefilter(inp, timmSkeletons().filter((s) => s.tensors.some((t) => t.opaque)), false);
+    if (fp.length) {
+      const d = byShapes(inp, fp, 'timm');
+      if (d.kind === 'new') return { ...d, target: { ...d.target, family: 'timm-vit' } };
+    }
+  }
   if (family === 'hf-siglip') {
     return {
       kind: 'none',
@@ -318,6 +333,34 @@ export function decide(inp: DecideInput): Decision {
     };
   }
   return { kind: 'old' };
+}
+
+/**
+ * Skeletons first (non-repeated tensors + the first block): models whose skeleton contradicts a
+ * file tensor's shape, or shares no name with the file, are dropped before their full layout is
+ * generated; with no survivor, the three least contradicted are kept (for "like X").
+ */
+function prefilter(inp: DecideInput, skeletons: readonly Skeleton[], closest = true): CatalogEntry[] {
+  const file = new Map<string, readonly number[]>();
+  for (let i = 0; i < inp.names.length; i++) file.set(key(inp.names[i]!), inp.tensors[i]!.shape);
+  const scored = skeletons.map((s) => {
+    let overlap = 0;
+    let contra = 0;
+    for (const t of s.tensors) {
+      if (t.opaque) continue;
+      const shape = file.get(key(t.name));
+      if (!shape) continue;
+      overlap++;
+      if (!shapeOk(t.shape, shape)) contra++;
+    }
+    return { s, overlap, contra };
+  });
+  const ok = scored.filter((x) => x.overlap > 0 && x.contra === 0);
+  if (!closest) return ok.filter((x) => x.s.tensors.filter((t) => !t.opaque).slice(0, 2).every((t) => file.has(key(t.name)))).map((x) => x.s.full());
+  const keep = ok.length ? ok : scored.filter((x) => x.overlap > 0).sort((a, b) => a.contra - b.contra || b.overlap - a.overlap).slice(0, 3);
+  // Entries the file tensors fit best are also needed for "like X" when the full check finds no subset: add the closest contradicting ones.
+  const extra = ok.length ? scored.filter((x) => x.overlap > 0 && x.contra > 0).sort((a, b) => a.contra - b.contra || b.overlap - a.overlap).slice(0, 3) : [];
+  return [...keep, ...extra].map((x) => x.s.full());
 }
 
 function headRowsFrom(side: DecideInput['side']): number {
@@ -373,7 +416,7 @@ function byShapes(inp: DecideInput, entries: CatalogEntry[], source: 'open_clip'
       const v = source === 'open_clip' ? old : configForTimmName(old)!.name;
       return { kind: 'old', variant: v, candidates: [v, ...names.filter((x) => x !== v)] };
     }
-    const e = g[0]!;
+    const e = source === 'open_clip' ? openclipEntry(g[0]!.name, undefined, filePrefix(inp.names)) : g[0]!;
     const id = source === 'open_clip' ? `openclip:${e.name}` : `timm:${e.name}`;
     const t = newTarget(id, source === 'open_clip' ? modelOf(e.name) : `timm ${e.name}`, e.name, source === 'open_clip' ? familyOfEntry(e) : 'timm-vit', e.expected);
     return { kind: 'new', target: t, expected: e.expected, variant: e.name, variantSource: 'shapes', candidates: names, findings: [], defaulted: true };

@@ -75,7 +75,8 @@ export function overlayFromAnalysis(a: Analysis, fileNames: readonly string[]): 
   const family = a.architecture.family === 'unknown' ? null : (FAMILY_LABEL[a.architecture.family] ?? a.architecture.family);
   return {
     family,
-    variant: a.architecture.variant,
+    // "like X" is a resemblance, not a fact (docs/clip-family.md): never shown as if the file were X.
+    variant: a.architecture.variantSource === 'shapes-approximate' && a.architecture.variant && !a.target ? `like ${a.architecture.variant} (not checked)` : a.architecture.variant,
     target: a.target ? a.target.id : null,
     findings: a.findings.map(findingFromAnalysis),
     findingsIncludeIntegrity: true,
