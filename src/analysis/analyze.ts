@@ -46,7 +46,7 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
   // them mostly before the optimiser kicks in, where each `for…of` step allocates an iterator result.
   for (let i = 0; i < names.length; i++) detector.add(names[i]!, 0);
   for (const n of unreadableNames) detector.add(n, 0);
-  const family = detector.family();
+  let family = detector.family();
   const towerIds = names.map((n) => towerOf(family, n));
   // An unrecognised layout gets no target unless one is given (defaultTargetSpec), infers nothing
   // (it has no CLIP signature names), so only the value scan reads the view, and only its CLIP
@@ -90,15 +90,6 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
       }
     }
   }
-  // A transformers-looking file (numbered layers, no CLIP layout) with no config.json: say what would check it.
-  if (!archFindings.length && !side && family === 'unknown' && opts.configDir !== null && opts.target === undefined && looksLikeTransformers(names)) {
-    archFindings.push({
-      code: 'arch-config-missing',
-      severity: 'info',
-      message:
-        'Not checked: this looks like a transformers model (numbered layers), but no config.json is beside it, so its architecture and sizes are unknown. Put the model\'s config.json next to the file (or its index) to check what from_pretrained would newly initialise.',
-    });
-  }
   // The transformers check (or an adapter / unknown-architecture verdict) replaces the CLIP guesswork for non-CLIP models.
   const archHandled = archFindings.length > 0;
 
@@ -135,7 +126,9 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
   } else candidates = det.candidates;
   const variant = det.kind === 'old' ? (side?.name ?? shapeVariant) : det.variant;
   const variantSource: ArchitectureInfo['variantSource'] =
-    det.kind === 'old' ? (side?.name ? 'config' : shapeVariant ? (exact ? 'shapes' : 'shapes-approximate') : null) : det.kind === 'new' ? det.variantSource : det.variantSource;
+    det.kind === 'old' ? (side?.name ? 'config' : shapeVariant ? (exact ? 'shapes' : 'shapes-approximate') : null) : det.variantSource;
+  // A timm tower recognised by its fingerprint although its names carry no CLIP signature.
+  if (family === 'unknown' && det.kind === 'new' && det.target.family === 'timm-vit') family = 'timm-vit';
   const architecture: ArchitectureInfo = {
     family,
     variant,
@@ -151,6 +144,17 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
     strippedPrefix,
   };
 
+  // A transformers-looking file (numbered layers) that no layout recognised and no config.json describes: say what would check it.
+  const configMissing = !archHandled && !side && family === 'unknown' && det.kind === 'old' && !variant && opts.configDir !== null && opts.target === undefined && looksLikeTransformers(names);
+  if (configMissing) {
+    archFindings.push({
+      code: 'arch-config-missing',
+      severity: 'info',
+      message:
+        'Not checked: this looks like a transformers model (numbered layers), but no config.json is beside it, so its architecture and sizes are unknown. Put the model\'s config.json next to the file (or its index) to check what from_pretrained would newly initialise.',
+    });
+  }
+
   // Target
   let target: ResolvedTarget | null = null;
   let defaulted = false;
@@ -160,8 +164,13 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
     defaulted = opts.target === undefined;
     cmp = compareExpected(names, tensors, expectedOf(tgt), unreadableReasons);
   } else if (tgt.kind === 'old') {
-    const spec = opts.target ?? (det.kind === 'old' && variant ? defaultTargetSpec(family, variant) : null);
-    if (spec) {
+    // transformers' config.json names the class the file was saved from (CLIPVisionModelWithProjection …): check against it.
+    const byClass = !opts.target && det.kind === 'old' && variant && side?.kind === 'transformers' && side.modelClass && family === 'hf-clip' ? resolveTarget(`hf:${side.modelClass}@${variant}`, variant, family) : null;
+    const spec = opts.target ?? (det.kind === 'old' && variant && !archHandled ? defaultTargetSpec(family, variant) : null);
+    if (byClass?.ok) {
+      target = byClass.value;
+      defaulted = true;
+    } else if (spec) {
       const r = resolveTarget(spec, det.kind === 'old' ? variant : null, family);
       if (!r.ok) {
         if (opts.target) return r;
@@ -170,6 +179,10 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
     }
     cmp = target ? compareToTarget(view, target, family, unreadableReasons, normalizedName) : null;
   }
+
+  // Generated layouts know each tensor's tower (a timm trunk's head is the projection, an HF text tower is text).
+  const towerMap = cmp?.towerOf;
+  if (towerMap) for (let i = 0; i < tensors.length; i++) towerIds[i] = towerMap.get(tensors[i]!) ?? towerIds[i]!;
 
   // transformers architectures: towers from the spec's parts, missing / extra / misshaped tensors from the check.
   const tr = transformers;
@@ -240,7 +253,7 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
     });
   }
   const generic = buildFindings({ architecture, target, cmp, towers, candidates, sideProblems }).filter(
-    (f) => !archHandled || !['family-unknown', 'variant-unknown', 'variant-approximate', 'classifier-head'].includes(f.code),
+    (f) => (!archHandled || !['family-unknown', 'variant-unknown', 'variant-approximate', 'classifier-head'].includes(f.code)) && !(configMissing && f.code === 'family-unknown'),
   );
   const findings = sortFindings([
     // The generated-layout decision words its own "which model" notes (variant-unknown / variant-like).

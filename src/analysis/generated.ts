@@ -2,7 +2,7 @@ import type { TensorInfo } from '../core/checkpoint.js';
 import { isIgnorableName } from '../layouts/canonical.js';
 import { clipConfig, configForTimmName } from '../layouts/configs.js';
 import type { FamilyId } from '../layouts/families.js';
-import { allOpenclipEntries, allTimmEntries, openclipEntry, timmEntry, type CatalogEntry } from '../layouts/spec/catalog.js';
+import { openclipEntry, openclipSkeletons, timmEntry, timmSkeletons, type CatalogEntry, type Skeleton } from '../layouts/spec/catalog.js';
 import { openclipFactsFromJson, openclipName, openclipNamesForFacts, timmTower } from '../layouts/spec/clipTables.js';
 import { expandSpec } from '../layouts/spec/expand.js';
 import { HF_CLASSES, HF_CLIP_MODEL_TYPES, HF_CLIP_SPEC, hfSpecConfig } from '../layouts/spec/hf.js';
@@ -25,6 +25,10 @@ const key = (name: string): string => (name.startsWith('text.') ? name.slice(5) 
 interface Indexed {
   readonly byKey: Map<string, ExpectedTensor>;
   readonly opaque: readonly string[];
+  /** Per opaque prefix: entries expected under it besides its anchors (undefined = not known). */
+  readonly others: ReadonlyMap<string, number | undefined>;
+  /** Per opaque prefix: the keys of its anchors (a fingerprint: without one of them, tensors under the prefix are not its). */
+  readonly anchors: ReadonlyMap<string, readonly string[]>;
   readonly keyedSignature: string;
 }
 const indexCache = new WeakMap<CatalogEntry | readonly ExpectedTensor[], Indexed>();
@@ -40,7 +44,19 @@ function indexOf(e: CatalogEntry | readonly ExpectedTensor[]): Indexed {
     else byKey.set(key(t.name), t);
   }
   const keyedSignature = 'signature' in e ? e.signature : '';
-  x = { byKey, opaque, keyedSignature };
+  const others = new Map<string, number | undefined>();
+  const anchors = new Map<string, string[]>();
+  for (const t of expected) {
+    if (!t.opaque) continue;
+    const p = key(t.name);
+    const a: string[] = [];
+    byKey.forEach((e, k) => {
+      if (k.startsWith(p) && e.part === t.part) a.push(k);
+    });
+    anchors.set(p, a);
+    others.set(p, t.opaqueCount === undefined ? undefined : t.opaqueCount - a.length);
+  }
+  x = { byKey, opaque, others, anchors, keyedSignature };
   indexCache.set(e, x);
   return x;
 }
@@ -67,12 +83,12 @@ function fitAll(names: readonly string[], tensors: readonly TensorInfo[], entrie
   const idx: number[] = [];
   for (let i = 0; i < names.length; i++) if (!isIgnorableName(names[i]!)) idx.push(i);
   for (const entry of entries) {
-    const { byKey, opaque } = indexOf(entry);
+    const { byKey, opaque, others, anchors } = indexOf(entry);
     let extra = 0;
     let mismatchCount = 0;
     const mismatched: string[] = [];
     const seen = new Set<string>();
-    const opaqueHit = new Set<string>();
+    const opaqueHit = new Map<string, number>();
     for (const i of idx) {
       const k = key(names[i]!);
       const e = byKey.get(k);
@@ -84,13 +100,26 @@ function fitAll(names: readonly string[], tensors: readonly TensorInfo[], entrie
         }
       } else {
         const o = opaque.find((p) => k.startsWith(p));
-        if (o !== undefined) opaqueHit.add(o);
+        if (o !== undefined) opaqueHit.set(o, (opaqueHit.get(o) ?? 0) + 1);
         else extra++;
       }
       if (extra + mismatchCount > MISFIT_CAP) break;
     }
     if (extra + mismatchCount > MISFIT_CAP) continue;
-    const missing = byKey.size - seen.size + opaque.length - opaqueHit.size;
+    let missing = byKey.size - seen.size;
+    for (const o of opaque) {
+      let hits = opaqueHit.get(o) ?? 0;
+      const a = anchors.get(o) ?? [];
+      // Tensors under an opaque prefix are this part's only if its first two anchors (the stem) are there too.
+      if (hits && a.length && !a.slice(0, 2).every((k) => seen.has(k))) {
+        extra += hits;
+        hits = 0;
+      }
+      const want = others.get(o);
+      if (want === undefined) missing += hits ? 0 : 1;
+      else if (hits > want) extra += hits - want;
+      else missing += want - hits;
+    }
     out.push({ entry, extra, mismatchCount, mismatched, missing });
   }
   return out;
@@ -98,13 +127,16 @@ function fitAll(names: readonly string[], tensors: readonly TensorInfo[], entrie
 
 /** Compares the file with a generated layout: the same lists the CLIP target check produces. */
 export function compareExpected(names: readonly string[], tensors: readonly TensorInfo[], expected: readonly ExpectedTensor[], reasons: ReadonlyMap<string, string>): Comparison {
-  const { byKey, opaque } = indexOf(expected);
+  const { byKey, opaque, others } = indexOf(expected);
+  const opaqueTower = new Map<string, TowerId>();
+  for (const e of expected) if (e.opaque) opaqueTower.set(key(e.name), e.tower);
   const missing: MissingTensor[] = [];
   const mismatched: MismatchedTensor[] = [];
   const unexpected: UnexpectedTensor[] = [];
   const used = new Set<TensorInfo>();
+  const towerOfTensor = new Map<TensorInfo, TowerId>();
   const present = new Set<string>();
-  const opaqueHit = new Set<string>();
+  const opaqueHit = new Map<string, number>();
   for (let i = 0; i < names.length; i++) {
     const n = names[i]!;
     const t = tensors[i]!;
@@ -114,6 +146,7 @@ export function compareExpected(names: readonly string[], tensors: readonly Tens
     if (e) {
       present.add(k);
       used.add(t);
+      towerOfTensor.set(t, e.tower);
       if (!shapeOk(e.shape, t.shape)) {
         const transposed = t.shape.length === 2 && shapeOk(e.shape, [...t.shape].reverse());
         mismatched.push({ name: e.name, files: [t.name], expected: [...e.shape], found: [...t.shape], tower: e.tower, ...(transposed ? { hint: 'stored transposed' } : {}) });
@@ -122,8 +155,10 @@ export function compareExpected(names: readonly string[], tensors: readonly Tens
     }
     const o = opaque.find((p) => k.startsWith(p));
     if (o !== undefined) {
-      opaqueHit.add(o);
+      opaqueHit.set(o, (opaqueHit.get(o) ?? 0) + 1);
       used.add(t);
+      const ot = opaqueTower.get(o);
+      if (ot) towerOfTensor.set(t, ot);
       continue;
     }
     unexpected.push({ name: t.name, dtype: t.dtype, shape: t.shape, tower: towerGuess(n) });
@@ -132,14 +167,18 @@ export function compareExpected(names: readonly string[], tensors: readonly Tens
     if (e.role === 'tied' || e.role === 'buffer' || e.role === 'optional') continue;
     const k = key(e.name);
     if (e.opaque) {
-      if (!opaqueHit.has(k)) missing.push({ name: `${e.name}*`, shape: [], tower: e.tower, reason: 'no tensor under this prefix (its contents are not modelled, only its presence is checked)' });
+      const hits = opaqueHit.get(k) ?? 0;
+      const want = others.get(k);
+      if (!hits && !want) missing.push({ name: `${e.name}*`, shape: [], tower: e.tower, reason: 'no tensor under this prefix (its contents are not modelled, only its presence is checked)' });
+      else if (want !== undefined && hits < want)
+        missing.push({ name: `${e.name}*`, shape: [], tower: e.tower, reason: `${want - hits} of the ${e.opaqueCount ?? want} tensors under this prefix are not in the file (its contents are not modelled, so which ones is not known)` });
       continue;
     }
     if (present.has(k)) continue;
     const reason = reasons.get(e.name) ?? reasons.get(`text.${e.name}`) ?? (e.name.startsWith('text.') ? reasons.get(e.name.slice(5)) : undefined);
     missing.push({ name: e.name, shape: e.shape.map((d) => (d < 0 ? 0 : d)), tower: e.tower, ...(reason ? { reason } : {}) });
   }
-  return { missing, unexpected, mismatched, usedFileTensors: used };
+  return { missing, unexpected, mismatched, usedFileTensors: used, towerOf: towerOfTensor };
 }
 
 function towerGuess(n: string): TowerId {
@@ -273,8 +312,17 @@ export function decide(inp: DecideInput): Decision {
   }
 
   // 3. Shapes narrow: open_clip names against every open_clip config, timm names against timm's towers.
-  if (OPENCLIP_FAMILIES.includes(family)) return byShapes(inp, allOpenclipEntries(filePrefix(names)), 'open_clip');
-  if (family === 'timm-vit') return byShapes(inp, allTimmEntries(), 'timm');
+  if (OPENCLIP_FAMILIES.includes(family)) return byShapes(inp, prefilter(inp, openclipSkeletons()), 'open_clip');
+  if (family === 'timm-vit') return byShapes(inp, prefilter(inp, timmSkeletons()), 'timm');
+  // timm towers of classes the family detector does not know (ResNet-CLIP, FastViT MCi, ViTamin saved
+  // by timm): recognised by their fingerprint (first entries + count), small files only.
+  if (family === 'unknown' && names.length < 5000) {
+    const fp = prefilter(inp, timmSkeletons().filter((s) => s.tensors.some((t) => t.opaque)), false);
+    if (fp.length) {
+      const d = byShapes(inp, fp, 'timm');
+      if (d.kind === 'new') return { ...d, target: { ...d.target, family: 'timm-vit' } };
+    }
+  }
   if (family === 'hf-siglip') {
     return {
       kind: 'none',
@@ -285,6 +333,34 @@ export function decide(inp: DecideInput): Decision {
     };
   }
   return { kind: 'old' };
+}
+
+/**
+ * Skeletons first (non-repeated tensors + the first block): models whose skeleton contradicts a
+ * file tensor's shape, or shares no name with the file, are dropped before their full layout is
+ * generated; with no survivor, the three least contradicted are kept (for "like X").
+ */
+function prefilter(inp: DecideInput, skeletons: readonly Skeleton[], closest = true): CatalogEntry[] {
+  const file = new Map<string, readonly number[]>();
+  for (let i = 0; i < inp.names.length; i++) file.set(key(inp.names[i]!), inp.tensors[i]!.shape);
+  const scored = skeletons.map((s) => {
+    let overlap = 0;
+    let contra = 0;
+    for (const t of s.tensors) {
+      if (t.opaque) continue;
+      const shape = file.get(key(t.name));
+      if (!shape) continue;
+      overlap++;
+      if (!shapeOk(t.shape, shape)) contra++;
+    }
+    return { s, overlap, contra };
+  });
+  const ok = scored.filter((x) => x.overlap > 0 && x.contra === 0);
+  if (!closest) return ok.filter((x) => x.s.tensors.filter((t) => !t.opaque).slice(0, 2).every((t) => file.has(key(t.name)))).map((x) => x.s.full());
+  const keep = ok.length ? ok : scored.filter((x) => x.overlap > 0).sort((a, b) => a.contra - b.contra || b.overlap - a.overlap).slice(0, 3);
+  // Entries the file tensors fit best are also needed for "like X" when the full check finds no subset: add the closest contradicting ones.
+  const extra = ok.length ? scored.filter((x) => x.overlap > 0 && x.contra > 0).sort((a, b) => a.contra - b.contra || b.overlap - a.overlap).slice(0, 3) : [];
+  return [...keep, ...extra].map((x) => x.s.full());
 }
 
 function headRowsFrom(side: DecideInput['side']): number {
@@ -338,9 +414,9 @@ function byShapes(inp: DecideInput, entries: CatalogEntry[], source: 'open_clip'
     const old = names.find(isOld);
     if (old) {
       const v = source === 'open_clip' ? old : configForTimmName(old)!.name;
-      return { kind: 'old', variant: v, candidates: [v] };
+      return { kind: 'old', variant: v, candidates: [v, ...names.filter((x) => x !== v)] };
     }
-    const e = g[0]!;
+    const e = source === 'open_clip' ? openclipEntry(g[0]!.name, undefined, filePrefix(inp.names)) : g[0]!;
     const id = source === 'open_clip' ? `openclip:${e.name}` : `timm:${e.name}`;
     const t = newTarget(id, source === 'open_clip' ? modelOf(e.name) : `timm ${e.name}`, e.name, source === 'open_clip' ? familyOfEntry(e) : 'timm-vit', e.expected);
     return { kind: 'new', target: t, expected: e.expected, variant: e.name, variantSource: 'shapes', candidates: names, findings: [], defaulted: true };
@@ -399,6 +475,7 @@ function agreedMissing(inp: DecideInput, reps: CatalogEntry[], all: string[]): F
   const per = reps.map((e) => {
     const cmp = compareExpected(inp.names, inp.tensors, e.expected, inp.reasons);
     const missingNames = new Set(cmp.missing.map((m) => m.name.replace(/\*$/, '')));
+    const keyed = new Set(cmp.missing.map((m) => key(m.name)));
     const towers = new Set<string>();
     for (const t of ['vision', 'text', 'decoder'] as const) {
       const exp = e.expected.filter((x) => x.tower === t);
@@ -409,7 +486,7 @@ function agreedMissing(inp: DecideInput, reps: CatalogEntry[], all: string[]): F
       const exp = e.expected.filter((x) => x.part === p);
       if (exp.length && exp.every((x) => missingNames.has(x.name))) parts.add(p);
     }
-    return { towers, parts };
+    return { towers, parts, keyed, missing: cmp.missing };
   });
   const agree = <T>(sets: Set<T>[]) => [...(sets[0] ?? new Set<T>())].filter((x) => sets.every((s) => s.has(x)));
   const towers = agree(per.map((p) => p.towers));
@@ -423,6 +500,21 @@ function agreedMissing(inp: DecideInput, reps: CatalogEntry[], all: string[]): F
   if (parts.includes('vision.proj') && !towers.includes('vision')) out.push({ code: 'projection-missing', severity: 'error', tower: 'projection', message: `The image projection is missing in ${who}: image embeddings would go through a randomly initialised matrix.` });
   if (parts.includes('text.proj') && !towers.includes('text')) out.push({ code: 'projection-missing', severity: 'error', tower: 'projection', message: `The text projection is missing in ${who}: text embeddings would go through a randomly initialised matrix.` });
   if (parts.includes('logit_scale')) out.push({ code: 'logit-scale-missing', severity: 'warning', tower: 'projection', message: `logit_scale is missing (${who} has one): the loader would start it at its initial value, so probabilities come out far too flat.` });
+  // Single tensors every candidate needs and the file lacks (a dropped block, a projection some candidates keep elsewhere).
+  const covered = (m: MissingTensor, e: ExpectedTensor | undefined) => (e && (towers.includes(e.tower) || parts.includes(e.part))) || false;
+  const first = per[0];
+  if (first) {
+    const byName = new Map(reps[0]!.expected.map((x) => [x.name, x]));
+    const common = first.missing.filter((m) => per.every((p) => p.keyed.has(key(m.name))) && !covered(m, byName.get(m.name.replace(/\*$/, ''))));
+    const of = (part: string) => common.filter((m) => byName.get(m.name)?.part === part);
+    const img = of('vision.proj');
+    const txt = of('text.proj');
+    const rest = common.filter((m) => !img.includes(m) && !txt.includes(m) && !['logit_scale', 'logit_bias'].includes(byName.get(m.name)?.part ?? ''));
+    const list = (l: MissingTensor[]) => ({ tensors: l.slice(0, 100).map((m) => m.name), tensorCount: l.length });
+    if (img.length) out.push({ code: 'projection-missing', severity: 'error', tower: 'projection', message: `The image projection is missing (${who} needs it): image embeddings would go through a randomly initialised matrix.`, ...list(img) });
+    if (txt.length) out.push({ code: 'projection-missing', severity: 'error', tower: 'projection', message: `The text projection is missing (${who} needs it): text embeddings would go through a randomly initialised matrix.`, ...list(txt) });
+    if (rest.length) out.push({ code: 'tensors-missing', severity: 'error', message: `${rest.length} tensor(s) that ${who} needs are not in the file: they would be randomly initialised, and the layers using them output noise.`, ...list(rest) });
+  }
   if (parts.includes('logit_bias')) out.push({ code: 'logit-bias-missing', severity: 'error', tower: 'projection', message: `logit_bias is missing (${who} has one): SigLIP's sigmoid scores would start from the initial bias (-10), so every image–text probability would be near 0 until it is trained again.` });
   return out;
 }

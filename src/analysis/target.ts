@@ -89,6 +89,8 @@ export interface Comparison {
   mismatched: MismatchedTensor[];
   /** File tensor names that fill a target tensor (for the tree). */
   usedFileTensors: Set<TensorInfo>;
+  /** Generated layouts: the tower of each file tensor that fills a target tensor (the spec's word for it). */
+  towerOf?: Map<TensorInfo, TowerId>;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -77,16 +77,22 @@ export function overlayFromAnalysis(a: Analysis, fileNames: readonly string[]): 
     }));
   // Only an "other" group (not a CLIP layout): the plain name tree reads better than one synthetic root.
   if (towers.every((t) => t.name === TOWER_LABEL.other)) towers.length = 0;
-  const family = a.architecture.family === 'unknown' ? null : (FAMILY_LABEL[a.architecture.family] ?? a.architecture.family);
+  const tf = a.transformers ?? null;
+  // A transformers architecture from config.json (or a PEFT adapter checked against its base) is a check too.
+  const family = tf ? `transformers ${tf.modelType}` : a.architecture.family === 'unknown' ? null : (FAMILY_LABEL[a.architecture.family] ?? a.architecture.family);
   const unknown = a.architecture.family === 'unknown';
-  const notChecked = a.target
-    ? undefined
-    : unknown
-      ? 'not a recognised CLIP layout, so there is no expected layout to check this file against'
-      : 'no load target could be chosen for this file, so its completeness was not checked';
+  const notChecked =
+    a.target || tf || a.peft?.base?.checked
+      ? undefined
+      : a.peft
+        ? 'a PEFT adapter without its base model (no config.json beside it): its keys were not checked against the base'
+        : unknown
+          ? 'not a recognised CLIP layout and no config.json naming a known architecture, so there is no expected layout to check this file against'
+          : 'no load target could be chosen for this file, so its completeness was not checked';
   return {
     family,
-    variant: a.architecture.variant,
+    // "like X" is a resemblance, not a fact (docs/clip-family.md): never shown as if the file were X.
+    variant: tf ? tf.className : a.architecture.variantSource === 'shapes-approximate' && a.architecture.variant && !a.target ? `like ${a.architecture.variant} (not checked)` : a.architecture.variant,
     ...(notChecked ? { notChecked } : {}),
     ...(unknown ? { probeUnavailable: PROBE_NEEDS_CLIP } : {}),
     target: a.target ? a.target.id : null,

@@ -357,3 +357,44 @@ describe('PEFT adapters (written by peft 0.15.2)', () => {
     assert.ok(codes(a).includes('peft-base-unknown'));
   });
 });
+
+describe('quantization names and counts (unit)', () => {
+  test('AWQ / GPTQ int32 packing, MLX uint32, bnb 4-bit bytes; aux tensors count nothing', async () => {
+    const { quantNameOf, unpackedParameters, quantFromConfig } = await import('../../src/analysis/quantization.js');
+    const names = new Set(['a.qweight', 'a.qzeros', 'a.scales', 'a.g_idx', 'b.weight', 'b.scales', 'b.biases', 'c.weight', 'c.weight.absmax', 'd.weight', 'd.weight_scale', 'e_blocks', 'e_scales']);
+    const has = (n: string) => names.has(n);
+    assert.deepEqual(quantNameOf('a.qweight', has, 'awq'), { logical: 'a.weight', kind: 'packed' });
+    assert.deepEqual(quantNameOf('a.scales', has, 'awq'), { logical: 'a.weight', kind: 'aux' });
+    assert.deepEqual(quantNameOf('b.scales', has, 'mlx'), { logical: 'b.weight', kind: 'aux' });
+    assert.deepEqual(quantNameOf('b.weight', has, 'mlx'), { logical: 'b.weight', kind: 'packed' });
+    assert.deepEqual(quantNameOf('c.weight.absmax', has, 'bitsandbytes-4bit'), { logical: 'c.weight', kind: 'aux' });
+    assert.deepEqual(quantNameOf('d.weight_scale', has, 'fp8'), { logical: 'd.weight', kind: 'aux' });
+    assert.deepEqual(quantNameOf('d.weight', has, 'fp8').kind, 'packed');
+    assert.deepEqual(quantNameOf('e_scales', has, 'mxfp4'), { logical: 'e', kind: 'aux' });
+    // A plain `x.scales` with no packed sibling is a real parameter (e.g. a model's own `scales`).
+    assert.deepEqual(quantNameOf('z.scales', has, 'mlx'), { logical: null, kind: 'plain' });
+    assert.equal(unpackedParameters('packed', 'I32', 100, 4, 'a.qweight'), 800);
+    assert.equal(unpackedParameters('packed', 'I32', 100, 8, 'a.qweight'), 400);
+    assert.equal(unpackedParameters('packed', 'U32', 100, 4, 'b.weight'), 800);
+    assert.equal(unpackedParameters('packed', 'U8', 100, 4, 'c.weight'), 200);
+    assert.equal(unpackedParameters('packed', 'F8_E4M3', 100, 8, 'd.weight'), 100);
+    assert.equal(unpackedParameters('aux', 'F16', 100, 4, 'a.scales'), 0);
+    assert.equal(quantFromConfig({ quantization_config: { quant_method: 'awq', bits: 4, group_size: 128 } })?.method, 'awq');
+    assert.equal(quantFromConfig({ quantization_config: { quant_method: 'bitsandbytes', load_in_8bit: true } })?.method, 'bitsandbytes-8bit');
+    assert.equal(quantFromConfig(null, { bits: 4, group_size: 128 })?.method, 'gptq');
+  });
+
+  test('inspect --json carries the transformers check (class, counts, roles of missing tensors)', async () => {
+    const m = groundTruth('BertForMaskedLM');
+    const path = await writeModel(fresh(), m.config, onDisk(m).filter((t) => !t.name.startsWith('cls.predictions.transform.')));
+    const cli = runCli(['inspect', path, '--json', '--no-values']);
+    assert.equal(cli.code, 1);
+    const j = JSON.parse(cli.stdout) as Analysis;
+    assert.equal(j.transformers?.className, 'BertForMaskedLM');
+    assert.deepEqual(
+      j.transformers?.missing.map((x) => [x.name, x.role, x.label]),
+      ['cls.predictions.transform.dense.weight', 'cls.predictions.transform.dense.bias', 'cls.predictions.transform.LayerNorm.weight', 'cls.predictions.transform.LayerNorm.bias'].map((n) => [n, 'weight', 'the output head']),
+    );
+    assert.match(j.findings.find((f) => f.code === 'arch-weights-missing')!.message, /^The output head is incomplete: 4 of its/);
+  });
+});

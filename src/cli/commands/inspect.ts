@@ -194,7 +194,9 @@ export function renderAnalysisText(a: Analysis): string[] {
   const arch = a.architecture;
   out.push('', 'Model');
   out.push(`  family      ${arch.family}${arch.strippedPrefix ? ` (prefix ${safeText(JSON.stringify(arch.strippedPrefix))} stripped)` : ''}`);
-  out.push(`  variant     ${arch.variant ?? (arch.candidates.length ? `one of ${arch.candidates.join(', ')}` : 'no known configuration')}${arch.variantSource ? ` (from ${arch.variantSource === 'config' ? arch.config?.file : 'shapes'})` : ''}`);
+  const cands = arch.candidates.length > 8 ? `${arch.candidates.slice(0, 8).join(', ')}, … (${arch.candidates.length})` : arch.candidates.join(', ');
+  const variantText = arch.variantSource === 'shapes-approximate' && arch.variant && !a.target ? `like ${arch.variant}, not checked` : (arch.variant ?? (arch.candidates.length ? `one of ${cands}` : 'no known configuration'));
+  out.push(`  variant     ${variantText}${arch.variantSource ? ` (from ${arch.variantSource === 'config' ? arch.config?.file : arch.variantSource === 'shapes-approximate' ? 'the closest shapes' : 'shapes'})` : ''}`);
   const inf = arch.inferred;
   if (inf.vision) out.push(`  vision      ${inf.vision.kind === 'vit' ? `ViT width ${inf.vision.width}, ${inf.vision.layers} layers, patch ${inf.vision.patch}, image ${inf.vision.image}` : `ResNet width ${inf.vision.width}, blocks [${inf.vision.layers.join(', ')}]${inf.vision.image ? `, image ${inf.vision.image}` : ''}`}`);
   if (inf.text) out.push(`  text        width ${inf.text.width}, ${inf.text.layers} layers${inf.text.context ? `, context ${inf.text.context}` : ''}${inf.text.vocab ? `, vocab ${inf.text.vocab}` : ''}`);

@@ -62,6 +62,33 @@ export function allOpenclipEntries(tp?: '' | 'text.'): CatalogEntry[] {
   return OPENCLIP_NAMES.map((n) => openclipEntry(n, undefined, tp));
 }
 
+/** A cheap first look at a model: its non-repeated tensors and the first block of each repeated part. */
+export interface Skeleton {
+  readonly name: string;
+  readonly source: 'open_clip' | 'timm';
+  readonly tensors: readonly ExpectedTensor[];
+  /** The full layout (expanded and cached on first use). */
+  full(): CatalogEntry;
+}
+
+const skeletons = new Map<string, Skeleton[]>();
+
+export function openclipSkeletons(): Skeleton[] {
+  let s = skeletons.get('oc');
+  if (s) return s;
+  s = OPENCLIP_NAMES.map((name) => ({ name, source: 'open_clip' as const, tensors: expandOrThrow(OPENCLIP_SPEC, openclipSpecConfig(openclipFacts(name)!), { maxBlocks: 1 }), full: () => openclipEntry(name) }));
+  skeletons.set('oc', s);
+  return s;
+}
+
+export function timmSkeletons(): Skeleton[] {
+  let s = skeletons.get('timm');
+  if (s) return s;
+  s = TIMM_TOWER_NAMES.map((name) => ({ name, source: 'timm' as const, tensors: expandOrThrow(TIMM_TOWER_SPEC, timmTowerSpecConfig(timmTower(name)!, -1), { maxBlocks: 1 }), full: () => timmEntry(name)! }));
+  skeletons.set('timm', s);
+  return s;
+}
+
 export function allTimmEntries(): CatalogEntry[] {
   return TIMM_TOWER_NAMES.map((n) => timmEntry(n)!).filter((e) => e.expected.some((x) => !x.opaque));
 }

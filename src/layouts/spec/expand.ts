@@ -18,12 +18,17 @@ export function expandSpec(spec: ArchitectureSpec, config: SpecConfig): Result<E
 }
 
 /** `expandSpec` for specs and configs the caller knows are complete (our own tables): throws SpecError. */
-export function expandOrThrow(spec: ArchitectureSpec, config: SpecConfig): ExpectedTensor[] {
+export interface ExpandOptions {
+  /** Expand at most this many blocks of each repeated part (a skeleton for cheap pre-matching). */
+  readonly maxBlocks?: number;
+}
+
+export function expandOrThrow(spec: ArchitectureSpec, config: SpecConfig, opts: ExpandOptions = {}): ExpectedTensor[] {
   const env: Record<string, Value> = { ...(spec.defaults ?? {}) };
   for (const [k, v] of Object.entries(config)) if (v !== undefined) env[k] = v;
   for (const [k, v] of Object.entries(spec.vars ?? {})) env[k] = typeof v === 'number' ? v : compileExpr(v)(env);
   const out: ExpectedTensor[] = [];
-  for (const part of spec.parts) expandPart(spec, part, env, out);
+  for (const part of spec.parts) expandPart(spec, part, env, out, opts.maxBlocks ?? Infinity);
   return out;
 }
 
@@ -34,21 +39,29 @@ function templateOf(spec: ArchitectureSpec, part: PartSpec): readonly TensorTemp
   return t;
 }
 
-function expandPart(spec: ArchitectureSpec, part: PartSpec, base: Env, out: ExpectedTensor[]): void {
+function expandPart(spec: ArchitectureSpec, part: PartSpec, base: Env, out: ExpectedTensor[], maxBlocks: number): void {
   if (!evalCond(part.when, base)) return;
   const tensors = templateOf(spec, part);
   const outer = part.each === undefined ? 1 : evalDim(part.each, base);
   const hasS = part.each !== undefined;
   for (let s = 0; s < outer; s++) {
-    const envS: Record<string, Value> = hasS ? { ...base, S: s } : { ...base };
+    // Scopes chain through prototypes (no copy of the config per block: specs expand thousands of tensors).
+    const envS: Record<string, Value> = Object.create(base) as Record<string, Value>;
+    if (hasS) envS.S = s;
     const repeat = part.repeat === undefined ? undefined : evalDim(part.repeat, envS);
-    const count = repeat ?? 1;
+    const count = Math.min(repeat ?? 1, maxBlocks);
     for (let n = 0; n < count; n++) {
-      const env: Record<string, Value> = repeat === undefined ? envS : { ...envS, N: n };
-      for (const [k, v] of Object.entries(part.vars ?? {})) env[k] = typeof v === 'number' ? v : compileExpr(v)(env);
+      const env: Record<string, Value> = Object.create(envS) as Record<string, Value>;
+      if (repeat !== undefined) env.N = n;
+      if (part.vars) for (const k in part.vars) env[k] = typeof part.vars[k] === 'number' ? part.vars[k] : compileExpr(part.vars[k] as string)(env);
       const prefix = fillVars(fill(part.prefix, n, s), env);
       if (part.opaque) {
-        out.push({ name: prefix, shape: [], part: part.id, partKind: part.kind, tower: part.tower, role: 'weight', opaque: true });
+        const count = part.count === undefined ? undefined : compileExpr(String(part.count))(env);
+        out.push({ name: prefix, shape: [], part: part.id, partKind: part.kind, tower: part.tower, role: 'weight', opaque: true, ...(typeof count === 'number' && count >= 0 ? { opaqueCount: count } : {}) });
+        const anchors = part.anchors === undefined ? undefined : env[part.anchors];
+        if (Array.isArray(anchors)) {
+          for (const a of anchors as readonly (readonly [string, readonly number[]])[]) out.push({ name: prefix + a[0], shape: [...a[1]], part: part.id, partKind: part.kind, tower: part.tower, role: 'weight' });
+        }
         continue;
       }
       for (const t of tensors) {

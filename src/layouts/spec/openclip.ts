@@ -1,4 +1,4 @@
-import { HF_TEXT_TOWERS, openclipTrunk, type OpenClipFacts, type TimmTrunkFacts } from './clipTables.js';
+import { HF_TEXT_OPAQUE, HF_TEXT_TOWERS, openclipTrunk, type OpenClipFacts, type TimmTrunkFacts } from './clipTables.js';
 import { RESBLOCK_TEMPLATE } from './clip.js';
 import type { ArchitectureSpec, PartSpec, SpecConfig, TensorTemplate } from './types.js';
 
@@ -61,7 +61,7 @@ export function timmTrunkParts(trunkOn: string, tower: 'vision' = 'vision'): Par
   const on = `(${trunkOn}) && trunk.template != 'opaque'`;
   const vars = { D: 'trunk.dim', H: 'trunk.hidden', headDim: 'trunk.headDim', qkv: 'trunk.qkv', qvBias: 'trunk.qvBias', qkvBias: 'trunk.qkvBias', kBias: 'trunk.kBias', qkNorm: 'trunk.qkNorm', attnNorm: 'trunk.attnNorm', ls: 'trunk.ls', lsName: 'trunk.lsName', mlp: 'trunk.mlp', mlpNorm: 'trunk.mlpNorm' };
   return [
-    { id: 'vision.trunk', kind: 'tower', tower, prefix: '{$trunk}', when: `(${trunkOn}) && trunk.template == 'opaque'`, opaque: true, tensors: [] },
+    { id: 'vision.trunk', kind: 'tower', tower, prefix: '{$trunk}', when: `(${trunkOn}) && trunk.template == 'opaque'`, opaque: true, count: 'def(trunk.count, -1)', anchors: 'trunk.anchors', tensors: [] },
     {
       id: 'vision.embeddings',
       kind: 'embeddings',
@@ -284,7 +284,7 @@ export const OPENCLIP_SPEC: ArchitectureSpec = {
       ],
     },
     // --- transformers text tower (open_clip HFTextEncoder): the encoder is opaque, the projection is checked
-    { id: 'text.encoder', kind: 'tower', tower: 'text', prefix: 'text.transformer.', when: "text.kind == 'hf'", opaque: true, tensors: [] },
+    { id: 'text.encoder', kind: 'tower', tower: 'text', prefix: 'text.transformer.', when: "text.kind == 'hf'", opaque: true, count: 'def(text.count, -1)', anchors: 'text.anchors', tensors: [] },
     {
       id: 'text.proj',
       kind: 'projector',
@@ -366,6 +366,8 @@ export function openclipSpecConfig(c: OpenClipFacts): SpecConfig {
     });
   } else {
     const hf = HF_TEXT_TOWERS[t.model];
+    const op = HF_TEXT_OPAQUE[`${t.model}|${t.pooler}`];
+    if (op) Object.assign(f, { 'text.count': op.count, 'text.anchors': op.anchors });
     Object.assign(f, { 'text.hidden': hf?.hidden ?? -1, 'text.projType': t.projType === 'mlp' || t.projType === 'linear' ? t.projType : 'none' });
   }
   if (c.coca) Object.assign(f, { 'coca.width': c.coca.width, 'coca.layers': c.coca.layers, 'coca.mlp': Math.floor(c.coca.width * c.coca.mlpRatio), 'coca.vocab': c.coca.vocab });

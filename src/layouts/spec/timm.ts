@@ -19,6 +19,7 @@ export const TIMM_TOWER_SPEC: ArchitectureSpec = {
 /** The tower facts as fields; `headRows` overrides the classifier rows (a pretrained tag's num_classes), -1 = not known. */
 export function timmTowerSpecConfig(t: TimmTrunkFacts, headRows?: number): SpecConfig {
   const f = trunkFields(t);
-  if (headRows !== undefined && t.template !== 'opaque') f['trunk.head'] = headRows;
+  // Unknown rows (-1) keep the head only where the model built by name has one.
+  if (headRows !== undefined && t.template !== 'opaque' && (headRows !== -1 || (t.head ?? 0) > 0)) f['trunk.head'] = headRows;
   return { ...f, trunk: '' };
 }

@@ -66,6 +66,10 @@ export interface PartSpec {
    * Expands to one ExpectedTensor with `opaque: true` and `name` = the prefix.
    */
   readonly opaque?: boolean;
+  /** Opaque parts: how many state-dict entries lie under the prefix (expression), when known. */
+  readonly count?: Dim;
+  /** Opaque parts: a config field holding `[suffix, shape]` pairs that must be there exactly (a fingerprint of the unmodelled part). */
+  readonly anchors?: string;
 }
 
 export interface ArchitectureSpec {
@@ -95,7 +99,10 @@ export interface ExpectedTensor {
   readonly dtype?: 'I64';
   /** An opaque part: `name` is a prefix; contents not checked. */
   readonly opaque?: true;
+  /** Opaque parts: the number of entries under the prefix (anchors included), when known. */
+  readonly opaqueCount?: number;
 }
 
 /** A config as the expander sees it: flat fields (`vision.width`) with numbers, booleans, strings or lists. */
-export type SpecConfig = Readonly<Record<string, number | boolean | string | readonly number[] | null | undefined>>;
+export type AnchorPair = readonly [string, readonly number[]];
+export type SpecConfig = Readonly<Record<string, number | boolean | string | readonly number[] | readonly AnchorPair[] | null | undefined>>;

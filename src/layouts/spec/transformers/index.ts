@@ -82,7 +82,7 @@ export function hfArchitectureOf(json: Json): HfArchitecture | undefined {
 
 /** Flat config the expander reads: top-level scalars/lists, `sub.field` for nested objects, defaults beneath, `num_labels` derived. */
 export function flattenHfConfig(json: Json, arch: HfArchitecture): SpecConfig {
-  const out: Record<string, number | boolean | string | readonly number[] | null> = { ...arch.defaults };
+  const out: Record<string, SpecConfig[string]> = { ...arch.defaults };
   for (const [k, v] of Object.entries(json)) {
     if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' || v === null) out[k] = v;
     else if (Array.isArray(v) && v.every((x) => typeof x === 'number')) out[k] = v as number[];
