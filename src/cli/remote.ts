@@ -12,8 +12,11 @@ export async function withCliRemote(run: () => Promise<number>): Promise<number>
   // Ctrl-C: cancel in-flight requests so the command reports remote-cancelled; a command with
   // nothing remote (or one that does not stop within 2 s) exits as before.
   const onInt = () => {
-    if (remoteStats.requests === 0) process.exit(130);
     ctl.abort();
+    // A command with its own Ctrl-C handling (convert removes its temporary file, probe stops its
+    // session) cleans up and exits with its own code: do not cut it short.
+    if (process.listenerCount('SIGINT') > 0) return;
+    if (remoteStats.requests === 0) process.exit(130);
     setTimeout(() => process.exit(130), 2000).unref();
   };
   process.once('SIGINT', onInt);
