@@ -64,6 +64,9 @@ function showCompare(m: Extract<HostMessage, { type: 'compare' }>): void {
         pendingHistogram = { id: nextRequestId++, key };
         post({ type: 'requestDiffHistogram', requestId: pendingHistogram.id, key });
       },
+      copyMarkdown() {
+        post({ type: 'runCommand', command: 'copyMarkdown' });
+      },
     });
     clear(app);
     app.classList.add('compare-app');
@@ -196,10 +199,18 @@ function banner(m: ViewModel): HTMLElement {
   if (m.findings.length) {
     const worst = m.findings[0]!.severity;
     const notChecked = m.notChecked ? h('li', { class: 'finding sev-info not-checked' }, h('span', { class: 'sev', 'aria-label': 'not checked' }, '?'), h('div', { class: 'finding-text' }, h('span', { class: 'msg' }, `Not checked: ${m.notChecked}.`))) : null;
-    return h('section', { class: `banner banner-${worst}`, role: worst === 'error' ? 'alert' : 'status', 'aria-label': 'Findings' }, h('ul', {}, ...m.findings.map(findingItem), notChecked));
+    return h('section', { class: `banner banner-${worst}`, role: worst === 'error' ? 'alert' : 'status', 'aria-label': 'Findings' }, h('ul', {}, ...m.findings.map(findingItem), notChecked), bannerActions());
   }
-  if (m.notChecked) return h('section', { class: 'banner banner-info banner-not-checked', role: 'status' }, h('p', {}, `No integrity problems, but not checked: ${m.notChecked}. The tree shows tensor names only.`));
-  return h('section', { class: 'banner banner-ok', role: 'status' }, h('p', {}, '✔ No findings: every tensor the target expects is present with the right shape.'));
+  if (m.notChecked) return h('section', { class: 'banner banner-info banner-not-checked', role: 'status' }, h('p', {}, `No integrity problems, but not checked: ${m.notChecked}. The tree shows tensor names only.`), bannerActions());
+  return h('section', { class: 'banner banner-ok', role: 'status' }, h('p', {}, '✔ No findings: every tensor the target expects is present with the right shape.'), bannerActions());
+}
+
+function bannerActions(): HTMLElement {
+  const copy = h('vscode-button', { secondary: true, class: 'copy-markdown', title: 'Copy the findings as Markdown (for an issue, a PR or a model card)' }, 'Copy as Markdown');
+  copy.addEventListener('click', () => post({ type: 'runCommand', command: 'copyMarkdown' }));
+  const compare = h('vscode-button', { secondary: true, class: 'compare-with', title: 'Compare this checkpoint with another one (an open checkpoint or a file)' }, 'Compare With…');
+  compare.addEventListener('click', () => post({ type: 'runCommand', command: 'compareWith' }));
+  return h('div', { class: 'banner-actions' }, copy, compare);
 }
 
 function toolbar(tree: TreeModel): HTMLElement {

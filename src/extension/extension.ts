@@ -75,6 +75,21 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
     if (r instanceof vscode.Uri) return r;
     return activeDoc()?.uri;
   };
+  /** The other open checkpoints first (most likely what is meant), then a file dialog. */
+  const pickCompareTarget = async (a: vscode.Uri): Promise<vscode.Uri | undefined> => {
+    const title = `Compare ${vscode.workspace.asRelativePath(a, false)} with…`;
+    const dialog = async () => (await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Compare', title, filters: CHECKPOINT_FILTERS }))?.[0];
+    const open = [...provider.documents].filter((d) => d.uri.toString() !== a.toString() && d.uri.scheme === 'file');
+    if (!open.length) return dialog();
+    const items: (vscode.QuickPickItem & { uri?: vscode.Uri })[] = [
+      ...open.map((d) => ({ label: `$(file-binary) ${vscode.workspace.asRelativePath(d.uri, false)}`, description: 'open in Checkpoint Lens', uri: d.uri })),
+      { label: '', kind: vscode.QuickPickItemKind.Separator },
+      { label: '$(folder-opened) Choose a file…' },
+    ];
+    const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'An open checkpoint, or a file' });
+    if (!pick) return undefined;
+    return pick.uri ?? dialog();
+  };
   const localOnly = (uris: vscode.Uri[]) => {
     const bad = uris.find((u) => u.scheme !== 'file');
     if (bad) void vscode.window.showErrorMessage('Checkpoint Lens: only local files can be compared.');
@@ -110,7 +125,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
         return undefined;
       }
       // A second URI (tests, other extensions) skips the file dialog.
-      const b = second instanceof vscode.Uri ? second : (await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Compare', title: `Compare ${vscode.workspace.asRelativePath(a, false)} with…`, filters: CHECKPOINT_FILTERS }))?.[0];
+      const b = second instanceof vscode.Uri ? second : await pickCompareTarget(a);
       if (!b || !localOnly([a, b])) return undefined;
       return comparisons.compare(sideOf(a), sideOf(b));
     }),

@@ -111,3 +111,22 @@ describe('all-zero tensors are marked', () => {
     assert.ok(marked.includes('visual.proj') || marked.includes('text_projection'), 'projection-zero tensors too');
   });
 });
+
+describe('findings as Markdown', () => {
+  it('one bullet per finding with its code, consequence, evidence and tensors in code spans; hostile names inert', async () => {
+    const { findingsMarkdown } = await import('../../src/extension/findingsMarkdown.js');
+    const base = buildViewModel(inspectDocument(llamaLike()), null);
+    const md = findingsMarkdown({
+      ...base,
+      title: 'm`x.safetensors',
+      findings: [{ code: 'text-tower-missing', severity: 'error', message: 'The text tower is not in the file.', consequence: 'Zero-shot is at chance.', evidence: ['150 of 150 missing'], tensors: ['a\u202eb', '[link](http://x)', 'c', 'd', 'e', 'f'], tensorCount: 150 }],
+    });
+    assert.match(md, /^### Checkpoint Lens: ``m`x\.safetensors``/);
+    assert.match(md, /- ❌ `text-tower-missing` — The text tower is not in the file\./);
+    assert.match(md, /Zero-shot is at chance\./);
+    assert.match(md, /`a\\u202Eb`, `\[link\]\(http:\/\/x\)`/);
+    assert.match(md, /and 145 more/);
+    assert.match(md, /❔ \*\*Not checked:\*\*/);
+    assert.ok(!md.includes('\u202e'));
+  });
+});

@@ -7,6 +7,7 @@ import { writeDemoCheckpoint } from '../../src/demo/demoCheckpoint.js';
 import { openCheckpoint } from '../../src/formats/open.js';
 import { buildViewModel, type AnalysisOverlay } from '../../src/extension/viewModel.js';
 import type { ViewModel } from '../../src/shared/protocol.js';
+import type { CompareView } from '../../src/shared/jobViews.js';
 import type { Checkpoint, TensorInfo } from '../../src/core/checkpoint.js';
 
 /** open_clip ViT-B-16 text tower names and shapes (150 tensors incl. logit_scale/projection). */
@@ -113,3 +114,25 @@ export function hostileModel(): ViewModel {
   );
   return buildViewModel(doc, null);
 }
+
+export function compareFixture(): CompareView {
+  const evil = HOSTILE_NAMES[0]!;
+  return {
+    equivalent: false,
+    parts: [{ text: 'B changes ' }, { name: evil }, { text: ' beyond tolerance; ' }, { name: HOSTILE_NAMES[2]! }, { text: ' dropped.' }],
+    a: { label: 'HEAD:models/model.safetensors', path: '/tmp/a/model.safetensors', format: 'safetensors', layout: 'openai', tensors: 3, parameters: 70, bytes: 280 },
+    b: { label: 'models/<img src=x onerror=window.__pwned=30>.safetensors', path: '/w/b.safetensors', format: 'safetensors', layout: 'openai', tensors: 2, parameters: 68, bytes: 272 },
+    matching: 'name',
+    counts: { matched: 2, identical: 1, equal: 0, close: 0, different: 1, shapeMismatch: 0, unreadable: 0, onlyA: 1, onlyB: 0 },
+    towers: [{ tower: 'other', matched: 2, identical: 1, equal: 0, close: 0, different: 1, shapeMismatch: 0, unreadable: 0, onlyA: 1, onlyB: 0, allowed: false, meaning: null }],
+    worst: [
+      { key: evil, tower: 'other', status: 'different', shape: [8, 8], aNames: [evil], bNames: [evil], aDtype: 'F32', bDtype: 'F32', maxAbs: 0.5, relRms: 0.12, cosine: 0.99, mismatched: 1, notes: ['"><svg onload=window.__pwned=31>'], histogram: true },
+      { key: 'same', tower: 'other', status: 'identical', shape: [4], aNames: ['same'], bNames: ['same'], aDtype: 'F32', bDtype: 'F32', maxAbs: 0, relRms: 0, cosine: 1, mismatched: 0, notes: [], histogram: true },
+    ],
+    onlyA: [{ name: HOSTILE_NAMES[2]!, tower: 'other', dtype: 'F32', shape: [2], harmless: false }],
+    onlyB: [],
+    notes: ['</script><script>window.__pwned=32</script>'],
+    seconds: 0.01,
+  };
+}
+

@@ -10,9 +10,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import type { CompareView, ProbeView } from '../../src/shared/jobViews.js';
+import type { ProbeView } from '../../src/shared/jobViews.js';
 import type { HostMessage, ViewModel } from '../../src/shared/protocol.js';
-import { HOSTILE_NAMES, seedModel } from './fixtures.js';
+import { compareFixture, HOSTILE_NAMES, seedModel } from './fixtures.js';
 import { CHROMIUM, launch, openHarness, type Harness } from './harness.js';
 import { screenshotDir } from '../helpers/screenshots.js';
 
@@ -43,27 +43,6 @@ export function probeFixture(): ProbeView {
     model: 'timm: image 224px, vision 768w × 12 layers (12 heads, patch 16), text 512w × 12 layers (8 heads, 77 tokens), embed 512, quickgelu (default), pooling argmax',
     tokenizer: 'built-in prompt ids',
     weightsAccess: 'hard-link',
-  };
-}
-
-function compareFixture(): CompareView {
-  const evil = HOSTILE_NAMES[0]!;
-  return {
-    equivalent: false,
-    parts: [{ text: 'B changes ' }, { name: evil }, { text: ' beyond tolerance; ' }, { name: HOSTILE_NAMES[2]! }, { text: ' dropped.' }],
-    a: { label: 'HEAD:models/model.safetensors', path: '/tmp/a/model.safetensors', format: 'safetensors', layout: 'openai', tensors: 3, parameters: 70, bytes: 280 },
-    b: { label: 'models/<img src=x onerror=window.__pwned=30>.safetensors', path: '/w/b.safetensors', format: 'safetensors', layout: 'openai', tensors: 2, parameters: 68, bytes: 272 },
-    matching: 'name',
-    counts: { matched: 2, identical: 1, equal: 0, close: 0, different: 1, shapeMismatch: 0, unreadable: 0, onlyA: 1, onlyB: 0 },
-    towers: [{ tower: 'other', matched: 2, identical: 1, equal: 0, close: 0, different: 1, shapeMismatch: 0, unreadable: 0, onlyA: 1, onlyB: 0, allowed: false, meaning: null }],
-    worst: [
-      { key: evil, tower: 'other', status: 'different', shape: [8, 8], aNames: [evil], bNames: [evil], aDtype: 'F32', bDtype: 'F32', maxAbs: 0.5, relRms: 0.12, cosine: 0.99, mismatched: 1, notes: ['"><svg onload=window.__pwned=31>'], histogram: true },
-      { key: 'same', tower: 'other', status: 'identical', shape: [4], aNames: ['same'], bNames: ['same'], aDtype: 'F32', bDtype: 'F32', maxAbs: 0, relRms: 0, cosine: 1, mismatched: 0, notes: [], histogram: true },
-    ],
-    onlyA: [{ name: HOSTILE_NAMES[2]!, tower: 'other', dtype: 'F32', shape: [2], harmless: false }],
-    onlyB: [],
-    notes: ['</script><script>window.__pwned=32</script>'],
-    seconds: 0.01,
   };
 }
 
