@@ -249,7 +249,7 @@ export function explainLog(parsed: ParsedLog, fileAnalysis?: { analysis: Analysi
       message: `${parsed.mismatched.length} tensor(s) had another shape in the checkpoint than in the model: the load failed, or (with ignore_mismatched_sizes) they were randomly initialised.`,
       tensors: parsed.mismatched.slice(0, LIST_CAP).map((x) => x.name),
       tensorCount: parsed.mismatched.length,
-      evidence: parsed.mismatched.slice(0, 5).map((x) => `${x.name}: checkpoint [${x.checkpoint?.join(', ') ?? '?'}], model [${x.model?.join(', ') ?? '?'}]`),
+      evidence: parsed.mismatched.slice(0, 5).map((x) => `${x.name}: checkpoint [${x.checkpoint?.join(', ') ?? '?'}], model [${x.model?.join(', ') ?? '?'}]${isTranspose(x.checkpoint, x.model) ? ' — the same matrix transposed: the checkpoint stores it the other way round (e.g. Conv1D vs Linear); transpose it when converting' : ''}`),
     });
   }
   if (!parsed.missing.length && !parsed.unexpected.length && !parsed.mismatched.length) {
@@ -278,4 +278,9 @@ export function explainLog(parsed: ParsedLog, fileAnalysis?: { analysis: Analysi
     }
   }
   return { parsed, family, towers: order.flatMap((t) => (groups.has(t) ? [(({ canonical: _c, names: _n, ...rest }) => rest)(groups.get(t)!)] : [])), findings, ...(file ? { file } : {}) };
+}
+
+/** A 2-D shape that is the other's reverse ([768, 512] vs [512, 768]): a transposed weight. */
+function isTranspose(a: readonly number[] | null, b: readonly number[] | null): boolean {
+  return !!a && !!b && a.length === 2 && b.length === 2 && a[0] !== a[1] && a[0] === b[1] && a[1] === b[0];
 }

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { CheckpointEditorProvider, PYTORCH_VIEW_TYPE, VIEW_TYPE, type CheckpointDocument } from './editorProvider.js';
-import { explainLoadingLog } from './loadingLog.js';
+import { explainLoadingLog, looksLikeLoadingLog, PASTE_HERE } from './loadingLog.js';
 import { readSettings } from './settings.js';
 import { isTargetSyntax, LOAD_TARGETS } from './targets.js';
 import { WorkerClient } from './workerClient.js';
@@ -197,16 +197,30 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
       await provider.load(doc, 'reload');
     }),
 
-    vscode.commands.registerCommand('checkpointLens.explainLoadingLog', async (text?: string) => {
+    vscode.commands.registerCommand('checkpointLens.explainLoadingLog', async (text?: string): Promise<vscode.TextDocument | undefined> => {
+      // Multi-line on every path: an argument, the selection, the whole active text document,
+      // the clipboard when it holds a loading log, else an untitled editor to paste into.
       let log = typeof text === 'string' ? text : undefined;
       const editor = vscode.window.activeTextEditor;
-      if (log === undefined && editor && !editor.selection.isEmpty) log = editor.document.getText(editor.selection);
-      if (log === undefined) {
-        log = await vscode.window.showInputBox({ title: 'Checkpoint Lens: paste a loading log', prompt: 'The warning printed by load_state_dict / from_pretrained (missing / unexpected keys, size mismatch)' });
+      if (log === undefined && editor) log = editor.selection.isEmpty ? (editor.document.languageId === 'markdown' ? undefined : editor.document.getText()) : editor.document.getText(editor.selection);
+      if (!log?.trim() || !looksLikeLoadingLog(log)) {
+        const clip = await vscode.env.clipboard.readText();
+        if (looksLikeLoadingLog(clip)) log = clip;
       }
-      if (!log) return;
+      if (!log?.trim()) {
+        const pad = await vscode.workspace.openTextDocument({ language: 'log', content: PASTE_HERE });
+        await vscode.window.showTextDocument(pad, { preview: false });
+        void vscode.window.showInformationMessage('Checkpoint Lens: paste the loading log into this editor, then run Explain Loading Log again.');
+        return undefined;
+      }
       const md = await vscode.workspace.openTextDocument({ language: 'markdown', content: explainLoadingLog(log) });
-      await vscode.window.showTextDocument(md, { preview: true });
+      // Rendered, not Markdown source (the built-in preview); the source if the preview is unavailable.
+      try {
+        await vscode.commands.executeCommand('markdown.showPreview', md.uri);
+      } catch {
+        await vscode.window.showTextDocument(md, { preview: true });
+      }
+      return md;
     }),
 
     vscode.commands.registerCommand(SHOW_CODE_COMMAND, async (docUri?: unknown, code?: unknown, tensor?: unknown) => {
