@@ -242,8 +242,11 @@ export function buildViewModel(doc: InspectDocument, overlay: AnalysisOverlay | 
     roots = forest([...real, ...unreadable]);
   }
   const findings = overlay ? (overlay.findingsIncludeIntegrity ? [...overlay.findings] : [...overlay.findings, ...problemsAsFindings(doc)]) : problemsAsFindings(doc);
+  // Errors first; within a severity, the file's integrity problems (a missing shard, a truncated
+  // file) lead, because they explain the rest (tensors "absent" because their shard is missing).
   const order = { error: 0, warning: 1, info: 2 } as const;
-  findings.sort((a, b) => order[a.severity] - order[b.severity]);
+  const integrity = new Set(doc.problems.map((p) => p.code));
+  findings.sort((a, b) => order[a.severity] - order[b.severity] || Number(!integrity.has(a.code)) - Number(!integrity.has(b.code)));
   return {
     title: doc.path.split(/[\\/]/).pop() ?? doc.path,
     path: doc.path,

@@ -130,3 +130,22 @@ describe('findings as Markdown', () => {
     assert.ok(!md.includes('\u202e'));
   });
 });
+
+describe('integrity problems lead', () => {
+  it('with a shard missing, the first finding is the missing shard, not "the text tower is not in the file"', async () => {
+    const { clipTensorSpecs, writeShardedClipFixture } = await import('../helpers/clipFixtures.js');
+    const { tempDir } = await import('../helpers/tmp.js');
+    const { openCheckpoint } = await import('../../src/formats/open.js');
+    const { rmSync } = await import('node:fs');
+    const dir = tempDir('cl-shard-');
+    const { index, shardFiles } = await writeShardedClipFixture(dir, clipTensorSpecs('openai-clip', 'ViT-B-16'), 3);
+    rmSync(shardFiles[2]!);
+    const c = await openCheckpoint(index);
+    assert.ok(c.ok);
+    const r = await analyzeCheckpoint(c.value, { valueBudgetBytes: 0 });
+    assert.ok(r.ok);
+    const vm = buildViewModel(inspectDocument(c.value), overlayFromAnalysis(r.value, c.value.tensors.map((t) => t.name).concat(c.value.unreadable.map((u) => u.name))));
+    assert.equal(vm.findings[0]?.code, 'shard-missing', vm.findings.map((f) => f.code).join(', '));
+    assert.ok(vm.fileCount > 1, 'the shard column is shown');
+  });
+});
