@@ -49,9 +49,13 @@ const probeActions = { run: () => post({ type: 'runCommand', command: 'runProbe'
 let comparePanel: ComparePanelView | null = null;
 let pendingHistogram: { id: number; key: string } | null = null;
 
+/** The last finished report: a cancelled re-run keeps showing it. */
+let lastProbe: Extract<ProbeState, { kind: 'done' }>['probe'] | null = null;
+
 function setProbe(state: ProbeState): void {
   probeState = state;
-  const next = probeSection(state, probeActions);
+  if (state.kind === 'done') lastProbe = state.probe;
+  const next = probeSection(state, probeActions, lastProbe);
   probeElement.replaceWith(next);
   probeElement = next;
 }
@@ -280,7 +284,7 @@ function showModel(m: ViewModel): void {
     h('span', { class: 'col num bytes' }, 'bytes'),
     h('span', { class: 'col shard' }, 'shard'),
   );
-  probeElement = probeSection(probeState, probeActions);
+  probeElement = probeSection(probeState, probeActions, lastProbe);
   const pane = h('div', { class: 'tree-pane' }, columns, treeView.element);
   pane.style.setProperty('--shape-w', `${Math.min(28, Math.max(9, longestShape(tree) + 1))}ch`);
   app.append(header(m), banner(m), probeElement, toolbar(tree), h('div', { class: `main${m.fileCount > 1 ? '' : ' no-shard'}` }, pane, details.element));

@@ -149,3 +149,13 @@ describe('integrity problems lead', () => {
     assert.ok(vm.fileCount > 1, 'the shard column is shown');
   });
 });
+
+describe('editor wording', () => {
+  it('CLI flags become editor actions', async () => {
+    const { forEditor } = await import('../../src/extension/editorWording.js');
+    assert.equal(forEditor('The shapes match no known configuration; the completeness check needs --target (e.g. --target openclip:ViT-B-16).'), 'The shapes match no known configuration; the completeness check needs a load target (Set Load Target…) (e.g. openclip:ViT-B-16).');
+    assert.equal(forEditor('check the declared shapes or pass --target.'), 'check the declared shapes or set a load target (Set Load Target…).');
+    assert.equal(forEditor('--target "x" is not known'), 'the load target "x" is not known');
+    assert.doesNotMatch(forEditor('try --map auto'), /--/);
+  });
+});

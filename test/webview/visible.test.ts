@@ -175,6 +175,30 @@ describe('actions that lead somewhere (Chromium)', { skip, timeout: 180_000 }, (
     }
   });
 
+  it('probe: a cancelled re-run says "cancelled" and keeps the previous report; the report collapses and closes', async () => {
+    const { probeFixture } = await import('./fixtures.js');
+    const h = await openHarness(browser, { width: 1400, height: 900 });
+    try {
+      await h.send({ type: 'model', model: seed });
+      await h.page.waitForSelector('.tree .row');
+      await h.send({ type: 'probe', state: { kind: 'done', probe: probeFixture() } });
+      await h.page.waitForSelector('.probe-report');
+      await h.send({ type: 'probe', state: { kind: 'running', message: 'reading weights', fraction: 0.1 } });
+      await h.page.waitForSelector('.probe-running');
+      await h.send({ type: 'probe', state: { kind: 'cancelled' } });
+      await h.page.waitForSelector('.probe-cancelled');
+      assert.match((await h.page.textContent('.probe-cancelled')) ?? '', /cancelled; the previous result is kept/);
+      assert.ok(await onScreen(h.page, '.probe-report .probe-verdict'), 'the previous report is still shown');
+      await h.page.click('.probe-box > summary');
+      assert.equal(await h.page.$eval('.probe-box', (d) => (d as HTMLDetailsElement).open), false, 'collapsed');
+      assert.ok(!(await onScreen(h.page, '.probe-report .probe-verdict')));
+      await h.page.click('.probe-close');
+      assert.equal(await h.page.$$eval('.probe > *', (e) => e.length), 0, 'closed');
+    } finally {
+      await h.close();
+    }
+  });
+
   it('comparison: selecting a pair low in a long table brings its histogram on screen; Copy as Markdown posts; underscores not clipped', async () => {
     const base = compareFixture();
     const worst = Array.from({ length: 20 }, (_, i) => ({ ...base.worst[0]!, key: `blocks.${i}.mlp.fc_1.weight`, aNames: [`blocks.${i}.mlp.fc_1.weight`], bNames: [`blocks.${i}.mlp.fc_1.weight`] }));
