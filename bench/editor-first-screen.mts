@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const user = join(tmp, 'user');
   mkdirSync(join(user, 'User'), { recursive: true });
   writeFileSync(join(user, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'chat.disableAIFeatures': true }));
-  const server = await startCodeServer({ bin, folder: ws, extensionsDir: join(tmp, 'ext'), userDataDir: user });
+  const server = await startCodeServer({ bin, folder: ws, extensionsDir: join(tmp, 'ext'), userDataDir: user, extraArgs: ['--vscode-option', 'enable-smoke-test-driver'] });
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
