@@ -159,3 +159,31 @@ describe('editor wording', () => {
     assert.doesNotMatch(forEditor('try --map auto'), /--/);
   });
 });
+
+describe('MoE blocks collapse at every level', () => {
+  it('layers whose only child is an experts group collapse as ×N, and the experts inside as ×M', () => {
+    const path = '/m/moe.safetensors';
+    let off = 0;
+    const tensors: TensorInfo[] = [];
+    for (let l = 0; l < 4; l++)
+      for (let e = 0; e < 8; e++)
+        for (const w of ['w1', 'w2']) {
+          const shape = [4, 4];
+          tensors.push({ name: `model.layers.${l}.block_sparse_moe.experts.${e}.${w}.weight`, dtype: 'F32', shape, elementCount: 16, byteLength: 64, data: { kind: 'contiguous', file: path, offset: off, length: 64 } });
+          off += 64;
+        }
+    const vm = buildViewModel(inspectDocument({ format: 'safetensors', path, files: [{ path, size: off }], tensors, unreadable: [], metadata: {}, problems: [] }), null);
+    const find = (nodes: readonly import('../../src/shared/protocol.js').ViewNode[], label: string): import('../../src/shared/protocol.js').ViewNode | undefined => {
+      for (const n of nodes) {
+        if (n.label === label) return n;
+        const f = find(n.children ?? [], label);
+        if (f) return f;
+      }
+      return undefined;
+    };
+    const layers = find(vm.roots, 'model.layers') ?? find(vm.roots, 'layers');
+    assert.equal(layers?.repeat, 4, JSON.stringify(vm.roots.map((r) => r.label)));
+    const experts = find(layers!.children ?? [], '0.block_sparse_moe.experts');
+    assert.equal(experts?.repeat, 8);
+  });
+});
