@@ -10,6 +10,7 @@ import { compactCount, formatBytes, formatCount, formatNumber } from './format.j
 
 export interface CompareActions {
   requestHistogram(key: string): void;
+  copyMarkdown(): void;
 }
 
 export type HistogramState = { readonly kind: 'running'; readonly key: string } | { readonly kind: 'done'; readonly histogram: DiffHistogramView } | { readonly kind: 'error'; readonly key: string; readonly code: string; readonly message: string };
@@ -119,8 +120,10 @@ export class ComparePanelView {
     const summary = `${formatCount(c.matched)} matched (${formatCount(c.identical)} identical, ${formatCount(c.equal)} equal, ${formatCount(c.close)} within tolerance, ${formatCount(c.different)} different, ${formatCount(c.shapeMismatch)} shape, ${formatCount(c.unreadable)} unreadable) · ${formatCount(c.onlyA)} only in A · ${formatCount(c.onlyB)} only in B · paired by ${v.matching === 'name' ? 'name' : 'cross-layout mapping'} · ${v.seconds.toFixed(2)} s`;
     const worstBody = h('tbody', {}, ...v.worst.map((p) => pairRow(p, (pair, row) => this.select(pair, row))));
     this.histogramBox = h('div', { class: 'diff-histogram', 'aria-live': 'polite' }, h('p', { class: 'hint' }, 'Select a pair to see the histogram of b − a.'));
+    const copy = h('vscode-button', { secondary: true, class: 'copy-markdown', title: 'Copy the comparison report as Markdown (for an issue or a PR)' }, 'Copy as Markdown');
+    copy.addEventListener('click', () => this.actions.copyMarkdown());
     const parts: (HTMLElement | null)[] = [
-      h('header', { class: 'summary' }, h('h1', {}, 'Checkpoint comparison'), side('A', v.a), side('B', v.b)),
+      h('header', { class: 'summary' }, h('div', { class: 'title-row' }, h('h1', {}, 'Checkpoint comparison'), copy), side('A', v.a), side('B', v.b)),
       verdict,
       h('p', { class: 'compare-counts' }, summary),
       h('h2', {}, 'Per tower'),
@@ -158,6 +161,8 @@ export class ComparePanelView {
     const key = st.kind === 'done' ? st.histogram.key : st.key;
     if (key !== this.selectedKey) return;
     clear(this.histogramBox);
+    // The histogram sits below the pairs table: bring it into view (a long table would hide it).
+    queueMicrotask(() => this.histogramBox.scrollIntoView?.({ block: 'nearest' }));
     const title = h('h3', {}, 'Histogram of b − a: ', h('code', {}, key));
     if (st.kind === 'running') {
       this.histogramBox.append(title, h('div', { class: 'state loading' }, h('vscode-progress-ring', { 'aria-label': 'Computing histogram' })));

@@ -49,9 +49,13 @@ const probeActions = { run: () => post({ type: 'runCommand', command: 'runProbe'
 let comparePanel: ComparePanelView | null = null;
 let pendingHistogram: { id: number; key: string } | null = null;
 
+/** The last finished report: a cancelled re-run keeps showing it. */
+let lastProbe: Extract<ProbeState, { kind: 'done' }>['probe'] | null = null;
+
 function setProbe(state: ProbeState): void {
   probeState = state;
-  const next = probeSection(state, probeActions);
+  if (state.kind === 'done') lastProbe = state.probe;
+  const next = probeSection(state, probeActions, lastProbe);
   probeElement.replaceWith(next);
   probeElement = next;
 }
@@ -63,6 +67,9 @@ function showCompare(m: Extract<HostMessage, { type: 'compare' }>): void {
       requestHistogram(key) {
         pendingHistogram = { id: nextRequestId++, key };
         post({ type: 'requestDiffHistogram', requestId: pendingHistogram.id, key });
+      },
+      copyMarkdown() {
+        post({ type: 'runCommand', command: 'copyMarkdown' });
       },
     });
     clear(app);
@@ -196,10 +203,18 @@ function banner(m: ViewModel): HTMLElement {
   if (m.findings.length) {
     const worst = m.findings[0]!.severity;
     const notChecked = m.notChecked ? h('li', { class: 'finding sev-info not-checked' }, h('span', { class: 'sev', 'aria-label': 'not checked' }, '?'), h('div', { class: 'finding-text' }, h('span', { class: 'msg' }, `Not checked: ${m.notChecked}.`))) : null;
-    return h('section', { class: `banner banner-${worst}`, role: worst === 'error' ? 'alert' : 'status', 'aria-label': 'Findings' }, h('ul', {}, ...m.findings.map(findingItem), notChecked));
+    return h('section', { class: `banner banner-${worst}`, role: worst === 'error' ? 'alert' : 'status', 'aria-label': 'Findings' }, h('ul', {}, ...m.findings.map(findingItem), notChecked), bannerActions());
   }
-  if (m.notChecked) return h('section', { class: 'banner banner-info banner-not-checked', role: 'status' }, h('p', {}, `No integrity problems, but not checked: ${m.notChecked}. The tree shows tensor names only.`));
-  return h('section', { class: 'banner banner-ok', role: 'status' }, h('p', {}, '✔ No findings: every tensor the target expects is present with the right shape.'));
+  if (m.notChecked) return h('section', { class: 'banner banner-info banner-not-checked', role: 'status' }, h('p', {}, `No integrity problems, but not checked: ${m.notChecked}. The tree shows tensor names only.`), bannerActions());
+  return h('section', { class: 'banner banner-ok', role: 'status' }, h('p', {}, '✔ No findings: every tensor the target expects is present with the right shape.'), bannerActions());
+}
+
+function bannerActions(): HTMLElement {
+  const copy = h('vscode-button', { secondary: true, class: 'copy-markdown', title: 'Copy the findings as Markdown (for an issue, a PR or a model card)' }, 'Copy as Markdown');
+  copy.addEventListener('click', () => post({ type: 'runCommand', command: 'copyMarkdown' }));
+  const compare = h('vscode-button', { secondary: true, class: 'compare-with', title: 'Compare this checkpoint with another one (an open checkpoint or a file)' }, 'Compare With…');
+  compare.addEventListener('click', () => post({ type: 'runCommand', command: 'compareWith' }));
+  return h('div', { class: 'banner-actions' }, copy, compare);
 }
 
 function toolbar(tree: TreeModel): HTMLElement {
@@ -269,7 +284,7 @@ function showModel(m: ViewModel): void {
     h('span', { class: 'col num bytes' }, 'bytes'),
     h('span', { class: 'col shard' }, 'shard'),
   );
-  probeElement = probeSection(probeState, probeActions);
+  probeElement = probeSection(probeState, probeActions, lastProbe);
   const pane = h('div', { class: 'tree-pane' }, columns, treeView.element);
   pane.style.setProperty('--shape-w', `${Math.min(28, Math.max(9, longestShape(tree) + 1))}ch`);
   app.append(header(m), banner(m), probeElement, toolbar(tree), h('div', { class: `main${m.fileCount > 1 ? '' : ' no-shard'}` }, pane, details.element));

@@ -92,10 +92,27 @@ function report(p: ProbeView, actions: ProbeActions): HTMLElement {
   );
 }
 
-/** Renders the probe state into a fresh section element (null state: just the Run button). */
-export function probeSection(state: ProbeState | null, actions: ProbeActions): HTMLElement {
+/**
+ * Renders the probe state into a fresh section element (null state: nothing). The report is
+ * collapsible and can be closed; a cancelled run says so and keeps the previous report.
+ */
+export function probeSection(state: ProbeState | null, actions: ProbeActions, previous: ProbeView | null = null): HTMLElement {
   const section = h('section', { class: 'probe', 'aria-label': 'Zero-shot probe' });
-  if (state === null || state.kind === 'cancelled') return section;
+  if (state === null) return section;
+  const close = () => {
+    const b = h('vscode-button', { secondary: true, class: 'probe-close', title: 'Close the probe report (run it again from the header)' }, 'Close');
+    b.addEventListener('click', () => section.replaceChildren());
+    return b;
+  };
+  const boxed = (p: ProbeView, note: string | null) => {
+    const d = h('details', { class: 'probe-box', open: true }, h('summary', {}, note ?? `Zero-shot probe: ${VERDICT_TITLE[p.verdict.code]}, top-1 ${pct(p.top1)} (chance ${pct(p.chance)})`), report(p, actions));
+    return h('div', { class: 'probe-wrap' }, d, close());
+  };
+  if (state.kind === 'cancelled') {
+    section.append(h('p', { class: 'probe-cancelled', role: 'status' }, previous ? 'Zero-shot probe cancelled; the previous result is kept below.' : 'Zero-shot probe cancelled.'));
+    if (previous) section.append(boxed(previous, 'Previous result (before the cancelled run)'));
+    return section;
+  }
   if (state.kind === 'running') {
     const cancel = h('vscode-button', { secondary: true, class: 'probe-cancel' }, 'Cancel');
     cancel.addEventListener('click', () => actions.cancel());
@@ -111,9 +128,9 @@ export function probeSection(state: ProbeState | null, actions: ProbeActions): H
     return section;
   }
   if (state.kind === 'error') {
-    section.append(h('div', { class: 'probe-error', role: 'alert' }, h('strong', {}, 'Zero-shot probe failed: '), h('code', {}, state.code), ': ', state.message));
+    section.append(h('div', { class: 'probe-error', role: 'alert' }, h('strong', {}, 'Zero-shot probe failed: '), h('code', {}, state.code), ': ', state.message), close());
     return section;
   }
-  section.append(report(state.probe, actions));
+  section.append(boxed(state.probe, null));
   return section;
 }

@@ -533,7 +533,8 @@ function explainReport(r: LoadReport, index: number, optsIn: ExplainOptions): Re
   if (r.mismatched.length) {
     const heads = r.mismatched.filter((_, i) => mismatchCls[i]!.role === 'task-head');
     const others = r.mismatched.filter((_, i) => mismatchCls[i]!.role !== 'task-head');
-    const ev = (a: MismatchedKey[]) => a.slice(0, 5).map((x) => `${x.name}: checkpoint [${x.checkpoint?.join(', ') ?? '?'}], model [${x.model?.join(', ') ?? '?'}]`);
+    const ev = (a: MismatchedKey[]) =>
+      a.slice(0, 5).map((x) => `${x.name}: checkpoint [${x.checkpoint?.join(', ') ?? '?'}], model [${x.model?.join(', ') ?? '?'}]${isTranspose(x.checkpoint, x.model) ? ' — the same matrix transposed: the checkpoint stores it the other way round (e.g. Conv1D vs Linear); transpose it when converting' : ''}`);
     if (heads.length)
       add({
         code: 'task-head-resized',
@@ -663,4 +664,9 @@ export function explainLog(
 /** 1 when something of value is lost or a load failed (an error finding), else 0. */
 export function explainLogExitCode(ex: LogExplanation): 0 | 1 {
   return ex.findings.some((f) => f.severity === 'error') ? 1 : 0;
+}
+
+/** A 2-D shape that is the other's reverse ([768, 512] vs [512, 768]): a transposed weight. */
+function isTranspose(a: readonly number[] | null, b: readonly number[] | null): boolean {
+  return !!a && !!b && a.length === 2 && b.length === 2 && a[0] !== a[1] && a[0] === b[1] && a[1] === b[0];
 }

@@ -6,7 +6,7 @@ import { err, ok, readError, type Result } from '../core/result.js';
 import { comparePair } from './comparePair.js';
 import { planPairing, type MapMode } from './mapping.js';
 import type { PairPlan } from './pairing.js';
-import { towerOf, dropMeaning } from './towers.js';
+import { towerOf, dropMeaning, presenceMeaning } from './towers.js';
 import type { FamilyId } from '../layouts/canonical.js';
 import { verdictParts, verdictSentence } from './verdict.js';
 import { TOWERS, type CompareCounts, type CompareProgress, type CompareReport, type PairResult, type SideSummary, type Tower, type TowerSummary, type UnmatchedTensor } from './types.js';
@@ -181,7 +181,9 @@ function towerSummaries(results: readonly PairResult[], onlyA: readonly Unmatche
     const b = bList.map((u) => u.name);
     if (!rs.length && !a.length && !b.length) continue;
     const n = (s: PairResult['status']) => rs.filter((r) => r.status === s).length;
-    const meaning = a.length ? dropMeaning(tower, 'A') : bList.some((u) => !u.harmless) ? dropMeaning(tower, 'B') : undefined;
+    const harmfulB = bList.filter((u) => !u.harmless).map((u) => u.name);
+    // Both sides differ in this tower: say both, never "B drops" when B mostly adds.
+    const meaning = a.length && harmfulB.length ? presenceMeaning(a, harmfulB) : a.length ? dropMeaning(tower, 'A') : harmfulB.length ? dropMeaning(tower, 'B') : undefined;
     out.push({
       tower,
       matched: rs.length,

@@ -34,3 +34,10 @@ export function dropMeaning(tower: Tower, side: 'A' | 'B'): string | undefined {
       return undefined;
   }
 }
+
+/** A tower where B both adds and drops tensors: the counts and (a few) names, in that order. */
+export function presenceMeaning(onlyA: readonly string[], onlyB: readonly string[]): string {
+  const few = (l: readonly string[]) => (l.length <= 3 ? l.join(', ') : `${l.slice(0, 2).join(', ')} and ${l.length - 2} more`);
+  const n = (k: number) => `${k} tensor${k === 1 ? '' : 's'}`;
+  return `B adds ${n(onlyB.length)} (${few(onlyB)}) and drops ${n(onlyA.length)} (${few(onlyA)}) that A has`;
+}

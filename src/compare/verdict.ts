@@ -82,6 +82,12 @@ export function verdictSentence(r: Omit<CompareReport, 'verdict'>, equivalent: b
 
   const values = valuesPhrase(r);
   const drops = dropsPhrase(weights, r);
+  // Most paired tensors differ: B is not A (whatever the layout), so never say "B is A converted".
+  const changed = c.different + c.shapeMismatch;
+  if (changed > 0 && changed * 2 >= c.matched) {
+    const layout = r.matching === 'canonical' && r.a.layout !== r.b.layout ? ` (B uses the ${layoutLabel(r.b.layout)} layout; tensors were paired across layouts)` : '';
+    return `B holds different weights from A${layout}: ${values}${drops ? '; ' + drops : ''}.`;
+  }
   if (subject === 'B is A' && !conv.length && !drops && equivalent && c.identical === c.matched) {
     return `B is identical to A: all ${c.matched} tensors byte-identical.`;
   }

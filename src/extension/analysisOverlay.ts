@@ -11,6 +11,7 @@ import { MAX_EVIDENCE, MAX_FINDING_TENSORS, type Finding, type RowMark, type Tow
 import { PROBE_NEEDS_CLIP, type AnalysisOverlay } from './viewModel.js';
 import type { OpenOptions } from './workerProtocol.js';
 import { AUTO_TARGET } from './targets.js';
+import { forEditor } from './editorWording.js';
 
 const FAMILY_LABEL: Record<string, string> = {
   'openai-clip': 'OpenAI / open_clip CLIP',
@@ -42,7 +43,7 @@ export function findingFromAnalysis(f: Analysis['findings'][number]): Finding {
   return {
     code: f.code,
     severity: f.severity,
-    message: f.message,
+    message: forEditor(f.message),
     ...(f.tensors?.length ? { tensors: f.tensors.slice(0, MAX_FINDING_TENSORS), tensorCount: f.tensorCount ?? f.tensors.length } : {}),
     ...(f.evidence?.length ? { evidence: f.evidence.slice(0, MAX_EVIDENCE) } : {}),
   };

@@ -64,6 +64,7 @@ export class ComparePanels {
       post({ type: 'compare', state });
     };
     let closed = false;
+    let markdown = '';
     let cancel: () => void = () => {};
     panel.onDidDispose(() => {
       closed = true;
@@ -76,6 +77,12 @@ export class ComparePanels {
       const m = parseWebviewMessage(raw);
       if (!m) return this.log.warn('ignored a malformed message from the comparison view');
       if (m.type === 'ready') return post({ type: 'compare', state: entry.state });
+      if (m.type === 'runCommand' && m.command === 'copyMarkdown') {
+        if (!markdown) return;
+        await vscode.env.clipboard.writeText(markdown);
+        vscode.window.setStatusBarMessage('Copied the comparison as Markdown', 2000);
+        return;
+      }
       if (m.type === 'requestDiffHistogram') {
         const r = await client.diffHistogram(key, m.key).result;
         post(r.ok ? { type: 'diffHistogram', requestId: m.requestId, histogram: r.histogram } : { type: 'diffHistogramError', requestId: m.requestId, code: r.code, message: r.message });
@@ -102,7 +109,10 @@ export class ComparePanels {
       token.onCancellationRequested(cancel);
       const out = await job.result;
       clearTimeout(killTimer);
-      if (out.ok) return { kind: 'done', view: out.view } as const;
+      if (out.ok) {
+        markdown = out.markdown;
+        return { kind: 'done', view: out.view } as const;
+      }
       if (cancelled) return { kind: 'cancelled', title } as const;
       return { kind: 'error', title, code: out.code, message: explainCompareError(out.code, out.message) } as const;
     });

@@ -9,6 +9,7 @@ import { parseWebviewMessage, type Finding, type HostMessage, type ViewModel, ty
 import type { ProbeState } from '../shared/jobViews.js';
 import { failureState } from './failure.js';
 import { codeTarget, SHOW_CODE_COMMAND } from './codeLinks.js';
+import { findingsMarkdown } from './findingsMarkdown.js';
 import { visibleMultiline } from '../shared/text.js';
 import { makeNonce, webviewHtml } from './html.js';
 import { readSettings } from './settings.js';
@@ -205,8 +206,14 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
           doc.probeJob?.cancel();
           return;
         }
-        const ids: Record<Exclude<WebviewCommand, 'cancelProbe'>, string> = { setLoadTarget: 'checkpointLens.setLoadTarget', showFindings: 'checkpointLens.showFindings', runProbe: 'checkpointLens.runProbe' };
-        await vscode.commands.executeCommand(ids[m.command], ...(m.command === 'runProbe' ? [doc.uri] : []));
+        if (m.command === 'copyMarkdown') {
+          if (doc.state.kind !== 'ready') return;
+          await vscode.env.clipboard.writeText(findingsMarkdown(doc.state.model));
+          vscode.window.setStatusBarMessage('Copied the findings as Markdown', 2000);
+          return;
+        }
+        const ids: Record<Exclude<WebviewCommand, 'cancelProbe' | 'copyMarkdown'>, string> = { setLoadTarget: 'checkpointLens.setLoadTarget', showFindings: 'checkpointLens.showFindings', runProbe: 'checkpointLens.runProbe', compareWith: 'checkpointLens.compareWith' };
+        await vscode.commands.executeCommand(ids[m.command], ...(m.command === 'runProbe' || m.command === 'compareWith' ? [doc.uri] : []));
         return;
       }
       case 'requestDiffHistogram':

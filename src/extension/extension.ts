@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { CheckpointEditorProvider, PYTORCH_VIEW_TYPE, VIEW_TYPE, type CheckpointDocument } from './editorProvider.js';
-import { explainLoadingLog } from './loadingLog.js';
+import { explainLoadingLog, looksLikeLoadingLog, PASTE_HERE } from './loadingLog.js';
 import { registerConvertCommands } from './convertCommand.js';
 import { readSettings } from './settings.js';
 import { isTargetSyntax, LOAD_TARGETS } from './targets.js';
@@ -77,6 +77,21 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
     if (r instanceof vscode.Uri) return r;
     return activeDoc()?.uri;
   };
+  /** The other open checkpoints first (most likely what is meant), then a file dialog. */
+  const pickCompareTarget = async (a: vscode.Uri): Promise<vscode.Uri | undefined> => {
+    const title = `Compare ${vscode.workspace.asRelativePath(a, false)} with…`;
+    const dialog = async () => (await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Compare', title, filters: CHECKPOINT_FILTERS }))?.[0];
+    const open = [...provider.documents].filter((d) => d.uri.toString() !== a.toString() && d.uri.scheme === 'file');
+    if (!open.length) return dialog();
+    const items: (vscode.QuickPickItem & { uri?: vscode.Uri })[] = [
+      ...open.map((d) => ({ label: `$(file-binary) ${vscode.workspace.asRelativePath(d.uri, false)}`, description: 'open in Checkpoint Lens', uri: d.uri })),
+      { label: '', kind: vscode.QuickPickItemKind.Separator },
+      { label: '$(folder-opened) Choose a file…' },
+    ];
+    const pick = await vscode.window.showQuickPick(items, { title, placeHolder: 'An open checkpoint, or a file' });
+    if (!pick) return undefined;
+    return pick.uri ?? dialog();
+  };
   const localOnly = (uris: vscode.Uri[]) => {
     const bad = uris.find((u) => u.scheme !== 'file');
     if (bad) void vscode.window.showErrorMessage('Checkpoint Lens: only local files can be compared.');
@@ -113,7 +128,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
         return undefined;
       }
       // A second URI (tests, other extensions) skips the file dialog.
-      const b = second instanceof vscode.Uri ? second : (await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Compare', title: `Compare ${vscode.workspace.asRelativePath(a, false)} with…`, filters: CHECKPOINT_FILTERS }))?.[0];
+      const b = second instanceof vscode.Uri ? second : await pickCompareTarget(a);
       if (!b || !localOnly([a, b])) return undefined;
       return comparisons.compare(sideOf(a), sideOf(b));
     }),
@@ -185,16 +200,30 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
       await provider.load(doc, 'reload');
     }),
 
-    vscode.commands.registerCommand('checkpointLens.explainLoadingLog', async (text?: string) => {
+    vscode.commands.registerCommand('checkpointLens.explainLoadingLog', async (text?: string): Promise<vscode.TextDocument | undefined> => {
+      // Multi-line on every path: an argument, the selection, the whole active text document,
+      // the clipboard when it holds a loading log, else an untitled editor to paste into.
       let log = typeof text === 'string' ? text : undefined;
       const editor = vscode.window.activeTextEditor;
-      if (log === undefined && editor && !editor.selection.isEmpty) log = editor.document.getText(editor.selection);
-      if (log === undefined) {
-        log = await vscode.window.showInputBox({ title: 'Checkpoint Lens: paste a loading log', prompt: 'The warning printed by load_state_dict / from_pretrained (missing / unexpected keys, size mismatch)' });
+      if (log === undefined && editor) log = editor.selection.isEmpty ? (editor.document.languageId === 'markdown' ? undefined : editor.document.getText()) : editor.document.getText(editor.selection);
+      if (!log?.trim() || !looksLikeLoadingLog(log)) {
+        const clip = await vscode.env.clipboard.readText();
+        if (looksLikeLoadingLog(clip)) log = clip;
       }
-      if (!log) return;
+      if (!log?.trim()) {
+        const pad = await vscode.workspace.openTextDocument({ language: 'log', content: PASTE_HERE });
+        await vscode.window.showTextDocument(pad, { preview: false });
+        void vscode.window.showInformationMessage('Checkpoint Lens: paste the loading log into this editor, then run Explain Loading Log again.');
+        return undefined;
+      }
       const md = await vscode.workspace.openTextDocument({ language: 'markdown', content: explainLoadingLog(log) });
-      await vscode.window.showTextDocument(md, { preview: true });
+      // Rendered, not Markdown source (the built-in preview); the source if the preview is unavailable.
+      try {
+        await vscode.commands.executeCommand('markdown.showPreview', md.uri);
+      } catch {
+        await vscode.window.showTextDocument(md, { preview: true });
+      }
+      return md;
     }),
 
     vscode.commands.registerCommand(SHOW_CODE_COMMAND, async (docUri?: unknown, code?: unknown, tensor?: unknown) => {

@@ -45,3 +45,11 @@ export function explanationMarkdown(ex: LogExplanation): string {
 export function explainLoadingLog(text: string): string {
   return explanationMarkdown(explainLog(parseLoadLog(text.slice(0, 16 << 20))));
 }
+
+/** True when `text` holds a message the log parser recognises (transformers, PyTorch, timm). */
+export function looksLikeLoadingLog(text: string | undefined): boolean {
+  return !!text && text.trim().length > 0 && parseLoadLog(text.slice(0, 16 << 20)).sources.length > 0;
+}
+
+/** The untitled editor offered when there is no log to explain yet. */
+export const PASTE_HERE = '# Paste the loading log below (missing / unexpected keys, size mismatch), then run "Checkpoint Lens: Explain Loading Log" again.\n\n';

@@ -11,6 +11,7 @@ import type { ProbeState } from '../shared/jobViews.js';
 import type { CheckpointDocument, CheckpointEditorProvider } from './editorProvider.js';
 import { readProbeSettings } from './settings.js';
 import { WorkerClient } from './workerClient.js';
+import { forEditor } from './editorWording.js';
 
 /** After Cancel, the worker gets this long to stop at its next check before it is terminated. */
 const CANCEL_GRACE_MS = 5_000;
@@ -60,7 +61,7 @@ export async function runProbeCommand(deps: ProbeDeps, doc: CheckpointDocument):
         const out = await job.result;
         if (out.ok) return { kind: 'done', probe: out.probe } as const;
         if (cancelled) return { kind: 'cancelled' } as const;
-        return { kind: 'error', code: out.code, message: out.message } as const;
+        return { kind: 'error', code: out.code, message: forEditor(out.message) } as const;
       },
     );
     set(state);

@@ -135,17 +135,20 @@ class Finisher {
       }
     }
     let allIndex = kids.length >= 2;
-    for (const k of kids) {
+    // Numbered children are judged by their own segment (`0`), also when a single-child chain was
+    // joined into their label (`0.block_sparse_moe.experts`): MoE layers collapse as ×N too.
+    for (let i = 0; i < kids.length; i++) {
+      const k = kids[i]!;
       node.tensorCount += k.tensorCount;
       node.parameters += k.parameters;
       node.bytes += k.bytes;
       node.missingCount += k.missingCount;
-      if (allIndex && !isIndex(k.label)) allIndex = false;
+      if (allIndex && !isIndex(ordered[i]!.label)) allIndex = false;
     }
     if (allIndex) {
       const s0 = this.sigOf.get(kids[0]!);
-      const n0 = Number(kids[0]!.label);
-      if (kids.every((k, i) => this.sigOf.get(k) === s0 && Number(k.label) === n0 + i)) node.repeat = kids.length;
+      const n0 = Number(ordered[0]!.label);
+      if (kids.every((k, i) => this.sigOf.get(k) === s0 && Number(ordered[i]!.label) === n0 + i)) node.repeat = kids.length;
     }
     if (kids.length) node.children = kids;
     let sig = leaf ? `${leaf.mark ?? ''}${leaf.ref.dtype}[${leaf.ref.shape.join(',')}](` : '(';
@@ -242,8 +245,11 @@ export function buildViewModel(doc: InspectDocument, overlay: AnalysisOverlay | 
     roots = forest([...real, ...unreadable]);
   }
   const findings = overlay ? (overlay.findingsIncludeIntegrity ? [...overlay.findings] : [...overlay.findings, ...problemsAsFindings(doc)]) : problemsAsFindings(doc);
+  // Errors first; within a severity, the file's integrity problems (a missing shard, a truncated
+  // file) lead, because they explain the rest (tensors "absent" because their shard is missing).
   const order = { error: 0, warning: 1, info: 2 } as const;
-  findings.sort((a, b) => order[a.severity] - order[b.severity]);
+  const integrity = new Set(doc.problems.map((p) => p.code));
+  findings.sort((a, b) => order[a.severity] - order[b.severity] || Number(!integrity.has(a.code)) - Number(!integrity.has(b.code)));
   return {
     title: doc.path.split(/[\\/]/).pop() ?? doc.path,
     path: doc.path,

@@ -15,6 +15,7 @@ import { understandGguf } from '../formats/gguf/understand.js';
 import type { OpenOutcome, StatsOutcome, WorkerRequest, WorkerResponse } from './workerProtocol.js';
 import { CheckpointLensError } from '../core/result.js';
 import { compareCheckpoints } from '../compare/compare.js';
+import { renderCompareMarkdown } from '../compare/render/markdown.js';
 import { pairDiffHistogram } from '../compare/histogram.js';
 import { runProbe } from '../probe/probe.js';
 import { toCompareView, toProbeView } from './jobViewBuilders.js';
@@ -119,7 +120,7 @@ async function compareJob(req: Extract<WorkerRequest, { op: 'compare' }>, signal
     onProgress: (p) => progress(p.bytesTotal ? p.bytesDone / p.bytesTotal : p.pairsTotal ? p.pairsDone / p.pairsTotal : 0, `${p.pairsDone} / ${p.pairsTotal} pairs`),
   });
   compared.set(req.key, { a: ra.value, b: rb.value });
-  return { ok: true, view: toCompareView(out, req.labels) };
+  return { ok: true, view: toCompareView(out, req.labels), markdown: renderCompareMarkdown(out) };
 }
 
 async function diffHistogram(req: Extract<WorkerRequest, { op: 'diffHistogram' }>): Promise<HistogramOutcome> {

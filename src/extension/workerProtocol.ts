@@ -44,7 +44,7 @@ export type StatsOutcome = { readonly ok: true; readonly stats: StatsView } | { 
 
 type Failed = { readonly ok: false; readonly code: string; readonly message: string };
 export type ProbeOutcome = { readonly ok: true; readonly probe: ProbeView } | Failed;
-export type CompareOutcome = { readonly ok: true; readonly view: CompareView } | Failed;
+export type CompareOutcome = { readonly ok: true; readonly view: CompareView; readonly markdown: string } | Failed;
 export type HistogramOutcome = { readonly ok: true; readonly histogram: DiffHistogramView } | Failed;
 /** `convert`: the report, or the converter's error (with what is still missing); `cancelled` after a Cancel. */
 export type ConvertOutcome = { readonly ok: true; readonly report: ConvertReport } | { readonly ok: false; readonly error: ConvertError } | Failed;

@@ -69,7 +69,7 @@ export function familyLabel(family: string | null, variant: string | null): stri
 
 /** Text for inline Markdown: escapes made visible, Markdown punctuation backslash-escaped. */
 export function markdownText(s: string): string {
-  return visibleText(s).replace(/([\\`*_{}[\]()#+\-.!|<>~])/g, '\\$1');
+  return visibleText(s).replace(/([\\`*_[\]#|<>~])/g, '\\$1');
 }
 
 /** A name in a Markdown code span (backtick runs handled), escapes made visible. */

@@ -136,3 +136,31 @@ describe('compare: layouts from the same weights', () => {
     assert.equal(r.value.verdict.sentence, 'B is identical to A: all 33 tensors byte-identical.');
   });
 });
+
+describe('verdict and tower wording when B is not A (issue 13)', () => {
+  let s: Awaited<ReturnType<typeof scratch>>;
+  const paths: Record<string, string> = {};
+  before(async () => {
+    s = await scratch();
+    paths.openclip = await s.write('a.safetensors', openClipDict(1));
+    paths.otherTimm = await s.write('b-timm.safetensors', toTimm(openClipDict(7)));
+    paths.timm = await s.write('a-timm.safetensors', toTimm(openClipDict(1)));
+  });
+  after(() => s.cleanup());
+
+  it('every paired tensor differs: "B holds different weights", never "B is A converted"', async () => {
+    const r = await compareFiles(paths.openclip!, paths.otherTimm!, {});
+    assert.ok(r.ok);
+    assert.ok(r.value.counts.different + r.value.counts.close >= r.value.counts.matched / 2);
+    assert.doesNotMatch(r.value.verdict.sentence, /^B is A/);
+    assert.match(r.value.verdict.sentence, /^B holds different weights from A \(B uses the timm layout; tensors were paired across layouts\): \d+ of \d+ tensors differ/);
+  });
+
+  it('a tower where B adds more than it drops says both, not "B drops"', async () => {
+    const r = await compareFiles(paths.timm!, paths.openclip!, {});
+    assert.ok(r.ok);
+    const proj = r.value.towers.find((t) => t.tower === 'projection')!;
+    assert.ok(proj.onlyB.length > 0 && proj.onlyA.length > 0, JSON.stringify(proj));
+    assert.match(proj.meaning ?? '', /^B adds 2 tensors \(text_projection, logit_scale\) and drops 1 tensor \(head\.bias\) that A has$/);
+  });
+});

@@ -29,3 +29,17 @@ describe('Explain Loading Log (Markdown view)', () => {
     assert.match(md, /` w<img src=x onerror=alert\(1\)> `/);
   });
 });
+
+describe('Explain Loading Log: multi-line logs and transposes (issue 13)', () => {
+  it('a [768,512] vs [512,768] mismatch is called a transpose; a log is recognised only when it is one', async () => {
+    const { explainLoadingLog, looksLikeLoadingLog } = await import('../../src/extension/loadingLog.js');
+    const log = 'size mismatch for visual.proj: copying a param with shape torch.Size([768, 512]) from checkpoint, the shape in current model is torch.Size([512, 768]).\nsize mismatch for x.weight: copying a param with shape torch.Size([4, 4]) from checkpoint, the shape in current model is torch.Size([8, 4]).';
+    const md = explainLoadingLog(log);
+    assert.match(md, /\*\*2 shape-mismatched\*\*/);
+    assert.match(md, /visual\\\.proj: checkpoint \\\[768, 512\\\], model \\\[512, 768\\\] — the same matrix transposed/);
+    assert.doesNotMatch(md.split('\n').find((l) => l.includes('x\\.weight: checkpoint')) ?? '', /transposed/);
+    assert.ok(looksLikeLoadingLog(log));
+    assert.ok(!looksLikeLoadingLog('hello world'));
+    assert.ok(!looksLikeLoadingLog(''));
+  });
+});

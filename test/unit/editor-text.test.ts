@@ -111,3 +111,79 @@ describe('all-zero tensors are marked', () => {
     assert.ok(marked.includes('visual.proj') || marked.includes('text_projection'), 'projection-zero tensors too');
   });
 });
+
+describe('findings as Markdown', () => {
+  it('one bullet per finding with its code, consequence, evidence and tensors in code spans; hostile names inert', async () => {
+    const { findingsMarkdown } = await import('../../src/extension/findingsMarkdown.js');
+    const base = buildViewModel(inspectDocument(llamaLike()), null);
+    const md = findingsMarkdown({
+      ...base,
+      title: 'm`x.safetensors',
+      findings: [{ code: 'text-tower-missing', severity: 'error', message: 'The text tower is not in the file.', consequence: 'Zero-shot is at chance.', evidence: ['150 of 150 missing'], tensors: ['a\u202eb', '[link](http://x)', 'c', 'd', 'e', 'f'], tensorCount: 150 }],
+    });
+    assert.match(md, /^### Checkpoint Lens: ``m`x\.safetensors``/);
+    assert.match(md, /- ❌ `text-tower-missing` — The text tower is not in the file\./);
+    assert.match(md, /Zero-shot is at chance\./);
+    assert.match(md, /`a\\u202Eb`, `\[link\]\(http:\/\/x\)`/);
+    assert.match(md, /and 145 more/);
+    assert.match(md, /❔ \*\*Not checked:\*\*/);
+    assert.ok(!md.includes('\u202e'));
+  });
+});
+
+describe('integrity problems lead', () => {
+  it('with a shard missing, the first finding is the missing shard, not "the text tower is not in the file"', async () => {
+    const { clipTensorSpecs, writeShardedClipFixture } = await import('../helpers/clipFixtures.js');
+    const { tempDir } = await import('../helpers/tmp.js');
+    const { openCheckpoint } = await import('../../src/formats/open.js');
+    const { rmSync } = await import('node:fs');
+    const dir = tempDir('cl-shard-');
+    const { index, shardFiles } = await writeShardedClipFixture(dir, clipTensorSpecs('openai-clip', 'ViT-B-16'), 3);
+    rmSync(shardFiles[2]!);
+    const c = await openCheckpoint(index);
+    assert.ok(c.ok);
+    const r = await analyzeCheckpoint(c.value, { valueBudgetBytes: 0 });
+    assert.ok(r.ok);
+    const vm = buildViewModel(inspectDocument(c.value), overlayFromAnalysis(r.value, c.value.tensors.map((t) => t.name).concat(c.value.unreadable.map((u) => u.name))));
+    assert.equal(vm.findings[0]?.code, 'shard-missing', vm.findings.map((f) => f.code).join(', '));
+    assert.ok(vm.fileCount > 1, 'the shard column is shown');
+  });
+});
+
+describe('editor wording', () => {
+  it('CLI flags become editor actions', async () => {
+    const { forEditor } = await import('../../src/extension/editorWording.js');
+    assert.equal(forEditor('The shapes match no known configuration; the completeness check needs --target (e.g. --target openclip:ViT-B-16).'), 'The shapes match no known configuration; the completeness check needs a load target (Set Load Target…) (e.g. openclip:ViT-B-16).');
+    assert.equal(forEditor('check the declared shapes or pass --target.'), 'check the declared shapes or set a load target (Set Load Target…).');
+    assert.equal(forEditor('--target "x" is not known'), 'the load target "x" is not known');
+    assert.doesNotMatch(forEditor('try --map auto'), /--/);
+  });
+});
+
+describe('MoE blocks collapse at every level', () => {
+  it('layers whose only child is an experts group collapse as ×N, and the experts inside as ×M', () => {
+    const path = '/m/moe.safetensors';
+    let off = 0;
+    const tensors: TensorInfo[] = [];
+    for (let l = 0; l < 4; l++)
+      for (let e = 0; e < 8; e++)
+        for (const w of ['w1', 'w2']) {
+          const shape = [4, 4];
+          tensors.push({ name: `model.layers.${l}.block_sparse_moe.experts.${e}.${w}.weight`, dtype: 'F32', shape, elementCount: 16, byteLength: 64, data: { kind: 'contiguous', file: path, offset: off, length: 64 } });
+          off += 64;
+        }
+    const vm = buildViewModel(inspectDocument({ format: 'safetensors', path, files: [{ path, size: off }], tensors, unreadable: [], metadata: {}, problems: [] }), null);
+    const find = (nodes: readonly import('../../src/shared/protocol.js').ViewNode[], label: string): import('../../src/shared/protocol.js').ViewNode | undefined => {
+      for (const n of nodes) {
+        if (n.label === label) return n;
+        const f = find(n.children ?? [], label);
+        if (f) return f;
+      }
+      return undefined;
+    };
+    const layers = find(vm.roots, 'model.layers') ?? find(vm.roots, 'layers');
+    assert.equal(layers?.repeat, 4, JSON.stringify(vm.roots.map((r) => r.label)));
+    const experts = find(layers!.children ?? [], '0.block_sparse_moe.experts');
+    assert.equal(experts?.repeat, 8);
+  });
+});

@@ -142,6 +142,7 @@ export async function seenRows(page: Page | import('playwright-core').Frame): Pr
       const st = getComputedStyle(r);
       const rb = r.getBoundingClientRect();
       if (st.display === 'none' || st.visibility === 'hidden' || Number(st.opacity) === 0) continue;
+      if ((r as Element & { checkVisibility?: (o: object) => boolean }).checkVisibility?.({ opacityProperty: true, visibilityProperty: true }) === false) continue;
       if (rb.height <= 0 || rb.bottom <= box.top + 1 || rb.top >= box.bottom - 1) continue;
       // …and inside the window (the tree itself may be partly scrolled out of view).
       if (rb.bottom <= 1 || rb.top >= window.innerHeight - 1) continue;
@@ -158,7 +159,9 @@ export async function onScreen(page: Page | import('playwright-core').Frame, sel
     if (!el) return false;
     const st = getComputedStyle(el);
     const b = el.getBoundingClientRect();
-    return st.display !== 'none' && st.visibility !== 'hidden' && b.width > 0 && b.height > 0 && b.left >= -1 && b.top >= -1 && b.right <= window.innerWidth + 1 && b.bottom <= window.innerHeight + 1;
+    // checkVisibility: also false inside a closed <details>, a display:none ancestor or content-visibility:hidden.
+    const shown = (el as Element & { checkVisibility?: (o: object) => boolean }).checkVisibility?.({ opacityProperty: true, visibilityProperty: true, contentVisibilityAuto: true }) ?? true;
+    return shown && st.display !== 'none' && st.visibility !== 'hidden' && b.width > 0 && b.height > 0 && b.left >= -1 && b.top >= -1 && b.right <= window.innerWidth + 1 && b.bottom <= window.innerHeight + 1;
   }, selector);
 }
 

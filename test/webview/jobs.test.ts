@@ -10,62 +10,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import type { CompareView, ProbeView } from '../../src/shared/jobViews.js';
 import type { HostMessage, ViewModel } from '../../src/shared/protocol.js';
-import { HOSTILE_NAMES, seedModel } from './fixtures.js';
+import { compareFixture, HOSTILE_NAMES, probeFixture, seedModel } from './fixtures.js';
 import { CHROMIUM, launch, openHarness, type Harness } from './harness.js';
 import { screenshotDir } from '../helpers/screenshots.js';
 
 const skip = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : !existsSync('dist/webview.js') ? 'dist/webview.js missing: run npm run build' : false;
-const LABELS = ['red', 'green', 'blue', 'yellow', 'orange', 'purple', 'black', 'white', 'circle', 'square', 'triangle', 'star', 'checkerboard', HOSTILE_NAMES[0]!];
-
-export function probeFixture(): ProbeView {
-  return {
-    title: 'model.safetensors',
-    verdict: { code: 'at-chance', text: 'Top-1 0.0 % at chance (7.1 %): the text tower is random-initialised, so image and text embeddings do not line up. <script>window.__pwned=20</script>' },
-    top1: 0,
-    top5: 0.2857,
-    chance: 1 / 14,
-    pValue: 1,
-    images: 42,
-    classes: 14,
-    perClass: LABELS.map((label, i) => ({ label, images: 3, correct: i === 2 ? 1 : 0, accuracy: i === 2 ? 1 / 3 : 0 })),
-    provider: 'cpu',
-    attempts: [
-      { provider: 'cuda', outcome: 'skipped', reason: "the CUDA provider libraries are not installed (onnxruntime-node's install-time download was skipped)" },
-      { provider: 'cpu', outcome: 'used', reason: null },
-    ],
-    randomInitialized: [
-      { tower: 'text', whole: true, count: 149 },
-      { tower: 'shared', whole: true, count: 1 },
-    ],
-    timings: { buildMs: 2250, sessionCreateMs: 600, perImageMs: 153, totalMs: 10300 },
-    model: 'timm: image 224px, vision 768w × 12 layers (12 heads, patch 16), text 512w × 12 layers (8 heads, 77 tokens), embed 512, quickgelu (default), pooling argmax',
-    tokenizer: 'built-in prompt ids',
-    weightsAccess: 'hard-link',
-  };
-}
-
-function compareFixture(): CompareView {
-  const evil = HOSTILE_NAMES[0]!;
-  return {
-    equivalent: false,
-    parts: [{ text: 'B changes ' }, { name: evil }, { text: ' beyond tolerance; ' }, { name: HOSTILE_NAMES[2]! }, { text: ' dropped.' }],
-    a: { label: 'HEAD:models/model.safetensors', path: '/tmp/a/model.safetensors', format: 'safetensors', layout: 'openai', tensors: 3, parameters: 70, bytes: 280 },
-    b: { label: 'models/<img src=x onerror=window.__pwned=30>.safetensors', path: '/w/b.safetensors', format: 'safetensors', layout: 'openai', tensors: 2, parameters: 68, bytes: 272 },
-    matching: 'name',
-    counts: { matched: 2, identical: 1, equal: 0, close: 0, different: 1, shapeMismatch: 0, unreadable: 0, onlyA: 1, onlyB: 0 },
-    towers: [{ tower: 'other', matched: 2, identical: 1, equal: 0, close: 0, different: 1, shapeMismatch: 0, unreadable: 0, onlyA: 1, onlyB: 0, allowed: false, meaning: null }],
-    worst: [
-      { key: evil, tower: 'other', status: 'different', shape: [8, 8], aNames: [evil], bNames: [evil], aDtype: 'F32', bDtype: 'F32', maxAbs: 0.5, relRms: 0.12, cosine: 0.99, mismatched: 1, notes: ['"><svg onload=window.__pwned=31>'], histogram: true },
-      { key: 'same', tower: 'other', status: 'identical', shape: [4], aNames: ['same'], bNames: ['same'], aDtype: 'F32', bDtype: 'F32', maxAbs: 0, relRms: 0, cosine: 1, mismatched: 0, notes: [], histogram: true },
-    ],
-    onlyA: [{ name: HOSTILE_NAMES[2]!, tower: 'other', dtype: 'F32', shape: [2], harmless: false }],
-    onlyB: [],
-    notes: ['</script><script>window.__pwned=32</script>'],
-    seconds: 0.01,
-  };
-}
 
 describe('probe section and comparison panel in Chromium', { skip, timeout: 120_000 }, () => {
   let browser: Browser;
@@ -96,7 +46,7 @@ describe('probe section and comparison panel in Chromium', { skip, timeout: 120_
       const extras: ViewModel = { ...seed, extras: [['epoch', '12'], ['optimizer', 'Adam: 302 state tensor(s)'], ['<img src=x onerror=window.__pwned=21>', '<b>x</b>']] };
       await h.send({ type: 'model', model: extras } satisfies HostMessage);
       await h.page.waitForSelector('.tree .row');
-      assert.match((await h.page.textContent('.summary .extras')) ?? '', /Other entries in the file \(3\): epoch, optimizer, <img src=x onerror=window.__pwned=21>/);
+      assert.match((await h.page.textContent('.summary .other-entries')) ?? '', /Other entries in the file \(3\): epoch, optimizer, <img src=x onerror=window.__pwned=21>/);
       await h.page.click('.summary .probe-btn');
       assert.deepEqual(await sentOf(h, 'runCommand'), [{ type: 'runCommand', command: 'runProbe' }]);
       await h.send({ type: 'probe', state: { kind: 'running', message: 'building the CLIP graph from the checkpoint', fraction: 0.25 } } satisfies HostMessage);

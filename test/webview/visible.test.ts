@@ -8,7 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { ViewModel } from '../../src/shared/protocol.js';
 import { buildViewModel } from '../../src/extension/viewModel.js';
-import { docOf, seedModel } from './fixtures.js';
+import { compareFixture, docOf, seedModel } from './fixtures.js';
+import { join } from 'node:path';
+import { testOutDir } from '../helpers/screenshots.js';
 import { CHROMIUM, launch, onScreen, openHarness, seenRows, type Harness } from './harness.js';
 
 const skip = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : !existsSync('dist/webview.js') ? 'dist/webview.js missing: run npm run build' : false;
@@ -132,6 +134,94 @@ describe('hostile names and unchecked files as seen (Chromium)', { skip, timeout
       await h.page.click('.summary .probe-btn', { force: true });
       assert.equal(((await h.sent()) as { type: string }[]).filter((m) => m.type === 'runCommand').length, 0);
       assert.match((await h.page.textContent('.summary .metadata summary')) ?? '', /Metadata \(2\): format, epoch/);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('actions that lead somewhere (Chromium)', { skip, timeout: 180_000 }, () => {
+  let browser: Browser;
+  let seed: ViewModel;
+  before(async () => {
+    browser = await launch();
+    seed = (await seedModel()).model;
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  const sentOf = async (h: Harness, type: string) => ((await h.sent()) as { type: string }[]).filter((m) => m.type === type);
+
+  it('a finding code chip asks for its docs entry and the tensor; Copy as Markdown and Compare With… go to the host; selection is reported', async () => {
+    const h = await openHarness(browser, { width: 1400, height: 900 });
+    try {
+      await h.send({ type: 'model', model: seed });
+      await h.page.waitForSelector('.tree .row');
+      assert.ok(await onScreen(h.page, '.banner .code-link'));
+      await h.page.click('.banner .code-link');
+      assert.deepEqual((await sentOf(h, 'openCode')).at(-1), { type: 'openCode', code: 'tower-absent', tensor: 'token_embedding.weight' });
+      await h.page.click('.banner .copy-markdown');
+      await h.page.click('.banner .compare-with');
+      assert.deepEqual(await sentOf(h, 'runCommand'), [
+        { type: 'runCommand', command: 'copyMarkdown' },
+        { type: 'runCommand', command: 'compareWith' },
+      ]);
+      await h.send({ type: 'reveal', name: 'logit_scale' });
+      await h.page.waitForFunction(() => document.querySelector('.tree .row.selected .label')?.textContent === 'logit_scale');
+      assert.ok(await onScreen(h.page, '.tree .row.selected'));
+      assert.deepEqual((await sentOf(h, 'selected')).at(-1), { type: 'selected', name: 'logit_scale' });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('probe: a cancelled re-run says "cancelled" and keeps the previous report; the report collapses and closes', async () => {
+    const { probeFixture } = await import('./fixtures.js');
+    const h = await openHarness(browser, { width: 1400, height: 900 });
+    try {
+      await h.send({ type: 'model', model: seed });
+      await h.page.waitForSelector('.tree .row');
+      await h.send({ type: 'probe', state: { kind: 'done', probe: probeFixture() } });
+      await h.page.waitForSelector('.probe-report');
+      await h.send({ type: 'probe', state: { kind: 'running', message: 'reading weights', fraction: 0.1 } });
+      await h.page.waitForSelector('.probe-running');
+      await h.send({ type: 'probe', state: { kind: 'cancelled' } });
+      await h.page.waitForSelector('.probe-cancelled');
+      assert.match((await h.page.textContent('.probe-cancelled')) ?? '', /cancelled; the previous result is kept/);
+      assert.ok(await onScreen(h.page, '.probe-report .probe-verdict'), 'the previous report is still shown');
+      await h.page.click('.probe-box > summary');
+      assert.equal(await h.page.$eval('.probe-box', (d) => (d as HTMLDetailsElement).open), false, 'collapsed');
+      assert.ok(!(await onScreen(h.page, '.probe-report .probe-verdict')));
+      await h.page.click('.probe-close');
+      assert.equal(await h.page.$$eval('.probe > *', (e) => e.length), 0, 'closed');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('comparison: selecting a pair low in a long table brings its histogram on screen; Copy as Markdown posts; underscores not clipped', async () => {
+    const base = compareFixture();
+    const worst = Array.from({ length: 20 }, (_, i) => ({ ...base.worst[0]!, key: `blocks.${i}.mlp.fc_1.weight`, aNames: [`blocks.${i}.mlp.fc_1.weight`], bNames: [`blocks.${i}.mlp.fc_1.weight`] }));
+    const view = { ...base, worst, onlyA: [{ name: 'text_projection_under_score', tower: 'projection', dtype: 'F32', shape: [2], harmless: false }], counts: { ...base.counts, onlyA: 1 } };
+    const h = await openHarness(browser, { width: 1000, height: 600 });
+    try {
+      await h.send({ type: 'compare', state: { kind: 'done', view } });
+      await h.page.waitForSelector('.worst-table');
+      await h.page.click('.compare .copy-markdown');
+      assert.deepEqual(await sentOf(h, 'runCommand'), [{ type: 'runCommand', command: 'copyMarkdown' }]);
+      await h.page.locator('.worst-table tbody tr').nth(18).click();
+      await h.page.waitForSelector('.diff-histogram vscode-progress-ring');
+      await h.page.waitForTimeout(200);
+      assert.ok(await onScreen(h.page, '.diff-histogram h3'), 'the histogram heading is on screen after selecting a pair');
+      // Only-in lists: a code span with underscores is not clipped by its line box.
+      await h.page.click('.unmatched summary');
+      const clip = await h.page.$eval('.unmatched li code', (e) => {
+        const li = e.parentElement!.getBoundingClientRect();
+        const c = e.getBoundingClientRect();
+        return { li: li.bottom, code: c.bottom };
+      });
+      assert.ok(clip.code <= clip.li + 0.5, `code span inside its line (${clip.code} ≤ ${clip.li})`);
+      await h.page.screenshot({ path: join(testOutDir('screens'), 'compare-selected.png') });
     } finally {
       await h.close();
     }

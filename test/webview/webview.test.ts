@@ -206,7 +206,7 @@ describe('webview in Chromium', { skip, timeout: 180_000 }, () => {
     });
   });
 
-  it('renders 100,000 tensor rows: first screen < 1 s, scrolling measured', async () => {
+  it('renders 100,000 tensor rows with a screenful of DOM rows; times reported', async () => {
     const t0 = performance.now();
     const big = buildViewModel(bigInspectDocument(1000, 100), null);
     const buildMs = performance.now() - t0;
@@ -280,8 +280,8 @@ describe('webview in Chromium', { skip, timeout: 180_000 }, () => {
           }),
       );
       const report = `100k rows: host view-model build ${buildMs.toFixed(0)} ms; first screen ${first.ms.toFixed(0)} ms (${first.rowcount} rows, ${first.rows} DOM rows); scroll ${scroll.frames} frames avg ${scroll.avg.toFixed(1)} ms, p95 ${scroll.p95.toFixed(1)} ms, max ${scroll.max.toFixed(1)} ms, ${scroll.over50} frames > 50 ms; collapse+expand all ${expandMs.toFixed(0)} ms; filter ${filterMs.toFixed(0)} ms (after 60 ms debounce)`;
+      // Timings are reported, not asserted (shared CI machines vary); bench/editor-first-screen.mts measures in real VS Code.
       console.log(report);
-      assert.ok(first.ms < 1000, report);
       assert.ok(scroll.renderedAtEnd.length > 0, 'rows rendered after scrolling');
       assert.deepEqual(await h.cspViolations(), []);
     } finally {

@@ -304,9 +304,17 @@ describe('Checkpoint Lens in the extension host', function () {
 
   it('Explain Loading Log opens a Markdown explanation', async () => {
     await api();
-    await vscode.commands.executeCommand('checkpointLens.explainLoadingLog', 'Missing key(s) in state_dict: "token_embedding.weight", "positional_embedding".');
-    const doc = await waitFor('markdown editor', () => vscode.window.activeTextEditor?.document);
-    assert.equal(doc.languageId, 'markdown');
+    const doc = await vscode.commands.executeCommand<vscode.TextDocument>('checkpointLens.explainLoadingLog', 'Missing key(s) in state_dict: "token_embedding.weight", "positional_embedding".');
+    assert.equal(doc?.languageId, 'markdown');
     assert.match(doc.getText(), /Loading log, explained[\s\S]*2 missing/);
+    // Rendered: the Markdown preview is open (a webview tab), not only the source.
+    await waitFor('the rendered preview', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputWebview && /preview/i.test(t.label)));
+    // No argument and no selection: a multi-line log in the active editor is explained whole (newlines kept).
+    const multi = 'Some weights of the model checkpoint were not used when initializing CLIPModel: [\'a.weight\']\n- This IS expected\nsize mismatch for visual.proj: copying a param with shape torch.Size([768, 512]) from checkpoint, the shape in current model is torch.Size([512, 768]).\n';
+    const logDoc = await vscode.workspace.openTextDocument({ language: 'log', content: multi });
+    await vscode.window.showTextDocument(logDoc);
+    const md2 = await vscode.commands.executeCommand<vscode.TextDocument>('checkpointLens.explainLoadingLog');
+    assert.match(md2?.getText() ?? '', /\*\*1 shape-mismatched\*\*/);
+    assert.match(md2?.getText() ?? '', /transposed/);
   });
 });

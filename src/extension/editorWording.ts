@@ -1,0 +1,18 @@
+/**
+ * Messages from the core are written for the CLI; in the editor, CLI flags become the editor
+ * action that does the same (Set Load Target…, the probe's image folder setting). Pure.
+ */
+const RULES: readonly [RegExp, string][] = [
+  [/\(e\.g\. --target ([^\s)]+)\)/g, '(e.g. $1)'],
+  [/\bpass --target\b/g, 'set a load target (Set Load Target…)'],
+  [/\bneeds --target to pick one\b/g, 'needs a load target to pick one (Set Load Target…)'],
+  [/--target ("[^"]*"|[^\s(][^\s]*)/g, 'the load target $1'],
+  [/--target\b/g, 'a load target (Set Load Target…)'],
+  [/--map auto\b/g, 'cross-layout pairing'],
+];
+
+export function forEditor(text: string): string {
+  let out = text;
+  for (const [re, to] of RULES) out = out.replace(re, to);
+  return out;
+}
