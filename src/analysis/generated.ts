@@ -402,6 +402,8 @@ function byShapes(inp: DecideInput, entries: CatalogEntry[], source: 'open_clip'
     if (g) g.push(f.entry);
     else groups.set(f.entry.signature, [f.entry]);
   }
+  // Within a layout group, the plain name first (`ViT-B-16` before `ViT-B-16-quickgelu`: the activation is not in the weights).
+  for (const g of groups.values()) g.sort((a, b) => Number(/quickgelu/i.test(a.name)) - Number(/quickgelu/i.test(b.name)));
   const groupNames = [...groups.values()].map((g) => g.map((e) => e.name));
   const isOld = (n: string) => (source === 'open_clip' ? Boolean(clipConfig(n)) : Boolean(configForTimmName(n)));
   const best = pool[0];
