@@ -127,6 +127,9 @@ function fitAll(names: readonly string[], tensors: readonly TensorInfo[], entrie
 
 /** Compares the file with a generated layout: the same lists the CLIP target check produces. */
 export function compareExpected(names: readonly string[], tensors: readonly TensorInfo[], expected: readonly ExpectedTensor[], reasons: ReadonlyMap<string, string>): Comparison {
+  // Roles (design.md "Knowledge"): tied / buffer / optional / quant-aux tensors are never missing;
+  // present ones are used, never unexpected. Missing tensors carry their part and role so findings
+  // can weigh them (a task head new when fine-tuning is not a broken backbone).
   const { byKey, opaque, others } = indexOf(expected);
   const opaqueTower = new Map<string, TowerId>();
   for (const e of expected) if (e.opaque) opaqueTower.set(key(e.name), e.tower);
@@ -164,7 +167,7 @@ export function compareExpected(names: readonly string[], tensors: readonly Tens
     unexpected.push({ name: t.name, dtype: t.dtype, shape: t.shape, tower: towerGuess(n) });
   }
   for (const e of expected) {
-    if (e.role === 'tied' || e.role === 'buffer' || e.role === 'optional') continue;
+    if (e.role === 'tied' || e.role === 'buffer' || e.role === 'optional' || e.role === 'quant-aux') continue;
     const k = key(e.name);
     if (e.opaque) {
       const hits = opaqueHit.get(k) ?? 0;
@@ -176,7 +179,7 @@ export function compareExpected(names: readonly string[], tensors: readonly Tens
     }
     if (present.has(k)) continue;
     const reason = reasons.get(e.name) ?? reasons.get(`text.${e.name}`) ?? (e.name.startsWith('text.') ? reasons.get(e.name.slice(5)) : undefined);
-    missing.push({ name: e.name, shape: e.shape.map((d) => (d < 0 ? 0 : d)), tower: e.tower, ...(reason ? { reason } : {}) });
+    missing.push({ name: e.name, shape: e.shape.map((d) => (d < 0 ? 0 : d)), tower: e.tower, ...(reason ? { reason } : {}), part: e.part, ...(e.role !== 'weight' ? { role: e.role } : {}) });
   }
   return { missing, unexpected, mismatched, usedFileTensors: used, towerOf: towerOfTensor };
 }
@@ -232,7 +235,7 @@ function filePrefix(names: readonly string[]): '' | 'text.' | undefined {
 
 function toLocalSpecs(expected: readonly ExpectedTensor[]): LocalSpec[] {
   return expected
-    .filter((e) => e.role !== 'tied' && e.role !== 'buffer' && e.role !== 'optional')
+    .filter((e) => e.role !== 'tied' && e.role !== 'buffer' && e.role !== 'optional' && e.role !== 'quant-aux')
     .map((e) => ({ name: e.opaque ? `${e.name}*` : e.name, shape: e.shape, tower: e.tower, canonical: e.name, transform: 'identity' as const, partId: e.part, role: e.role }));
 }
 
