@@ -327,6 +327,23 @@ export function decide(inp: DecideInput): Decision {
     }
   }
   if (family === 'hf-siglip') {
+    const derived = siglipFromShapes(names, tensors);
+    if (derived) {
+      const r = hfExpected(derived.json, derived.cls);
+      if (!('error' in r)) {
+        const t = newTarget(`hf:${derived.cls}`, derived.cls, `${derived.cls} (sizes from the shapes)`, 'hf-siglip', r.expected);
+        return {
+          kind: 'new',
+          target: t,
+          expected: r.expected,
+          variant: t.variant,
+          variantSource: 'shapes',
+          candidates: [],
+          defaulted: true,
+          findings: [],
+        };
+      }
+    }
     return {
       kind: 'none',
       variant: null,
@@ -364,6 +381,58 @@ function prefilter(inp: DecideInput, skeletons: readonly Skeleton[], closest = t
   // Entries the file tensors fit best are also needed for "like X" when the full check finds no subset: add the closest contradicting ones.
   const extra = ok.length ? scored.filter((x) => x.overlap > 0 && x.contra > 0).sort((a, b) => a.contra - b.contra || b.overlap - a.overlap).slice(0, 3) : [];
   return [...keep, ...extra].map((x) => x.s.full());
+}
+
+/**
+ * transformers SigLIP without config.json: the sizes of the towers the file has, read from their
+ * own tensors (widths, vocabulary, positions, the highest block index, the MLP width of any block).
+ * The class follows the towers present (both → SiglipModel), so a whole missing tower cannot be
+ * told from a one-tower class and is not reported; what is missing inside a present tower (a block,
+ * the MAP head's parts, a projection) and `logit_bias` next to `logit_scale` are.
+ */
+function siglipFromShapes(names: readonly string[], tensors: readonly TensorInfo[]): { json: Record<string, unknown>; cls: string } | undefined {
+  const shape = new Map<string, readonly number[]>();
+  let tLayers = -1;
+  let vLayers = -1;
+  let tMlp: number | undefined;
+  let vMlp: number | undefined;
+  let vHead = false;
+  for (let i = 0; i < names.length; i++) {
+    const n = names[i]!;
+    shape.set(n, tensors[i]!.shape);
+    for (const [p, set] of [
+      ['text_model.encoder.layers.', (x: number, s: readonly number[] | undefined) => ((tLayers = Math.max(tLayers, x)), s && (tMlp = s[0]))],
+      ['vision_model.encoder.layers.', (x: number, s: readonly number[] | undefined) => ((vLayers = Math.max(vLayers, x)), s && (vMlp = s[0]))],
+    ] as const) {
+      if (!n.startsWith(p)) continue;
+      const rest = n.slice(p.length);
+      const dot = rest.indexOf('.');
+      const idx = Number(rest.slice(0, dot));
+      if (Number.isInteger(idx)) set(idx, rest.slice(dot + 1) === 'mlp.fc1.weight' ? tensors[i]!.shape : undefined);
+    }
+    if (n.startsWith('vision_model.head.')) vHead = true;
+  }
+  const tok = shape.get('text_model.embeddings.token_embedding.weight');
+  const tpos = shape.get('text_model.embeddings.position_embedding.weight');
+  const patch = shape.get('vision_model.embeddings.patch_embedding.weight');
+  const vpos = shape.get('vision_model.embeddings.position_embedding.weight');
+  const hasText = tLayers >= 0 || tok !== undefined;
+  const hasVision = vLayers >= 0 || patch !== undefined;
+  if ((hasText && (!tok || !tpos || tMlp === undefined)) || (hasVision && (!patch || patch.length !== 4 || !vpos || vMlp === undefined))) return undefined;
+  const json: Record<string, unknown> = { model_type: 'siglip' };
+  if (hasText) {
+    const head = shape.get('text_model.head.weight');
+    json.text_config = { vocab_size: tok![0], hidden_size: tok![1], max_position_embeddings: tpos![0], num_hidden_layers: tLayers + 1, intermediate_size: tMlp, ...(head ? { projection_size: head[0] } : {}) };
+  }
+  if (hasVision) {
+    const g = Math.round(Math.sqrt(vpos![0]!));
+    json.vision_config = { hidden_size: patch![0], num_channels: patch![1], patch_size: patch![2], image_size: g * patch![2]!, num_hidden_layers: vLayers + 1, intermediate_size: vMlp, vision_use_head: vHead };
+  }
+  if (!hasText && !hasVision) return undefined;
+  const cls = hasText && hasVision ? 'SiglipModel' : hasText ? 'SiglipTextModel' : 'SiglipVisionModel';
+  if (cls !== 'SiglipModel') json.model_type = hasText ? 'siglip_text_model' : 'siglip_vision_model';
+  if (cls !== 'SiglipModel') Object.assign(json, (hasText ? json.text_config : json.vision_config) as object);
+  return { json, cls };
 }
 
 function headRowsFrom(side: DecideInput['side']): number {
