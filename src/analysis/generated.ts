@@ -127,6 +127,9 @@ function fitAll(names: readonly string[], tensors: readonly TensorInfo[], entrie
 
 /** Compares the file with a generated layout: the same lists the CLIP target check produces. */
 export function compareExpected(names: readonly string[], tensors: readonly TensorInfo[], expected: readonly ExpectedTensor[], reasons: ReadonlyMap<string, string>): Comparison {
+  // Roles (design.md "Knowledge"): tied / buffer / optional / quant-aux tensors are never missing;
+  // present ones are used, never unexpected. Missing tensors carry their part and role so findings
+  // can weigh them (a task head new when fine-tuning is not a broken backbone).
   const { byKey, opaque, others } = indexOf(expected);
   const opaqueTower = new Map<string, TowerId>();
   for (const e of expected) if (e.opaque) opaqueTower.set(key(e.name), e.tower);
@@ -164,7 +167,7 @@ export function compareExpected(names: readonly string[], tensors: readonly Tens
     unexpected.push({ name: t.name, dtype: t.dtype, shape: t.shape, tower: towerGuess(n) });
   }
   for (const e of expected) {
-    if (e.role === 'tied' || e.role === 'buffer' || e.role === 'optional') continue;
+    if (e.role === 'tied' || e.role === 'buffer' || e.role === 'optional' || e.role === 'quant-aux') continue;
     const k = key(e.name);
     if (e.opaque) {
       const hits = opaqueHit.get(k) ?? 0;
@@ -176,7 +179,7 @@ export function compareExpected(names: readonly string[], tensors: readonly Tens
     }
     if (present.has(k)) continue;
     const reason = reasons.get(e.name) ?? reasons.get(`text.${e.name}`) ?? (e.name.startsWith('text.') ? reasons.get(e.name.slice(5)) : undefined);
-    missing.push({ name: e.name, shape: e.shape.map((d) => (d < 0 ? 0 : d)), tower: e.tower, ...(reason ? { reason } : {}) });
+    missing.push({ name: e.name, shape: e.shape.map((d) => (d < 0 ? 0 : d)), tower: e.tower, ...(reason ? { reason } : {}), part: e.part, ...(e.role !== 'weight' ? { role: e.role } : {}) });
   }
   return { missing, unexpected, mismatched, usedFileTensors: used, towerOf: towerOfTensor };
 }
@@ -232,7 +235,7 @@ function filePrefix(names: readonly string[]): '' | 'text.' | undefined {
 
 function toLocalSpecs(expected: readonly ExpectedTensor[]): LocalSpec[] {
   return expected
-    .filter((e) => e.role !== 'tied' && e.role !== 'buffer' && e.role !== 'optional')
+    .filter((e) => e.role !== 'tied' && e.role !== 'buffer' && e.role !== 'optional' && e.role !== 'quant-aux')
     .map((e) => ({ name: e.opaque ? `${e.name}*` : e.name, shape: e.shape, tower: e.tower, canonical: e.name, transform: 'identity' as const, partId: e.part, role: e.role }));
 }
 
@@ -324,6 +327,23 @@ export function decide(inp: DecideInput): Decision {
     }
   }
   if (family === 'hf-siglip') {
+    const derived = siglipFromShapes(names, tensors);
+    if (derived) {
+      const r = hfExpected(derived.json, derived.cls);
+      if (!('error' in r)) {
+        const t = newTarget(`hf:${derived.cls}`, derived.cls, `${derived.cls} (sizes from the shapes)`, 'hf-siglip', r.expected);
+        return {
+          kind: 'new',
+          target: t,
+          expected: r.expected,
+          variant: t.variant,
+          variantSource: 'shapes',
+          candidates: [],
+          defaulted: true,
+          findings: [],
+        };
+      }
+    }
     return {
       kind: 'none',
       variant: null,
@@ -361,6 +381,58 @@ function prefilter(inp: DecideInput, skeletons: readonly Skeleton[], closest = t
   // Entries the file tensors fit best are also needed for "like X" when the full check finds no subset: add the closest contradicting ones.
   const extra = ok.length ? scored.filter((x) => x.overlap > 0 && x.contra > 0).sort((a, b) => a.contra - b.contra || b.overlap - a.overlap).slice(0, 3) : [];
   return [...keep, ...extra].map((x) => x.s.full());
+}
+
+/**
+ * transformers SigLIP without config.json: the sizes of the towers the file has, read from their
+ * own tensors (widths, vocabulary, positions, the highest block index, the MLP width of any block).
+ * The class follows the towers present (both → SiglipModel), so a whole missing tower cannot be
+ * told from a one-tower class and is not reported; what is missing inside a present tower (a block,
+ * the MAP head's parts, a projection) and `logit_bias` next to `logit_scale` are.
+ */
+function siglipFromShapes(names: readonly string[], tensors: readonly TensorInfo[]): { json: Record<string, unknown>; cls: string } | undefined {
+  const shape = new Map<string, readonly number[]>();
+  let tLayers = -1;
+  let vLayers = -1;
+  let tMlp: number | undefined;
+  let vMlp: number | undefined;
+  let vHead = false;
+  for (let i = 0; i < names.length; i++) {
+    const n = names[i]!;
+    shape.set(n, tensors[i]!.shape);
+    for (const [p, set] of [
+      ['text_model.encoder.layers.', (x: number, s: readonly number[] | undefined) => ((tLayers = Math.max(tLayers, x)), s && (tMlp = s[0]))],
+      ['vision_model.encoder.layers.', (x: number, s: readonly number[] | undefined) => ((vLayers = Math.max(vLayers, x)), s && (vMlp = s[0]))],
+    ] as const) {
+      if (!n.startsWith(p)) continue;
+      const rest = n.slice(p.length);
+      const dot = rest.indexOf('.');
+      const idx = Number(rest.slice(0, dot));
+      if (Number.isInteger(idx)) set(idx, rest.slice(dot + 1) === 'mlp.fc1.weight' ? tensors[i]!.shape : undefined);
+    }
+    if (n.startsWith('vision_model.head.')) vHead = true;
+  }
+  const tok = shape.get('text_model.embeddings.token_embedding.weight');
+  const tpos = shape.get('text_model.embeddings.position_embedding.weight');
+  const patch = shape.get('vision_model.embeddings.patch_embedding.weight');
+  const vpos = shape.get('vision_model.embeddings.position_embedding.weight');
+  const hasText = tLayers >= 0 || tok !== undefined;
+  const hasVision = vLayers >= 0 || patch !== undefined;
+  if ((hasText && (!tok || !tpos || tMlp === undefined)) || (hasVision && (!patch || patch.length !== 4 || !vpos || vMlp === undefined))) return undefined;
+  const json: Record<string, unknown> = { model_type: 'siglip' };
+  if (hasText) {
+    const head = shape.get('text_model.head.weight');
+    json.text_config = { vocab_size: tok![0], hidden_size: tok![1], max_position_embeddings: tpos![0], num_hidden_layers: tLayers + 1, intermediate_size: tMlp, ...(head ? { projection_size: head[0] } : {}) };
+  }
+  if (hasVision) {
+    const g = Math.round(Math.sqrt(vpos![0]!));
+    json.vision_config = { hidden_size: patch![0], num_channels: patch![1], patch_size: patch![2], image_size: g * patch![2]!, num_hidden_layers: vLayers + 1, intermediate_size: vMlp, vision_use_head: vHead };
+  }
+  if (!hasText && !hasVision) return undefined;
+  const cls = hasText && hasVision ? 'SiglipModel' : hasText ? 'SiglipTextModel' : 'SiglipVisionModel';
+  if (cls !== 'SiglipModel') json.model_type = hasText ? 'siglip_text_model' : 'siglip_vision_model';
+  if (cls !== 'SiglipModel') Object.assign(json, (hasText ? json.text_config : json.vision_config) as object);
+  return { json, cls };
 }
 
 function headRowsFrom(side: DecideInput['side']): number {
@@ -402,6 +474,8 @@ function byShapes(inp: DecideInput, entries: CatalogEntry[], source: 'open_clip'
     if (g) g.push(f.entry);
     else groups.set(f.entry.signature, [f.entry]);
   }
+  // Within a layout group, the plain name first (`ViT-B-16` before `ViT-B-16-quickgelu`: the activation is not in the weights).
+  for (const g of groups.values()) g.sort((a, b) => Number(/quickgelu/i.test(a.name)) - Number(/quickgelu/i.test(b.name)));
   const groupNames = [...groups.values()].map((g) => g.map((e) => e.name));
   const isOld = (n: string) => (source === 'open_clip' ? Boolean(clipConfig(n)) : Boolean(configForTimmName(n)));
   const best = pool[0];

@@ -109,6 +109,9 @@ export interface MissingTensor {
   tower: TowerId;
   /** Why, when known beyond "not in the file" (e.g. its shard is missing). */
   reason?: string;
+  /** Generated layouts: the spec part (`vision.blocks`, `lm_head`, …) and the tensor's role (src/layouts/spec/types.ts). */
+  part?: string;
+  role?: string;
 }
 
 export interface UnexpectedTensor {

@@ -251,3 +251,24 @@ test('open_clip_config.json beside the file wins, also for configs open_clip doe
   );
   assert.ok(codes(c).includes('logit-bias-missing'));
 });
+
+test('transformers SigLIP without config.json: sized from its own tensors; what is missing inside its towers is reported, a whole tower is not guessed', async () => {
+  const hf = loadLayouts('hf.json.gz');
+  for (const key of ['SiglipModel@B-16-224', 'SiglipModel@SO400M-14-384', 'SiglipVisionModel@B-16-224', 'SiglipTextModel@SO400M-14-384']) {
+    const m = hf[key]!;
+    const a = await analyze(m.tensors);
+    assert.equal(a.target?.id, `hf:${key.split('@')[0]}`, key);
+    assert.equal(a.missing.length + a.unexpected.length + a.mismatched.length, 0, key);
+    assert.deepEqual(problems(a), [], key);
+  }
+  const full = hf['SiglipModel@B-16-224']!.tensors;
+  const noBias = await analyze(full.filter(([n]) => n !== 'logit_bias'));
+  assert.ok(codes(noBias).includes('logit-bias-missing'));
+  const noBlock = await analyze(full.filter(([n]) => !n.startsWith('vision_model.encoder.layers.5.')));
+  assert.ok(codes(noBlock).includes('tensors-missing'));
+  assert.equal(noBlock.missing.length, 16);
+  const noProbe = await analyze(full.filter(([n]) => n !== 'vision_model.head.probe'));
+  assert.deepEqual(noProbe.missing.map((x) => x.name), ['vision_model.head.probe']);
+  const noTextHead = await analyze(full.filter(([n]) => !n.startsWith('text_model.head.')));
+  assert.ok(codes(noTextHead).includes('projection-missing'));
+});

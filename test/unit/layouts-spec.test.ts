@@ -91,3 +91,41 @@ test('naming schemes: prefix rules and closed rename tables', () => {
     ['blk.0.attn_norm.weight<-transformer.resblocks.0.ln_1.weight'],
   );
 });
+
+test('roles decide what counts as missing: tied / buffer / optional / quant-aux never; a task head is missing with its role', async () => {
+  const { compareExpected } = await import('../../src/analysis/generated.js');
+  const { fakeTensors } = await import('../helpers/clipFixtures.js');
+  const spec: ArchitectureSpec = {
+    id: 'roles',
+    parts: [
+      { id: 'embeddings', kind: 'embeddings', tower: 'other', prefix: '', tensors: [{ name: 'embed.weight', shape: [10, 4] }] },
+      {
+        id: 'head',
+        kind: 'head',
+        tower: 'other',
+        prefix: '',
+        tensors: [
+          { name: 'lm_head.weight', shape: [10, 4], role: 'tied', tiedTo: 'embed.weight' },
+          { name: 'rotary.inv_freq', shape: [2], role: 'buffer' },
+          { name: 'extra.bias', shape: [4], role: 'optional' },
+          { name: 'embed.scales', shape: [10], role: 'quant-aux' },
+          { name: 'classifier.weight', shape: [3, 4], role: 'task-head' },
+        ],
+      },
+    ],
+  };
+  const r = expandSpec(spec, {});
+  assert.ok(r.ok);
+  const file = fakeTensors([{ name: 'embed.weight', shape: [10, 4] }, { name: 'embed.scales', shape: [10] }]);
+  const cmp = compareExpected(
+    file.map((t) => t.name),
+    file,
+    r.value,
+    new Map(),
+  );
+  assert.deepEqual(cmp.unexpected, []);
+  assert.deepEqual(
+    cmp.missing.map((m) => `${m.name}:${m.part}:${m.role ?? 'weight'}`),
+    ['classifier.weight:head:task-head'],
+  );
+});
