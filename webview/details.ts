@@ -125,7 +125,7 @@ export function formatValue(v: number | NonFinite): string {
 
 function valuesBlock(v: ValuesView): HTMLElement {
   const n = v.values.length;
-  const caption = n === 0 ? 'No values (empty tensor).' : `First ${plural(n, 'value')} of ${formatCount(v.elementCount)}${v.dequantized ? ` (dequantised from ${v.dtype})` : ''}, in storage order:`;
+  const caption = n === 0 ? 'No values (empty tensor).' : `First ${plural(n, 'value')} of ${formatCount(v.elementCount)}${v.dequantized ? ` (dequantised from ${v.dtype})` : ''}, in row-major order:`;
   return h(
     'div',
     { class: 'values-preview', role: 'group', 'aria-label': 'First values' },
