@@ -1,8 +1,8 @@
 /**
- * Tensor details pane: metadata of the selected row, statistics on demand, and the histogram
- * drawn on a canvas with theme colours.
+ * Tensor details pane: metadata of the selected row, its first values (asked for when a tensor is
+ * selected), statistics on demand, and the histogram drawn on a canvas with theme colours.
  */
-import { pythonKeyAccess, type StatsView, type ViewNode } from '../src/shared/protocol.js';
+import { pythonKeyAccess, type NonFinite, type StatsView, type ValuesView, type ViewNode } from '../src/shared/protocol.js';
 import { clear, h } from './dom.js';
 import { formatBytes, formatCount, formatNumber } from './format.js';
 import { shapeText } from './treeModel.js';
@@ -12,9 +12,12 @@ const MARK_WORD = { missing: 'missing', unexpected: 'unexpected', misshaped: 'wr
 
 export interface DetailsActions {
   requestStats(name: string): void;
+  /** Asks the host for the first values of a tensor; the answer comes back through setValues. */
+  requestValues(name: string): void;
   copy(what: 'name' | 'python', text: string): void;
 }
 
+export type ValuesState = { kind: 'idle' } | { kind: 'loading' } | { kind: 'done'; values: ValuesView } | { kind: 'error'; code: string; message: string };
 type StatsState = { kind: 'idle' } | { kind: 'running'; fraction: number } | { kind: 'done'; stats: StatsView } | { kind: 'error'; code: string; message: string };
 
 export class DetailsPane {
@@ -22,6 +25,7 @@ export class DetailsPane {
   private node: ViewNode | null = null;
   private path = '';
   private stats: StatsState = { kind: 'idle' };
+  private values: ValuesState = { kind: 'idle' };
 
   constructor(private readonly actions: DetailsActions) {
     this.show(null, '');
@@ -31,6 +35,15 @@ export class DetailsPane {
     this.node = node;
     this.path = path;
     this.stats = stats;
+    const t = node?.tensor;
+    const readable = t !== undefined && node!.mark !== 'missing' && node!.mark !== 'unreadable';
+    this.values = readable ? { kind: 'loading' } : { kind: 'idle' };
+    this.render();
+    if (readable) this.actions.requestValues(t.name);
+  }
+
+  setValues(v: ValuesState): void {
+    this.values = v;
     this.render();
   }
 
@@ -72,6 +85,10 @@ export class DetailsPane {
     if (n.mark) rows.push(['status', `${MARK_WORD[n.mark]}${n.note ? ` — ${n.note}` : ''}`]);
     el.append(h('dl', { class: 'kv' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
     if (!t) return;
+    const v = this.values;
+    if (v.kind === 'loading') el.append(h('p', { class: 'values-status' }, 'Reading the first values…'));
+    else if (v.kind === 'error') el.append(h('p', { class: 'error values-error' }, `Values not shown — ${v.code}: ${v.message}`));
+    else if (v.kind === 'done') el.append(valuesBlock(v.values));
 
     const copyName = h('vscode-button', { secondary: true, 'data-action': 'copy-name', title: 'Copy the tensor name' }, 'Copy name');
     copyName.addEventListener('click', () => this.actions.copy('name', t.name));
@@ -95,6 +112,26 @@ export class DetailsPane {
       el.append(statsBlock(s.stats));
     }
   }
+}
+
+/** A value as the pane shows it: 6 significant digits, exponent outside [1e-4, 1e6); NaN/±Inf as text. */
+export function formatValue(v: number | NonFinite): string {
+  if (typeof v === 'string') return v === 'NaN' ? 'NaN' : v === 'Infinity' ? '+Inf' : '-Inf';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  if (Number.isInteger(v) && Math.abs(v) < 1e6) return String(v);
+  const a = Math.abs(v);
+  return a >= 1e6 || a < 1e-4 ? v.toExponential(4) : v.toPrecision(6);
+}
+
+function valuesBlock(v: ValuesView): HTMLElement {
+  const n = v.values.length;
+  const caption = n === 0 ? 'No values (empty tensor).' : `First ${plural(n, 'value')} of ${formatCount(v.elementCount)}${v.dequantized ? ` (dequantised from ${v.dtype})` : ''}, in row-major order:`;
+  return h(
+    'div',
+    { class: 'values-preview', role: 'group', 'aria-label': 'First values' },
+    h('p', { class: 'values-caption' }, caption),
+    n ? h('ol', { class: 'values-grid' }, ...v.values.map((x) => h('li', { class: typeof x === 'string' ? 'nonfinite' : undefined }, formatValue(x)))) : null,
+  );
 }
 
 function statsBlock(s: StatsView): HTMLElement {

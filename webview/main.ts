@@ -42,6 +42,8 @@ const saved = ((): SavedState => {
 let current: { model: ViewModel; tree: TreeModel } | null = null;
 let nextRequestId = 1;
 let pendingStats: { id: number; name: string } | null = null;
+/** The values request of the tensor shown; an answer for another id (an earlier selection) is ignored. */
+let pendingValues: { id: number; name: string } | null = null;
 let probeState: ProbeState | null = null;
 let probeElement: HTMLElement = h('section', { class: 'probe' });
 const probeActions = { run: () => post({ type: 'runCommand', command: 'runProbe' }), cancel: () => post({ type: 'runCommand', command: 'cancelProbe' }) };
@@ -85,6 +87,10 @@ const details = new DetailsPane({
     details.setStats({ kind: 'running', fraction: 0 });
     post({ type: 'requestStats', requestId: pendingStats.id, name });
   },
+  requestValues(name) {
+    pendingValues = { id: nextRequestId++, name };
+    post({ type: 'requestValues', requestId: pendingValues.id, name });
+  },
   copy(what, text) {
     post({ type: 'copy', what, text });
   },
@@ -94,6 +100,7 @@ const treeView = new TreeView(
   (i) => {
     if (!current) return;
     pendingStats = null;
+    pendingValues = null;
     details.show(current.tree.nodes[i] ?? null, current.tree.path[i] ?? '');
     post({ type: 'selected', name: current.tree.path[i] ?? null });
   },
@@ -338,6 +345,12 @@ window.addEventListener('message', (e: MessageEvent) => {
       return;
     case 'statsError':
       if (pendingStats?.id === m.requestId) details.setStats({ kind: 'error', code: m.code, message: m.message });
+      return;
+    case 'values':
+      if (pendingValues?.id === m.requestId) details.setValues({ kind: 'done', values: m.values });
+      return;
+    case 'valuesError':
+      if (pendingValues?.id === m.requestId) details.setValues({ kind: 'error', code: m.code, message: m.message });
       return;
     case 'probe':
       return setProbe(m.state);

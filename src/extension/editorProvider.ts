@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { parseWebviewMessage, type Finding, type HostMessage, type ViewModel, type WebviewCommand } from '../shared/protocol.js';
+import { parseWebviewMessage, PREVIEW_VALUES, type Finding, type HostMessage, type ViewModel, type WebviewCommand } from '../shared/protocol.js';
 import type { ProbeState } from '../shared/jobViews.js';
 import { failureState } from './failure.js';
 import { codeTarget, SHOW_CODE_COMMAND } from './codeLinks.js';
@@ -225,6 +225,11 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
       case 'openCode':
         await vscode.commands.executeCommand(SHOW_CODE_COMMAND, doc.uri.toString(), m.code, m.tensor);
         return;
+      case 'requestValues': {
+        const r = await this.s.worker.values(doc.key, m.name, PREVIEW_VALUES);
+        this.post(doc, r.ok ? { type: 'values', requestId: m.requestId, values: r.values } : { type: 'valuesError', requestId: m.requestId, code: r.code, message: r.message });
+        return;
+      }
       case 'requestStats': {
         const r = await this.s.worker.stats(doc.key, m.name, (fraction) => this.post(doc, { type: 'statsProgress', requestId: m.requestId, fraction }));
         this.post(doc, r.ok ? { type: 'stats', requestId: m.requestId, stats: r.stats } : { type: 'statsError', requestId: m.requestId, code: r.code, message: r.message });

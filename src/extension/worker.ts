@@ -10,9 +10,10 @@ import { openCheckpoint } from '../formats/open.js';
 import { tensorStatsParallel } from '../stats/parallelStats.js';
 import { analysisOverlay } from './analysisOverlay.js';
 import { buildViewModel, type AnalysisOverlay } from './viewModel.js';
-import { MAX_FINDING_TENSORS, type Finding } from '../shared/protocol.js';
+import { MAX_FINDING_TENSORS, MAX_PREVIEW_VALUES, type Finding, type NonFinite } from '../shared/protocol.js';
+import { tensorValues } from '../core/tensorValues.js';
 import { understandGguf } from '../formats/gguf/understand.js';
-import type { OpenOutcome, StatsOutcome, WorkerRequest, WorkerResponse } from './workerProtocol.js';
+import type { OpenOutcome, StatsOutcome, ValuesOutcome, WorkerRequest, WorkerResponse } from './workerProtocol.js';
 import { CheckpointLensError } from '../core/result.js';
 import { compareCheckpoints } from '../compare/compare.js';
 import { renderCompareMarkdown } from '../compare/render/markdown.js';
@@ -196,6 +197,17 @@ async function stats(req: Extract<WorkerRequest, { op: 'stats' }>): Promise<Stat
   return { ok: true, stats: { name: s.name, count: s.count, min: s.min, max: s.max, mean: s.mean, std: s.std, nan: s.nan, posInf: s.posInf, negInf: s.negInf, zeros: s.zeros, histogram: s.histogram } };
 }
 
+/** The first values of a tensor (the details pane): reads only the bytes or quantised blocks that hold them. */
+async function values(req: Extract<WorkerRequest, { op: 'values' }>): Promise<ValuesOutcome> {
+  const ckpt = opened.get(req.key);
+  if (!ckpt) return { ok: false, code: 'not-open', message: 'The checkpoint is not open any more; reopen it.' };
+  const t = ckpt.tensors.find((x) => x.name === req.name);
+  if (!t) return { ok: false, code: 'tensor-not-found', message: 'This tensor has no readable data in the file (missing or unreadable).' };
+  // Decoding errors (an undecodable GGUF type, a truncated file) are CheckpointLensErrors: the handler answers their code.
+  const r = await tensorValues(t, 0, Math.max(0, Math.min(MAX_PREVIEW_VALUES, Math.floor(req.count))));
+  return { ok: true, values: { name: t.name, dtype: r.dtype, dequantized: t.encoding !== undefined, elementCount: t.elementCount, values: r.values as (number | NonFinite)[] } };
+}
+
 port.on('message', async (req: WorkerRequest) => {
   try {
     switch (req.op) {
@@ -204,6 +216,9 @@ port.on('message', async (req: WorkerRequest) => {
         return;
       case 'stats':
         send({ id: req.id, kind: 'done', result: await stats(req) });
+        return;
+      case 'values':
+        send({ id: req.id, kind: 'done', result: await values(req) });
         return;
       case 'close':
         opened.delete(req.key);

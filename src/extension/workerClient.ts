@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { ConvertOptions } from '../convert/convert.js';
-import type { CompareOutcome, ConvertOutcome, HistogramOutcome, OpenOptions, OpenOutcome, ProbeJobOptions, ProbeOutcome, StatsOutcome, WorkerRequest, WorkerResponse } from './workerProtocol.js';
+import type { CompareOutcome, ConvertOutcome, HistogramOutcome, OpenOptions, OpenOutcome, ProbeJobOptions, ProbeOutcome, StatsOutcome, ValuesOutcome, WorkerRequest, WorkerResponse } from './workerProtocol.js';
 
 type Progress = (fraction: number, message?: string) => void;
 type Pending = { resolve: (v: unknown) => void; onProgress?: Progress };
@@ -32,6 +32,11 @@ export class WorkerClient {
 
   stats(key: string, name: string, onProgress: (fraction: number) => void): Promise<StatsOutcome> {
     return this.request({ op: 'stats', key, name }, onProgress) as Promise<StatsOutcome>;
+  }
+
+  /** The first `count` decoded (dequantised) values of a tensor of an opened checkpoint. */
+  values(key: string, name: string, count: number): Promise<ValuesOutcome> {
+    return this.request({ op: 'values', key, name, count }) as Promise<ValuesOutcome>;
   }
 
   probe(path: string, options: ProbeJobOptions, onProgress: Progress): Job<ProbeOutcome> {

@@ -2,7 +2,7 @@
  * Messages between the extension host and its worker thread (same trust domain: both are our
  * code, so these are typed but not re-validated; the webview protocol is in src/shared/protocol.ts).
  */
-import type { Finding, StatsView, ViewModel } from '../shared/protocol.js';
+import type { Finding, StatsView, ValuesView, ViewModel } from '../shared/protocol.js';
 import type { CompareView, DiffHistogramView, ProbeView } from '../shared/jobViews.js';
 import type { ProviderName } from '../probe/providers.js';
 import type { ConvertOptions, ConvertReport } from '../convert/convert.js';
@@ -28,6 +28,7 @@ export interface ProbeJobOptions {
 export type WorkerRequest =
   | { readonly id: number; readonly op: 'open'; readonly key: string; readonly path: string; readonly options: OpenOptions }
   | { readonly id: number; readonly op: 'stats'; readonly key: string; readonly name: string }
+  | { readonly id: number; readonly op: 'values'; readonly key: string; readonly name: string; readonly count: number }
   | { readonly id: number; readonly op: 'close'; readonly key: string }
   | { readonly id: number; readonly op: 'probe'; readonly path: string; readonly options: ProbeJobOptions }
   | { readonly id: number; readonly op: 'compare'; readonly key: string; readonly a: string; readonly b: string; readonly labels: { readonly a: string; readonly b: string } }
@@ -42,6 +43,8 @@ export type OpenOutcome =
 
 export type StatsOutcome = { readonly ok: true; readonly stats: StatsView } | { readonly ok: false; readonly code: string; readonly message: string };
 
+export type ValuesOutcome = { readonly ok: true; readonly values: ValuesView } | { readonly ok: false; readonly code: string; readonly message: string };
+
 type Failed = { readonly ok: false; readonly code: string; readonly message: string };
 export type ProbeOutcome = { readonly ok: true; readonly probe: ProbeView } | Failed;
 export type CompareOutcome = { readonly ok: true; readonly view: CompareView; readonly markdown: string } | Failed;
@@ -50,6 +53,6 @@ export type HistogramOutcome = { readonly ok: true; readonly histogram: DiffHist
 export type ConvertOutcome = { readonly ok: true; readonly report: ConvertReport } | { readonly ok: false; readonly error: ConvertError } | Failed;
 
 export type WorkerResponse =
-  | { readonly id: number; readonly kind: 'done'; readonly result: OpenOutcome | StatsOutcome | ProbeOutcome | CompareOutcome | HistogramOutcome | ConvertOutcome | null }
+  | { readonly id: number; readonly kind: 'done'; readonly result: OpenOutcome | StatsOutcome | ValuesOutcome | ProbeOutcome | CompareOutcome | HistogramOutcome | ConvertOutcome | null }
   | { readonly id: number; readonly kind: 'progress'; readonly fraction: number; readonly message?: string }
   | { readonly id: number; readonly kind: 'log'; readonly message: string };

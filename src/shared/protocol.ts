@@ -110,6 +110,23 @@ export interface ViewModel {
 /** Statistics of one tensor as the webview receives them (the core's TensorStats without dtype). */
 export type StatsView = Readonly<Omit<TensorStats, 'dtype'>>;
 
+/** How many first values the details pane shows, and the most a `values` message may carry. */
+export const PREVIEW_VALUES = 16;
+export const MAX_PREVIEW_VALUES = 64;
+/** A non-finite value, as text (JSON has no NaN or Infinity). */
+export type NonFinite = 'NaN' | 'Infinity' | '-Infinity';
+
+/** The first decoded values of one tensor (dequantised when `dequantized`). */
+export interface ValuesView {
+  readonly name: string;
+  /** The stored type (GGUF: Q4_K…). */
+  readonly dtype: string;
+  readonly dequantized: boolean;
+  /** Elements in the whole tensor (`values` holds the first min(count, PREVIEW_VALUES)). */
+  readonly elementCount: number;
+  readonly values: readonly (number | NonFinite)[];
+}
+
 export type FailureState = 'deleted' | 'truncated' | 'unreadable';
 
 /** Host → webview. */
@@ -120,6 +137,8 @@ export type HostMessage =
   | { readonly type: 'statsProgress'; readonly requestId: number; readonly fraction: number }
   | { readonly type: 'stats'; readonly requestId: number; readonly stats: StatsView }
   | { readonly type: 'statsError'; readonly requestId: number; readonly code: string; readonly message: string }
+  | { readonly type: 'values'; readonly requestId: number; readonly values: ValuesView }
+  | { readonly type: 'valuesError'; readonly requestId: number; readonly code: string; readonly message: string }
   | { readonly type: 'reveal'; readonly name: string }
   | { readonly type: 'probe'; readonly state: ProbeState }
   | { readonly type: 'compare'; readonly state: CompareState }
@@ -130,6 +149,8 @@ export type HostMessage =
 export type WebviewMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'requestStats'; readonly requestId: number; readonly name: string }
+  /** The first PREVIEW_VALUES decoded values of a tensor (sent when a tensor row is selected). */
+  | { readonly type: 'requestValues'; readonly requestId: number; readonly name: string }
   | { readonly type: 'copy'; readonly what: 'name' | 'python'; readonly text: string }
   | { readonly type: 'runCommand'; readonly command: WebviewCommand }
   | { readonly type: 'requestDiffHistogram'; readonly requestId: number; readonly key: string }
@@ -264,6 +285,21 @@ function isStatsView(x: unknown): x is StatsView {
   );
 }
 
+const NON_FINITE: readonly unknown[] = ['NaN', 'Infinity', '-Infinity'];
+
+export function isValuesView(x: unknown): x is ValuesView {
+  return (
+    isObj(x) &&
+    isStr(x.name) &&
+    isStr(x.dtype) &&
+    typeof x.dequantized === 'boolean' &&
+    isCount(x.elementCount) &&
+    Array.isArray(x.values) &&
+    x.values.length <= MAX_PREVIEW_VALUES &&
+    x.values.every((v) => isNum(v) || NON_FINITE.includes(v))
+  );
+}
+
 const FAILURES: readonly unknown[] = ['deleted', 'truncated', 'unreadable'];
 
 export function parseHostMessage(x: unknown): HostMessage | null {
@@ -280,6 +316,10 @@ export function parseHostMessage(x: unknown): HostMessage | null {
     case 'stats':
       return isCount(x.requestId) && isStatsView(x.stats) ? (x as HostMessage) : null;
     case 'statsError':
+      return isCount(x.requestId) && isStr(x.code) && isStr(x.message) ? (x as HostMessage) : null;
+    case 'values':
+      return isCount(x.requestId) && isValuesView(x.values) ? (x as HostMessage) : null;
+    case 'valuesError':
       return isCount(x.requestId) && isStr(x.code) && isStr(x.message) ? (x as HostMessage) : null;
     case 'reveal':
       return isStr(x.name) ? (x as HostMessage) : null;
@@ -303,6 +343,8 @@ export function parseWebviewMessage(x: unknown): WebviewMessage | null {
       return { type: 'ready' };
     case 'requestStats':
       return isCount(x.requestId) && isStr(x.name) ? { type: 'requestStats', requestId: x.requestId, name: x.name } : null;
+    case 'requestValues':
+      return isCount(x.requestId) && isStr(x.name) ? { type: 'requestValues', requestId: x.requestId, name: x.name } : null;
     case 'copy':
       return (x.what === 'name' || x.what === 'python') && isStr(x.text) ? { type: 'copy', what: x.what, text: x.text } : null;
     case 'runCommand':
