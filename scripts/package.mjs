@@ -44,7 +44,9 @@ const ORT_JS = [
   '!node_modules/onnxruntime-node/LICENSE',
   '!node_modules/onnxruntime-node/dist/*.js',
   '!node_modules/onnxruntime-common/package.json',
-  '!node_modules/onnxruntime-common/dist/cjs/**',
+  // The CommonJS build only (its package.json marks it CommonJS); no type declarations or maps.
+  '!node_modules/onnxruntime-common/dist/cjs/*.js',
+  '!node_modules/onnxruntime-common/dist/cjs/package.json',
 ];
 
 /** `linux-x64`, `win32-arm64`, … from onnxruntime-node's bin/napi-vN/<platform>/<arch>/ folders. */
