@@ -1,4 +1,4 @@
-import type { ArchitectureSpec, TensorTemplate } from './types.js';
+import type { ArchitectureSpec, PartSpec, TensorTemplate } from './types.js';
 
 /**
  * The OpenAI / open_clip native CLIP layout as a spec (canonical naming): ViT or ModifiedResNet
@@ -12,9 +12,10 @@ import type { ArchitectureSpec, TensorTemplate } from './types.js';
  * `coca.decoderLayers`; `parts.vision`, `parts.text`, `parts.logitScale` select the pieces.
  */
 
-const pair = (name: string, shape: TensorTemplate['shape']): TensorTemplate[] => [
-  { name: `${name}.weight`, shape },
-  { name: `${name}.bias`, shape },
+/** `name.weight` + `name.bias` of one shape (LayerNorm, a bias-carrying vector), optionally conditional. */
+export const pair = (name: string, shape: TensorTemplate['shape'], when?: string): TensorTemplate[] => [
+  { name: `${name}.weight`, shape, ...(when ? { when } : {}) },
+  { name: `${name}.bias`, shape, ...(when ? { when } : {}) },
 ];
 
 /** The residual block (§1.2) in state_dict order: D = width, M = MLP width. The one copy of "what a CLIP block looks like". */
@@ -31,11 +32,12 @@ export const RESBLOCK_TEMPLATE: readonly TensorTemplate[] = [
   { name: 'mlp.c_proj.bias', shape: ['D'] },
 ];
 
-/** CoCa cross-attention block: the residual block plus `ln_1_kv` after the attention output (§1.9). */
-const CROSS_BLOCK: readonly TensorTemplate[] = [...RESBLOCK_TEMPLATE.slice(0, 6), ...pair('ln_1_kv', ['D']), ...RESBLOCK_TEMPLATE.slice(6)];
+/** CoCa cross-attention block: a residual block plus `ln_1_kv` after the attention output (§1.9). */
+export const crossBlockOf = (block: readonly TensorTemplate[]): TensorTemplate[] => [...block.slice(0, 6), ...pair('ln_1_kv', ['D']), ...block.slice(6)];
+const CROSS_BLOCK: readonly TensorTemplate[] = crossBlockOf(RESBLOCK_TEMPLATE);
 
 /** BatchNorm: weight, bias, running stats and the int64 step counter. */
-const batchNorm = (name: string, C: string, when?: string): TensorTemplate[] =>
+export const batchNorm = (name: string, C: string, when?: string): TensorTemplate[] =>
   [
     { name: `${name}.weight`, shape: [C] },
     { name: `${name}.bias`, shape: [C] },
@@ -84,83 +86,9 @@ export const CLIP_SPEC: ArchitectureSpec = {
       ],
     },
     { id: 'vision.blocks', kind: 'blocks', tower: 'vision', prefix: 'visual.transformer.resblocks.{N}.', when: vit, repeat: 'vision.layers', vars: { D: 'vision.width', M: 'vision.mlp' }, tensors: 'resblock' },
-    {
-      id: 'vision.attn_pool',
-      kind: 'head',
-      tower: 'vision',
-      prefix: 'visual.attn_pool.',
-      when: `${vit} && coca.poolQueries > 0`,
-      vars: { D: 'vision.width', E: 'embed' },
-      tensors: [
-        { name: 'query', shape: ['coca.poolQueries', 'E'] },
-        { name: 'attn.q_proj_weight', shape: ['E', 'E'] },
-        { name: 'attn.k_proj_weight', shape: ['E', 'D'] },
-        { name: 'attn.v_proj_weight', shape: ['E', 'D'] },
-        { name: 'attn.in_proj_bias', shape: ['3*E'] },
-        { name: 'attn.out_proj.weight', shape: ['E', 'E'] },
-        { name: 'attn.out_proj.bias', shape: ['E'] },
-        ...pair('ln_q', ['E']),
-        ...pair('ln_k', ['D']),
-      ],
-    },
+    cocaAttnPoolPart(`${vit} && coca.poolQueries > 0`, 'coca.poolQueries'),
     { id: 'vision.norm', kind: 'norm', tower: 'vision', prefix: 'visual.', when: vit, vars: { P: 'coca.poolQueries > 0 ? embed : vision.width' }, tensors: pair('ln_post', ['P']) },
-    {
-      id: 'vision.stem',
-      kind: 'embeddings',
-      tower: 'vision',
-      prefix: 'visual.',
-      when: resnet,
-      vars: { w: 'vision.width', h: 'vision.width / 2' },
-      tensors: [
-        { name: 'conv1.weight', shape: ['h', 3, 3, 3] },
-        ...batchNorm('bn1', 'h'),
-        { name: 'conv2.weight', shape: ['h', 'h', 3, 3] },
-        ...batchNorm('bn2', 'h'),
-        { name: 'conv3.weight', shape: ['w', 'h', 3, 3] },
-        ...batchNorm('bn3', 'w'),
-      ],
-    },
-    {
-      // Bottleneck blocks, expansion 4; only the first block of a stage changes stride or width, so only it has a downsample path.
-      id: 'vision.stages',
-      kind: 'blocks',
-      tower: 'vision',
-      prefix: 'visual.layer{S+1}.{N}.',
-      when: resnet,
-      each: 4,
-      repeat: 'at(vision.layers, S)',
-      vars: { planes: 'vision.width * 2 ** S', inplanes: 'N > 0 ? planes * 4 : S == 0 ? vision.width : vision.width * 2 ** (S - 1) * 4', out: 'planes * 4' },
-      tensors: [
-        { name: 'conv1.weight', shape: ['planes', 'inplanes', 1, 1] },
-        ...batchNorm('bn1', 'planes'),
-        { name: 'conv2.weight', shape: ['planes', 'planes', 3, 3] },
-        ...batchNorm('bn2', 'planes'),
-        { name: 'conv3.weight', shape: ['out', 'planes', 1, 1] },
-        ...batchNorm('bn3', 'out'),
-        { name: 'downsample.0.weight', shape: ['out', 'inplanes', 1, 1], when: 'N == 0' },
-        ...batchNorm('downsample.1', 'out', 'N == 0'),
-      ],
-    },
-    {
-      id: 'vision.attnpool',
-      kind: 'head',
-      tower: 'vision',
-      prefix: 'visual.attnpool.',
-      when: resnet,
-      vars: { C: 'vision.width * 32', grid: 'vision.image / 32' },
-      tensors: [
-        { name: 'positional_embedding', shape: ['grid * grid + 1', 'C'] },
-        { name: 'k_proj.weight', shape: ['C', 'C'] },
-        { name: 'k_proj.bias', shape: ['C'] },
-        { name: 'q_proj.weight', shape: ['C', 'C'] },
-        { name: 'q_proj.bias', shape: ['C'] },
-        { name: 'v_proj.weight', shape: ['C', 'C'] },
-        { name: 'v_proj.bias', shape: ['C'] },
-        // `attnpool.c_proj` is the image projection of ResNet CLIPs (they have no `visual.proj`).
-        { name: 'c_proj.weight', shape: ['embed', 'C'], tower: 'projection' },
-        { name: 'c_proj.bias', shape: ['embed'], tower: 'projection' },
-      ],
-    },
+    ...modifiedResNetParts(resnet),
     { id: 'text.blocks', kind: 'blocks', tower: 'text', prefix: 'transformer.resblocks.{N}.', when: 'parts.text', repeat: 'text.layers', vars: { D: 'text.width', M: 'text.mlp' }, tensors: 'resblock' },
     {
       id: 'text.tail',
@@ -182,3 +110,97 @@ export const CLIP_SPEC: ArchitectureSpec = {
     },
   ],
 };
+
+/**
+ * CoCa's / SigLIP-style attentional pooler on a ViT (§1.9): `queries` learned queries attend over
+ * the width-D tokens and come out at the embed width E. Shared by the canonical CLIP spec and the
+ * open_clip spec (one copy of the pooler).
+ */
+export function cocaAttnPoolPart(when: string, queries: string): PartSpec {
+  return {
+    id: 'vision.attn_pool',
+    kind: 'head',
+    tower: 'vision',
+    prefix: 'visual.attn_pool.',
+    when,
+    vars: { D: 'vision.width', E: 'embed' },
+    tensors: [
+      { name: 'query', shape: [queries, 'E'] },
+      { name: 'attn.q_proj_weight', shape: ['E', 'E'] },
+      { name: 'attn.k_proj_weight', shape: ['E', 'D'] },
+      { name: 'attn.v_proj_weight', shape: ['E', 'D'] },
+      { name: 'attn.in_proj_bias', shape: ['3*E'] },
+      { name: 'attn.out_proj.weight', shape: ['E', 'E'] },
+      { name: 'attn.out_proj.bias', shape: ['E'] },
+      ...pair('ln_q', ['E']),
+      ...pair('ln_k', ['D']),
+    ],
+  };
+}
+
+/**
+ * OpenAI's ModifiedResNet image tower (§1.5): a 3-conv stem, four stages of bottleneck blocks
+ * (`vision.layers` = 4 stage depths), and the attention pool whose `c_proj` is the image
+ * projection (ResNet CLIPs have no `visual.proj`). Shared by the canonical CLIP spec and the
+ * open_clip spec (one copy of "what a ResNet CLIP tower looks like").
+ */
+export function modifiedResNetParts(when: string): PartSpec[] {
+  return [
+    {
+      id: 'vision.stem',
+      kind: 'embeddings',
+      tower: 'vision',
+      prefix: 'visual.',
+      when,
+      vars: { w: 'vision.width', h: 'vision.width / 2' },
+      tensors: [
+        { name: 'conv1.weight', shape: ['h', 3, 3, 3] },
+        ...batchNorm('bn1', 'h'),
+        { name: 'conv2.weight', shape: ['h', 'h', 3, 3] },
+        ...batchNorm('bn2', 'h'),
+        { name: 'conv3.weight', shape: ['w', 'h', 3, 3] },
+        ...batchNorm('bn3', 'w'),
+      ],
+    },
+    {
+      // Bottleneck blocks, expansion 4; only the first block of a stage changes stride or width, so only it has a downsample path.
+      id: 'vision.stages',
+      kind: 'blocks',
+      tower: 'vision',
+      prefix: 'visual.layer{S+1}.{N}.',
+      when,
+      each: 4,
+      repeat: 'at(vision.layers, S)',
+      vars: { planes: 'vision.width * 2 ** S', inplanes: 'N > 0 ? planes * 4 : S == 0 ? vision.width : vision.width * 2 ** (S - 1) * 4', out: 'planes * 4' },
+      tensors: [
+        { name: 'conv1.weight', shape: ['planes', 'inplanes', 1, 1] },
+        ...batchNorm('bn1', 'planes'),
+        { name: 'conv2.weight', shape: ['planes', 'planes', 3, 3] },
+        ...batchNorm('bn2', 'planes'),
+        { name: 'conv3.weight', shape: ['out', 'planes', 1, 1] },
+        ...batchNorm('bn3', 'out'),
+        { name: 'downsample.0.weight', shape: ['out', 'inplanes', 1, 1], when: 'N == 0' },
+        ...batchNorm('downsample.1', 'out', 'N == 0'),
+      ],
+    },
+    {
+      id: 'vision.attnpool',
+      kind: 'head',
+      tower: 'vision',
+      prefix: 'visual.attnpool.',
+      when,
+      vars: { C: 'vision.width * 32', grid: 'vision.image / 32' },
+      tensors: [
+        { name: 'positional_embedding', shape: ['grid * grid + 1', 'C'] },
+        { name: 'k_proj.weight', shape: ['C', 'C'] },
+        { name: 'k_proj.bias', shape: ['C'] },
+        { name: 'q_proj.weight', shape: ['C', 'C'] },
+        { name: 'q_proj.bias', shape: ['C'] },
+        { name: 'v_proj.weight', shape: ['C', 'C'] },
+        { name: 'v_proj.bias', shape: ['C'] },
+      ],
+    },
+    // `attnpool.c_proj` is the image projection of ResNet CLIPs.
+    { id: 'vision.proj', kind: 'projector', tower: 'projection', prefix: 'visual.attnpool.', when, vars: { C: 'vision.width * 32' }, tensors: [{ name: 'c_proj.weight', shape: ['embed', 'C'] }, { name: 'c_proj.bias', shape: ['embed'] }] },
+  ];
+}

@@ -1,3 +1,4 @@
+import { pair } from './clip.js';
 import type { ArchitectureSpec, PartSpec, SpecConfig, TensorTemplate } from './types.js';
 
 /**
@@ -7,10 +8,6 @@ import type { ArchitectureSpec, PartSpec, SpecConfig, TensorTemplate } from './t
  * Which parts a class holds is data too (HF_CLASSES).
  */
 
-const pair = (name: string, shape: TensorTemplate['shape'], when?: string): TensorTemplate[] => [
-  { name: `${name}.weight`, shape, ...(when ? { when } : {}) },
-  { name: `${name}.bias`, shape, ...(when ? { when } : {}) },
-];
 
 /** CLIPEncoderLayer / SiglipEncoderLayer (16 tensors, transformers' order). */
 const HF_LAYER: readonly TensorTemplate[] = [

@@ -1,5 +1,5 @@
 import { HF_TEXT_OPAQUE, HF_TEXT_TOWERS, openclipTrunk, type OpenClipFacts, type TimmTrunkFacts } from './clipTables.js';
-import { RESBLOCK_TEMPLATE } from './clip.js';
+import { cocaAttnPoolPart, crossBlockOf, modifiedResNetParts, pair, RESBLOCK_TEMPLATE } from './clip.js';
 import type { ArchitectureSpec, PartSpec, SpecConfig, TensorTemplate } from './types.js';
 
 /**
@@ -11,11 +11,6 @@ import type { ArchitectureSpec, PartSpec, SpecConfig, TensorTemplate } from './t
  * not checked.
  */
 
-const pair = (name: string, shape: TensorTemplate['shape'], when?: string): TensorTemplate[] => [
-  { name: `${name}.weight`, shape, ...(when ? { when } : {}) },
-  { name: `${name}.bias`, shape, ...(when ? { when } : {}) },
-];
-const w = (t: TensorTemplate[], when: string): TensorTemplate[] => t.map((x) => ({ ...x, when: x.when ? `(${when}) && (${x.when})` : when }));
 
 /** open_clip residual block with optional LayerScale (`ls_init_value`). */
 const OC_BLOCK: readonly TensorTemplate[] = [...RESBLOCK_TEMPLATE, { name: 'ls_1.gamma', shape: ['D'], when: 'ls' }, { name: 'ls_2.gamma', shape: ['D'], when: 'ls' }];
@@ -136,7 +131,7 @@ export const OPENCLIP_SPEC: ArchitectureSpec = {
   id: 'open_clip',
   description: 'open_clip CLIP / CustomTextCLIP / CoCa from its model config',
   defaults: { logitBias: false, coca: false, trunk: 'visual.trunk.' },
-  templates: { resblock: OC_BLOCK, crossblock: [...OC_BLOCK.slice(0, 6), ...pair('ln_1_kv', ['D']), ...OC_BLOCK.slice(6)], timmBlock: TIMM_BLOCK },
+  templates: { resblock: OC_BLOCK, crossblock: crossBlockOf(OC_BLOCK), timmBlock: TIMM_BLOCK },
   parts: [
     { id: 'logit_scale', kind: 'scalar', tower: 'projection', prefix: '', tensors: [{ name: 'logit_scale', shape: [] }] },
     { id: 'logit_bias', kind: 'scalar', tower: 'projection', prefix: '', when: 'logitBias', tensors: [{ name: 'logit_bias', shape: [] }] },
@@ -156,25 +151,7 @@ export const OPENCLIP_SPEC: ArchitectureSpec = {
       ],
     },
     { id: 'vision.blocks', kind: 'blocks', tower: 'vision', prefix: 'visual.transformer.resblocks.{N}.', when: vitOn, repeat: 'vision.layers', vars: { D: 'vision.width', M: 'vision.mlp', ls: 'vision.lsInit' }, tensors: 'resblock' },
-    {
-      id: 'vision.attn_pool',
-      kind: 'head',
-      tower: 'vision',
-      prefix: 'visual.attn_pool.',
-      when: `${vitOn} && vision.attnPool`,
-      vars: { D: 'vision.width', E: 'embed' },
-      tensors: [
-        { name: 'query', shape: ['vision.poolQueries', 'E'] },
-        { name: 'attn.q_proj_weight', shape: ['E', 'E'] },
-        { name: 'attn.k_proj_weight', shape: ['E', 'D'] },
-        { name: 'attn.v_proj_weight', shape: ['E', 'D'] },
-        { name: 'attn.in_proj_bias', shape: ['3*E'] },
-        { name: 'attn.out_proj.weight', shape: ['E', 'E'] },
-        { name: 'attn.out_proj.bias', shape: ['E'] },
-        ...pair('ln_q', ['E']),
-        ...pair('ln_k', ['D']),
-      ],
-    },
+    cocaAttnPoolPart(`${vitOn} && vision.attnPool`, 'vision.poolQueries'),
     {
       id: 'vision.norm',
       kind: 'norm',
@@ -186,58 +163,7 @@ export const OPENCLIP_SPEC: ArchitectureSpec = {
     },
     { id: 'vision.proj', kind: 'projector', tower: 'projection', prefix: 'visual.', when: vitOn, tensors: [{ name: 'proj', shape: ['vision.attnPool ? embed : vision.width', 'embed'] }] },
     // --- ModifiedResNet
-    {
-      id: 'vision.stem',
-      kind: 'embeddings',
-      tower: 'vision',
-      prefix: 'visual.',
-      when: "vision.kind == 'resnet'",
-      vars: { w: 'vision.width', h: 'vision.width / 2' },
-      tensors: [
-        { name: 'conv1.weight', shape: ['h', 3, 3, 3] },
-        ...bn('bn1', 'h'),
-        { name: 'conv2.weight', shape: ['h', 'h', 3, 3] },
-        ...bn('bn2', 'h'),
-        { name: 'conv3.weight', shape: ['w', 'h', 3, 3] },
-        ...bn('bn3', 'w'),
-      ],
-    },
-    {
-      id: 'vision.stages',
-      kind: 'blocks',
-      tower: 'vision',
-      prefix: 'visual.layer{S+1}.{N}.',
-      when: "vision.kind == 'resnet'",
-      each: 4,
-      repeat: 'at(vision.layers, S)',
-      vars: { planes: 'vision.width * 2 ** S', inplanes: 'N > 0 ? planes * 4 : S == 0 ? vision.width : vision.width * 2 ** (S - 1) * 4', out: 'planes * 4' },
-      tensors: [
-        { name: 'conv1.weight', shape: ['planes', 'inplanes', 1, 1] },
-        ...bn('bn1', 'planes'),
-        { name: 'conv2.weight', shape: ['planes', 'planes', 3, 3] },
-        ...bn('bn2', 'planes'),
-        { name: 'conv3.weight', shape: ['out', 'planes', 1, 1] },
-        ...bn('bn3', 'out'),
-        { name: 'downsample.0.weight', shape: ['out', 'inplanes', 1, 1], when: 'N == 0' },
-        ...w(bn('downsample.1', 'out'), 'N == 0'),
-      ],
-    },
-    {
-      id: 'vision.attnpool',
-      kind: 'head',
-      tower: 'vision',
-      prefix: 'visual.attnpool.',
-      when: "vision.kind == 'resnet'",
-      vars: { C: 'vision.width * 32', g: 'vision.image / 32' },
-      tensors: [
-        { name: 'positional_embedding', shape: ['g * g + 1', 'C'] },
-        ...['k', 'q', 'v'].flatMap((x) => [
-          { name: `${x}_proj.weight`, shape: ['C', 'C'] },
-          { name: `${x}_proj.bias`, shape: ['C'] },
-        ]),
-      ],
-    },
-    { id: 'vision.proj', kind: 'projector', tower: 'projection', prefix: 'visual.attnpool.', when: "vision.kind == 'resnet'", vars: { C: 'vision.width * 32' }, tensors: [{ name: 'c_proj.weight', shape: ['embed', 'C'] }, { name: 'c_proj.bias', shape: ['embed'] }] },
+    ...modifiedResNetParts("vision.kind == 'resnet'"),
     // --- timm trunk (open_clip TimmModel: trunk + head)
     ...timmTrunkParts(timmOn),
     {
@@ -304,16 +230,6 @@ export const OPENCLIP_SPEC: ArchitectureSpec = {
     { id: 'decoder.head', kind: 'head', tower: 'decoder', prefix: 'text_decoder.', when: 'coca', tensors: [...pair('ln_final', ['coca.width']), { name: 'text_projection', shape: ['coca.width', 'coca.vocab'] }] },
   ],
 };
-
-function bn(name: string, C: string): TensorTemplate[] {
-  return [
-    { name: `${name}.weight`, shape: [C] },
-    { name: `${name}.bias`, shape: [C] },
-    { name: `${name}.running_mean`, shape: [C] },
-    { name: `${name}.running_var`, shape: [C] },
-    { name: `${name}.num_batches_tracked`, shape: [], dtype: 'I64' },
-  ];
-}
 
 /** Flattens a trunk's facts into `trunk.*` fields. */
 export function trunkFields(t: TimmTrunkFacts | undefined): Record<string, SpecConfig[string]> {
