@@ -129,7 +129,8 @@ export function chunkAlignment(dtype: DType): number {
 }
 
 let F16: Float32Array | undefined;
-function f16Table(): Float32Array {
+/** IEEE half → float32 for all 65,536 bit patterns (built once; shared with the GGUF dequantisers). */
+export function f16Table(): Float32Array {
   if (F16) return F16;
   const t = new Float32Array(65536);
   for (let h = 0; h < 65536; h++) {

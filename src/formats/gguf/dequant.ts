@@ -1,3 +1,4 @@
+import { f16Table } from '../../core/decode.js';
 /**
  * Dequantisation of ggml block formats to float32, following llama.cpp's reference
  * `dequantize_row_*` (ggml-quants.c) operation by operation in float32: each product and sum is
@@ -9,18 +10,7 @@
  */
 const f = Math.fround;
 
-let F16: Float32Array | undefined;
-function f16(): Float32Array {
-  if (F16) return F16;
-  const t = new Float32Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const s = h & 0x8000 ? -1 : 1;
-    const e = (h >> 10) & 0x1f;
-    const m = h & 0x3ff;
-    t[h] = e === 0 ? s * m * 2 ** -24 : e === 31 ? (m ? NaN : s * Infinity) : s * (1 + m / 1024) * 2 ** (e - 15);
-  }
-  return (F16 = t);
-}
+const f16 = f16Table;
 
 const half = (t: Float32Array, b: Uint8Array, o: number) => t[b[o]! | (b[o + 1]! << 8)]!;
 
