@@ -44,11 +44,7 @@ export async function readFileHead(path: string, name: string, bytes = 512): Pro
       await fh.close();
     }
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return err(readError('file-not-found', `${name} does not exist.`, name));
-    if (code === 'EISDIR') return err(readError('not-a-file', `${name} is a directory.`, name));
-    if (code === 'ENOTREG' || code === 'ENXIO') return err(readError('not-a-file', `${name} is not a regular file (a FIFO, device or socket); it is not opened.`, name));
-    return err(readError('io-error', `${name} cannot be read (${code ?? String(e)}).`, name));
+    return localOpenFailure(e, name);
   }
 }
 
@@ -80,8 +76,15 @@ export async function readSmallFile(path: string, name: string, maxBytes: number
       await fh.close();
     }
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOTREG' || code === 'EISDIR' || code === 'ENXIO') return err(readError('not-a-file', `${name} is not a regular file; it is not opened.`, name));
-    return err(readError(code === 'ENOENT' ? 'file-not-found' : 'io-error', `${name} cannot be read (${code ?? String(e)}).`, name));
+    return localOpenFailure(e, name);
   }
+}
+
+/** A failed local open or read as a reader error: missing, not a regular file (never opened blocking), or I/O. */
+function localOpenFailure(e: unknown, name: string): Result<never> {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return err(readError('file-not-found', `${name} does not exist.`, name));
+  if (code === 'EISDIR') return err(readError('not-a-file', `${name} is a directory.`, name));
+  if (code === 'ENOTREG' || code === 'ENXIO') return err(readError('not-a-file', `${name} is not a regular file (a FIFO, device or socket); it is not opened.`, name));
+  return err(readError('io-error', `${name} cannot be read (${code ?? String(e)}).`, name));
 }
