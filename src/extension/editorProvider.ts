@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { parseWebviewMessage, PREVIEW_VALUES, type Finding, type HostMessage, type ViewModel, type WebviewCommand } from '../shared/protocol.js';
 import type { ProbeState } from '../shared/jobViews.js';
 import { failureState } from './failure.js';
+import { forEditor } from './editorWording.js';
 import { codeTarget, SHOW_CODE_COMMAND } from './codeLinks.js';
 import { findingsMarkdown } from './findingsMarkdown.js';
 import { visibleMultiline } from '../shared/text.js';
@@ -141,7 +142,7 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     if (this.documents.has(doc) === false) return;
     if (!outcome.ok) {
       this.s.log.warn(`${doc.uri.fsPath}: ${outcome.code}: ${outcome.message}`);
-      this.fail(doc, { type: 'failure', state: failureState(outcome.code), title, code: outcome.code, message: outcome.message });
+      this.fail(doc, { type: 'failure', state: failureState(outcome.code), title, code: outcome.code, message: forEditor(outcome.message) });
       return;
     }
     this.s.log.info(`${doc.uri.fsPath}: ${outcome.model.tensorCount} tensors, ${outcome.findings.length} finding(s), ${outcome.millis.toFixed(0)} ms in the worker`);

@@ -9,6 +9,8 @@ const RULES: readonly [RegExp, string][] = [
   [/--target ("[^"]*"|[^\s(][^\s]*)/g, 'the load target $1'],
   [/--target\b/g, 'a load target (Set Load Target…)'],
   [/--map auto\b/g, 'cross-layout pairing'],
+  // Hub access: the editor keeps its token in SecretStorage (HF_TOKEN still works).
+  [/set HF_TOKEN (?:\(or run `huggingface-cli login`\)|or run `huggingface-cli login`)/g, 'run “Checkpoint Lens: Set Hugging Face Token…” (or set HF_TOKEN before starting VS Code)'],
 ];
 
 export function forEditor(text: string): string {

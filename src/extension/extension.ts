@@ -14,7 +14,7 @@ import { loadCodeDocs, openCodeDocs, SHOW_CODE_COMMAND } from './codeLinks.js';
 import { registerCancelProbeCommand, registerProbeCommand } from './probeCommand.js';
 import { ComparePanels, type CompareSide } from './comparePanel.js';
 import { headVersion } from './gitHead.js';
-import { registerHubCommands } from './hubCommands.js';
+import { HUB_SCHEME, registerHubCommands } from './hubCommands.js';
 import { registerOpenDemoCommand } from './demoCommand.js';
 import type { CompareState, ProbeState } from '../shared/jobViews.js';
 
@@ -34,10 +34,32 @@ export interface CheckpointLensApi {
   probeState(uri: string): ProbeState | null;
   /** Open comparison panels and their state. */
   comparisons(): { title: string; state: CompareState }[];
+  /** What the webview of `uri` was given (its view model or failure message), as JSON. */
+  modelText(uri: string): string | null;
+  /** The lines written to the Checkpoint Lens output channel in this session (the last 2000). */
+  logText(): string;
+}
+
+/** The output channel, keeping a copy of its recent lines for `logText()` (tests check what is logged). */
+function recordingLog(channel: vscode.LogOutputChannel, lines: string[]): vscode.LogOutputChannel {
+  const written = new Set(['trace', 'debug', 'info', 'warn', 'error', 'append', 'appendLine', 'replace']);
+  return new Proxy(channel, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target) as unknown;
+      if (typeof v !== 'function') return v;
+      if (typeof prop !== 'string' || !written.has(prop)) return v.bind(target);
+      return (...args: unknown[]) => {
+        lines.push(args.map((a) => (a instanceof Error ? a.stack ?? a.message : String(a))).join(' '));
+        if (lines.length > 2000) lines.splice(0, lines.length - 2000);
+        return (v as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
 }
 
 export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
-  const log = vscode.window.createOutputChannel('Checkpoint Lens', { log: true });
+  const logLines: string[] = [];
+  const log = recordingLog(vscode.window.createOutputChannel('Checkpoint Lens', { log: true }), logLines);
   const diagnostics = vscode.languages.createDiagnosticCollection('checkpoint-lens');
   const status = vscode.window.createStatusBarItem('checkpointLens.status', vscode.StatusBarAlignment.Right, 100);
   status.name = 'Checkpoint Lens';
@@ -116,7 +138,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
       if (uri) await openEditor(uri);
     }),
 
-    ...registerHubCommands({ context, openEditor, compare: (a, b) => comparisons.compare(a, b), activeLocalUri: () => { const u = uriArg(undefined); return u?.scheme === 'file' ? u : undefined; } }),
+    ...registerHubCommands({ context, openEditor, compare: (a, b) => comparisons.compare(a, b), activeLocalUri: () => { const u = uriArg(undefined); return u?.scheme === 'file' ? u : undefined; }, reloadRemote: () => { for (const doc of provider.documents) if (doc.uri.scheme === HUB_SCHEME) void provider.load(doc, 'reload'); } }),
     registerProbeCommand({ provider, workerScript, log, openEditor }, activeDoc),
     registerOpenDemoCommand(context),
     registerCancelProbeCommand({ provider, workerScript, log, openEditor }, activeDoc),
@@ -285,6 +307,11 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
     statusBarText: () => status.text,
     probeState: (uri) => [...provider.documents].find((d) => d.uri.toString() === uri)?.probe ?? null,
     comparisons: () => [...comparisons.panels].map((p) => ({ title: p.title, state: p.state })),
+    modelText: (uri) => {
+      const d = [...provider.documents].find((x) => x.uri.toString() === uri);
+      return d ? JSON.stringify(d.state.kind === 'ready' ? d.state.model : d.state.kind === 'failed' ? d.state.message : null) : null;
+    },
+    logText: () => logLines.join('\n'),
   };
 }
 

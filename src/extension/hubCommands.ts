@@ -6,7 +6,7 @@
  * - "Set / Clear Hugging Face Token": kept in SecretStorage, handed to the worker threads on request.
  */
 import * as vscode from 'vscode';
-import { parseRemoteRef } from '../remote/ref.js';
+import { hubFileUrl, parseRemoteRef } from '../remote/ref.js';
 import { judgeCheckpoints, listRepository } from '../remote/listing.js';
 import { withRemoteContext } from '../remote/http.js';
 import { setTokenProvider } from '../remote/config.js';
@@ -15,6 +15,7 @@ import { clearRemoteSources } from '../remote/source.js';
 import { clearHubMemo } from '../remote/hub.js';
 import { CheckpointLensError } from '../core/result.js';
 import { formatBytes } from '../core/format.js';
+import { forEditor } from './editorWording.js';
 
 export const HUB_SCHEME = 'checkpoint-lens-hub';
 const SECRET_KEY = 'checkpointLens.huggingFaceToken';
@@ -68,18 +69,29 @@ export interface HubCommandDeps {
   readonly openEditor: (uri: vscode.Uri) => Promise<void>;
   readonly compare: (a: { path: string; label: string }, b: { path: string; label: string }) => Promise<unknown>;
   readonly activeLocalUri: () => vscode.Uri | undefined;
+  /** Reloads the open Hub editors (after the token changed). */
+  readonly reloadRemote: () => void;
 }
 
-/** Asks for a repo id / URL and returns the chosen checkpoint's URL (undefined when cancelled). */
-async function pickHubFile(title: string, initial?: string): Promise<string | undefined> {
+/** A Hub error as the commands return it (for callers and tests) after showing it. */
+export interface HubCommandError {
+  readonly code: string;
+  readonly message: string;
+}
+
+const showHubError = (code: string, message: string): HubCommandError => {
+  const m = forEditor(message);
+  void vscode.window.showErrorMessage(`Checkpoint Lens: ${code}: ${m}`);
+  return { code, message: m };
+};
+
+/** Asks for a repo id / URL and returns the chosen checkpoint's URL (undefined when cancelled; the error, shown, when it failed). */
+async function pickHubFile(title: string, initial?: string): Promise<string | HubCommandError | undefined> {
   const input = initial ?? (await vscode.window.showInputBox({ title, prompt: 'Repository id (ORG/NAME), hf://ORG/NAME[@REV][/FILE], or a huggingface.co URL', placeHolder: 'timm/vit_base_patch16_clip_224.openai', ignoreFocusOut: true }));
   if (!input) return undefined;
   const text = /^[\w.-]+\/[\w.-]+(@[^/]+)?$/.test(input.trim()) ? `hf://${input.trim()}` : input.trim();
   const ref = parseRemoteRef(text);
-  if (!ref.ok) {
-    void vscode.window.showErrorMessage(`Checkpoint Lens: ${ref.error.code}: ${ref.error.message}`);
-    return undefined;
-  }
+  if (!ref.ok) return showHubError(ref.error.code, ref.error.message);
   if (ref.value.kind !== 'hub-repo') return ref.value.url;
   const repoRef = ref.value;
   try {
@@ -105,7 +117,8 @@ async function pickHubFile(title: string, initial?: string): Promise<string | un
     const pick = await vscode.window.showQuickPick(
       listing.checkpoints.map((c, i) => {
         const v = verdicts?.[i];
-        return { label: c.file, description: `${c.kind}${c.shards ? `, ${c.shards.length} shards` : ''}, ${formatBytes(c.size)}`, detail: v ? `${v.verdict}${v.loader ? ` · ${v.loader}` : ''}` : undefined, url: c.url };
+        // Pinned to the commit listed and judged (the title names it), not to a branch that may move.
+        return { label: c.file, description: `${c.kind}${c.shards ? `, ${c.shards.length} shards` : ''}, ${formatBytes(c.size)}`, detail: v ? `${v.verdict}${v.loader ? ` · ${v.loader}` : ''}` : undefined, url: hubFileUrl(listing.endpoint, listing.repo, listing.sha, c.file) };
       }),
       { title: `${listing.repo}@${listing.revision} (commit ${listing.sha.slice(0, 12)})`, placeHolder: 'Checkpoint to open (read by ranges: only headers are fetched)', matchOnDetail: true },
     );
@@ -113,8 +126,7 @@ async function pickHubFile(title: string, initial?: string): Promise<string | un
   } catch (e) {
     const code = e instanceof CheckpointLensError ? e.code : 'remote-error';
     if (code === 'remote-cancelled') return undefined;
-    void vscode.window.showErrorMessage(`Checkpoint Lens: ${code}: ${e instanceof Error ? e.message : String(e)}`);
-    return undefined;
+    return showHubError(code, e instanceof Error ? e.message : String(e));
   }
 }
 
@@ -122,18 +134,25 @@ export function registerHubCommands(d: HubCommandDeps): vscode.Disposable[] {
   const secrets = d.context.secrets;
   const token = async () => (await secrets.get(SECRET_KEY)) || undefined;
   setTokenProvider(token);
+  const served = serveHubToken(token);
   const forget = () => {
     clearRemoteSources();
     clearHubMemo();
+    served.changed();
+    d.reloadRemote();
   };
   return [
     vscode.workspace.registerFileSystemProvider(HUB_SCHEME, new HubFileSystem(), { isReadonly: true, isCaseSensitive: true }),
-    serveHubToken(token),
+    served,
     { dispose: () => setTokenProvider(undefined) },
     secrets.onDidChange((e) => e.key === SECRET_KEY && forget()),
-    vscode.commands.registerCommand('checkpointLens.openFromHub', async (input?: string) => {
+    // Returns the editor's URI, the error it showed, or undefined when cancelled.
+    vscode.commands.registerCommand('checkpointLens.openFromHub', async (input?: string): Promise<vscode.Uri | HubCommandError | undefined> => {
       const url = await pickHubFile('Open from Hugging Face Hub', typeof input === 'string' ? input : undefined);
-      if (url) await d.openEditor(hubUri(url));
+      if (typeof url !== 'string') return url;
+      const uri = hubUri(url);
+      await d.openEditor(uri);
+      return uri;
     }),
     vscode.commands.registerCommand('checkpointLens.compareWithHub', async (arg?: unknown, input?: string) => {
       const local = arg instanceof vscode.Uri && arg.scheme === 'file' ? arg : d.activeLocalUri();
@@ -142,12 +161,13 @@ export function registerHubCommands(d: HubCommandDeps): vscode.Disposable[] {
         return undefined;
       }
       const url = await pickHubFile(`Compare ${vscode.workspace.asRelativePath(local, false)} with a Hub file`, typeof input === 'string' ? input : undefined);
-      if (!url) return undefined;
+      if (typeof url !== 'string') return url;
       // The Hub file is the reference (A): "what did my conversion change?".
       return d.compare({ path: url, label: url.replace(/^https?:\/\/[^/]+\//, 'hf:') }, { path: local.fsPath, label: vscode.workspace.asRelativePath(local, false) });
     }),
-    vscode.commands.registerCommand('checkpointLens.setHubToken', async () => {
-      const t = await vscode.window.showInputBox({ title: 'Hugging Face token', prompt: 'A read token from huggingface.co/settings/tokens; stored in VS Code SecretStorage, sent only to the Hub endpoint.', password: true, ignoreFocusOut: true });
+    // `value`: for scripts and tests (the palette asks, masked). It is stored, never logged.
+    vscode.commands.registerCommand('checkpointLens.setHubToken', async (value?: unknown) => {
+      const t = typeof value === 'string' ? value : await vscode.window.showInputBox({ title: 'Hugging Face token', prompt: 'A read token from huggingface.co/settings/tokens; stored in VS Code SecretStorage, sent only to the Hub endpoint.', password: true, ignoreFocusOut: true });
       if (t === undefined) return;
       if (t.trim()) await secrets.store(SECRET_KEY, t.trim());
       else await secrets.delete(SECRET_KEY);

@@ -26,9 +26,15 @@ import type { ConvertOutcome } from './workerProtocol.js';
 
 import { useTokenFromHost } from '../remote/tokenChannel.js';
 import { withRemoteContext } from '../remote/http.js';
+import { clearRemoteSources } from '../remote/source.js';
+import { clearHubMemo } from '../remote/hub.js';
 
-// Hub requests get the editor's SecretStorage token from the host (HF_TOKEN / token file otherwise).
-useTokenFromHost();
+// Hub requests get the editor's SecretStorage token from the host (HF_TOKEN / token file otherwise);
+// when it changes, what this worker read with the old one (a gated refusal included) is forgotten.
+useTokenFromHost(2000, () => {
+  clearRemoteSources();
+  clearHubMemo();
+});
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
 const opened = new Map<string, Checkpoint>();

@@ -7,10 +7,14 @@ import { setTokenProvider } from './config.js';
  */
 const CHANNEL = 'checkpoint-lens:hf-token';
 
-type Msg = { type: 'ask'; id: string } | { type: 'token'; id: string; token: string | null };
+type Msg = { type: 'ask'; id: string } | { type: 'token'; id: string; token: string | null } | { type: 'changed' };
 
-/** Host side: answer workers' questions with the current token (or null). Returns a closer. */
-export function serveHubToken(get: () => Promise<string | undefined>): { dispose(): void } {
+/**
+ * Host side: answer workers' questions with the current token (or null). `changed()` tells every
+ * worker to forget the token it memoised (and what it read with it): call it when the token is set
+ * or cleared, so a retry after "gated: set a token" uses the new one at once.
+ */
+export function serveHubToken(get: () => Promise<string | undefined>): { dispose(): void; changed(): void } {
   const ch = new BroadcastChannel(CHANNEL);
   ch.onmessage = (ev: MessageEvent) => {
     const m = ev.data as Msg;
@@ -21,13 +25,23 @@ export function serveHubToken(get: () => Promise<string | undefined>): { dispose
     );
   };
   (ch as unknown as { unref?: () => void }).unref?.();
-  return { dispose: () => ch.close() };
+  return { dispose: () => ch.close(), changed: () => ch.postMessage({ type: 'changed' } satisfies Msg) };
 }
 
-/** Worker side: the token comes from the host (falling back to HF_TOKEN / the token file). */
-export function useTokenFromHost(timeoutMs = 2000): void {
+/**
+ * Worker side: the token comes from the host (falling back to HF_TOKEN / the token file).
+ * `onChanged` runs when the host says the token changed (drop what was read with the old one).
+ */
+export function useTokenFromHost(timeoutMs = 2000, onChanged?: () => void): void {
   let n = 0;
   let memo: { at: number; token: Promise<string | undefined> } | undefined;
+  const news = new BroadcastChannel(CHANNEL);
+  news.onmessage = (ev: MessageEvent) => {
+    if ((ev.data as Msg)?.type !== 'changed') return;
+    memo = undefined;
+    onChanged?.();
+  };
+  (news as unknown as { unref?: () => void }).unref?.();
   const ask = () =>
       new Promise<string | undefined>((resolve) => {
         const ch = new BroadcastChannel(CHANNEL);
@@ -45,8 +59,15 @@ export function useTokenFromHost(timeoutMs = 2000): void {
         ch.postMessage({ type: 'ask', id } satisfies Msg);
       });
   // One question per minute at most (a 200-shard open makes hundreds of Hub requests).
+  // "No token" is not remembered: a token set after a gated refusal is used by the next request.
   setTokenProvider(() => {
-    if (!memo || Date.now() - memo.at > 60_000) memo = { at: Date.now(), token: ask() };
+    if (!memo || Date.now() - memo.at > 60_000) {
+      const entry = { at: Date.now(), token: ask() };
+      memo = entry;
+      void entry.token.then((t) => {
+        if (!t && memo === entry) memo = undefined;
+      });
+    }
     return memo.token;
   });
 }

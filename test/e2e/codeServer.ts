@@ -69,7 +69,7 @@ function readLogs(dir: string): string {
   return out;
 }
 
-export async function startCodeServer(o: { bin: string; folder: string; extensionsDir: string; userDataDir: string; extraArgs?: string[]; timeoutMs?: number }): Promise<RunningServer> {
+export async function startCodeServer(o: { bin: string; folder: string; extensionsDir: string; userDataDir: string; extraArgs?: string[]; timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<RunningServer> {
   const port = await freePort();
   const args = [
     '--auth', 'none',
@@ -82,7 +82,7 @@ export async function startCodeServer(o: { bin: string; folder: string; extensio
     ...(o.extraArgs ?? []),
     o.folder,
   ];
-  const proc = spawn(o.bin, args, { env: codeServerEnv(o.bin), stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(o.bin, args, { env: { ...codeServerEnv(o.bin), ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   proc.stderr!.on('data', (b: Buffer) => (out += b.toString()));

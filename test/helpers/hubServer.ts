@@ -83,7 +83,8 @@ export const GOOD_TOKEN = 'hf_testTOKEN_abcdefghijklmnopqrstuvwxyz';
 
 const etagOf = (repo: string, path: string, f: VirtualFile) => `"${createHash('sha1').update(`${repo}/${path}/${f.size}`).digest('hex')}"`;
 
-export async function startHub(): Promise<HubStandIn> {
+/** `hubPort`: listen there (a runner that passes HF_ENDPOINT to a host process picks it); 0 = any free port. */
+export async function startHub(o: { hubPort?: number } = {}): Promise<HubStandIn> {
   const repos = new Map<string, Repo>();
   const plain = new Map<string, VirtualFile>();
   const log: LoggedRequest[] = [];
@@ -219,8 +220,12 @@ export async function startHub(): Promise<HubStandIn> {
     else go();
   });
 
-  const listen = (s: Server) => new Promise<number>((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
-  const [hp, cp] = await Promise.all([listen(hub), listen(cdn)]);
+  const listen = (s: Server, port = 0) =>
+    new Promise<number>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(port, '127.0.0.1', () => resolve((s.address() as AddressInfo).port));
+    });
+  const [hp, cp] = await Promise.all([listen(hub, o.hubPort ?? 0), listen(cdn)]);
   (state as { endpoint: string }).endpoint = `http://127.0.0.1:${hp}`;
   (state as { cdnOrigin: string }).cdnOrigin = `http://localhost:${cp}`;
   state.close = async () => {

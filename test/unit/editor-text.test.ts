@@ -155,6 +155,9 @@ describe('editor wording', () => {
     const { forEditor } = await import('../../src/extension/editorWording.js');
     assert.equal(forEditor('The shapes match no known configuration; the completeness check needs --target (e.g. --target openclip:ViT-B-16).'), 'The shapes match no known configuration; the completeness check needs a load target (Set Load Target…) (e.g. openclip:ViT-B-16).');
     assert.equal(forEditor('check the declared shapes or pass --target.'), 'check the declared shapes or set a load target (Set Load Target…).');
+    // Hub access: the editor's way to give a token is its command (SecretStorage).
+    assert.equal(forEditor('accept its conditions on its Hub page, then set HF_TOKEN (or run `huggingface-cli login`) and retry.'), 'accept its conditions on its Hub page, then run “Checkpoint Lens: Set Hugging Face Token…” (or set HF_TOKEN before starting VS Code) and retry.');
+    assert.match(forEditor('it is private or does not exist; if it is private, set HF_TOKEN (or run `huggingface-cli login`).'), /Set Hugging Face Token/);
     assert.equal(forEditor('--target "x" is not known'), 'the load target "x" is not known');
     assert.doesNotMatch(forEditor('try --map auto'), /--/);
   });

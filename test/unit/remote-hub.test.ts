@@ -490,4 +490,29 @@ describe('remote plumbing', () => {
       setTokenProvider(undefined);
     }
   });
+
+  it('a token set after "no token" is used at once; a changed token replaces the one a worker held', async () => {
+    const { serveHubToken, useTokenFromHost } = await import('../../src/remote/tokenChannel.js');
+    const { hubToken, setTokenProvider } = await import('../../src/remote/config.js');
+    let secret: string | undefined;
+    const server = serveHubToken(async () => secret);
+    let changes = 0;
+    setEnv({ HF_HOME: join(dir, 'absent-home') });
+    try {
+      useTokenFromHost(1000, () => changes++);
+      assert.equal(await hubToken(), undefined);
+      secret = 'hf_first';
+      assert.equal(await hubToken(), 'hf_first', '"no token" was not remembered');
+      secret = 'hf_second';
+      assert.equal(await hubToken(), 'hf_first', 'a token is held for a while (one question per minute)');
+      server.changed();
+      for (let i = 0; i < 50 && changes === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(changes, 1, 'the worker heard of the change');
+      assert.equal(await hubToken(), 'hf_second');
+    } finally {
+      server.dispose();
+      setTokenProvider(undefined);
+      setEnv();
+    }
+  });
 });

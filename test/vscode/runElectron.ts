@@ -7,6 +7,7 @@ import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTests } from '@vscode/test-electron';
+import { freePort } from '../e2e/codeServer.js';
 
 async function main(): Promise<number> {
   const root = process.cwd();
@@ -18,7 +19,8 @@ async function main(): Promise<number> {
       extensionDevelopmentPath: root,
       extensionTestsPath: join(root, 'test', 'out', 'vscode', 'index.js'),
       launchArgs: [ws, '--disable-extensions', '--disable-workspace-trust'],
-      extensionTestsEnv: { CHECKPOINT_LENS_TEST_RESULTS: results },
+      // As in runInCodeServer.ts: the suite's Hub stand-in listens on this port.
+      extensionTestsEnv: { CHECKPOINT_LENS_TEST_RESULTS: results, HF_ENDPOINT: `http://127.0.0.1:${await freePort()}`, CHECKPOINT_LENS_CACHE_DIR: join(ws, '..', 'hub-cache'), HF_TOKEN: '', HF_TOKEN_PATH: join(ws, '..', 'no-hf-token') },
     });
   } catch (e) {
     console.error(`test:electron: ${(e as Error).message}`);

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bounded, ensureCodeServer, launchChromium, ROOT, startCodeServer, StepError } from '../e2e/codeServer.js';
+import { bounded, ensureCodeServer, freePort, launchChromium, ROOT, startCodeServer, StepError } from '../e2e/codeServer.js';
 
 const TOTAL_MS = Number(process.env.CHECKPOINT_LENS_VSCODE_TEST_TIMEOUT_MS ?? 6 * 60_000);
 
@@ -21,7 +21,11 @@ async function main(): Promise<number> {
   const ws = join(tmp, 'workspace');
   spawnSync('mkdir', ['-p', ws]);
   const results = join(ws, '.checkpoint-lens-test-results.json');
-  const server = await startCodeServer({ bin, folder: ws, extensionsDir: join(tmp, 'ext'), userDataDir: join(tmp, 'user'), extraArgs: ['--vscode-option', 'enable-smoke-test-driver'] });
+  // The suite's Hub stand-in listens on this loopback port; the extension host (and its worker
+  // threads, which copy the environment when they start) reach it through HF_ENDPOINT, as users
+  // reach a mirror. Header cache in the temp folder, not the user's ~/.cache.
+  const hubEnv = { HF_ENDPOINT: `http://127.0.0.1:${await freePort()}`, CHECKPOINT_LENS_CACHE_DIR: join(tmp, 'hub-cache'), HF_TOKEN: '', HUGGING_FACE_HUB_TOKEN: '', HF_TOKEN_PATH: join(tmp, 'no-hf-token'), HF_HOME: join(tmp, 'hf-home') };
+  const server = await startCodeServer({ bin, folder: ws, extensionsDir: join(tmp, 'ext'), userDataDir: join(tmp, 'user'), extraArgs: ['--vscode-option', 'enable-smoke-test-driver'], env: hubEnv });
   const browser = await launchChromium();
   try {
     const auth = `127.0.0.1:${server.port}`;

@@ -4,11 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { mkdir, rm, truncate, writeFile } from 'node:fs/promises';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, readSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { writeDemoCheckpoint } from '../../../src/demo/demoCheckpoint.js';
+import { timmVitB16Tensors, writeDemoCheckpoint } from '../../../src/demo/demoCheckpoint.js';
+import { bytesFile, GOOD_TOKEN, startHub, type HubStandIn, type VirtualFile } from '../../helpers/hubServer.js';
 import type { CheckpointLensApi } from '../../../src/extension/extension.js';
 import { clipTensorSpecs, writeClipFixture } from '../../helpers/clipFixtures.js';
 import { copyFile, cp } from 'node:fs/promises';
@@ -316,5 +317,158 @@ describe('Checkpoint Lens in the extension host', function () {
     const md2 = await vscode.commands.executeCommand<vscode.TextDocument>('checkpointLens.explainLoadingLog');
     assert.match(md2?.getText() ?? '', /\*\*1 shape-mismatched\*\*/);
     assert.match(md2?.getText() ?? '', /transposed/);
+  });
+});
+
+/**
+ * Hugging Face Hub in the editor (docs/remote.md), against the loopback Hub stand-in the unit tests
+ * use. `npm run test:vscode` passes HF_ENDPOINT=http://127.0.0.1:PORT to code-server, so the
+ * extension host and its worker threads see it from the start; the stand-in listens on that port.
+ * Without it (another runner), the stand-in takes any port and HF_ENDPOINT is set here, which
+ * workers started afterwards see.
+ */
+describe('Checkpoint Lens in the extension host: Hugging Face Hub', function () {
+  this.timeout(120_000);
+  let hub: HubStandIn;
+  let timmLocal: string;
+  let tinyLocal: string;
+  let timmFd: number | undefined;
+
+  before(async () => {
+    const dir = join(ws(), 'fixtures', 'hub');
+    await mkdir(dir, { recursive: true });
+    // The timm ViT-B/16 layout (vision only, as in the seed case), header + zeros (sparse on disk).
+    timmLocal = join(dir, 'timm-model.safetensors');
+    await writeSafetensors(timmLocal, timmVitB16Tensors().map((t) => ({ name: t.name, dtype: 'F32' as const, shape: t.shape })), { format: 'pt' });
+    tinyLocal = join(dir, 'tiny.safetensors');
+    await writeSyntheticClip(tinyLocal, tinyConfig(), { dtype: 'F32', omit: ['text', 'logit_scale'] });
+    const m = /^http:\/\/127\.0\.0\.1:(\d+)$/.exec(process.env.HF_ENDPOINT ?? '');
+    hub = await startHub({ hubPort: m ? Number(m[1]) : 0 });
+    if (!m) process.env.HF_ENDPOINT = hub.endpoint;
+    process.env.CHECKPOINT_LENS_CACHE_DIR ??= join(dir, 'cache');
+    const fd = openSync(timmLocal, 'r');
+    timmFd = fd;
+    const timm: VirtualFile = {
+      size: fstatSync(fd).size,
+      read(s, e) {
+        const b = Buffer.alloc(e - s);
+        readSync(fd, b, 0, e - s, s);
+        return b;
+      },
+    };
+    const tiny = bytesFile(readFileSync(tinyLocal));
+    hub.repos.set('timm/vit-test', { sha: 'a1'.repeat(20), files: { 'model.safetensors': timm, 'config.json': bytesFile(Buffer.from('{"architecture":"vit_base_patch16_clip_224"}')) } });
+    hub.repos.set('org/gated', { sha: 'b2'.repeat(20), gated: true, files: { 'model.safetensors': tiny } });
+    hub.repos.set('org/tiny', { sha: 'c3'.repeat(20), files: { 'tiny.safetensors': tiny } });
+  });
+  after(async () => {
+    await vscode.commands.executeCommand('checkpointLens.clearHubToken');
+    await hub?.close();
+    if (timmFd !== undefined) closeSync(timmFd);
+  });
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  /** Runs a command that shows a quick pick, accepting its first item whenever one is open. */
+  async function acceptingQuickPicks<T>(run: Thenable<T>): Promise<T> {
+    let settled = false;
+    const p = Promise.resolve(run).finally(() => (settled = true));
+    const end = Date.now() + 60_000;
+    while (!settled && Date.now() < end) {
+      await sleep(300);
+      if (!settled) await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    }
+    return p;
+  }
+
+  it('Open from Hugging Face Hub: a repo id lists its checkpoint, the pick opens read-only by ranges with the local file’s tensors and findings', async () => {
+    const a = await api();
+    const res = await acceptingQuickPicks(vscode.commands.executeCommand<vscode.Uri | { code: string; message: string } | undefined>('checkpointLens.openFromHub', 'timm/vit-test'));
+    assert.ok(res instanceof vscode.Uri, `opened an editor: ${JSON.stringify(res)}`);
+    assert.equal(res.scheme, 'checkpoint-lens-hub');
+    assert.equal(vscode.workspace.fs.isWritableFileSystem('checkpoint-lens-hub'), false, 'Hub files are read-only');
+    assert.match(res.path, /\/timm\/vit-test\/resolve\/a1a1[0-9a-f]*\/model\.safetensors$/, 'pinned to the commit the listing saw');
+    const ed = await waitFor('the Hub editor to settle', () => {
+      const e = editorFor(a, res);
+      return e && e.state !== 'loading' ? e : undefined;
+    }, 60_000);
+    assert.equal(ed.state, 'ready', ed.findings.join(','));
+    assert.equal(ed.tensorCount, timmVitB16Tensors().length);
+    assert.ok(ed.findings.includes('text-tower-missing'), ed.findings.join(','));
+    const diags = await waitFor('diagnostics on the Hub URI', () => {
+      const d = vscode.languages.getDiagnostics(res);
+      return d.length ? d : undefined;
+    });
+    assert.ok(diags.some((d) => codeValue(d) === 'text-tower-missing'));
+    // The same file opened locally gives the same findings.
+    const local = vscode.Uri.file(timmLocal);
+    await vscode.commands.executeCommand('vscode.openWith', local, a.viewType);
+    const led = await waitFor('the local editor', () => {
+      const e = editorFor(a, local);
+      return e?.state === 'ready' ? e : undefined;
+    }, 60_000);
+    assert.deepEqual([...ed.findings].sort(), [...led.findings].sort());
+    // Read by ranges: the CDN sent far less than the file, always ranged, never with a token.
+    const size = hub.repos.get('timm/vit-test')!.files['model.safetensors']!.size;
+    assert.ok(hub.bytesSent.cdn < size / 4, `${hub.bytesSent.cdn} of ${size} bytes fetched`);
+    assert.ok(hub.log.filter((l) => l.server === 'cdn').every((l) => l.range && !l.auth), JSON.stringify(hub.log.slice(0, 5)));
+  });
+
+  it('a gated repository without a token says how to set one; the token set with Set Hugging Face Token is used and shown nowhere', async () => {
+    const a = await api();
+    await vscode.commands.executeCommand('checkpointLens.clearHubToken');
+    hub.reset();
+    const e = await vscode.commands.executeCommand<{ code: string; message: string }>('checkpointLens.openFromHub', 'org/gated');
+    assert.equal(e?.code, 'remote-gated', JSON.stringify(e));
+    assert.match(e.message, /Set Hugging Face Token/);
+    // A file URL opens an editor that says the same.
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('checkpointLens.openFromHub', 'hf://org/gated/model.safetensors');
+    assert.ok(uri instanceof vscode.Uri);
+    const failed = await waitFor('the gated editor to fail', () => {
+      const x = editorFor(a, uri);
+      return x?.state === 'failed' ? x : undefined;
+    }, 60_000);
+    assert.deepEqual(failed.findings, ['remote-gated']);
+    assert.match(a.modelText(uri.toString()) ?? '', /Set Hugging Face Token/);
+    assert.ok(hub.log.every((l) => !l.auth), 'no token was sent');
+    // Set the token: the open editor reloads and reads the file with it.
+    await vscode.commands.executeCommand('checkpointLens.setHubToken', GOOD_TOKEN);
+    const ready = await waitFor('the gated editor to reload with the token', () => {
+      const x = editorFor(a, uri);
+      return x?.state === 'ready' ? x : undefined;
+    }, 60_000);
+    assert.ok((ready.tensorCount ?? 0) > 0);
+    assert.ok(hub.log.some((l) => l.server === 'hub' && l.auth === `Bearer ${GOOD_TOKEN}`), 'the Hub got the token');
+    assert.ok(hub.log.filter((l) => l.server === 'cdn').every((l) => !l.auth), 'the CDN never gets the token');
+    // The listing works with it too.
+    const listed = await acceptingQuickPicks(vscode.commands.executeCommand<unknown>('checkpointLens.openFromHub', 'org/gated'));
+    assert.ok(listed instanceof vscode.Uri, JSON.stringify(listed));
+    // The token is in no webview model, diagnostic, output line or error.
+    const everywhere = [
+      a.modelText(uri.toString()) ?? '',
+      ...a.editors().map((x) => a.modelText(x.uri) ?? ''),
+      JSON.stringify(vscode.languages.getDiagnostics().map(([u, ds]) => [u.toString(), ds.map((d) => [d.message, String(codeValue(d)), d.relatedInformation?.map((r) => r.message)])])),
+      a.logText(),
+      JSON.stringify(e),
+      a.statusBarText(),
+    ].join('\n');
+    assert.ok(!everywhere.includes(GOOD_TOKEN), 'the token leaked');
+    assert.ok(!everywhere.includes('testTOKEN'), 'part of the token leaked');
+    assert.ok(a.logText().length > 0, 'the output channel was written to');
+  });
+
+  it('Compare with Hugging Face Hub File: a local copy of a Hub file is identical value for value', async () => {
+    const a = await api();
+    const s = (await vscode.commands.executeCommand('checkpointLens.compareWithHub', vscode.Uri.file(tinyLocal), 'hf://org/tiny/tiny.safetensors')) as CompareState | undefined;
+    assert.ok(s && s.kind === 'done', JSON.stringify(s).slice(0, 500));
+    assert.equal(s.view.equivalent, true);
+    assert.equal(s.view.counts.different, 0);
+    assert.equal(s.view.counts.onlyA, 0);
+    assert.equal(s.view.counts.onlyB, 0);
+    assert.ok(s.view.counts.identical > 0);
+    assert.match(s.view.a.label, /^hf:org\/tiny\/resolve\/[^/]+\/tiny\.safetensors$/);
+    assert.ok(a.comparisons().some((c) => c.state.kind === 'done'));
+    assert.ok(hub.log.some((l) => l.server === 'cdn' && l.path.endsWith('/tiny.safetensors')), 'read from the Hub');
   });
 });
