@@ -46,7 +46,12 @@ let pendingStats: { id: number; name: string } | null = null;
 let pendingValues: { id: number; name: string } | null = null;
 let probeState: ProbeState | null = null;
 let probeElement: HTMLElement = h('section', { class: 'probe' });
-const probeActions = { run: () => post({ type: 'runCommand', command: 'runProbe' }), cancel: () => post({ type: 'runCommand', command: 'cancelProbe' }) };
+const probeActions = {
+  run: () => post({ type: 'runCommand', command: 'runProbe' }),
+  cancel: () => post({ type: 'runCommand', command: 'cancelProbe' }),
+  copyMarkdown: () => post({ type: 'runCommand', command: 'copyProbeMarkdown' }),
+  runWithImages: () => post({ type: 'runCommand', command: 'runProbeWithImages' }),
+};
 /** The same bundle renders the comparison panel: it gets `compare` messages instead of `model`. */
 let comparePanel: ComparePanelView | null = null;
 let pendingHistogram: { id: number; key: string } | null = null;

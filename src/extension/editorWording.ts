@@ -9,6 +9,9 @@ const RULES: readonly [RegExp, string][] = [
   [/--target ("[^"]*"|[^\s(][^\s]*)/g, 'the load target $1'],
   [/--target\b/g, 'a load target (Set Load Target…)'],
   [/--map auto\b/g, 'cross-layout pairing'],
+  [/\bpass --tokenizer\b/g, 'set checkpointLens.probe.tokenizerPath'],
+  [/--tokenizer\b/g, 'the checkpointLens.probe.tokenizerPath setting'],
+  [/\bpass --images DIR\b/g, 'use Run Zero-Shot Probe on My Images…'],
 ];
 
 export function forEditor(text: string): string {

@@ -160,8 +160,8 @@ export type WebviewMessage =
   | { readonly type: 'openCode'; readonly code: string; readonly tensor: string | null };
 
 /** The only commands a webview may ask for (the host maps them to fixed command ids). */
-export type WebviewCommand = 'setLoadTarget' | 'showFindings' | 'runProbe' | 'cancelProbe' | 'copyMarkdown' | 'compareWith';
-const WEBVIEW_COMMANDS: readonly unknown[] = ['setLoadTarget', 'showFindings', 'runProbe', 'cancelProbe', 'copyMarkdown', 'compareWith'];
+export type WebviewCommand = 'setLoadTarget' | 'showFindings' | 'runProbe' | 'cancelProbe' | 'copyMarkdown' | 'copyProbeMarkdown' | 'runProbeWithImages' | 'compareWith';
+const WEBVIEW_COMMANDS: readonly unknown[] = ['setLoadTarget', 'showFindings', 'runProbe', 'cancelProbe', 'copyMarkdown', 'copyProbeMarkdown', 'runProbeWithImages', 'compareWith'];
 
 export const MAX_FINDING_TENSORS = 50;
 export const MAX_METADATA = 100;
