@@ -48,6 +48,11 @@ export interface TensorRef {
   readonly offsets: readonly [number, number] | null;
   /** For mis-shaped tensors: the shape the target expects. */
   readonly expectedShape?: readonly number[];
+  /**
+   * True when nothing declares the shape (a tensor of a missing shard: the index names only its
+   * shard); `shape` is then empty and must be shown as "unknown", never as `[]`.
+   */
+  readonly shapeUnknown?: boolean;
 }
 
 export interface ViewNode {
@@ -195,7 +200,8 @@ function isTensorRef(x: unknown): x is TensorRef {
     isShape(x.shape) &&
     isStrOrNull(x.shard) &&
     (x.offsets === null || (Array.isArray(x.offsets) && x.offsets.length === 2 && x.offsets.every(isCount))) &&
-    optional(x.expectedShape, isShape)
+    optional(x.expectedShape, isShape) &&
+    (x.shapeUnknown === undefined || x.shapeUnknown === true)
   );
 }
 
