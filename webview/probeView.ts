@@ -66,7 +66,7 @@ function report(p: ProbeView, actions: ProbeActions): HTMLElement {
         'p',
         { class: 'probe-random' },
         'Random-initialised for the run (absent from the file): ',
-        ...p.randomInitialized.flatMap((r, i) => [i ? ', ' : '', h('strong', {}, r.tower === 'shared' ? 'shared parameters (logit_scale)' : r.whole ? `${r.tower} tower` : r.tower), ` (${r.count} tensor${r.count === 1 ? '' : 's'}${r.whole ? '' : ', partly'})`]),
+        ...p.randomInitialized.flatMap((r, i) => [i ? ', ' : '', h('strong', {}, r.tower === 'shared' ? 'shared parameters (logit_scale)' : r.tower === 'projections' ? 'projections' : r.whole ? `${r.tower} tower` : r.tower), ` (${r.count} tensor${r.count === 1 ? '' : 's'}${r.whole || r.tower === 'projections' ? '' : ', partly'})`]),
       )
     : null;
   const attempts = h(

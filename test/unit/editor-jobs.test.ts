@@ -46,7 +46,8 @@ test('probe job: a vision-only checkpoint comes back at chance with the text tow
   assert.equal(p.provider, 'cpu');
   assert.equal(p.classes, 14);
   assert.equal(p.perClass.length, 14);
-  assert.deepEqual(p.randomInitialized.map((r) => [r.tower, r.whole]), [['text', true], ['shared', true]]);
+  // Grouped as the tree groups them: text_projection and logit_scale are projections, not text (the text tower the probe instantiates has 12 layers: 148 tensors, not 149).
+  assert.deepEqual(p.randomInitialized.map((r) => [r.tower, r.whole, r.count]), [['text', true, 148], ['projections', false, 2]]);
   assert.ok(progress.length >= 2, `progress messages: ${progress.join(' | ')}`);
   // The build reports its sub-steps (it used to sit at "building the CLIP graph (0 %)" until the session existed).
   assert.ok(progress.some((m) => /building the CLIP graph: image layer 1\/\d+/.test(m)), `image layers reported: ${progress.join(' | ')}`);

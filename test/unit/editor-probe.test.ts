@@ -61,3 +61,17 @@ test('the probe report as Markdown: verdict, scores, random towers, providers, o
   assert.ok(!md.includes('<b>'), 'HTML in a label is escaped');
   assert.ok(!md.includes('\u200b'), 'zero-width characters are made visible');
 });
+
+test('random-initialised tensors are counted as the tree counts them: a ViT-B text tower is 148, text_projection and logit_scale are projections', async () => {
+  const { randomByTreeTower } = await import('../../src/extension/jobViewBuilders.js');
+  const text = ['token_embedding.weight', 'positional_embedding', 'ln_final.weight', 'ln_final.bias'];
+  for (let i = 0; i < 12; i++) for (const p of ['ln_1', 'attn.in_proj', 'attn.out_proj', 'ln_2', 'mlp.c_fc', 'mlp.c_proj']) text.push(`transformer.resblocks.${i}.${p}.weight`, `transformer.resblocks.${i}.${p}.bias`);
+  const probeGroups = [
+    { tower: 'text' as const, whole: true, count: 149, tensors: [...text, 'text_projection'] },
+    { tower: 'shared' as const, whole: true, count: 1, tensors: ['logit_scale'] },
+  ];
+  assert.deepEqual(randomByTreeTower(probeGroups), [
+    { tower: 'text', whole: true, count: 148 },
+    { tower: 'projections', whole: false, count: 2 },
+  ]);
+});
