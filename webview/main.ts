@@ -170,7 +170,7 @@ function findingItem(f: Finding): HTMLElement {
 
 /** The finding's code: a link to its docs entry (the host opens it and selects what the finding is about). */
 function codeChip(f: Finding): HTMLElement {
-  const b = h('button', { type: 'button', class: 'code code-link', title: `${f.code}: open its docs entry (what it means, what to do)` }, h('code', {}, f.code));
+  const b = h('button', { type: 'button', class: 'code code-link', title: `${f.code}: ${f.help ? `${f.help} ` : ''}(click: open its docs entry — what it means, what to do)` }, h('code', {}, f.code));
   b.addEventListener('click', () => post({ type: 'openCode', code: f.code, tensor: f.tensors?.[0] ?? null }));
   return b;
 }

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { parseWebviewMessage, PREVIEW_VALUES, type Finding, type HostMessage, type ViewModel, type WebviewCommand } from '../shared/protocol.js';
 import type { ProbeState, ProbeView } from '../shared/jobViews.js';
 import { failureState } from './failure.js';
-import { codeTarget, SHOW_CODE_COMMAND } from './codeLinks.js';
+import { codeTarget, SHOW_CODE_COMMAND, withCodeHelp } from './codeLinks.js';
 import { findingsMarkdown } from './findingsMarkdown.js';
 import { probeMarkdown } from './probeMarkdown.js';
 import { visibleMultiline } from '../shared/text.js';
@@ -150,9 +150,9 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
       return;
     }
     this.s.log.info(`${doc.uri.fsPath}: ${outcome.model.tensorCount} tensors, ${outcome.findings.length} finding(s), ${outcome.millis.toFixed(0)} ms in the worker`);
-    doc.state = { kind: 'ready', model: outcome.model, millis: outcome.millis };
+    doc.state = { kind: 'ready', model: withCodeHelp(outcome.model), millis: outcome.millis };
     this.s.diagnostics.set(doc.uri, outcome.findings.map((f) => findingDiagnostic(f, doc.uri)));
-    this.post(doc, { type: 'model', model: outcome.model });
+    this.post(doc, { type: 'model', model: doc.state.model });
     if (this.active === doc) this.s.onActiveChanged(doc);
   }
 

@@ -36,6 +36,8 @@ export interface Finding {
   readonly tensors?: readonly string[];
   /** Total number of tensors concerned (may exceed `tensors.length`). */
   readonly tensorCount?: number;
+  /** The code's one-line meaning from its docs entry (docs/codes), shown when hovering the code. */
+  readonly help?: string;
 }
 
 export interface TensorRef {
@@ -188,6 +190,7 @@ function isFinding(x: unknown): x is Finding {
     optional(x.consequence, isStr) &&
     (x.evidence === undefined || (Array.isArray(x.evidence) && x.evidence.length <= MAX_EVIDENCE && x.evidence.every(isStr))) &&
     optional(x.tensorCount, isCount) &&
+    (x.help === undefined || (isStr(x.help) && x.help.length <= 300)) &&
     (x.tensors === undefined || (Array.isArray(x.tensors) && x.tensors.length <= MAX_FINDING_TENSORS && x.tensors.every(isStr)))
   );
 }
