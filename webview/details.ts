@@ -71,9 +71,11 @@ export class DetailsPane {
     if (hasInvisible(shown)) el.append(h('p', { class: 'name-warning', role: 'note' }, '⚠ This name contains invisible or control characters, shown as \\u escapes. Copy name copies it exactly; Copy as Python writes them as escapes.'));
     const rows: [string, string][] = [];
     if (t) {
-      rows.push(['dtype', t.dtype || '—'], ['shape', shapeText(t.shape)]);
+      // Unknown (a tensor of a missing shard: the index declares only its shard) is said in words, never `[]`.
+      rows.push(['dtype', t.dtype || 'unknown'], ['shape', t.shapeUnknown ? 'unknown' : shapeText(t.shape)]);
       if (t.expectedShape) rows.push(['expected shape', shapeText(t.expectedShape)]);
-      if (n.mark !== 'missing') rows.push(['parameters', formatCount(n.parameters)], ['bytes', `${formatCount(n.bytes)} (${formatBytes(n.bytes)})`]);
+      if (n.mark === 'unreadable') rows.push(['bytes', t.shapeUnknown ? 'unknown' : 'not readable']);
+      else if (n.mark !== 'missing') rows.push(['parameters', formatCount(n.parameters)], ['bytes', `${formatCount(n.bytes)} (${formatBytes(n.bytes)})`]);
       if (t.shard) rows.push(['shard', t.shard]);
       if (t.offsets) rows.push(['offsets', `${formatCount(t.offsets[0])} – ${formatCount(t.offsets[1])}`]);
     } else {

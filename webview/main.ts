@@ -46,7 +46,12 @@ let pendingStats: { id: number; name: string } | null = null;
 let pendingValues: { id: number; name: string } | null = null;
 let probeState: ProbeState | null = null;
 let probeElement: HTMLElement = h('section', { class: 'probe' });
-const probeActions = { run: () => post({ type: 'runCommand', command: 'runProbe' }), cancel: () => post({ type: 'runCommand', command: 'cancelProbe' }) };
+const probeActions = {
+  run: () => post({ type: 'runCommand', command: 'runProbe' }),
+  cancel: () => post({ type: 'runCommand', command: 'cancelProbe' }),
+  copyMarkdown: () => post({ type: 'runCommand', command: 'copyProbeMarkdown' }),
+  runWithImages: () => post({ type: 'runCommand', command: 'runProbeWithImages' }),
+};
 /** The same bundle renders the comparison panel: it gets `compare` messages instead of `model`. */
 let comparePanel: ComparePanelView | null = null;
 let pendingHistogram: { id: number; key: string } | null = null;
@@ -165,7 +170,7 @@ function findingItem(f: Finding): HTMLElement {
 
 /** The finding's code: a link to its docs entry (the host opens it and selects what the finding is about). */
 function codeChip(f: Finding): HTMLElement {
-  const b = h('button', { type: 'button', class: 'code code-link', title: `${f.code}: open its docs entry (what it means, what to do)` }, h('code', {}, f.code));
+  const b = h('button', { type: 'button', class: 'code code-link', title: `${f.code}: ${f.help ? `${f.help} ` : ''}(click: open its docs entry — what it means, what to do)` }, h('code', {}, f.code));
   b.addEventListener('click', () => post({ type: 'openCode', code: f.code, tensor: f.tensors?.[0] ?? null }));
   return b;
 }

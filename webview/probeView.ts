@@ -10,6 +10,10 @@ import { s } from './svg.js';
 export interface ProbeActions {
   run(): void;
   cancel(): void;
+  /** Copy the report as Markdown (the host renders it from its copy of the report). */
+  copyMarkdown?(): void;
+  /** Run again on a folder of the user's own images (asks for it). */
+  runWithImages?(): void;
 }
 
 const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)} %`);
@@ -53,12 +57,16 @@ export function accuracyChart(p: ProbeView): SVGElement {
 function report(p: ProbeView, actions: ProbeActions): HTMLElement {
   const rerun = h('vscode-button', { secondary: true, class: 'probe-rerun' }, 'Run again');
   rerun.addEventListener('click', () => actions.run());
+  const mine = actions.runWithImages ? h('vscode-button', { secondary: true, class: 'probe-images', title: 'Run the probe on a folder of your own images (one sub-folder per class), with an optional labels file' }, 'My Images…') : null;
+  mine?.addEventListener('click', () => actions.runWithImages?.());
+  const copy = actions.copyMarkdown ? h('vscode-button', { secondary: true, class: 'probe-copy-markdown', title: 'Copy the probe report as Markdown (for an issue, a PR or a model card)' }, 'Copy as Markdown') : null;
+  copy?.addEventListener('click', () => actions.copyMarkdown?.());
   const random = p.randomInitialized.length
     ? h(
         'p',
         { class: 'probe-random' },
         'Random-initialised for the run (absent from the file): ',
-        ...p.randomInitialized.flatMap((r, i) => [i ? ', ' : '', h('strong', {}, r.tower === 'shared' ? 'shared parameters (logit_scale)' : r.whole ? `${r.tower} tower` : r.tower), ` (${r.count} tensor${r.count === 1 ? '' : 's'}${r.whole ? '' : ', partly'})`]),
+        ...p.randomInitialized.flatMap((r, i) => [i ? ', ' : '', h('strong', {}, r.tower === 'shared' ? 'shared parameters (logit_scale)' : r.tower === 'projections' ? 'projections' : r.whole ? `${r.tower} tower` : r.tower), ` (${r.count} tensor${r.count === 1 ? '' : 's'}${r.whole || r.tower === 'projections' ? '' : ', partly'})`]),
       )
     : null;
   const attempts = h(
@@ -79,6 +87,8 @@ function report(p: ProbeView, actions: ProbeActions): HTMLElement {
       h('span', { class: 'chip' }, `p = ${pValue(p.pValue)}`),
       h('span', { class: 'chip' }, `${p.images} images, ${p.classes} classes`),
       rerun,
+      mine,
+      copy,
     ),
     h('p', { class: 'probe-verdict-text' }, p.verdict.text),
     random,

@@ -332,7 +332,7 @@ async function scanWithin(view: CanonicalView, budgetBytes: number, b: Budget): 
     findings.push({
       code: 'projection-zero',
       severity: 'error',
-      message: `${zeroProj.join(' and ')} ${zeroProj.length === 1 ? 'is' : 'are'} all zeros: every embedding through it is the zero vector, so similarities are meaningless.`,
+      message: `${zeroProj.join(' and ')} ${zeroProj.length === 1 ? 'is' : 'are'} all zeros: every embedding through ${zeroProj.length === 1 ? 'it' : 'them'} is the zero vector, so similarities are meaningless.`,
       tower: 'projection',
       tensors: zeroProj,
       tensorCount: zeroProj.length,

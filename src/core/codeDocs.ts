@@ -11,6 +11,8 @@ export interface CodeDocEntry {
   readonly line: number;
   /** GitHub-style anchor of the heading (`#the-code`). */
   readonly anchor: string;
+  /** The entry's first sentence as plain text (hover help on a code chip); absent when the entry has no text. */
+  readonly summary?: string;
 }
 
 export type CodeDocsIndex = Readonly<Record<string, CodeDocEntry>>;
@@ -37,10 +39,42 @@ export function parseCodeDocs(files: readonly { readonly path: string; readonly 
       if (!m) continue;
       const code = m[1]!;
       if (code.length > MAX_CODE || code in out) continue;
-      out[code] = { file: f.path.replace(/\\/g, '/'), line: i + 1, anchor: headingAnchor(code) };
+      const summary = firstSentence(lines, i + 1);
+      out[code] = { file: f.path.replace(/\\/g, '/'), line: i + 1, anchor: headingAnchor(code), ...(summary ? { summary } : {}) };
     }
   }
   return out;
+}
+
+const MAX_SUMMARY = 240;
+
+/**
+ * The first sentence of the paragraph after a heading, as plain text: Markdown links become their
+ * text, code spans and emphasis lose their marks. Cut at MAX_SUMMARY characters.
+ */
+export function firstSentence(lines: readonly string[], from: number): string | null {
+  const para: string[] = [];
+  for (let i = from; i < lines.length; i++) {
+    const l = lines[i]!.trim();
+    if (/^#{1,6}\s/.test(l)) break;
+    if (!l) {
+      if (para.length) break;
+      continue;
+    }
+    para.push(l);
+  }
+  if (!para.length) return null;
+  const text = para
+    .join(' ')
+    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/`+([^`]*)`+/g, '$1')
+    .replace(/(\*\*|__|\*)(\S(?:.*?\S)?)\1/g, '$2')
+    .replace(/\s+/g, ' ')
+    .trim();
+  // A sentence ends at ". " / "! " / "? " (or the paragraph's end); "e.g. " and "i.e. " are not ends.
+  const m = /^(.+?(?<!\be\.g|\bi\.e|\bvs)[.!?])(?=\s|$)/.exec(text);
+  const first = m ? m[1]! : text;
+  return first.length > MAX_SUMMARY ? `${first.slice(0, MAX_SUMMARY - 1)}…` : first;
 }
 
 /** The docs entry of `code`, or null. Safe against `__proto__`-like codes and malformed indexes. */
@@ -48,7 +82,7 @@ export function codeDocEntry(index: unknown, code: string): CodeDocEntry | null 
   if (typeof index !== 'object' || index === null || !Object.prototype.hasOwnProperty.call(index, code)) return null;
   const e = (index as Record<string, unknown>)[code];
   if (typeof e !== 'object' || e === null) return null;
-  const { file, line, anchor } = e as Record<string, unknown>;
+  const { file, line, anchor, summary } = e as Record<string, unknown>;
   if (typeof file !== 'string' || !/^docs\/codes\/[A-Za-z0-9_.-]+\.md$/.test(file) || typeof line !== 'number' || !Number.isInteger(line) || line < 1 || typeof anchor !== 'string') return null;
-  return { file, line, anchor };
+  return typeof summary === 'string' && summary.length <= MAX_SUMMARY ? { file, line, anchor, summary } : { file, line, anchor };
 }

@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { codeDocEntry, type CodeDocEntry } from '../core/codeDocs.js';
+import type { Finding } from '../shared/protocol.js';
 
 export const SHOW_CODE_COMMAND = 'checkpointLens.showCode';
 
@@ -26,6 +27,15 @@ export function loadCodeDocs(extensionUri: vscode.Uri): void {
 
 export function codeDoc(code: string): CodeDocEntry | null {
   return codeDocEntry(index, code);
+}
+
+/** Findings with each code's one-line meaning (`help`, the hover text of the editor's code chips). */
+export function withCodeHelp<M extends { readonly findings: readonly Finding[] }>(model: M): M {
+  const help = (f: Finding): Finding => {
+    const summary = f.help ?? codeDoc(f.code)?.summary;
+    return summary ? { ...f, help: summary } : f;
+  };
+  return { ...model, findings: model.findings.map(help) };
 }
 
 /** The `command:` URI of a diagnostic's code link. */

@@ -6,11 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { parseWebviewMessage, PREVIEW_VALUES, type Finding, type HostMessage, type ViewModel, type WebviewCommand } from '../shared/protocol.js';
-import type { ProbeState } from '../shared/jobViews.js';
+import type { ProbeState, ProbeView } from '../shared/jobViews.js';
 import { failureState } from './failure.js';
 import { forEditor } from './editorWording.js';
-import { codeTarget, SHOW_CODE_COMMAND } from './codeLinks.js';
+import { codeTarget, SHOW_CODE_COMMAND, withCodeHelp } from './codeLinks.js';
 import { findingsMarkdown } from './findingsMarkdown.js';
+import { probeMarkdown } from './probeMarkdown.js';
 import { visibleMultiline } from '../shared/text.js';
 import { makeNonce, webviewHtml } from './html.js';
 import { readSettings } from './settings.js';
@@ -40,6 +41,10 @@ export class CheckpointDocument implements vscode.CustomDocument {
   selected: string | null = null;
   /** A tensor to select once the webview shows the model (it may be re-created when revealed). */
   revealPending: string | null = null;
+  /** The last finished probe report (kept through a cancelled re-run, for Copy as Markdown). */
+  lastProbeReport: ProbeView | null = null;
+  /** The probe set chosen with `Run Zero-Shot Probe on My Images…` (null = the built-in set); Run again keeps it. */
+  probeImages: { readonly dir: string; readonly labelsFile: string | null } | null = null;
   /** The running probe, if any. */
   probeJob: { cancel(): void } | null = null;
   private readonly disposables: vscode.Disposable[] = [];
@@ -146,9 +151,9 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
       return;
     }
     this.s.log.info(`${doc.uri.fsPath}: ${outcome.model.tensorCount} tensors, ${outcome.findings.length} finding(s), ${outcome.millis.toFixed(0)} ms in the worker`);
-    doc.state = { kind: 'ready', model: outcome.model, millis: outcome.millis };
+    doc.state = { kind: 'ready', model: withCodeHelp(outcome.model), millis: outcome.millis };
     this.s.diagnostics.set(doc.uri, outcome.findings.map((f) => findingDiagnostic(f, doc.uri)));
-    this.post(doc, { type: 'model', model: outcome.model });
+    this.post(doc, { type: 'model', model: doc.state.model });
     if (this.active === doc) this.s.onActiveChanged(doc);
   }
 
@@ -213,8 +218,15 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
           vscode.window.setStatusBarMessage('Copied the findings as Markdown', 2000);
           return;
         }
-        const ids: Record<Exclude<WebviewCommand, 'cancelProbe' | 'copyMarkdown'>, string> = { setLoadTarget: 'checkpointLens.setLoadTarget', showFindings: 'checkpointLens.showFindings', runProbe: 'checkpointLens.runProbe', compareWith: 'checkpointLens.compareWith' };
-        await vscode.commands.executeCommand(ids[m.command], ...(m.command === 'runProbe' || m.command === 'compareWith' ? [doc.uri] : []));
+        if (m.command === 'copyProbeMarkdown') {
+          const report = doc.probe?.kind === 'done' ? doc.probe.probe : doc.lastProbeReport;
+          if (!report) return;
+          await vscode.env.clipboard.writeText(probeMarkdown(report));
+          vscode.window.setStatusBarMessage('Copied the probe report as Markdown', 2000);
+          return;
+        }
+        const ids: Record<Exclude<WebviewCommand, 'cancelProbe' | 'copyMarkdown' | 'copyProbeMarkdown'>, string> = { setLoadTarget: 'checkpointLens.setLoadTarget', showFindings: 'checkpointLens.showFindings', runProbe: 'checkpointLens.runProbe', runProbeWithImages: 'checkpointLens.runProbeWithImages', compareWith: 'checkpointLens.compareWith' };
+        await vscode.commands.executeCommand(ids[m.command], ...(m.command === 'runProbe' || m.command === 'runProbeWithImages' || m.command === 'compareWith' ? [doc.uri] : []));
         return;
       }
       case 'requestDiffHistogram':

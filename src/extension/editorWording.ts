@@ -11,6 +11,9 @@ const RULES: readonly [RegExp, string][] = [
   [/--map auto\b/g, 'cross-layout pairing'],
   // Hub access: the editor keeps its token in SecretStorage (HF_TOKEN still works).
   [/set HF_TOKEN (?:\(or run `huggingface-cli login`\)|or run `huggingface-cli login`)/g, 'run “Checkpoint Lens: Set Hugging Face Token…” (or set HF_TOKEN before starting VS Code)'],
+  [/\bpass --tokenizer\b/g, 'set checkpointLens.probe.tokenizerPath'],
+  [/--tokenizer\b/g, 'the checkpointLens.probe.tokenizerPath setting'],
+  [/\bpass --images DIR\b/g, 'use Run Zero-Shot Probe on My Images…'],
 ];
 
 export function forEditor(text: string): string {

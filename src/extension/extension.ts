@@ -11,7 +11,7 @@ import { isTargetSyntax, LOAD_TARGETS } from './targets.js';
 import { WorkerClient } from './workerClient.js';
 import { statusSummary } from './statusText.js';
 import { loadCodeDocs, openCodeDocs, SHOW_CODE_COMMAND } from './codeLinks.js';
-import { registerCancelProbeCommand, registerProbeCommand } from './probeCommand.js';
+import { registerCancelProbeCommand, registerProbeCommand, registerProbeImagesCommand } from './probeCommand.js';
 import { ComparePanels, type CompareSide } from './comparePanel.js';
 import { headVersion } from './gitHead.js';
 import { HUB_SCHEME, registerHubCommands } from './hubCommands.js';
@@ -140,6 +140,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
 
     ...registerHubCommands({ context, openEditor, compare: (a, b) => comparisons.compare(a, b), activeLocalUri: () => { const u = uriArg(undefined); return u?.scheme === 'file' ? u : undefined; }, reloadRemote: () => { for (const doc of provider.documents) if (doc.uri.scheme === HUB_SCHEME) void provider.load(doc, 'reload'); } }),
     registerProbeCommand({ provider, workerScript, log, openEditor }, activeDoc),
+    registerProbeImagesCommand({ provider, workerScript, log, openEditor }, activeDoc),
     registerOpenDemoCommand(context),
     registerCancelProbeCommand({ provider, workerScript, log, openEditor }, activeDoc),
 

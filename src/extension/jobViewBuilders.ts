@@ -4,7 +4,33 @@
  */
 import type { CompareReport, PairResult } from '../compare/types.js';
 import type { ProbeReport } from '../probe/report.js';
+import { towerOfCanonical } from '../layouts/towers.js';
 import { MAX_CLASSES, MAX_UNMATCHED, MAX_WORST, type ComparePairView, type CompareView, type ProbeView } from '../shared/jobViews.js';
+
+/**
+ * The random-initialised tensors grouped as the editor's tree groups them (the analysis' towers:
+ * vision, text, projections), so the probe's "text tower (N tensors)" counts what the tree's text
+ * tower counts. The probe itself groups by the module a tensor feeds (text_projection in the text
+ * tower, logit_scale shared): 149 vs the tree's 148 for a ViT-B text tower.
+ */
+export function randomByTreeTower(groups: ProbeReport['randomInitialized']): ProbeView['randomInitialized'] {
+  const out: { tower: string; whole: boolean; count: number }[] = [];
+  const add = (tower: string, whole: boolean) => {
+    let e = out.find((x) => x.tower === tower);
+    if (!e) out.push((e = { tower, whole, count: 0 }));
+    e.count++;
+  };
+  for (const g of groups) {
+    for (const name of g.tensors) {
+      const t = towerOfCanonical(name);
+      // A tower is whole in the tree's sense when the probe's tower is whole (its projection aside).
+      if (t === 'projection') add('projections', false);
+      else add(t === 'vision' || t === 'text' ? t : g.tower, g.whole);
+    }
+  }
+  const order = ['vision', 'text', 'projections'];
+  return out.sort((a, b) => (order.indexOf(a.tower) + 1 || 9) - (order.indexOf(b.tower) + 1 || 9)).slice(0, 16);
+}
 
 const cut = (s: string, n = 2000) => (s.length > n ? `${s.slice(0, n)}…` : s);
 const finiteOrNull = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x : null);
@@ -23,7 +49,7 @@ export function toProbeView(r: ProbeReport, title: string): ProbeView {
     perClass: r.perClass.slice(0, MAX_CLASSES).map((c) => ({ label: cut(c.label, 200), images: c.images, correct: c.correct, accuracy: Math.min(1, Math.max(0, c.accuracy || 0)) })),
     provider: r.provider,
     attempts: r.providerAttempts.slice(0, 16).map((a) => ({ provider: a.provider, outcome: a.outcome, reason: a.reason === undefined ? null : cut(a.reason, 500) })),
-    randomInitialized: r.randomInitialized.slice(0, 16).map((x) => ({ tower: x.tower, whole: x.whole, count: x.count })),
+    randomInitialized: randomByTreeTower(r.randomInitialized),
     timings: {
       buildMs: r.timings.buildMs,
       sessionCreateMs: r.timings.sessionCreateMs,

@@ -26,3 +26,9 @@ export const LOAD_TARGETS: readonly LoadTarget[] = [
 export function isTargetSyntax(id: string): boolean {
   return id.length <= 100 && /^(auto|(openclip|open_clip|hf|timm):[A-Za-z0-9_@.-]+)$/.test(id);
 }
+
+/** The probe's config name (the CLI's `--target`) for a load target: `openclip:NAME` → NAME; other targets give none. */
+export function probeTargetName(target: string): string | null {
+  const m = /^open_?clip:(.+)$/.exec(target);
+  return m ? m[1]! : null;
+}

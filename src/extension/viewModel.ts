@@ -206,18 +206,40 @@ export function problemsAsFindings(doc: InspectDocument): Finding[] {
   }));
 }
 
+/** Shards named by the index but not on disk (their tensors are "in the index, shard missing"). */
+function missingShardsOf(doc: InspectDocument): Set<string> {
+  return new Set(doc.problems.filter((p) => p.code === 'shard-missing' && p.file).map((p) => p.file!));
+}
+
+/** A reader dtype that says nothing ('?', '') is "unknown" in words; a declared one is kept. */
+const UNKNOWN = 'unknown';
+
+/**
+ * A tensor the file names but whose bytes cannot be read: its declared dtype and shape (from the
+ * safetensors header, the pickle...), else "unknown" in words. A tensor of a missing shard is "in
+ * the index, shard missing" — not absent from the checkpoint, and not a problem of its own.
+ */
+export function unreadableLeaf(u: InspectDocument['unreadable'][number], missingShards: ReadonlySet<string>): Leaf {
+  const dtype = u.dtype && u.dtype !== '?' ? u.dtype : UNKNOWN;
+  const shapeKnown = u.shape !== null;
+  const shardMissing = u.shard !== null && missingShards.has(u.shard);
+  const note = shardMissing
+    ? `in the index, shard missing: ${u.shard} is not on disk${dtype === UNKNOWN || !shapeKnown ? ' (the index names only the shard, so the dtype and shape are unknown until it is downloaded)' : ''}`
+    : u.reason;
+  return {
+    ref: { name: u.name, dtype, shape: u.shape ?? [], shard: u.shard, offsets: null, ...(shapeKnown ? {} : { shapeUnknown: true }) },
+    parameters: 0,
+    bytes: 0,
+    mark: 'unreadable',
+    note,
+  };
+}
+
 export function buildViewModel(doc: InspectDocument, overlay: AnalysisOverlay | null): ViewModel {
+  const missingShards = missingShardsOf(doc);
   const real = doc.tensors.map((t) => ({ name: t.name, leaf: leafOf(t, overlay) }));
-  const unreadable = doc.unreadable.map((u) => ({
-    name: u.name,
-    leaf: {
-      ref: { name: u.name, dtype: u.dtype, shape: u.shape ?? [], shard: u.shard, offsets: null },
-      parameters: 0,
-      bytes: 0,
-      mark: 'unreadable' as const,
-      note: u.reason,
-    },
-  }));
+  const unreadable = doc.unreadable.map((u) => ({ name: u.name, leaf: unreadableLeaf(u, missingShards) }));
+  const unreadableNames = new Set(doc.unreadable.map((u) => u.name));
   let roots: ViewNode[];
   if (overlay && overlay.towers.length) {
     const byName = new Map([...real, ...unreadable].map((e) => [e.name, e]));
@@ -232,6 +254,15 @@ export function buildViewModel(doc: InspectDocument, overlay: AnalysisOverlay | 
         }
       }
       for (const g of tw.missing) {
+        // Named by the index (its shard is missing / unreadable): the file's row, in this tower, not a ghost "absent" row.
+        const e = unreadableNames.has(g.name) ? byName.get(g.name) : undefined;
+        if (e) {
+          if (!claimed.has(g.name)) {
+            claimed.add(g.name);
+            entries.push(e);
+          }
+          continue;
+        }
         entries.push({
           name: g.name,
           leaf: { ref: { name: g.name, dtype: g.dtype, shape: g.shape, shard: null, offsets: null }, parameters: 0, bytes: 0, mark: 'missing', note: overlay.marks.get(g.name)?.note ?? 'expected by the target, absent from the file' },

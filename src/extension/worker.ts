@@ -96,6 +96,8 @@ async function probeJob(req: Extract<WorkerRequest, { op: 'probe' }>, signal: Ab
         ...(o.providerOrder.length ? { providerOrder: o.providerOrder } : {}),
         ...(o.tokenizer ? { tokenizer: o.tokenizer } : {}),
         ...(o.threads ? { threads: o.threads } : {}),
+        ...(o.target ? { target: o.target } : {}),
+        ...(o.images ? { images: { dir: o.images.dir, ...(o.images.labelsFile ? { labelsFile: o.images.labelsFile } : {}) } } : {}),
       },
       {
         signal,

@@ -23,6 +23,10 @@ export interface ProbeJobOptions {
   readonly tokenizer: string | null;
   /** ORT intra-op threads; null = ORT's choice. */
   readonly threads: number | null;
+  /** The user's own probe set (`--images DIR [--labels FILE]` of the CLI); absent = the built-in set. */
+  readonly images?: { readonly dir: string; readonly labelsFile: string | null };
+  /** open_clip config name from the editor's load target (`openclip:NAME`), the CLI's `--target`. */
+  readonly target?: string;
 }
 
 export type WorkerRequest =

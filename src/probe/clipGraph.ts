@@ -19,8 +19,11 @@ import { resnetImageFeatures } from './resnetGraph.js';
 export const GRAPH_INPUTS = { pixels: 'pixel_values', ids: 'input_ids' } as const;
 export const GRAPH_OUTPUTS = { image: 'image_embeds', text: 'text_embeds', logits: 'logits_per_image' } as const;
 
-export async function buildClipGraph(cfg: ProbeModelConfig, weights: ResolvedWeights, store: ExternalStore): Promise<Uint8Array> {
+/** `onLayer(done, what)` is called after each transformer layer / ResNet block (image tower first). */
+export async function buildClipGraph(cfg: ProbeModelConfig, weights: ResolvedWeights, store: ExternalStore, onLayer?: (done: number, what: string) => void): Promise<Uint8Array> {
   const g = new GraphBuilder();
+  let layersDone = 0;
+  const layerDone = (what: string) => onLayer?.(++layersDone, what);
   const cache = new Map<string, string>();
   const W = async (name: string): Promise<string> => {
     const hit = cache.get(name);
@@ -69,8 +72,11 @@ export async function buildClipGraph(cfg: ProbeModelConfig, weights: ResolvedWei
 
   // ---- image tower
   let imgFeat: string;
-  if (v.kind === 'resnet') imgFeat = await resnetImageFeatures(g, W, pixels, v);
-  else {
+  if (v.kind === 'resnet') {
+    imgFeat = await resnetImageFeatures(g, W, pixels, v);
+    layersDone += v.stages.reduce((a, b) => a + b, 0) - 1;
+    layerDone('image tower (ResNet blocks)');
+  } else {
     const grid = v.imageSize / v.patch;
     const conv = g.op('Conv', [pixels, await W('visual.conv1.weight')], { kernel_shape: [v.patch, v.patch], strides: [v.patch, v.patch] });
     const patches = g.op('Transpose', [g.op('Reshape', [conv, g.int64Const([0, v.width, grid * grid])])], { perm: [0, 2, 1] });
@@ -80,7 +86,10 @@ export async function buildClipGraph(cfg: ProbeModelConfig, weights: ResolvedWei
     const cls = g.op('Expand', [g.op('Reshape', [await W('visual.class_embedding'), g.int64Const([1, 1, v.width])]), clsShape]);
     let xi = g.op('Add', [g.op('Concat', [cls, patches], { axis: 1 }), await W('visual.positional_embedding')]);
     xi = g.op('Reshape', [await layerNorm(xi, 'visual.ln_pre'), g.int64Const([-1, v.width])]);
-    for (let i = 0; i < v.layers; i++) xi = await block(xi, `visual.transformer.resblocks.${i}.`, v.tokens, v.width, v.heads, v.layerScale);
+    for (let i = 0; i < v.layers; i++) {
+      xi = await block(xi, `visual.transformer.resblocks.${i}.`, v.tokens, v.width, v.heads, v.layerScale);
+      layerDone(`image layer ${i + 1}/${v.layers}`);
+    }
     const clsOut = g.op('Gather', [g.op('Reshape', [xi, g.int64Const([-1, v.tokens, v.width])]), g.int64Const([0], [])], { axis: 1 });
     imgFeat = g.op('MatMul', [await layerNorm(clsOut, 'visual.ln_post'), await W('visual.proj')]);
     if (v.projBias) imgFeat = g.op('Add', [imgFeat, await W('visual.proj_bias')]);
@@ -93,7 +102,10 @@ export async function buildClipGraph(cfg: ProbeModelConfig, weights: ResolvedWei
   const mask = g.floatConst(causal, [L, L], 'causal_mask');
   let xt = g.op('Add', [g.op('Gather', [await W('token_embedding.weight'), ids], { axis: 0 }), await W('positional_embedding')]);
   xt = g.op('Reshape', [xt, g.int64Const([-1, t.width])]);
-  for (let i = 0; i < t.layers; i++) xt = await block(xt, `transformer.resblocks.${i}.`, L, t.width, t.heads, t.layerScale, mask);
+  for (let i = 0; i < t.layers; i++) {
+    xt = await block(xt, `transformer.resblocks.${i}.`, L, t.width, t.heads, t.layerScale, mask);
+    layerDone(`text layer ${i + 1}/${t.layers}`);
+  }
   const xt3 = g.op('Reshape', [await layerNorm(xt, 'ln_final'), g.int64Const([-1, L, t.width])]);
   // EOT position: argmax over ids (first maximal index), or the first position equal to the eos id.
   const poolSource =

@@ -30,6 +30,12 @@ export interface EngineOptions extends ConfigHints {
   readonly cacheDir?: string;
   readonly seed?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Sub-steps of the build (tensor names, weight files, one call per transformer layer, model
+   * file, session creation): `done` of `total` steps, so a caller's progress moves during the
+   * seconds before the first image is classified.
+   */
+  readonly onStep?: (done: number, total: number, message: string) => void;
 }
 
 export interface ForwardOutputs {
@@ -62,6 +68,9 @@ const fail = (code: string, message: string, attempts?: readonly ProviderAttempt
 
 export async function openEngine(ckpt: Checkpoint, opts: EngineOptions = {}): Promise<EngineResult> {
   const t0 = performance.now();
+  // Steps before the layers are known: names (1), config (2); then linking (3), the layers, the model file and the session.
+  const step = opts.onStep ?? (() => {});
+  step(0, 1, 'reading the tensor names');
   const canonical = await canonicalFromCheckpoint(ckpt);
   if (!PROBE_FAMILIES.includes(canonical.familyId)) {
     return fail('probe-unsupported-architecture', canonical.familyId === 'unknown' ? 'this checkpoint is not a recognised CLIP layout (no CLIP image or text tower names found)' : `the probe does not support ${canonical.familyId} checkpoints yet (supported: ${PROBE_FAMILIES.join(', ')})`);
@@ -83,23 +92,32 @@ export async function openEngine(ckpt: Checkpoint, opts: EngineOptions = {}): Pr
   const cfgR = deriveConfig(canonical, { ...named, ...opts, activation: opts.activation ?? defaultActivation(canonical.familyId) });
   if (!cfgR.ok) return fail(cfgR.code, cfgR.message);
   const cfg = cfgR.config;
+  const layers = (cfg.vision.kind === 'resnet' ? cfg.vision.stages.reduce((a, b) => a + b, 0) : cfg.vision.layers) + cfg.text.layers;
+  // names, config, links, layers…, model file, session: the session (ORT's own, blocking) is the last step.
+  const total = 3 + layers + 2;
+  step(2, total, 'resolving the weights');
   const wR = resolveWeights(canonical, cfg, opts.seed);
   if (!wR.ok) return fail(wR.code, wR.message);
   opts.signal?.throwIfAborted();
 
   const files = new Set<string>();
   for (const r of wR.value.byName.values()) if (r.kind === 'checkpoint') for (const s of r.weight.sources) if (s.data.kind !== 'opaque') files.add(s.data.file);
+  step(3, total, `linking ${files.size} weight file${files.size === 1 ? '' : 's'} into the work folder`);
   const work = await prepareWorkDir([...files], opts.cacheDir);
   let session: InferenceSession | undefined;
   try {
     const store = new ExternalStore(work.linked);
     let model: Uint8Array;
     try {
-      model = await buildClipGraph(cfg, wR.value, store);
+      model = await buildClipGraph(cfg, wR.value, store, (done, what) => {
+        opts.signal?.throwIfAborted();
+        step(3 + done, total, `building the CLIP graph: ${what} (${done} of ${layers} layers)`);
+      });
     } catch (e) {
       if (e instanceof ProbeBuildError) return fail(e.code, e.message);
       throw e;
     }
+    step(3 + layers, total, `writing the ONNX model (${(model.byteLength / 1048576).toFixed(1)} MiB without weights)`);
     const modelPath = await work.writeModel(model);
     // ORT takes external data either all from files or all from the in-memory table (a model that
     // mixes both fails with "not found from the table"), so with linked files the in-memory
@@ -111,6 +129,7 @@ export async function openEngine(ckpt: Checkpoint, opts: EngineOptions = {}): Pr
     }
     const buildMs = performance.now() - t0;
     opts.signal?.throwIfAborted();
+    step(total - 1, total, `creating the ONNX Runtime session (${opts.provider && opts.provider !== 'auto' ? opts.provider : 'best provider'}); this can take several seconds`);
     const s = await createSession({
       modelPath,
       memoryFiles,

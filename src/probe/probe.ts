@@ -74,7 +74,7 @@ export async function runProbe(ckpt: Checkpoint, opts: ProbeOptions = {}, contro
   const progress = (phase: ProbePhase, done: number, total: number, message: string) => onProgress?.({ phase, done, total, message });
   if (opts.template !== undefined && !opts.template.includes('{label}')) return failure('probe-bad-template', 'the prompt template must contain {label}');
 
-  progress('build', 0, 1, 'building the CLIP graph from the checkpoint');
+  progress('build', 0, 1, 'reading the config files beside the checkpoint');
   const hints = await sidecarHints(dirname(ckpt.path));
   const engineOpts: EngineOptions = {
     ...hints,
@@ -86,6 +86,7 @@ export async function runProbe(ckpt: Checkpoint, opts: ProbeOptions = {}, contro
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
     ...(opts.target ? { target: opts.target } : {}),
     ...(signal ? { signal } : {}),
+    onStep: (done, total, message) => progress('build', done, total, message),
   };
   const er = await openEngine(ckpt, engineOpts);
   if (!er.ok) return { ok: false, error: er.error };

@@ -36,6 +36,8 @@ export interface Finding {
   readonly tensors?: readonly string[];
   /** Total number of tensors concerned (may exceed `tensors.length`). */
   readonly tensorCount?: number;
+  /** The code's one-line meaning from its docs entry (docs/codes), shown when hovering the code. */
+  readonly help?: string;
 }
 
 export interface TensorRef {
@@ -48,6 +50,11 @@ export interface TensorRef {
   readonly offsets: readonly [number, number] | null;
   /** For mis-shaped tensors: the shape the target expects. */
   readonly expectedShape?: readonly number[];
+  /**
+   * True when nothing declares the shape (a tensor of a missing shard: the index names only its
+   * shard); `shape` is then empty and must be shown as "unknown", never as `[]`.
+   */
+  readonly shapeUnknown?: boolean;
 }
 
 export interface ViewNode {
@@ -160,8 +167,8 @@ export type WebviewMessage =
   | { readonly type: 'openCode'; readonly code: string; readonly tensor: string | null };
 
 /** The only commands a webview may ask for (the host maps them to fixed command ids). */
-export type WebviewCommand = 'setLoadTarget' | 'showFindings' | 'runProbe' | 'cancelProbe' | 'copyMarkdown' | 'compareWith';
-const WEBVIEW_COMMANDS: readonly unknown[] = ['setLoadTarget', 'showFindings', 'runProbe', 'cancelProbe', 'copyMarkdown', 'compareWith'];
+export type WebviewCommand = 'setLoadTarget' | 'showFindings' | 'runProbe' | 'cancelProbe' | 'copyMarkdown' | 'copyProbeMarkdown' | 'runProbeWithImages' | 'compareWith';
+const WEBVIEW_COMMANDS: readonly unknown[] = ['setLoadTarget', 'showFindings', 'runProbe', 'cancelProbe', 'copyMarkdown', 'copyProbeMarkdown', 'runProbeWithImages', 'compareWith'];
 
 export const MAX_FINDING_TENSORS = 50;
 export const MAX_METADATA = 100;
@@ -183,6 +190,7 @@ function isFinding(x: unknown): x is Finding {
     optional(x.consequence, isStr) &&
     (x.evidence === undefined || (Array.isArray(x.evidence) && x.evidence.length <= MAX_EVIDENCE && x.evidence.every(isStr))) &&
     optional(x.tensorCount, isCount) &&
+    (x.help === undefined || (isStr(x.help) && x.help.length <= 300)) &&
     (x.tensors === undefined || (Array.isArray(x.tensors) && x.tensors.length <= MAX_FINDING_TENSORS && x.tensors.every(isStr)))
   );
 }
@@ -195,7 +203,8 @@ function isTensorRef(x: unknown): x is TensorRef {
     isShape(x.shape) &&
     isStrOrNull(x.shard) &&
     (x.offsets === null || (Array.isArray(x.offsets) && x.offsets.length === 2 && x.offsets.every(isCount))) &&
-    optional(x.expectedShape, isShape)
+    optional(x.expectedShape, isShape) &&
+    (x.shapeUnknown === undefined || x.shapeUnknown === true)
   );
 }
 

@@ -334,6 +334,9 @@ describe('random-init detection from values (tiny widths)', () => {
     assert.ok(codes(a).includes('zero-weights'));
     assert.ok(codes(a).includes('projection-zero'));
     assert.ok(!codes(a).includes('random-init-suspected'));
+    // Two zero projections: "through them", not "through it".
+    const pz = a.findings.find((f) => f.code === 'projection-zero')!;
+    assert.match(pz.message, / and .* are all zeros: every embedding through them is the zero vector/);
   });
 });
 

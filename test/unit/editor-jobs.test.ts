@@ -4,7 +4,7 @@
  * webview's validators. No VS Code needed.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { writeSafetensors } from '../../src/core/writeSafetensors.js';
@@ -12,6 +12,7 @@ import { tinyConfig, writeSyntheticClip } from '../../src/probe/syntheticCheckpo
 import { isCompareState, isDiffHistogramView, isProbeState, isProbeView, isCompareView } from '../../src/shared/jobViews.js';
 import { parseHostMessage, parseWebviewMessage } from '../../src/shared/protocol.js';
 import { WorkerClient } from '../../src/extension/workerClient.js';
+import { probeMarkdown } from '../../src/extension/probeMarkdown.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir('ckl-editor-jobs-');
@@ -45,9 +46,58 @@ test('probe job: a vision-only checkpoint comes back at chance with the text tow
   assert.equal(p.provider, 'cpu');
   assert.equal(p.classes, 14);
   assert.equal(p.perClass.length, 14);
-  assert.deepEqual(p.randomInitialized.map((r) => [r.tower, r.whole]), [['text', true], ['shared', true]]);
+  // Grouped as the tree groups them: text_projection and logit_scale are projections, not text (the text tower the probe instantiates has 12 layers: 148 tensors, not 149).
+  assert.deepEqual(p.randomInitialized.map((r) => [r.tower, r.whole, r.count]), [['text', true, 148], ['projections', false, 2]]);
   assert.ok(progress.length >= 2, `progress messages: ${progress.join(' | ')}`);
+  // The build reports its sub-steps (it used to sit at "building the CLIP graph (0 %)" until the session existed).
+  assert.ok(progress.some((m) => /building the CLIP graph: image layer 1\/\d+/.test(m)), `image layers reported: ${progress.join(' | ')}`);
+  assert.ok(progress.some((m) => /building the CLIP graph: text layer \d+\/\d+/.test(m)), 'text layers reported');
+  assert.ok(progress.some((m) => /creating the ONNX Runtime session/.test(m)), 'session creation reported');
   assert.ok(parseHostMessage({ type: 'probe', state: { kind: 'done', probe: p } }), 'the host message validates');
+});
+
+const SHARED = process.env.CHECKPOINT_LENS_SHARED ?? join(__dirname, '../../..', 'shared');
+const BPE = join(SHARED, 'data/clip-bpe/bpe_simple_vocab_16e6.txt.gz');
+
+test('probe job: the config file beside the checkpoint and the user\'s own images and labels are used, as with the CLI', { skip: !existsSync(BPE) && 'needs shared/data/clip-bpe (CHECKPOINT_LENS_SHARED)' }, async () => {
+  const sub = join(dir, 'own');
+  const { mkdirSync } = await import('node:fs');
+  const { PNG } = await import('pngjs');
+  mkdirSync(sub, { recursive: true });
+  const path = join(sub, 'clip.safetensors');
+  await writeSyntheticClip(path, cfg, { dtype: 'F32' });
+  // open_clip_config.json: quick_gelu true (the built-in default for this family would be read from it, not guessed).
+  writeFileSync(join(sub, 'open_clip_config.json'), JSON.stringify({ model_cfg: { quick_gelu: true, vision_cfg: { width: cfg.vision.width, head_width: cfg.vision.width / cfg.vision.heads }, text_cfg: { heads: cfg.text.heads } } }));
+  const images = join(dir, 'images');
+  for (const [label, shade] of [['red dog', 40], ['blue cat', 220]] as const) {
+    mkdirSync(join(images, label), { recursive: true });
+    for (let i = 0; i < 2; i++) {
+      const png = new PNG({ width: 8, height: 8 });
+      png.data.fill(shade + i);
+      writeFileSync(join(images, label, `${i}.png`), PNG.sync.write(png));
+    }
+  }
+  const labels = join(dir, 'labels.txt');
+  writeFileSync(labels, 'red dog\nblue cat\ngreen | bird\n');
+  const out = await client.probe(path, { ...noOrder, tokenizer: BPE, providerOrder: ['cpu'], images: { dir: images, labelsFile: labels } }, () => {}).result;
+  assert.ok(out.ok, out.ok ? '' : `${out.code}: ${out.message}`);
+  const p = out.probe;
+  assert.ok(isProbeView(p));
+  assert.equal(p.images, 4);
+  assert.equal(p.classes, 3, 'the labels file adds a distractor class');
+  assert.deepEqual(p.perClass.map((c) => c.label), ['red dog', 'blue cat', 'green | bird']);
+  assert.match(p.model, /open_clip_config\.json quick_gelu: true/, 'the activation comes from open_clip_config.json');
+  // Copy as Markdown of this report: a table row per class, the pipe in a label escaped.
+  const md = probeMarkdown(p);
+  assert.match(md, /^### Zero-shot probe: `clip\.safetensors`/);
+  assert.match(md, /\| green \\\| bird \| 0 \| 0 \| /);
+  assert.match(md, /4 images, 3 classes/);
+  assert.match(md, /open\\_clip\\_config\.json quick\\_gelu: true/);
+  // A labels file that misses a folder is the CLI's error, as a value.
+  writeFileSync(labels, 'red dog\n');
+  const bad = await client.probe(path, { ...noOrder, tokenizer: BPE, providerOrder: ['cpu'], images: { dir: images, labelsFile: labels } }, () => {}).result;
+  assert.equal(bad.ok, false);
+  assert.equal(!bad.ok && bad.code, 'probe-label-missing');
 });
 
 test('probe job: an unreadable file is an error value with the reader code', async () => {

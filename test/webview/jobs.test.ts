@@ -69,6 +69,15 @@ describe('probe section and comparison panel in Chromium', { skip, timeout: 120_
       const labels = await h.page.$$eval('.accuracy-chart .class-label', (e) => e.map((x) => x.textContent));
       assert.equal(labels[13], HOSTILE_NAMES[0], 'hostile label rendered as SVG text');
       assert.equal(await h.page.$$eval('#app img, #app script, #app iframe, .accuracy-chart svg', (e) => e.length), 0, 'no elements from data');
+      // Copy as Markdown and My Images… are on screen (box inside the viewport) and post their commands.
+      for (const [sel, command] of [['.probe-copy-markdown', 'copyProbeMarkdown'], ['.probe-images', 'runProbeWithImages']] as const) {
+        const box = await h.page.locator(sel).boundingBox();
+        const vp = h.page.viewportSize()!;
+        assert.ok(box && box.width > 20 && box.height > 10 && box.x >= 0 && box.x + box.width <= vp.width && box.y >= 0, `${sel} visible: ${JSON.stringify(box)}`);
+        assert.match((await h.page.locator(sel).innerText()).trim(), sel === '.probe-images' ? /My Images…/ : /Copy as Markdown/);
+        await h.page.click(sel);
+        assert.deepEqual((await sentOf(h, 'runCommand')).at(-1), { type: 'runCommand', command });
+      }
       const widths = await h.page.$$eval('.accuracy-chart .bar', (e) => e.map((x) => Number(x.getAttribute('width'))));
       assert.ok(widths[2]! > 80 && widths[0] === 0, `bar widths ${widths.join(',')}`);
       // The probe state survives a reload of the model (same editor).

@@ -160,6 +160,11 @@ describe('actions that lead somewhere (Chromium)', { skip, timeout: 180_000 }, (
       assert.ok(await onScreen(h.page, '.banner .code-link'));
       await h.page.click('.banner .code-link');
       assert.deepEqual((await sentOf(h, 'openCode')).at(-1), { type: 'openCode', code: 'tower-absent', tensor: 'token_embedding.weight' });
+      // Hover help: the code's one-line meaning (the host adds it from docs/codes) is the chip's tooltip.
+      const help = 'A tower the target expects has none of its tensors in the file.';
+      await h.send({ type: 'model', model: { ...seed, findings: seed.findings.map((f, i) => (i === 0 ? { ...f, help } : f)) } });
+      await h.page.waitForFunction((t) => document.querySelector('.banner .code-link')?.getAttribute('title')?.includes(t), help);
+      assert.match((await h.page.getAttribute('.banner .code-link', 'title')) ?? '', /^tower-absent: A tower the target expects has none of its tensors in the file\. \(click: open its docs entry/);
       await h.page.click('.banner .copy-markdown');
       await h.page.click('.banner .compare-with');
       assert.deepEqual(await sentOf(h, 'runCommand'), [

@@ -4,6 +4,7 @@ import { problem, type Problem } from '../../core/problems.js';
 import { err, ok, readError, type Result } from '../../core/result.js';
 import { scanPlainHeader } from './plainHeader.js';
 import { scanHeaderJson } from './jsonScan.js';
+import { formatBytes, formatCount } from '../../core/format.js';
 
 /** The reference implementation refuses headers above 100 MB; so do we, before allocating. */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -351,7 +352,7 @@ export function checkLayout(
       problem(
         'truncated',
         'error',
-        `The file is truncated: tensors need ${maxEnd} data bytes but the file holds ${dataLength}; ${outOfBounds.size} tensor(s) are cut off (an interrupted download or copy?).`,
+        `The file is truncated: its tensors need ${formatBytes(maxEnd)} of data (${formatCount(maxEnd)} bytes) but the file holds ${formatBytes(dataLength)} (${formatCount(dataLength)} bytes); ${outOfBounds.size === 1 ? '1 tensor is' : `${formatCount(outOfBounds.size)} tensors are`} cut off (an interrupted download or copy?).`,
         { tensors: [...outOfBounds].slice(0, 100) },
       ),
     );
