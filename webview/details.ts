@@ -5,7 +5,7 @@
 import { pythonKeyAccess, type NonFinite, type StatsView, type ValuesView, type ViewNode } from '../src/shared/protocol.js';
 import { clear, h } from './dom.js';
 import { formatBytes, formatCount, formatNumber } from './format.js';
-import { shapeText } from './treeModel.js';
+import { shapeText } from '../src/shared/treeModel.js';
 import { displayName, hasInvisible, plural } from '../src/shared/text.js';
 
 const MARK_WORD = { missing: 'missing', unexpected: 'unexpected', misshaped: 'wrong shape', unreadable: 'unreadable', zero: 'all zeros' } as const;

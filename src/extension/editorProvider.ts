@@ -16,13 +16,15 @@ import { readSettings } from './settings.js';
 import { isTargetSyntax } from './targets.js';
 import { checkpointPathOf } from './hubCommands.js';
 import type { WorkerClient } from './workerClient.js';
+import { TreeSession } from '../shared/treeRows.js';
 
 export const VIEW_TYPE = 'checkpointLens.editor';
 export const PYTORCH_VIEW_TYPE = 'checkpointLens.editor.pytorch';
 
 type DocState =
   | { readonly kind: 'loading'; readonly reason: 'open' | 'reload' }
-  | { readonly kind: 'ready'; readonly model: ViewModel; readonly millis: number }
+  /** `rows`: the tree the webview asks rows of (it never receives the whole tree). */
+  | { readonly kind: 'ready'; readonly model: ViewModel; readonly millis: number; readonly rows: TreeSession }
   | { readonly kind: 'failed'; readonly message: Extract<HostMessage, { type: 'failure' }> };
 
 let nextKey = 1;
@@ -145,9 +147,10 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
       return;
     }
     this.s.log.info(`${doc.uri.fsPath}: ${outcome.model.tensorCount} tensors, ${outcome.findings.length} finding(s), ${outcome.millis.toFixed(0)} ms in the worker`);
-    doc.state = { kind: 'ready', model: outcome.model, millis: outcome.millis };
+    const rows = new TreeSession(outcome.model);
+    doc.state = { kind: 'ready', model: outcome.model, millis: outcome.millis, rows };
     this.s.diagnostics.set(doc.uri, outcome.findings.map((f) => findingDiagnostic(f, doc.uri)));
-    this.post(doc, { type: 'model', model: outcome.model });
+    this.post(doc, { type: 'model', model: rows.header });
     if (this.active === doc) this.s.onActiveChanged(doc);
   }
 
@@ -175,7 +178,7 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     const title = basename(doc.uri.fsPath);
     const st = doc.state;
     if (st.kind === 'loading') this.post(doc, { type: 'loading', title, reason: st.reason });
-    else if (st.kind === 'ready') this.post(doc, { type: 'model', model: st.model });
+    else if (st.kind === 'ready') this.post(doc, { type: 'model', model: st.rows.header });
     else this.post(doc, st.message);
     if (doc.probe) this.post(doc, { type: 'probe', state: doc.probe });
     if (st.kind === 'ready' && doc.revealPending) this.post(doc, { type: 'reveal', name: doc.revealPending });
@@ -196,6 +199,10 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     switch (m.type) {
       case 'ready':
         this.replay(doc);
+        return;
+      case 'tree':
+        // Answered synchronously, so answers arrive in the order of the requests.
+        if (doc.state.kind === 'ready') this.post(doc, doc.state.rows.handle(m.requestId, m.op, m.start, m.end, m.selected));
         return;
       case 'copy':
         await vscode.env.clipboard.writeText(m.text);

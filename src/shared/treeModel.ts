@@ -4,7 +4,7 @@
  * (100,000+ nodes in a few milliseconds) and never recursion (names can be deep).
  * No DOM here: unit-tested in Node.
  */
-import type { ViewNode } from '../src/shared/protocol.js';
+import type { ViewNode } from './protocol.js';
 
 export type Matcher = (text: string) => boolean;
 
@@ -85,6 +85,11 @@ export class TreeModel {
 
   get size(): number {
     return this.nodes.length;
+  }
+
+  /** Whether a filter is on. */
+  get filtering(): boolean {
+    return this.keep !== null;
   }
 
   hasChildren(i: number): boolean {
