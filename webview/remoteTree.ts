@@ -15,6 +15,9 @@ const MARGIN = 60;
 /** Rows held at most before the ones far from the screen are dropped. */
 const KEEP = 4 * MAX_ROW_WINDOW;
 
+/** Ids across models: an answer meant for the previous model's tree is never taken for this one's. */
+let nextRequestId = 1;
+
 export interface RemoteTreeEvents {
   /** New rows or a new visible list arrived: re-render. */
   changed(): void;
@@ -29,7 +32,6 @@ export class RemoteTree {
   private version = -1;
   /** Rows held, by position, all of `version` (pruned to the neighbourhood of the screen). */
   private rows = new Map<number, RowView>();
-  private nextId = 1;
   /** Ops sent but not answered, by request id. */
   private readonly pending = new Map<number, TreeOp>();
   /** The last window asked for (to not ask twice for the same rows). */
@@ -79,7 +81,7 @@ export class RemoteTree {
   request(op: TreeOp): void {
     const start = Math.max(0, this.want.start - MARGIN);
     const end = Math.min(start + MAX_ROW_WINDOW, Math.max(this.want.end, start + 1) + MARGIN);
-    const requestId = this.nextId++;
+    const requestId = nextRequestId++;
     this.pending.set(requestId, op);
     this.asked = { start, end };
     this.post({ type: 'tree', requestId, op, start, end, selected: this.selected() });

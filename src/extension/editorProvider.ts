@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { parseWebviewMessage, PREVIEW_VALUES, type Finding, type HostMessage, type ViewModel, type WebviewCommand } from '../shared/protocol.js';
+import { parseWebviewMessage, PREVIEW_VALUES, type Finding, type HostMessage, type ViewHeader, type WebviewCommand } from '../shared/protocol.js';
 import type { ProbeState } from '../shared/jobViews.js';
 import { failureState } from './failure.js';
 import { codeTarget, SHOW_CODE_COMMAND } from './codeLinks.js';
@@ -16,15 +16,14 @@ import { readSettings } from './settings.js';
 import { isTargetSyntax } from './targets.js';
 import { checkpointPathOf } from './hubCommands.js';
 import type { WorkerClient } from './workerClient.js';
-import { TreeSession } from '../shared/treeRows.js';
 
 export const VIEW_TYPE = 'checkpointLens.editor';
 export const PYTORCH_VIEW_TYPE = 'checkpointLens.editor.pytorch';
 
 type DocState =
   | { readonly kind: 'loading'; readonly reason: 'open' | 'reload' }
-  /** `rows`: the tree the webview asks rows of (it never receives the whole tree). */
-  | { readonly kind: 'ready'; readonly model: ViewModel; readonly millis: number; readonly rows: TreeSession }
+  /** The model without its tree: the worker keeps the tree and answers the webview's row requests. */
+  | { readonly kind: 'ready'; readonly model: ViewHeader; readonly millis: number }
   | { readonly kind: 'failed'; readonly message: Extract<HostMessage, { type: 'failure' }> };
 
 let nextKey = 1;
@@ -147,10 +146,9 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
       return;
     }
     this.s.log.info(`${doc.uri.fsPath}: ${outcome.model.tensorCount} tensors, ${outcome.findings.length} finding(s), ${outcome.millis.toFixed(0)} ms in the worker`);
-    const rows = new TreeSession(outcome.model);
-    doc.state = { kind: 'ready', model: outcome.model, millis: outcome.millis, rows };
+    doc.state = { kind: 'ready', model: outcome.model, millis: outcome.millis };
     this.s.diagnostics.set(doc.uri, outcome.findings.map((f) => findingDiagnostic(f, doc.uri)));
-    this.post(doc, { type: 'model', model: rows.header });
+    this.post(doc, { type: 'model', model: outcome.model });
     if (this.active === doc) this.s.onActiveChanged(doc);
   }
 
@@ -178,7 +176,7 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     const title = basename(doc.uri.fsPath);
     const st = doc.state;
     if (st.kind === 'loading') this.post(doc, { type: 'loading', title, reason: st.reason });
-    else if (st.kind === 'ready') this.post(doc, { type: 'model', model: st.rows.header });
+    else if (st.kind === 'ready') this.post(doc, { type: 'model', model: st.model });
     else this.post(doc, st.message);
     if (doc.probe) this.post(doc, { type: 'probe', state: doc.probe });
     if (st.kind === 'ready' && doc.revealPending) this.post(doc, { type: 'reveal', name: doc.revealPending });
@@ -200,10 +198,13 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
       case 'ready':
         this.replay(doc);
         return;
-      case 'tree':
-        // Answered synchronously, so answers arrive in the order of the requests.
-        if (doc.state.kind === 'ready') this.post(doc, doc.state.rows.handle(m.requestId, m.op, m.start, m.end, m.selected));
+      case 'tree': {
+        // The worker answers in request order, and so do we (the webview relies on it).
+        if (doc.state.kind !== 'ready') return;
+        const rows = await this.s.worker.tree(doc.key, m.requestId, m.op, m.start, m.end, m.selected);
+        if (rows) this.post(doc, rows);
         return;
+      }
       case 'copy':
         await vscode.env.clipboard.writeText(m.text);
         vscode.window.setStatusBarMessage(m.what === 'name' ? 'Copied tensor name' : 'Copied Python key access', 2000);

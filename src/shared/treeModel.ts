@@ -123,8 +123,9 @@ export class TreeModel {
 
   /** Opens every ancestor of node i (so it becomes visible). */
   revealNode(i: number): void {
-    for (let p = this.parent[i]!; p >= 0; p = this.parent[p]!) this.exp()[p] = 1;
+    // Drop a filter that hides the row first: its expansion state goes with it.
     if (this.keep && !this.keep[i]) this.setFilter(null);
+    for (let p = this.parent[i]!; p >= 0; p = this.parent[p]!) this.exp()[p] = 1;
     this.dirty = true;
   }
 
