@@ -5,7 +5,7 @@
 import { pythonKeyAccess, type NonFinite, type StatsView, type ValuesView, type ViewNode } from '../src/shared/protocol.js';
 import { clear, h } from './dom.js';
 import { formatBytes, formatCount, formatNumber } from './format.js';
-import { shapeText } from './treeModel.js';
+import { shapeText, tensorShapeText } from '../src/shared/treeModel.js';
 import { displayName, hasInvisible, plural } from '../src/shared/text.js';
 
 const MARK_WORD = { missing: 'missing', unexpected: 'unexpected', misshaped: 'wrong shape', unreadable: 'unreadable', zero: 'all zeros' } as const;
@@ -72,7 +72,7 @@ export class DetailsPane {
     const rows: [string, string][] = [];
     if (t) {
       // Unknown (a tensor of a missing shard: the index declares only its shard) is said in words, never `[]`.
-      rows.push(['dtype', t.dtype || 'unknown'], ['shape', t.shapeUnknown ? 'unknown' : shapeText(t.shape)]);
+      rows.push(['dtype', t.dtype || 'unknown'], ['shape', tensorShapeText(t)]);
       if (t.expectedShape) rows.push(['expected shape', shapeText(t.expectedShape)]);
       if (n.mark === 'unreadable') rows.push(['bytes', t.shapeUnknown ? 'unknown' : 'not readable']);
       else if (n.mark !== 'missing') rows.push(['parameters', formatCount(n.parameters)], ['bytes', `${formatCount(n.bytes)} (${formatBytes(n.bytes)})`]);

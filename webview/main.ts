@@ -8,7 +8,7 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
-import { parseHostMessage, type Finding, type HostMessage, type ViewModel, type WebviewMessage } from '../src/shared/protocol.js';
+import { parseHostMessage, type Finding, type HostMessage, type TreeOp, type ViewHeader, type WebviewMessage } from '../src/shared/protocol.js';
 import type { ProbeState } from '../src/shared/jobViews.js';
 import { ComparePanelView } from './compareView.js';
 import { DetailsPane } from './details.js';
@@ -16,7 +16,6 @@ import { probeSection } from './probeView.js';
 import { clear, h } from './dom.js';
 import { compactCount, formatBytes, formatCount } from './format.js';
 import { displayName, familyLabel, plural } from '../src/shared/text.js';
-import { compileFilter, TreeModel } from './treeModel.js';
 import { TreeView } from './treeView.js';
 
 interface VsCodeApi {
@@ -39,7 +38,11 @@ const saved = ((): SavedState => {
   return { filter: typeof s?.filter === 'string' ? s.filter : '', regex: s?.regex === true };
 })();
 
-let current: { model: ViewModel; tree: TreeModel } | null = null;
+let current: { model: ViewHeader } | null = null;
+/** Full name of the selected row (kept across reloads when the tensor still exists). */
+let selectedName: string | null = null;
+/** The filter toolbar's count and error (set from the host's answers). */
+let filterUi: { count: HTMLElement; err: HTMLElement; field: HTMLElement } | null = null;
 let nextRequestId = 1;
 let pendingStats: { id: number; name: string } | null = null;
 /** The values request of the tensor shown; an answer for another id (an earlier selection) is ignored. */
@@ -102,14 +105,28 @@ const details = new DetailsPane({
 });
 
 const treeView = new TreeView(
-  (i) => {
+  post,
+  (row) => {
     if (!current) return;
     pendingStats = null;
     pendingValues = null;
-    details.show(current.tree.nodes[i] ?? null, current.tree.path[i] ?? '');
-    post({ type: 'selected', name: current.tree.path[i] ?? null });
+    selectedName = row.view.tensor ? row.view.tensor.name : null;
+    details.show(row.view, row.path);
+    post({ type: 'selected', name: row.path });
   },
   () => (current?.model.fileCount ?? 1) > 1,
+  (m, op: TreeOp) => {
+    if (op.kind !== 'filter' && op.kind !== 'reveal') return;
+    if (!filterUi) return;
+    if (m.filterError !== null) {
+      filterUi.err.textContent = m.filterError;
+      filterUi.field.setAttribute('invalid', '');
+      return;
+    }
+    filterUi.err.textContent = '';
+    filterUi.field.removeAttribute('invalid');
+    filterUi.count.textContent = m.matches !== null ? `${formatCount(m.matches)} match${m.matches === 1 ? '' : 'es'}` : '';
+  },
 );
 
 // ---- states ---------------------------------------------------------------------------------
@@ -175,7 +192,7 @@ function codeChip(f: Finding): HTMLElement {
   return b;
 }
 
-function header(m: ViewModel): HTMLElement {
+function header(m: ViewHeader): HTMLElement {
   const family = m.family ? familyLabel(m.family, m.variant) : null;
   const chips: (string | null)[] = [
     m.format,
@@ -211,7 +228,7 @@ function header(m: ViewModel): HTMLElement {
   );
 }
 
-function banner(m: ViewModel): HTMLElement {
+function banner(m: ViewHeader): HTMLElement {
   if (m.findings.length) {
     const worst = m.findings[0]!.severity;
     const notChecked = m.notChecked ? h('li', { class: 'finding sev-info not-checked' }, h('span', { class: 'sev', 'aria-label': 'not checked' }, '?'), h('div', { class: 'finding-text' }, h('span', { class: 'msg' }, `Not checked: ${m.notChecked}.`))) : null;
@@ -229,7 +246,7 @@ function bannerActions(): HTMLElement {
   return h('div', { class: 'banner-actions' }, copy, compare);
 }
 
-function toolbar(tree: TreeModel): HTMLElement {
+function toolbar(): HTMLElement {
   const filter = h('vscode-textfield', { class: 'filter', placeholder: 'Filter names, dtypes, shapes', 'aria-label': 'Filter tensors' }) as HTMLElement & { value: string };
   filter.value = saved.filter;
   const regex = h('vscode-checkbox', { class: 'regex', label: 'Regex', title: 'Treat the filter as a regular expression' }) as HTMLElement & { checked: boolean };
@@ -243,21 +260,13 @@ function toolbar(tree: TreeModel): HTMLElement {
     saved.filter = filter.value ?? '';
     saved.regex = !!regex.checked;
     vscode.setState(saved);
-    const f = compileFilter({ text: saved.filter, regex: saved.regex });
-    if (!f.ok) {
-      err.textContent = f.error;
-      filter.setAttribute('invalid', '');
-      return;
-    }
-    err.textContent = '';
-    filter.removeAttribute('invalid');
-    const matches = tree.setFilter(f.matcher);
-    count.textContent = f.matcher ? `${formatCount(matches)} match${matches === 1 ? '' : 'es'}` : '';
-    treeView.refresh();
+    // The host filters (it holds the tree) and answers with the count, or the regex's error.
+    treeView.op({ kind: 'filter', text: saved.filter, regex: saved.regex });
   };
+  filterUi = { count, err, field: filter };
   filter.addEventListener('input', () => {
     clearTimeout(timer);
-    // Short debounce: filtering 100k names takes a few ms, typing fast should not queue them.
+    // Short debounce: filtering 100k names takes a few ms on the host, typing fast should not queue them.
     timer = window.setTimeout(apply, 60);
   });
   filter.addEventListener('keydown', (e: KeyboardEvent) => {
@@ -267,24 +276,18 @@ function toolbar(tree: TreeModel): HTMLElement {
     }
   });
   regex.addEventListener('change', apply);
-  expand.addEventListener('click', () => {
-    tree.setAllExpanded(true);
-    treeView.refresh();
-  });
-  collapse.addEventListener('click', () => {
-    tree.setAllExpanded(false);
-    treeView.refresh();
-  });
+  expand.addEventListener('click', () => treeView.op({ kind: 'expandAll' }));
+  collapse.addEventListener('click', () => treeView.op({ kind: 'collapseAll' }));
   if (saved.filter) queueMicrotask(apply);
   return h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Tree tools' }, filter, regex, expand, collapse, count, err);
 }
 
-function showModel(m: ViewModel): void {
+function showModel(m: ViewHeader): void {
   document.body.classList.remove('reloading');
-  const tree = new TreeModel(m.roots);
   // Keep the selection across reloads when the tensor still exists.
-  const previous = current && treeView.selected >= 0 ? current.tree.nodes[treeView.selected]?.tensor?.name : undefined;
-  current = { model: m, tree };
+  const previous = current ? selectedName : null;
+  current = { model: m };
+  selectedName = null;
   clear(app);
   const columns = h(
     'div',
@@ -298,33 +301,17 @@ function showModel(m: ViewModel): void {
   );
   probeElement = probeSection(probeState, probeActions, lastProbe);
   const pane = h('div', { class: 'tree-pane' }, columns, treeView.element);
-  pane.style.setProperty('--shape-w', `${Math.min(28, Math.max(9, longestShape(tree) + 1))}ch`);
-  app.append(header(m), banner(m), probeElement, toolbar(tree), h('div', { class: `main${m.fileCount > 1 ? '' : ' no-shard'}` }, pane, details.element));
-  treeView.setModel(tree);
+  pane.style.setProperty('--shape-w', `${Math.min(28, Math.max(9, m.shapeChars + 1))}ch`);
+  app.append(header(m), banner(m), probeElement, toolbar(), h('div', { class: `main${m.fileCount > 1 ? '' : ' no-shard'}` }, pane, details.element));
+  // The first render asks the host for the first screen of rows.
+  treeView.reset(true);
   details.show(null, '');
   if (previous) revealTensor(previous);
 }
 
-/** Characters of the longest shape text in the tree (so the shape column fits 4-D shapes). */
-function longestShape(tree: TreeModel): number {
-  let max = 0;
-  for (const n of tree.nodes) {
-    const t = n.tensor;
-    if (!t) continue;
-    let len = 2 + Math.max(0, t.shape.length - 1) * 2;
-    for (const d of t.shape) len += String(d).length;
-    if (len > max) max = len;
-  }
-  return max;
-}
-
 function revealTensor(name: string): void {
   if (!current) return;
-  const i = current.tree.findByName(name);
-  if (i < 0) return;
-  current.tree.revealNode(i);
-  treeView.refresh();
-  treeView.select(i, { focus: true });
+  treeView.reveal(name);
 }
 
 window.addEventListener('message', (e: MessageEvent) => {
@@ -340,6 +327,8 @@ window.addEventListener('message', (e: MessageEvent) => {
       return showFailure(m);
     case 'model':
       return showModel(m.model);
+    case 'rows':
+      return treeView.receive(m);
     case 'reveal':
       return revealTensor(m.name);
     case 'statsProgress':

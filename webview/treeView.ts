@@ -9,12 +9,17 @@
  */
 import { h } from './dom.js';
 import { compactCount, formatBytes, formatCount } from './format.js';
-import { shapeText, type TreeModel } from './treeModel.js';
+import { tensorShapeText } from '../src/shared/treeModel.js';
+import type { HostMessage, RowView, TreeOp } from '../src/shared/protocol.js';
 import { displayName, visibleText } from '../src/shared/text.js';
+import { RemoteTree } from './remoteTree.js';
+
+type RowsMessage = Extract<HostMessage, { type: 'rows' }>;
 
 export const ROW_HEIGHT = 22;
 const OVERSCAN = 8;
 const TYPE_RESET_MS = 800;
+const KEYS = ['ArrowDown', 'ArrowUp', 'ArrowLeft', 'ArrowRight', 'Home', 'End', 'PageDown', 'PageUp', 'Enter'];
 
 const MARK_TEXT = { missing: 'missing', unexpected: 'unexpected', misshaped: 'wrong shape', unreadable: 'unreadable', zero: 'all zeros' } as const;
 const BADGE_TEXT = { complete: 'complete', incomplete: 'incomplete', absent: 'absent', 'not-expected': 'not expected', unchecked: '' } as const;
@@ -29,23 +34,29 @@ interface RowEls {
   readonly params: HTMLElement;
   readonly bytes: HTMLElement;
   readonly shard: HTMLElement;
-  node: number;
+  /** The row object shown (rows are immutable; a new answer brings new objects). */
+  shown: RowView | null;
 }
 
 export class TreeView {
   readonly element: HTMLElement;
   private readonly spacer: HTMLElement;
   private readonly pool: RowEls[] = [];
-  private model: TreeModel | null = null;
-  /** Selected node index (in model.nodes), or -1. */
+  private tree: RemoteTree | null = null;
+  /** Selected node (index in the host's tree), or -1; its position among the visible rows, or -1. */
   selected = -1;
+  private selectedPos = -1;
+  /** A position to select once its row arrives (keyboard moves past the rows held). */
+  private pendingSelect: { pos: number; focus: boolean } | null = null;
   private frame = 0;
   private typed = '';
   private typedAt = 0;
 
   constructor(
-    private readonly onSelect: (node: number) => void,
+    private readonly post: (m: import('../src/shared/protocol.js').WebviewMessage) => void,
+    private readonly onSelect: (row: RowView) => void,
     private readonly showShard: () => boolean,
+    private readonly onAnswer: (m: RowsMessage, op: TreeOp) => void,
   ) {
     this.spacer = h('div', { class: 'spacer' });
     this.element = h('div', { class: 'tree', role: 'tree', tabindex: 0, 'aria-label': 'Tensors', 'aria-multiselectable': 'false' }, this.spacer);
@@ -55,16 +66,63 @@ export class TreeView {
     new ResizeObserver(() => this.schedule()).observe(this.element);
   }
 
-  setModel(m: TreeModel | null): void {
-    this.model = m;
+  /** Starts a new model's tree (no rows yet: they are asked for by the first render). */
+  reset(active: boolean): void {
+    this.tree = active
+      ? new RemoteTree(this.post, () => this.selected, {
+          changed: () => this.onRows(),
+          answered: (m, op) => this.answered(m, op),
+        })
+      : null;
     this.selected = -1;
-    for (const r of this.pool) r.node = -1;
+    this.selectedPos = -1;
+    this.pendingSelect = null;
+    this.queuedKeys.length = 0;
+    for (const r of this.pool) r.shown = null;
     this.element.scrollTop = 0;
     this.render();
   }
 
-  /** Re-render after the model's expansion or filter changed. */
-  refresh(): void {
+  /** Sends a tree operation (its answer re-renders). */
+  op(op: TreeOp): void {
+    this.tree?.request(op);
+    this.markBusy();
+  }
+
+  /** aria-busy while rows are awaited (assistive technology, and tests wait on it). */
+  private markBusy(): void {
+    this.element.setAttribute('aria-busy', String(!!this.tree?.busy));
+  }
+
+  /** Rows the webview holds (one window, whatever the size of the tree). */
+  get heldRows(): number {
+    return this.tree?.held ?? 0;
+  }
+
+  /** Receives a `rows` answer from the host. */
+  receive(m: RowsMessage): void {
+    this.tree?.receive(m);
+    this.markBusy();
+    this.drainKeys();
+  }
+
+  private answered(m: RowsMessage, op: TreeOp): void {
+    if (this.selected >= 0) this.selectedPos = m.selectedPos;
+    if ((op.kind === 'reveal' || op.kind === 'find') && m.focus >= 0) {
+      this.scrollToPos(m.focus);
+      this.pendingSelect = { pos: m.focus, focus: op.kind === 'reveal' };
+    }
+    this.onAnswer(m, op);
+  }
+
+  private onRows(): void {
+    const p = this.pendingSelect;
+    const row = p ? this.tree?.rowAt(p.pos) : undefined;
+    if (p && row) {
+      this.pendingSelect = null;
+      this.selectRow(row, p.pos, { scroll: true, focus: p.focus });
+      return;
+    }
     this.render();
   }
 
@@ -87,19 +145,21 @@ export class TreeView {
     const shard = h('span', { class: 'col shard' });
     const name = h('span', { class: 'name' }, twisty, label, tag);
     const row = h('div', { class: 'row', role: 'treeitem' }, name, dtype, shape, params, bytes, shard);
-    return { row, twisty, label, tag, dtype, shape, params, bytes, shard, node: -1 };
+    return { row, twisty, label, tag, dtype, shape, params, bytes, shard, shown: null };
   }
 
-  /** Renders the rows in view. Called on scroll (once per frame), resize, and model changes. */
+  /** Renders the rows in view (asking the host for rows not held). Called on scroll (once per frame), resize, and answers. */
   render(): void {
-    const m = this.model;
-    const visible = m ? m.visible() : new Int32Array(0);
-    this.spacer.style.height = `${visible.length * ROW_HEIGHT}px`;
-    this.element.setAttribute('aria-rowcount', String(visible.length));
+    const t = this.tree;
+    const total = t ? t.total : 0;
+    this.spacer.style.height = `${total * ROW_HEIGHT}px`;
+    this.element.setAttribute('aria-rowcount', String(total));
     const viewH = this.element.clientHeight || 600;
     const top = this.element.scrollTop;
     const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
-    const last = Math.min(visible.length, Math.ceil((top + viewH) / ROW_HEIGHT) + OVERSCAN);
+    const last = Math.min(total, Math.ceil((top + viewH) / ROW_HEIGHT) + OVERSCAN);
+    t?.need(first, Math.max(last, first + 1));
+    this.markBusy();
     const need = last - first;
     while (this.pool.length < need) {
       const r = this.rowEls();
@@ -111,67 +171,58 @@ export class TreeView {
     let activeId = '';
     for (let k = 0; k < this.pool.length; k++) {
       const r = this.pool[k]!;
-      if (k >= need || !m) {
+      const pos = first + k;
+      const row = k < need && t ? t.rowAt(pos) : undefined;
+      if (!row) {
+        // Not asked for, or not arrived yet: nothing is shown (never a stale row).
         r.row.hidden = true;
-        r.node = -1;
+        r.shown = null;
         r.row.removeAttribute('id');
         continue;
       }
-      const pos = first + k;
-      const i = visible[pos]!;
       r.row.hidden = false;
       r.row.style.transform = `translateY(${pos * ROW_HEIGHT}px)`;
       r.row.dataset.pos = String(pos);
-      const isSel = i === this.selected;
+      if (r.shown !== row) {
+        r.shown = row;
+        this.fill(r, row);
+      }
+      const isSel = row.node === this.selected;
       if (isSel) {
         r.row.id = 'tree-active';
         activeId = 'tree-active';
       } else r.row.removeAttribute('id');
       r.row.setAttribute('aria-selected', String(isSel));
       r.row.classList.toggle('selected', isSel);
-      if (r.node === i) {
-        this.updateExpansion(r, m, i);
-        continue;
-      }
-      r.node = i;
-      this.fill(r, m, i);
     }
     if (activeId) this.element.setAttribute('aria-activedescendant', activeId);
     else this.element.removeAttribute('aria-activedescendant');
   }
 
-  private updateExpansion(r: RowEls, m: TreeModel, i: number): void {
-    if (!m.hasChildren(i)) return;
-    const open = m.isExpanded(i);
-    r.twisty.textContent = open ? '▾' : '▸';
-    r.row.setAttribute('aria-expanded', String(open));
-  }
-
-  private fill(r: RowEls, m: TreeModel, i: number): void {
-    const n = m.nodes[i]!;
-    const depth = m.depth[i]!;
+  private fill(r: RowEls, row: RowView): void {
+    const n = row.view;
+    const depth = row.depth;
     r.row.setAttribute('aria-level', String(depth + 1));
     r.row.style.setProperty('--depth', String(depth));
-    const kids = m.hasChildren(i);
-    if (kids) {
-      r.twisty.textContent = m.isExpanded(i) ? '▾' : '▸';
-      r.row.setAttribute('aria-expanded', String(m.isExpanded(i)));
+    if (row.hasChildren) {
+      r.twisty.textContent = row.expanded ? '▾' : '▸';
+      r.row.setAttribute('aria-expanded', String(row.expanded));
     } else {
       r.twisty.textContent = '';
       r.row.removeAttribute('aria-expanded');
     }
     r.label.textContent = displayName(n.label);
-    r.label.title = displayName(m.path[i] ?? '');
+    r.label.title = displayName(row.path);
     // One tag per row: mark (ghost/unexpected/…), tower badge, or ×N for repeated blocks.
     const tag = n.mark ? MARK_TEXT[n.mark] : n.badge ? BADGE_TEXT[n.badge] : n.repeat ? `×${n.repeat}` : n.missingCount ? `${n.missingCount} missing` : '';
     r.tag.textContent = tag;
     r.tag.className = `tag${n.mark ? ` mark-${n.mark}` : n.badge ? ` badge-${n.badge}` : n.repeat ? ' repeat' : n.missingCount ? ' mark-missing' : ''}`;
-    r.row.className = `row${n.mark ? ` row-${n.mark}` : ''}${i === this.selected ? ' selected' : ''}`;
+    r.row.className = `row${n.mark ? ` row-${n.mark}` : ''}${row.node === this.selected ? ' selected' : ''}`;
     r.row.title = visibleText(n.note ?? '');
     const t = n.tensor;
     if (t) {
       r.dtype.textContent = visibleText(t.dtype);
-      r.shape.textContent = shapeText(t.shape);
+      r.shape.textContent = tensorShapeText(t);
     } else {
       r.dtype.textContent = '';
       r.shape.textContent = n.tensorCount ? `${formatCount(n.tensorCount)} tensors` : n.missingCount ? `${formatCount(n.missingCount)} missing` : '';
@@ -182,33 +233,25 @@ export class TreeView {
     r.params.title = ghost ? '' : formatCount(n.parameters);
     r.bytes.textContent = ghost ? '—' : formatBytes(n.bytes);
     r.shard.textContent = visibleText(t?.shard ?? '');
-    r.row.setAttribute('aria-label', visibleText(`${displayName(n.label)}${tag ? `, ${tag}` : ''}${t ? `, ${t.dtype} ${shapeText(t.shape)}` : ''}`));
+    r.row.setAttribute('aria-label', visibleText(`${displayName(n.label)}${tag ? `, ${tag}` : ''}${t ? `, ${t.dtype} ${tensorShapeText(t)}` : ''}`));
   }
 
   // --- interaction -------------------------------------------------------------------------
 
-  private visiblePos(node: number): number {
-    if (!this.model || node < 0) return -1;
-    const v = this.model.visible();
-    // Binary search: visible rows are in pre-order, i.e. ascending node index.
-    let lo = 0;
-    let hi = v.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const x = v[mid]!;
-      if (x === node) return mid;
-      if (x < node) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
-  }
-
-  select(node: number, opts: { scroll?: boolean; focus?: boolean } = {}): void {
-    this.selected = node;
-    if (opts.scroll !== false) this.scrollToPos(this.visiblePos(node));
+  private selectRow(row: RowView, pos: number, opts: { scroll?: boolean; focus?: boolean } = {}): void {
+    // The newest choice wins over a row still awaited (End, then Home before End's rows came).
+    this.pendingSelect = null;
+    this.selected = row.node;
+    this.selectedPos = pos;
+    if (opts.scroll !== false) this.scrollToPos(pos);
     this.render();
     if (opts.focus) this.element.focus();
-    this.onSelect(node);
+    this.onSelect(row);
+  }
+
+  /** Opens the ancestors of a tensor (the host clears a filter that hides it) and selects it. */
+  reveal(name: string): void {
+    this.op({ kind: 'reveal', name });
   }
 
   private scrollToPos(pos: number): void {
@@ -220,39 +263,60 @@ export class TreeView {
   }
 
   private selectPos(pos: number): void {
-    const v = this.model?.visible();
-    if (!v || !v.length) return;
-    const p = Math.max(0, Math.min(v.length - 1, pos));
-    this.select(v[p]!);
+    const t = this.tree;
+    if (!t || !t.total) return;
+    const p = Math.max(0, Math.min(t.total - 1, pos));
+    const row = t.rowAt(p);
+    if (row) this.selectRow(row, p);
+    else {
+      // Past the rows held: scroll there; the row is selected when it arrives.
+      this.pendingSelect = { pos: p, focus: false };
+      this.scrollToPos(p);
+      this.render();
+    }
   }
 
-  toggle(node: number): void {
-    const m = this.model;
-    if (!m || !m.hasChildren(node)) return;
-    m.setExpanded(node, !m.isExpanded(node));
-    this.render();
+  private toggle(row: RowView): void {
+    if (!row.hasChildren) return;
+    this.op({ kind: 'toggle', node: row.node, open: !row.expanded });
   }
 
   private onClick(e: MouseEvent): void {
-    const row = (e.target as Element).closest('.row') as HTMLElement | null;
-    if (!row || !this.model) return;
-    const pos = Number(row.dataset.pos);
-    const node = this.model.visible()[pos];
-    if (node === undefined) return;
-    if ((e.target as Element).closest('.twisty') || (e.detail === 2 && this.model.hasChildren(node))) this.toggle(node);
-    this.select(node, { scroll: false });
+    const el = (e.target as Element).closest('.row') as HTMLElement | null;
+    if (!el || !this.tree) return;
+    const pos = Number(el.dataset.pos);
+    const row = this.tree.rowAt(pos);
+    if (!row) return;
+    if ((e.target as Element).closest('.twisty') || (e.detail === 2 && row.hasChildren)) this.toggle(row);
+    this.selectRow(row, pos, { scroll: false });
     this.element.focus();
   }
 
+  /** Keys pressed while an answer was awaited, handled in order once it came (they act on fresh rows). */
+  private readonly queuedKeys: string[] = [];
+
   private onKey(e: KeyboardEvent): void {
-    const m = this.model;
-    if (!m) return;
-    const v = m.visible();
-    const pos = this.visiblePos(this.selected);
+    const t = this.tree;
+    if (!t) return;
+    const key = e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey ? e.key : KEYS.includes(e.key) ? e.key : null;
+    if (key === null) return;
+    e.preventDefault();
+    e.stopPropagation();
+    if (t.busy || this.queuedKeys.length) this.queuedKeys.push(key);
+    else this.handleKey(key);
+  }
+
+  private drainKeys(): void {
+    while (this.queuedKeys.length && this.tree && !this.tree.busy) this.handleKey(this.queuedKeys.shift()!);
+  }
+
+  private handleKey(key: string): void {
+    const t = this.tree;
+    if (!t) return;
+    const pos = this.selected >= 0 ? this.selectedPos : -1;
+    const sel = pos >= 0 ? t.rowAt(pos) : undefined;
     const page = Math.max(1, Math.floor(this.element.clientHeight / ROW_HEIGHT) - 1);
-    const sel = this.selected;
-    let handled = true;
-    switch (e.key) {
+    switch (key) {
       case 'ArrowDown':
         this.selectPos(pos < 0 ? 0 : pos + 1);
         break;
@@ -263,7 +327,7 @@ export class TreeView {
         this.selectPos(0);
         break;
       case 'End':
-        this.selectPos(v.length - 1);
+        this.selectPos(t.total - 1);
         break;
       case 'PageDown':
         this.selectPos(pos + page);
@@ -272,48 +336,35 @@ export class TreeView {
         this.selectPos(pos - page);
         break;
       case 'ArrowRight':
-        if (sel < 0) this.selectPos(0);
-        else if (m.hasChildren(sel) && !m.isExpanded(sel)) this.toggle(sel);
-        else if (m.hasChildren(sel)) this.selectPos(pos + 1);
+        if (!sel) this.selectPos(0);
+        else if (sel.hasChildren && !sel.expanded) this.toggle(sel);
+        else if (sel.hasChildren) this.selectPos(pos + 1);
         break;
       case 'ArrowLeft':
-        if (sel < 0) break;
-        if (m.hasChildren(sel) && m.isExpanded(sel)) this.toggle(sel);
-        else if (m.parent[sel]! >= 0) this.select(m.parent[sel]!);
+        if (!sel) break;
+        if (sel.hasChildren && sel.expanded) this.toggle(sel);
+        else if (sel.parentPos >= 0) this.selectPos(sel.parentPos);
         break;
       case 'Enter':
       case ' ':
-        if (sel >= 0 && m.hasChildren(sel)) this.toggle(sel);
-        else if (sel >= 0) this.onSelect(sel);
+        if (sel?.hasChildren) this.toggle(sel);
+        else if (sel) this.onSelect(sel);
         break;
       default:
-        handled = this.typeToFind(e);
-    }
-    if (handled) {
-      e.preventDefault();
-      e.stopPropagation();
+        this.typeToFind(key);
     }
   }
 
-  /** Type-to-find: printable keys accumulate a prefix; selects the next visible row whose label starts with it. */
-  private typeToFind(e: KeyboardEvent): boolean {
-    if (e.key.length !== 1 || e.ctrlKey || e.metaKey || e.altKey) return false;
+  /** Type-to-find: printable keys accumulate a prefix; the host finds the next visible row whose label starts with it. */
+  private typeToFind(key: string): void {
     const now = performance.now();
     const fresh = now - this.typedAt > TYPE_RESET_MS;
-    this.typed = fresh ? e.key.toLowerCase() : this.typed + e.key.toLowerCase();
+    this.typed = fresh ? key.toLowerCase() : this.typed + key.toLowerCase();
     this.typedAt = now;
-    const m = this.model!;
-    const v = m.visible();
-    const start = Math.max(0, this.visiblePos(this.selected));
+    const total = this.tree?.total ?? 0;
+    if (!total) return;
+    const start = Math.max(0, this.selected >= 0 ? this.selectedPos : 0);
     // A new search starts after the current row; continuing a prefix may stay on it.
-    const from = fresh ? start + 1 : start;
-    for (let k = 0; k < v.length; k++) {
-      const p = (from + k) % v.length;
-      if (m.nodes[v[p]!]!.label.toLowerCase().startsWith(this.typed)) {
-        this.selectPos(p);
-        return true;
-      }
-    }
-    return true;
+    this.op({ kind: 'find', prefix: this.typed, from: (fresh ? start + 1 : start) % total });
   }
 }

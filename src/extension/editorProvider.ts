@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { parseWebviewMessage, PREVIEW_VALUES, type Finding, type HostMessage, type ViewModel, type WebviewCommand } from '../shared/protocol.js';
+import { parseWebviewMessage, PREVIEW_VALUES, type Finding, type HostMessage, type ViewHeader, type WebviewCommand } from '../shared/protocol.js';
 import type { ProbeState, ProbeView } from '../shared/jobViews.js';
 import { failureState } from './failure.js';
 import { forEditor } from './editorWording.js';
@@ -24,7 +24,8 @@ export const PYTORCH_VIEW_TYPE = 'checkpointLens.editor.pytorch';
 
 type DocState =
   | { readonly kind: 'loading'; readonly reason: 'open' | 'reload' }
-  | { readonly kind: 'ready'; readonly model: ViewModel; readonly millis: number }
+  /** The model without its tree: the worker keeps the tree and answers the webview's row requests. */
+  | { readonly kind: 'ready'; readonly model: ViewHeader; readonly millis: number }
   | { readonly kind: 'failed'; readonly message: Extract<HostMessage, { type: 'failure' }> };
 
 let nextKey = 1;
@@ -203,6 +204,13 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
       case 'ready':
         this.replay(doc);
         return;
+      case 'tree': {
+        // The worker answers in request order, and so do we (the webview relies on it).
+        if (doc.state.kind !== 'ready') return;
+        const rows = await this.s.worker.tree(doc.key, m.requestId, m.op, m.start, m.end, m.selected);
+        if (rows) this.post(doc, rows);
+        return;
+      }
       case 'copy':
         await vscode.env.clipboard.writeText(m.text);
         vscode.window.setStatusBarMessage(m.what === 'name' ? 'Copied tensor name' : 'Copied Python key access', 2000);

@@ -8,7 +8,7 @@ import { familyLabel, markdownCode, markdownText, plural } from '../shared/text.
 
 const ICON = { error: '❌', warning: '⚠️', info: 'ℹ️' } as const;
 
-export function findingsMarkdown(m: ViewModel): string {
+export function findingsMarkdown(m: Omit<ViewModel, 'roots'>): string {
   const out: string[] = [];
   const fam = familyLabel(m.family, m.variant);
   out.push(`### Checkpoint Lens: ${markdownCode(m.title)}`, '');

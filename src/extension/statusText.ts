@@ -6,7 +6,7 @@ import type { ViewModel } from '../shared/protocol.js';
 import { familyLabel, plural } from '../shared/text.js';
 
 const compact = (n: number) => (n >= 1e9 ? `${(n / 1e9).toFixed(2)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
-export function statusSummary(m: ViewModel): { text: string; tooltip: string } {
+export function statusSummary(m: Omit<ViewModel, 'roots'>): { text: string; tooltip: string } {
   const errors = m.findings.filter((f) => f.severity === 'error').length;
   const warnings = m.findings.filter((f) => f.severity === 'warning').length;
   const fam = familyLabel(m.family, m.variant);

@@ -10,7 +10,8 @@ import { openCheckpoint } from '../formats/open.js';
 import { tensorStatsParallel } from '../stats/parallelStats.js';
 import { analysisOverlay } from './analysisOverlay.js';
 import { buildViewModel, type AnalysisOverlay } from './viewModel.js';
-import { MAX_FINDING_TENSORS, MAX_PREVIEW_VALUES, type Finding, type NonFinite } from '../shared/protocol.js';
+import { MAX_FINDING_TENSORS, MAX_PREVIEW_VALUES, type Finding, type NonFinite, type ViewHeader, type ViewModel } from '../shared/protocol.js';
+import { TreeSession } from '../shared/treeRows.js';
 import { tensorValues } from '../core/tensorValues.js';
 import { understandGguf } from '../formats/gguf/understand.js';
 import type { OpenOutcome, StatsOutcome, ValuesOutcome, WorkerRequest, WorkerResponse } from './workerProtocol.js';
@@ -151,11 +152,21 @@ async function convert(req: Extract<WorkerRequest, { op: 'convert' }>): Promise<
   });
 }
 
+/** The trees of the opened models: the webview asks for windows of rows (never the whole tree crosses a thread). */
+const trees = new Map<string, TreeSession>();
+
+function keepTree(key: string, model: ViewModel): ViewHeader {
+  const s = new TreeSession(model);
+  trees.set(key, s);
+  return s.header;
+}
+
 async function open(req: Extract<WorkerRequest, { op: 'open' }>): Promise<OpenOutcome> {
   const t0 = performance.now();
   const r = await openCheckpoint(req.path);
   if (!r.ok) {
     opened.delete(req.key);
+    trees.delete(req.key);
     return { ok: false, code: r.error.code, message: r.error.message };
   }
   opened.set(req.key, r.value);
@@ -169,7 +180,7 @@ async function open(req: Extract<WorkerRequest, { op: 'open' }>): Promise<OpenOu
       extra = g.findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message, ...(f.tensors ? { tensors: f.tensors.slice(0, MAX_FINDING_TENSORS), tensorCount: f.tensors.length } : {}) }));
       let model = buildViewModel(doc, null);
       model = { ...model, findings: [...extra, ...model.findings] };
-      return { ok: true, model, findings: model.findings, millis: performance.now() - t0 };
+      return { ok: true, model: keepTree(req.key, model), findings: model.findings, millis: performance.now() - t0 };
     }
     const o = await analysisOverlay(r.value, req.options);
     if (o.ok) overlay = o.overlay;
@@ -182,7 +193,7 @@ async function open(req: Extract<WorkerRequest, { op: 'open' }>): Promise<OpenOu
   }
   let model = buildViewModel(doc, overlay);
   if (extra.length) model = { ...model, findings: [...extra, ...model.findings] };
-  return { ok: true, model, findings: model.findings, millis: performance.now() - t0 };
+  return { ok: true, model: keepTree(req.key, model), findings: model.findings, millis: performance.now() - t0 };
 }
 
 async function stats(req: Extract<WorkerRequest, { op: 'stats' }>): Promise<StatsOutcome> {
@@ -228,8 +239,12 @@ port.on('message', async (req: WorkerRequest) => {
       case 'values':
         send({ id: req.id, kind: 'done', result: await values(req) });
         return;
+      case 'tree':
+        send({ id: req.id, kind: 'done', result: trees.get(req.key)?.handle(req.requestId, req.treeOp, req.start, req.end, req.selected) ?? null });
+        return;
       case 'close':
         opened.delete(req.key);
+        trees.delete(req.key);
         compared.delete(req.key);
         send({ id: req.id, kind: 'done', result: null });
         return;

@@ -4,7 +4,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { ConvertOptions } from '../convert/convert.js';
-import type { CompareOutcome, ConvertOutcome, HistogramOutcome, OpenOptions, OpenOutcome, ProbeJobOptions, ProbeOutcome, StatsOutcome, ValuesOutcome, WorkerRequest, WorkerResponse } from './workerProtocol.js';
+import type { CompareOutcome, ConvertOutcome, HistogramOutcome, OpenOptions, OpenOutcome, ProbeJobOptions, ProbeOutcome, RowsOutcome, StatsOutcome, ValuesOutcome, WorkerRequest, WorkerResponse } from './workerProtocol.js';
+import type { TreeOp } from '../shared/protocol.js';
 
 type Progress = (fraction: number, message?: string) => void;
 type Pending = { resolve: (v: unknown) => void; onProgress?: Progress };
@@ -28,6 +29,11 @@ export class WorkerClient {
 
   open(key: string, path: string, options: OpenOptions): Promise<OpenOutcome> {
     return this.request({ op: 'open', key, path, options }) as Promise<OpenOutcome>;
+  }
+
+  /** Applies a tree op to the opened model's tree and answers with a window of rows (null: not open). */
+  tree(key: string, requestId: number, treeOp: TreeOp, start: number, end: number, selected: number): Promise<RowsOutcome> {
+    return this.request({ op: 'tree', key, requestId, treeOp, start, end, selected }) as Promise<RowsOutcome>;
   }
 
   stats(key: string, name: string, onProgress: (fraction: number) => void): Promise<StatsOutcome> {

@@ -2,7 +2,7 @@
  * Messages between the extension host and its worker thread (same trust domain: both are our
  * code, so these are typed but not re-validated; the webview protocol is in src/shared/protocol.ts).
  */
-import type { Finding, StatsView, ValuesView, ViewModel } from '../shared/protocol.js';
+import type { Finding, HostMessage, StatsView, TreeOp, ValuesView, ViewHeader } from '../shared/protocol.js';
 import type { CompareView, DiffHistogramView, ProbeView } from '../shared/jobViews.js';
 import type { ProviderName } from '../probe/providers.js';
 import type { ConvertOptions, ConvertReport } from '../convert/convert.js';
@@ -34,6 +34,8 @@ export type WorkerRequest =
   | { readonly id: number; readonly op: 'stats'; readonly key: string; readonly name: string }
   | { readonly id: number; readonly op: 'values'; readonly key: string; readonly name: string; readonly count: number }
   | { readonly id: number; readonly op: 'close'; readonly key: string }
+  /** A window of the opened model's tree rows (the worker keeps the tree; see docs/editor.md). */
+  | { readonly id: number; readonly op: 'tree'; readonly key: string; readonly requestId: number; readonly treeOp: TreeOp; readonly start: number; readonly end: number; readonly selected: number }
   | { readonly id: number; readonly op: 'probe'; readonly path: string; readonly options: ProbeJobOptions }
   | { readonly id: number; readonly op: 'compare'; readonly key: string; readonly a: string; readonly b: string; readonly labels: { readonly a: string; readonly b: string } }
   | { readonly id: number; readonly op: 'diffHistogram'; readonly key: string; readonly pairKey: string }
@@ -42,8 +44,12 @@ export type WorkerRequest =
   | { readonly id: number; readonly op: 'cancel'; readonly target: number };
 
 export type OpenOutcome =
-  | { readonly ok: true; readonly model: ViewModel; readonly findings: readonly Finding[]; readonly millis: number }
+  /** The model without its tree (the worker keeps the tree and answers `tree` requests). */
+  | { readonly ok: true; readonly model: ViewHeader; readonly findings: readonly Finding[]; readonly millis: number }
   | { readonly ok: false; readonly code: string; readonly message: string };
+
+/** The `rows` message for the webview, or null when the model is not open any more. */
+export type RowsOutcome = Extract<HostMessage, { type: 'rows' }> | null;
 
 export type StatsOutcome = { readonly ok: true; readonly stats: StatsView } | { readonly ok: false; readonly code: string; readonly message: string };
 
@@ -57,6 +63,6 @@ export type HistogramOutcome = { readonly ok: true; readonly histogram: DiffHist
 export type ConvertOutcome = { readonly ok: true; readonly report: ConvertReport } | { readonly ok: false; readonly error: ConvertError } | Failed;
 
 export type WorkerResponse =
-  | { readonly id: number; readonly kind: 'done'; readonly result: OpenOutcome | StatsOutcome | ValuesOutcome | ProbeOutcome | CompareOutcome | HistogramOutcome | ConvertOutcome | null }
+  | { readonly id: number; readonly kind: 'done'; readonly result: OpenOutcome | RowsOutcome | StatsOutcome | ValuesOutcome | ProbeOutcome | CompareOutcome | HistogramOutcome | ConvertOutcome | null }
   | { readonly id: number; readonly kind: 'progress'; readonly fraction: number; readonly message?: string }
   | { readonly id: number; readonly kind: 'log'; readonly message: string };

@@ -114,6 +114,46 @@ export interface ViewModel {
   readonly probeUnavailable?: string;
 }
 
+/**
+ * What the webview receives of a model: everything but the tree. The rows travel in windows
+ * (`tree` request → `rows` answer): the host keeps the tree, the webview holds one window of rows.
+ */
+export interface ViewHeader extends Omit<ViewModel, 'roots'> {
+  /** Nodes in the whole tree (all rows expanded). */
+  readonly nodeCount: number;
+  /** Characters of the longest tensor shape text (sizes the shape column). */
+  readonly shapeChars: number;
+}
+
+/** One visible row of the tree (a node without its children). */
+export interface RowView {
+  /** The node's pre-order index in the host's tree (stable until the next model). */
+  readonly node: number;
+  readonly depth: number;
+  /** Position of the parent row among the visible rows, or -1 (top level). */
+  readonly parentPos: number;
+  readonly hasChildren: boolean;
+  readonly expanded: boolean;
+  /** Full dotted path (the tensor name for tensor rows). */
+  readonly path: string;
+  readonly view: ViewNode;
+}
+
+/** What a `tree` request asks the host to do before it answers with the rows of its window. */
+export type TreeOp =
+  | { readonly kind: 'rows' }
+  | { readonly kind: 'toggle'; readonly node: number; readonly open: boolean }
+  | { readonly kind: 'expandAll' }
+  | { readonly kind: 'collapseAll' }
+  | { readonly kind: 'filter'; readonly text: string; readonly regex: boolean }
+  /** Opens the ancestors of a tensor (clearing a filter that hides it) and focuses it. */
+  | { readonly kind: 'reveal'; readonly name: string }
+  /** Type-to-find: the first visible row from position `from` on (wrapping) whose label starts with `prefix`. */
+  | { readonly kind: 'find'; readonly prefix: string; readonly from: number };
+
+/** The most rows one `tree` request may ask for (a screen is ~40). */
+export const MAX_ROW_WINDOW = 1000;
+
 /** Statistics of one tensor as the webview receives them (the core's TensorStats without dtype). */
 export type StatsView = Readonly<Omit<TensorStats, 'dtype'>>;
 
@@ -139,7 +179,27 @@ export type FailureState = 'deleted' | 'truncated' | 'unreadable';
 /** Host → webview. */
 export type HostMessage =
   | { readonly type: 'loading'; readonly title: string; readonly reason: 'open' | 'reload' }
-  | { readonly type: 'model'; readonly model: ViewModel }
+  | { readonly type: 'model'; readonly model: ViewHeader }
+  /**
+   * The answer to a `tree` request: rows [start, start + rows.length) of the visible list (after
+   * the request's op), its length `total`, and `version`, which changes whenever the visible list does.
+   */
+  | {
+      readonly type: 'rows';
+      readonly requestId: number;
+      readonly version: number;
+      readonly total: number;
+      readonly start: number;
+      readonly rows: readonly RowView[];
+      /** Matching nodes while a filter is on, else null. */
+      readonly matches: number | null;
+      /** The filter's error (an invalid regex); the previous filter stays. */
+      readonly filterError: string | null;
+      /** Position of the row the op focuses (reveal, find), or -1. */
+      readonly focus: number;
+      /** Position of the request's `selected` node in the visible list, or -1. */
+      readonly selectedPos: number;
+    }
   | { readonly type: 'failure'; readonly state: FailureState; readonly title: string; readonly code: string; readonly message: string }
   | { readonly type: 'statsProgress'; readonly requestId: number; readonly fraction: number }
   | { readonly type: 'stats'; readonly requestId: number; readonly stats: StatsView }
@@ -155,6 +215,8 @@ export type HostMessage =
 /** Webview → host. */
 export type WebviewMessage =
   | { readonly type: 'ready' }
+  /** Do `op`, then send rows [start, end) of the visible tree (`selected`: the selected node, or -1). */
+  | { readonly type: 'tree'; readonly requestId: number; readonly op: TreeOp; readonly start: number; readonly end: number; readonly selected: number }
   | { readonly type: 'requestStats'; readonly requestId: number; readonly name: string }
   /** The first PREVIEW_VALUES decoded values of a tensor (sent when a tensor row is selected). */
   | { readonly type: 'requestValues'; readonly requestId: number; readonly name: string }
@@ -242,9 +304,8 @@ function isForest(roots: unknown): roots is ViewNode[] {
   return true;
 }
 
-export function isViewModel(x: unknown): x is ViewModel {
+function isHeaderFields(x: Record<string, unknown>): boolean {
   return (
-    isObj(x) &&
     isStr(x.title) &&
     isStr(x.path) &&
     isStr(x.format) &&
@@ -266,9 +327,53 @@ export function isViewModel(x: unknown): x is ViewModel {
     x.metadata.every((m) => Array.isArray(m) && m.length === 2 && isStr(m[0]) && isStr(m[1])) &&
     (x.extras === undefined || (Array.isArray(x.extras) && x.extras.length <= MAX_METADATA && x.extras.every((m) => Array.isArray(m) && m.length === 2 && isStr(m[0]) && isStr(m[1])))) &&
     optional(x.notChecked, isStr) &&
-    optional(x.probeUnavailable, isStr) &&
-    isForest(x.roots)
+    optional(x.probeUnavailable, isStr)
   );
+}
+
+export function isViewModel(x: unknown): x is ViewModel {
+  return isObj(x) && isHeaderFields(x) && isForest(x.roots);
+}
+
+export function isViewHeader(x: unknown): x is ViewHeader {
+  return isObj(x) && isHeaderFields(x) && isCount(x.nodeCount) && isCount(x.shapeChars) && !('roots' in x);
+}
+
+function isRowView(x: unknown): x is RowView {
+  return (
+    isObj(x) &&
+    isCount(x.node) &&
+    isCount(x.depth) &&
+    Number.isInteger(x.parentPos) &&
+    (x.parentPos as number) >= -1 &&
+    typeof x.hasChildren === 'boolean' &&
+    typeof x.expanded === 'boolean' &&
+    isStr(x.path) &&
+    isNodeShallow(x.view) &&
+    x.view.children === undefined
+  );
+}
+
+const isPos = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= -1;
+
+function isTreeOp(x: unknown): x is TreeOp {
+  if (!isObj(x)) return false;
+  switch (x.kind) {
+    case 'rows':
+    case 'expandAll':
+    case 'collapseAll':
+      return true;
+    case 'toggle':
+      return isCount(x.node) && typeof x.open === 'boolean';
+    case 'filter':
+      return isStr(x.text) && x.text.length <= 10_000 && typeof x.regex === 'boolean';
+    case 'reveal':
+      return isStr(x.name);
+    case 'find':
+      return isStr(x.prefix) && x.prefix.length <= 1000 && isCount(x.from);
+    default:
+      return false;
+  }
 }
 
 function isStatsView(x: unknown): x is StatsView {
@@ -317,7 +422,21 @@ export function parseHostMessage(x: unknown): HostMessage | null {
     case 'loading':
       return isStr(x.title) && (x.reason === 'open' || x.reason === 'reload') ? (x as HostMessage) : null;
     case 'model':
-      return isViewModel(x.model) ? (x as HostMessage) : null;
+      return isViewHeader(x.model) ? (x as HostMessage) : null;
+    case 'rows':
+      return isCount(x.requestId) &&
+        isCount(x.version) &&
+        isCount(x.total) &&
+        isCount(x.start) &&
+        Array.isArray(x.rows) &&
+        x.rows.length <= MAX_ROW_WINDOW &&
+        x.rows.every(isRowView) &&
+        (x.matches === null || isCount(x.matches)) &&
+        isStrOrNull(x.filterError) &&
+        isPos(x.focus) &&
+        isPos(x.selectedPos)
+        ? (x as HostMessage)
+        : null;
     case 'failure':
       return FAILURES.includes(x.state) && isStr(x.title) && isStr(x.code) && isStr(x.message) ? (x as HostMessage) : null;
     case 'statsProgress':
@@ -350,6 +469,10 @@ export function parseWebviewMessage(x: unknown): WebviewMessage | null {
   switch (x.type) {
     case 'ready':
       return { type: 'ready' };
+    case 'tree':
+      return isCount(x.requestId) && isTreeOp(x.op) && isCount(x.start) && isCount(x.end) && x.end >= x.start && x.end - x.start <= MAX_ROW_WINDOW && isPos(x.selected)
+        ? { type: 'tree', requestId: x.requestId, op: x.op, start: x.start, end: x.end, selected: x.selected as number }
+        : null;
     case 'requestStats':
       return isCount(x.requestId) && isStr(x.name) ? { type: 'requestStats', requestId: x.requestId, name: x.name } : null;
     case 'requestValues':

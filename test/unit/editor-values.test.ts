@@ -94,3 +94,22 @@ test('values protocol: requests and answers are validated on both sides', () => 
   assert.equal(parseHostMessage({ type: 'values', requestId: 1, values: { ...ok, dequantized: 'yes' } }), null);
   assert.equal(parseHostMessage({ type: 'valuesError', requestId: 1, code: 'x' }), null);
 });
+
+test('tree rows: the worker keeps the tree; open answers a header without roots; windows of rows validate; closed → null', async () => {
+  const file = join(dir, 'rows.safetensors');
+  const tensors = Array.from({ length: 300 }, (_, i) => ({ name: `model.layers.${Math.floor(i / 10)}.sub${i % 10}.weight`, dtype: 'F32' as const, shape: [1], data: new Uint8Array(new Float32Array([i]).buffer) }));
+  await writeSafetensors(file, tensors);
+  const out = await client.open('r', file, options);
+  assert.ok(out.ok, out.ok ? '' : `${out.code}: ${out.message}`);
+  assert.ok(!('roots' in out.model), 'the tree stays in the worker');
+  assert.ok(parseHostMessage({ type: 'model', model: out.model }));
+  const expand = await client.tree('r', 1, { kind: 'expandAll' }, 0, 20, -1);
+  assert.ok(expand && parseHostMessage(expand));
+  const last = await client.tree('r', 2, { kind: 'rows' }, expand.total - 5, expand.total, -1);
+  assert.ok(last);
+  assert.equal(last.rows.at(-1)!.path, 'model.layers.29.sub9.weight');
+  const found = await client.tree('r', 3, { kind: 'reveal', name: 'model.layers.17.sub3.weight' }, 0, 20, -1);
+  assert.ok(found && found.focus >= 0);
+  assert.equal(found.rows[found.focus - found.start]!.path, 'model.layers.17.sub3.weight');
+  assert.equal(await client.tree('nope', 4, { kind: 'rows' }, 0, 10, -1), null);
+});

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { buildViewModel } from '../../src/extension/viewModel.js';
 import { failureState } from '../../src/extension/failure.js';
 import { isViewModel, parseHostMessage, parseWebviewMessage, pythonKeyAccess, type ViewNode } from '../../src/shared/protocol.js';
-import { TreeModel, compileFilter } from '../../webview/treeModel.js';
+import { TreeModel, compileFilter } from '../../src/shared/treeModel.js';
 import { bigInspectDocument, hostileModel, seedModel } from '../webview/fixtures.js';
 import { contentSecurityPolicy, webviewHtml } from '../../src/extension/html.js';
 

@@ -3,7 +3,10 @@
  * with the exact HTML and CSP the extension serves, and a fake VS Code host:
  *  - `acquireVsCodeApi()` records what the webview posts (window.__sent);
  *  - the test delivers host messages with window.postMessage, as VS Code does;
- *  - CSP violations and uncaught errors are recorded (window.__csp, window.__errors).
+ *  - CSP violations and uncaught errors are recorded (window.__csp, window.__errors);
+ *  - a `model` message with a whole ViewModel is turned into what the extension host sends (the
+ *    header), and the fake host answers the webview's `tree` requests with the same TreeSession
+ *    code the extension host runs.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -11,7 +14,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { webviewHtml } from '../../src/extension/html.js';
-import type { HostMessage } from '../../src/shared/protocol.js';
+import { isViewModel, parseWebviewMessage, type HostMessage, type ViewModel } from '../../src/shared/protocol.js';
+import { TreeSession } from '../../src/shared/treeRows.js';
+
+/** What a test may send: a host message, or a whole model (the fake host keeps its tree and answers row requests). */
+export type TestHostMessage = HostMessage | { readonly type: 'model'; readonly model: ViewModel };
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = process.cwd();
@@ -19,7 +26,9 @@ const ROOT = process.cwd();
 export interface Harness {
   readonly page: Page;
   readonly origin: string;
-  send(m: HostMessage | unknown): Promise<void>;
+  send(m: TestHostMessage | unknown): Promise<void>;
+  /** What the (fake) host delivered to the webview: type, whether it carried a whole tree, rows per answer. */
+  delivered(): { type: string; hasRoots: boolean; rows: number }[];
   sent(): Promise<unknown[]>;
   cspViolations(): Promise<string[]>;
   errors(): Promise<string[]>;
@@ -100,7 +109,10 @@ export async function openHarness(browser: Browser, viewport = { width: 1280, he
     w.__errors = [];
     let state: unknown;
     w.acquireVsCodeApi = () => ({
-      postMessage: (m: unknown) => (w.__sent as unknown[]).push(JSON.parse(JSON.stringify(m))),
+      postMessage: (m: unknown) => {
+        (w.__sent as unknown[]).push(JSON.parse(JSON.stringify(m)));
+        if ((m as { type?: unknown }).type === 'tree') void (w.__hostRecv as (x: unknown) => Promise<void>)(JSON.parse(JSON.stringify(m)));
+      },
       getState: () => state,
       setState: (s: unknown) => (state = s),
     });
@@ -112,12 +124,33 @@ export async function openHarness(browser: Browser, viewport = { width: 1280, he
     });
   }, { theme: theme?.vars ?? THEME, bodyClass: theme?.bodyClass ?? ['vscode-dark'] });
   page.on('pageerror', (e) => console.error('[webview pageerror]', e.message));
+  let session: TreeSession | null = null;
+  const log: { type: string; hasRoots: boolean; rows: number }[] = [];
+  const deliver = (msg: unknown) => {
+    const x = msg as { type?: unknown; model?: unknown; rows?: unknown };
+    log.push({ type: String(x?.type), hasRoots: !!x?.model && typeof x.model === 'object' && 'roots' in x.model, rows: Array.isArray(x?.rows) ? x.rows.length : 0 });
+    return page.evaluate((y) => window.postMessage(y, '*'), msg as never);
+  };
+  await page.exposeFunction('__hostRecv', async (raw: unknown) => {
+    const m = parseWebviewMessage(raw);
+    if (!m || m.type !== 'tree' || !session) return;
+    await deliver(session.handle(m.requestId, m.op, m.start, m.end, m.selected)).catch(() => undefined);
+  });
+  const send = (m: unknown): Promise<void> => {
+    const x = m as { type?: unknown; model?: { roots?: unknown } };
+    if (x && x.type === 'model' && isViewModel(x.model)) {
+      session = new TreeSession(x.model as ViewModel);
+      return deliver({ type: 'model', model: session.header });
+    }
+    return deliver(m);
+  };
   await page.goto(`${origin}/`);
   await page.waitForFunction(() => ((window as unknown as { __sent: { type: string }[] }).__sent ?? []).some((m) => m.type === 'ready'), undefined, { timeout: 15_000 });
   return {
     page,
     origin,
-    send: (m) => page.evaluate((msg) => window.postMessage(msg, '*'), m as never),
+    send,
+    delivered: () => [...log],
     sent: () => page.evaluate(() => (window as unknown as { __sent: unknown[] }).__sent),
     cspViolations: () => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp),
     errors: () => page.evaluate(() => (window as unknown as { __errors: string[] }).__errors),
@@ -128,11 +161,17 @@ export async function openHarness(browser: Browser, viewport = { width: 1280, he
   };
 }
 
+/** Waits until the tree awaits no rows from the host (its aria-busy is not true). */
+export async function settled(page: Page | import('playwright-core').Frame): Promise<void> {
+  await page.waitForFunction(() => !document.querySelector('.tree[aria-busy="true"]'), undefined, { timeout: 15_000 });
+}
+
 /**
  * What a person sees in the tree: rows whose computed style shows them and whose box lies (at
  * least partly) inside the tree's viewport, top to bottom. Never `hidden` attributes or model state.
  */
 export async function seenRows(page: Page | import('playwright-core').Frame): Promise<string[]> {
+  await settled(page);
   return page.evaluate(() => {
     const tree = document.querySelector('.tree');
     if (!tree) return [];

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { HostMessage, ViewModel } from '../../src/shared/protocol.js';
 import { compareFixture, HOSTILE_NAMES, probeFixture, seedModel } from './fixtures.js';
-import { CHROMIUM, launch, openHarness, type Harness } from './harness.js';
+import { CHROMIUM, launch, openHarness, type Harness, type TestHostMessage } from './harness.js';
 import { screenshotDir } from '../helpers/screenshots.js';
 
 const skip = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : !existsSync('dist/webview.js') ? 'dist/webview.js missing: run npm run build' : false;
@@ -44,17 +44,17 @@ describe('probe section and comparison panel in Chromium', { skip, timeout: 120_
   it('probe: Run button, progress with Cancel, then the report with a per-class chart; labels inert', async () => {
     await withPage(async (h) => {
       const extras: ViewModel = { ...seed, extras: [['epoch', '12'], ['optimizer', 'Adam: 302 state tensor(s)'], ['<img src=x onerror=window.__pwned=21>', '<b>x</b>']] };
-      await h.send({ type: 'model', model: extras } satisfies HostMessage);
+      await h.send({ type: 'model', model: extras } satisfies TestHostMessage);
       await h.page.waitForSelector('.tree .row');
       assert.match((await h.page.textContent('.summary .other-entries')) ?? '', /Other entries in the file \(3\): epoch, optimizer, <img src=x onerror=window.__pwned=21>/);
       await h.page.click('.summary .probe-btn');
       assert.deepEqual(await sentOf(h, 'runCommand'), [{ type: 'runCommand', command: 'runProbe' }]);
-      await h.send({ type: 'probe', state: { kind: 'running', message: 'building the CLIP graph from the checkpoint', fraction: 0.25 } } satisfies HostMessage);
+      await h.send({ type: 'probe', state: { kind: 'running', message: 'building the CLIP graph from the checkpoint', fraction: 0.25 } } satisfies TestHostMessage);
       await h.page.waitForSelector('.probe-running');
       assert.match((await h.page.textContent('.probe-running')) ?? '', /building the CLIP graph.*25 %/);
       await h.page.click('.probe-cancel');
       assert.deepEqual((await sentOf(h, 'runCommand')).at(-1), { type: 'runCommand', command: 'cancelProbe' });
-      await h.send({ type: 'probe', state: { kind: 'done', probe: probeFixture() } } satisfies HostMessage);
+      await h.send({ type: 'probe', state: { kind: 'done', probe: probeFixture() } } satisfies TestHostMessage);
       await h.page.waitForSelector('.probe-report');
       const text = (await h.page.textContent('.probe')) ?? '';
       assert.match(text, /At chance/);
@@ -81,9 +81,9 @@ describe('probe section and comparison panel in Chromium', { skip, timeout: 120_
       const widths = await h.page.$$eval('.accuracy-chart .bar', (e) => e.map((x) => Number(x.getAttribute('width'))));
       assert.ok(widths[2]! > 80 && widths[0] === 0, `bar widths ${widths.join(',')}`);
       // The probe state survives a reload of the model (same editor).
-      await h.send({ type: 'model', model: extras } satisfies HostMessage);
+      await h.send({ type: 'model', model: extras } satisfies TestHostMessage);
       await h.page.waitForSelector('.probe-report');
-      await h.send({ type: 'probe', state: { kind: 'error', code: 'probe-unsupported-architecture', message: '<img src=x onerror=window.__pwned=22>' } } satisfies HostMessage);
+      await h.send({ type: 'probe', state: { kind: 'error', code: 'probe-unsupported-architecture', message: '<img src=x onerror=window.__pwned=22>' } } satisfies TestHostMessage);
       assert.match((await h.page.textContent('.probe-error')) ?? '', /probe-unsupported-architecture: <img/);
       await h.send({ type: 'probe', state: { kind: 'running', message: 'x', fraction: 7 } });
       assert.ok(await h.page.$('.probe-error'), 'a malformed state is dropped');
@@ -92,10 +92,10 @@ describe('probe section and comparison panel in Chromium', { skip, timeout: 120_
 
   it('comparison panel: verdict, tower table, worst pairs, histogram on selection; hostile names inert', async () => {
     await withPage(async (h) => {
-      await h.send({ type: 'compare', state: { kind: 'running', title: 'a ↔ b', message: '1 / 2 pairs', fraction: 0.5 } } satisfies HostMessage);
+      await h.send({ type: 'compare', state: { kind: 'running', title: 'a ↔ b', message: '1 / 2 pairs', fraction: 0.5 } } satisfies TestHostMessage);
       await h.page.waitForSelector('.compare .state.loading');
       const view = compareFixture();
-      await h.send({ type: 'compare', state: { kind: 'done', view } } satisfies HostMessage);
+      await h.send({ type: 'compare', state: { kind: 'done', view } } satisfies TestHostMessage);
       await h.page.waitForSelector('.compare-verdict');
       const verdict = (await h.page.textContent('.compare-verdict')) ?? '';
       assert.equal(verdict, `DIFFERENT: B changes ${HOSTILE_NAMES[0]} beyond tolerance; ${HOSTILE_NAMES[2]} dropped.`);
@@ -110,7 +110,7 @@ describe('probe section and comparison panel in Chromium', { skip, timeout: 120_
       await h.page.waitForSelector('.diff-histogram vscode-progress-ring');
       const counts = Array.from({ length: 64 }, (_, i) => (i === 32 ? 63 : i === 63 ? 1 : 0));
       const edges = Array.from({ length: 65 }, (_, i) => -0.5 + i / 64);
-      await h.send({ type: 'diffHistogram', requestId: req[0]!.requestId, histogram: { key: HOSTILE_NAMES[0]!, edges, counts, maxAbs: 0.5, count: 64, nonFinite: 0 } } satisfies HostMessage);
+      await h.send({ type: 'diffHistogram', requestId: req[0]!.requestId, histogram: { key: HOSTILE_NAMES[0]!, edges, counts, maxAbs: 0.5, count: 64, nonFinite: 0 } } satisfies TestHostMessage);
       await h.page.waitForSelector('.diff-histogram canvas.histogram');
       assert.match((await h.page.textContent('.diff-histogram')) ?? '', /64 elements, max \|b − a\| = 0\.50000/);
       // A stale answer (another request id) is ignored.
@@ -118,7 +118,7 @@ describe('probe section and comparison panel in Chromium', { skip, timeout: 120_
       assert.doesNotMatch((await h.page.textContent('.diff-histogram')) ?? '', /stale/);
       await h.page.waitForTimeout(100);
       await h.page.screenshot({ path: join(screenshotDir(), 'compare.png'), fullPage: true });
-      await h.send({ type: 'compare', state: { kind: 'error', title: 'HEAD:m.safetensors ↔ m.safetensors', code: 'git-lfs-pointer', message: 'A (HEAD:m.safetensors): this is a Git LFS pointer' } } satisfies HostMessage);
+      await h.send({ type: 'compare', state: { kind: 'error', title: 'HEAD:m.safetensors ↔ m.safetensors', code: 'git-lfs-pointer', message: 'A (HEAD:m.safetensors): this is a Git LFS pointer' } } satisfies TestHostMessage);
       assert.match((await h.page.textContent('.compare .failure')) ?? '', /git-lfs-pointer: A \(HEAD:m\.safetensors\)/);
     });
   });

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { HostMessage, ViewModel } from '../../src/shared/protocol.js';
 import { seedModel } from './fixtures.js';
-import { CHROMIUM, launch, onScreen, openHarness, type Harness } from './harness.js';
+import { CHROMIUM, launch, onScreen, openHarness, type Harness, type TestHostMessage } from './harness.js';
 
 const skip = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : !existsSync('dist/webview.js') ? 'dist/webview.js missing: run npm run build' : false;
 
@@ -53,7 +53,7 @@ describe('details pane: first values (Chromium)', { skip, timeout: 180_000 }, ()
 
   it('selecting a tensor asks for its values and shows them, NaN/Inf as text; a stale answer is ignored', async () => {
     await withPage(async (h) => {
-      await h.send({ type: 'model', model: seed } satisfies HostMessage);
+      await h.send({ type: 'model', model: seed } satisfies TestHostMessage);
       await h.page.waitForSelector('.tree .row');
       await h.page.click('.tree .row >> text=cls_token');
       const [first] = await requests(h);
@@ -64,13 +64,13 @@ describe('details pane: first values (Chromium)', { skip, timeout: 180_000 }, ()
       const second = (await requests(h)).at(-1)!;
       assert.equal(second.name, 'pos_embed');
       assert.notEqual(second.requestId, first!.requestId);
-      await h.send({ type: 'values', requestId: first!.requestId!, values: { name: 'cls_token', dtype: 'F32', dequantized: false, elementCount: 768, values: [9, 9, 9] } } satisfies HostMessage);
+      await h.send({ type: 'values', requestId: first!.requestId!, values: { name: 'cls_token', dtype: 'F32', dequantized: false, elementCount: 768, values: [9, 9, 9] } } satisfies TestHostMessage);
       await h.page.waitForTimeout(100);
       assert.equal(await h.page.$$eval('.details .values-grid li', (e) => e.length), 0, 'stale answer ignored');
       assert.ok(await onScreen(h.page, '.details .values-status'));
 
       const values = [0.015625, -1.5, 123456.789, 1e-7, 'NaN', 'Infinity', '-Infinity', 0, -0.25, 3, 2.5e9, -0.001, 0.1, 7, 8, 9] as const;
-      await h.send({ type: 'values', requestId: second.requestId!, values: { name: 'pos_embed', dtype: 'Q4_K', dequantized: true, elementCount: 151296, values: [...values] } } satisfies HostMessage);
+      await h.send({ type: 'values', requestId: second.requestId!, values: { name: 'pos_embed', dtype: 'Q4_K', dequantized: true, elementCount: 151296, values: [...values] } } satisfies TestHostMessage);
       await h.page.waitForSelector('.details .values-grid li');
       const seen = await seenValues(h);
       assert.deepEqual(seen, ['0.0156250', '-1.50000', '123457', '1.0000e-7', 'NaN', '+Inf', '-Inf', '0', '-0.250000', '3', '2.5000e+9', '-0.00100000', '0.100000', '7', '8', '9']);
@@ -85,11 +85,11 @@ describe('details pane: first values (Chromium)', { skip, timeout: 180_000 }, ()
 
   it('an error answer shows its code and message on screen; group and ghost rows ask for nothing', async () => {
     await withPage(async (h) => {
-      await h.send({ type: 'model', model: seed } satisfies HostMessage);
+      await h.send({ type: 'model', model: seed } satisfies TestHostMessage);
       await h.page.waitForSelector('.tree .row');
       await h.page.click('.tree .row >> text=cls_token');
       const req = (await requests(h)).at(-1)!;
-      await h.send({ type: 'valuesError', requestId: req.requestId!, code: 'gguf-values-not-decodable', message: 'IQ2_XXS values are not decoded yet <b>x</b>' } satisfies HostMessage);
+      await h.send({ type: 'valuesError', requestId: req.requestId!, code: 'gguf-values-not-decodable', message: 'IQ2_XXS values are not decoded yet <b>x</b>' } satisfies TestHostMessage);
       await h.page.waitForSelector('.details .values-error');
       assert.ok(await onScreen(h.page, '.details .values-error'), 'the error is visible');
       assert.match((await h.page.textContent('.details .values-error')) ?? '', /gguf-values-not-decodable: IQ2_XXS values are not decoded yet <b>x<\/b>/);

@@ -4,7 +4,7 @@
  * (100,000+ nodes in a few milliseconds) and never recursion (names can be deep).
  * No DOM here: unit-tested in Node.
  */
-import type { ViewNode } from '../src/shared/protocol.js';
+import type { ViewNode } from './protocol.js';
 
 export type Matcher = (text: string) => boolean;
 
@@ -33,6 +33,11 @@ export function compileFilter(f: FilterSpec): FilterResult {
 
 export function shapeText(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
+}
+
+/** A tensor's shape as shown: "unknown" in words when nothing declares it (a tensor of a missing shard), never `[]`. */
+export function tensorShapeText(t: { readonly shape: readonly number[]; readonly shapeUnknown?: boolean }): string {
+  return t.shapeUnknown ? 'unknown' : shapeText(t.shape);
 }
 
 export class TreeModel {
@@ -87,6 +92,11 @@ export class TreeModel {
     return this.nodes.length;
   }
 
+  /** Whether a filter is on. */
+  get filtering(): boolean {
+    return this.keep !== null;
+  }
+
   hasChildren(i: number): boolean {
     return this.end[i]! > i + 1;
   }
@@ -118,8 +128,9 @@ export class TreeModel {
 
   /** Opens every ancestor of node i (so it becomes visible). */
   revealNode(i: number): void {
-    for (let p = this.parent[i]!; p >= 0; p = this.parent[p]!) this.exp()[p] = 1;
+    // Drop a filter that hides the row first: its expansion state goes with it.
     if (this.keep && !this.keep[i]) this.setFilter(null);
+    for (let p = this.parent[i]!; p >= 0; p = this.parent[p]!) this.exp()[p] = 1;
     this.dirty = true;
   }
 
