@@ -9,8 +9,8 @@ import type { ArchitectureSpec, PartSpec, SpecConfig, TensorTemplate } from './t
  */
 
 
-/** CLIPEncoderLayer / SiglipEncoderLayer (16 tensors, transformers' order). */
-const HF_LAYER: readonly TensorTemplate[] = [
+/** CLIPEncoderLayer / SiglipEncoderLayer (16 tensors, transformers' order): the one copy (the VLM towers in transformers/vision.ts use it too). */
+export const HF_LAYER: readonly TensorTemplate[] = [
   ...['k', 'v', 'q', 'out'].flatMap((x) => [
     { name: `self_attn.${x}_proj.weight`, shape: ['D', 'D'] },
     { name: `self_attn.${x}_proj.bias`, shape: ['D'] },

@@ -1,5 +1,6 @@
 import type { PartSpec, TensorTemplate } from '../types.js';
 import type { HfArchitecture } from './types.js';
+import { HF_LAYER } from '../hf.js';
 
 /** Vision encoders: ViT, DINOv2, and the CLIP / SigLIP / Idefics3 towers VLMs embed (transformers naming). */
 
@@ -99,17 +100,8 @@ const dinov2: HfArchitecture = {
   defaultHead: 'Model',
 };
 
-/** CLIP / SigLIP encoder layer (transformers naming), the same in both. */
-export const CLIP_LAYER: readonly TensorTemplate[] = [
-  ...lin('self_attn.k_proj', 'D', 'D'),
-  ...lin('self_attn.v_proj', 'D', 'D'),
-  ...lin('self_attn.q_proj', 'D', 'D'),
-  ...lin('self_attn.out_proj', 'D', 'D'),
-  ...ln('layer_norm1'),
-  ...lin('mlp.fc1', 'M', 'D'),
-  ...lin('mlp.fc2', 'D', 'M'),
-  ...ln('layer_norm2'),
-];
+/** CLIP / SigLIP encoder layer (transformers naming), the same in both: the CLIP family's spec (../hf.ts) holds it. */
+export const CLIP_LAYER: readonly TensorTemplate[] = HF_LAYER;
 
 const TOWER_VARS = { D: 'hidden_size', M: 'intermediate_size', P: 'patch_size', G: '(image_size // patch_size) * (image_size // patch_size)' };
 
