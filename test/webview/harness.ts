@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 /**
  * Loads the built webview bundle (dist/webview.js + media/editor.css) in headless Debian Chromium
  * with the exact HTML and CSP the extension serves, and a fake VS Code host:
@@ -242,4 +243,19 @@ export async function contrastOf(page: Page, selector: string): Promise<{ ratio:
     const l2 = lum(bg);
     return { ratio: (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05), fg: `rgb(${mix.map(Math.round).join(',')})`, bg: `rgb(${bg.slice(0, 3).join(',')})` };
   }, selector);
+}
+
+/**
+ * Opens the harness, runs `fn`, then requires what every webview test requires of the page: no
+ * CSP violation and no uncaught error. Always closes the page.
+ */
+export async function withHarness(browser: Browser, fn: (h: Harness) => Promise<void>, viewport?: { width: number; height: number }): Promise<void> {
+  const h = await openHarness(browser, viewport);
+  try {
+    await fn(h);
+    assert.deepEqual(await h.cspViolations(), [], 'no CSP violations');
+    assert.deepEqual(await h.errors(), [], 'no uncaught errors');
+  } finally {
+    await h.close();
+  }
 }

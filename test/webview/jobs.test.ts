@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { HostMessage, ViewModel } from '../../src/shared/protocol.js';
 import { compareFixture, HOSTILE_NAMES, probeFixture, seedModel } from './fixtures.js';
-import { CHROMIUM, launch, openHarness, type Harness, type TestHostMessage } from './harness.js';
+import { CHROMIUM, launch, type Harness, type TestHostMessage, withHarness } from './harness.js';
 import { screenshotDir } from '../helpers/screenshots.js';
 
 const skip = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : !existsSync('dist/webview.js') ? 'dist/webview.js missing: run npm run build' : false;
@@ -28,17 +28,15 @@ describe('probe section and comparison panel in Chromium', { skip, timeout: 120_
     await browser?.close();
   });
 
-  async function withPage(fn: (h: Harness) => Promise<void>): Promise<void> {
-    const h = await openHarness(browser, { width: 1100, height: 900 });
-    try {
-      await fn(h);
-      assert.deepEqual(await h.cspViolations(), [], 'no CSP violations');
-      assert.deepEqual(await h.errors(), [], 'no uncaught errors');
-      assert.equal(await h.page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned), undefined, 'no script ran');
-    } finally {
-      await h.close();
-    }
-  }
+  const withPage = (fn: (h: Harness) => Promise<void>) =>
+    withHarness(
+      browser,
+      async (h) => {
+        await fn(h);
+        assert.equal(await h.page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned), undefined, 'no script ran');
+      },
+      { width: 1100, height: 900 },
+    );
   const sentOf = async (h: Harness, type: string) => ((await h.sent()) as { type: string }[]).filter((m) => m.type === type);
 
   it('probe: Run button, progress with Cancel, then the report with a per-class chart; labels inert', async () => {

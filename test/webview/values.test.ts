@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { HostMessage, ViewModel } from '../../src/shared/protocol.js';
 import { seedModel } from './fixtures.js';
-import { CHROMIUM, launch, onScreen, openHarness, type Harness, type TestHostMessage } from './harness.js';
+import { CHROMIUM, launch, onScreen, type Harness, type TestHostMessage, withHarness } from './harness.js';
 
 const skip = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : !existsSync('dist/webview.js') ? 'dist/webview.js missing: run npm run build' : false;
 
@@ -27,16 +27,7 @@ describe('details pane: first values (Chromium)', { skip, timeout: 180_000 }, ()
     await browser?.close();
   });
 
-  async function withPage(fn: (h: Harness) => Promise<void>): Promise<void> {
-    const h = await openHarness(browser);
-    try {
-      await fn(h);
-      assert.deepEqual(await h.cspViolations(), [], 'no CSP violations');
-      assert.deepEqual(await h.errors(), [], 'no uncaught errors');
-    } finally {
-      await h.close();
-    }
-  }
+  const withPage = (fn: (h: Harness) => Promise<void>) => withHarness(browser, fn);
   const requests = async (h: Harness) => ((await h.sent()) as Sent[]).filter((m) => m.type === 'requestValues');
   /** Texts of the value cells a person sees: displayed, box inside the window and inside the details pane. */
   const seenValues = (h: Harness) =>

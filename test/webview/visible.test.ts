@@ -11,7 +11,7 @@ import { buildViewModel } from '../../src/extension/viewModel.js';
 import { compareFixture, docOf, seedModel } from './fixtures.js';
 import { join } from 'node:path';
 import { testOutDir } from '../helpers/screenshots.js';
-import { CHROMIUM, launch, onScreen, openHarness, seenRows, type Harness } from './harness.js';
+import { CHROMIUM, launch, openHarness, onScreen, seenRows, type Harness, withHarness } from './harness.js';
 
 const skip = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : !existsSync('dist/webview.js') ? 'dist/webview.js missing: run npm run build' : false;
 
@@ -26,16 +26,7 @@ describe('what the editor shows (Chromium)', { skip, timeout: 180_000 }, () => {
     await browser?.close();
   });
 
-  async function withPage(fn: (h: Harness) => Promise<void>, viewport = { width: 1400, height: 900 }): Promise<void> {
-    const h = await openHarness(browser, viewport);
-    try {
-      await fn(h);
-      assert.deepEqual(await h.cspViolations(), [], 'no CSP violations');
-      assert.deepEqual(await h.errors(), [], 'no uncaught errors');
-    } finally {
-      await h.close();
-    }
-  }
+  const withPage = (fn: (h: Harness) => Promise<void>, viewport = { width: 1400, height: 900 }) => withHarness(browser, fn, viewport);
   const rowCount = (h: Harness) => h.page.$eval('.tree', (e) => Number(e.getAttribute('aria-rowcount')));
 
   it('a shrinking tree leaves no stale rows on screen: filter, collapse all, ← on a block', async () => {

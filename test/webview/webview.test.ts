@@ -9,7 +9,7 @@ import type { Browser } from 'playwright-core';
 import { buildViewModel } from '../../src/extension/viewModel.js';
 import type { HostMessage, ViewModel } from '../../src/shared/protocol.js';
 import { bigInspectDocument, HOSTILE_NAMES, hostileModel, seedModel } from './fixtures.js';
-import { CHROMIUM, launch, openHarness, seenRows, settled, type Harness, type TestHostMessage } from './harness.js';
+import { CHROMIUM, launch, openHarness, seenRows, settled, type Harness, type TestHostMessage, withHarness } from './harness.js';
 import { TreeModel } from '../../src/shared/treeModel.js';
 
 const skip = !existsSync(CHROMIUM) ? `no Chromium at ${CHROMIUM}` : !existsSync('dist/webview.js') ? 'dist/webview.js missing: run npm run build' : false;
@@ -25,16 +25,7 @@ describe('webview in Chromium', { skip, timeout: 180_000 }, () => {
     await browser?.close();
   });
 
-  async function withPage(fn: (h: Harness) => Promise<void>): Promise<void> {
-    const h = await openHarness(browser);
-    try {
-      await fn(h);
-      assert.deepEqual(await h.cspViolations(), [], 'no CSP violations');
-      assert.deepEqual(await h.errors(), [], 'no uncaught errors');
-    } finally {
-      await h.close();
-    }
-  }
+  const withPage = (fn: (h: Harness) => Promise<void>) => withHarness(browser, fn);
 
   const rowLabels = async (h: Harness) => (await settled(h.page), h.page.$$eval('.tree .row:not([hidden]) .label', (els) => els.map((e) => e.textContent ?? '')));
 
