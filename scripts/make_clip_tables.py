@@ -77,25 +77,99 @@ def is_id(m):
     return m is None or isinstance(m, nn.Identity)
 
 
+def head_fc(f, lin):
+    # The classifier / projection a timm model by name carries (num_classes of its pretrained tag).
+    f['head'] = lin.out_features if isinstance(lin, nn.Linear) else 0
+    f['headBias'] = isinstance(lin, nn.Linear) and lin.bias is not None
+
+
+def convnext_facts(m, f):
+    st = list(m.stages)
+    b0 = [s.blocks[0] for s in st]
+    if any(type(b.mlp).__name__ != 'Mlp' or not isinstance(b.mlp.fc1, nn.Linear) for b in b0) or len(m.stem) != 2:
+        return False
+    f.update({
+        'template': 'convnext', 'dims': [b.conv_dw.in_channels for b in b0], 'depths': [len(s.blocks) for s in st],
+        'stemK': m.stem[0].kernel_size[0], 'dwK': b0[0].conv_dw.kernel_size[0], 'hidden': [b.mlp.fc1.out_features for b in b0],
+        'ls': b0[0].gamma is not None, 'dsK': st[1].downsample[1].kernel_size[0], 'normPre': not is_id(m.norm_pre),
+        'headNorm': not is_id(getattr(m.head, 'norm', None)),
+        'headHidden': m.head.pre_logits.fc.out_features if hasattr(m.head.pre_logits, 'fc') else 0,
+    })
+    head_fc(f, m.head.fc)
+    return True
+
+
+def swin_facts(m, f):
+    pe = m.patch_embed
+    ls = list(m.layers)
+    b0 = [l.blocks[0] for l in ls]
+    f.update({
+        'template': 'swin', 'patch': pe.proj.kernel_size[0], 'patchNorm': not is_id(pe.norm), 'dims': [l.blocks[0].dim for l in ls], 'depths': [len(l.blocks) for l in ls],
+        'heads': [b.attn.num_heads for b in b0], 'window': [b.attn.window_size[0] for b in b0], 'hidden': [b.mlp.fc1.out_features for b in b0],
+        'qkvBias': b0[0].attn.qkv.bias is not None, 'norm': not is_id(getattr(m, 'norm', None)),
+    })
+    head_fc(f, getattr(m.head, 'fc', None))
+    return True
+
+
+def byobnet_facts(m, f):
+    # timm's ResNet-CLIP (ByobNet with a 3-conv stem, bottleneck stages and an attention-pool head).
+    stem = [getattr(m.stem, f'conv{i}') for i in (1, 2, 3)]
+    st = list(m.stages)
+    b0 = [s[0] for s in st]
+    f.update({
+        'template': 'byob', 'stem': [c.conv.out_channels for c in stem], 'dims': [b.conv3_1x1.conv.out_channels for b in b0],
+        'mid': [b.conv1_1x1.conv.out_channels for b in b0], 'depths': [len(s) for s in st],
+    })
+    h = m.head
+    if type(h).__name__ == 'AttentionPool2d':
+        f['attnPool'] = {'tokens': h.pos_embed.shape[0], 'out': h.proj.out_features}
+        f['head'] = 0
+    else:
+        head_fc(f, getattr(h, 'fc', None))
+    return True
+
+
 def trunk_facts(name, model=None, **kw):
     m = model if model is not None else timm.create_model(name, pretrained=False, **kw)
     cls = type(m).__name__
     f = {'class': cls, 'features': m.num_features}
+    if cls in ('ConvNeXt', 'SwinTransformer', 'ByobNet'):
+        if not {'ConvNeXt': convnext_facts, 'SwinTransformer': swin_facts, 'ByobNet': byobnet_facts}[cls](m, f):
+            f['template'] = 'opaque'
+        return f
     pe = getattr(m, 'patch_embed', None)
     std_patch = pe is not None and type(pe).__name__ == 'PatchEmbed' and isinstance(getattr(pe, 'proj', None), nn.Conv2d) and is_id(getattr(pe, 'norm', None))
-    if cls not in ('VisionTransformer', 'Eva') or not std_patch:
+    hybrid = pe is not None and type(pe).__name__ == 'HybridEmbed' and is_id(getattr(pe, 'proj', None)) and type(pe.backbone).__name__ in ('ConvStem', 'MbConvStages')
+    if cls not in ('VisionTransformer', 'Eva', 'VisionTransformerRelPos') or not (std_patch or hybrid):
         f['template'] = 'opaque'
         return f
+    if hybrid and type(pe.backbone).__name__ == 'ConvStem':
+        # MobileCLIP's ViT: a stack of strided convolutions (BatchNorm, the last one with a bias)
+        convs = list(pe.backbone)
+        f['pe'] = 'convstem'
+        f['stemOut'] = [c.conv.out_channels for c in convs]
+        f['stemK'] = [c.conv.kernel_size[0] for c in convs]
+        f['stemBn'] = [0 if isinstance(c.bn, nn.Sequential) and len(c.bn) == 0 else 1 for c in convs]
+    elif hybrid:
+        # ViTamin: a conv stem + MbConv stages + a strided conv into the transformer width
+        bb = pe.backbone
+        st = list(bb.stages)
+        f['pe'] = 'mbconv'
+        f['mb'] = {'stem': bb.stem.conv1.out_channels, 'dims': [s[0].conv3_1x1.out_channels for s in st], 'depths': [len(s) for s in st],
+                   'exp': st[0][0].conv1_1x1.out_channels // st[0][0].conv3_1x1.out_channels, 'k': st[0][0].conv2_kxk.kernel_size[0], 'poolK': bb.pool.proj.kernel_size[0]}
+    else:
+        f['pe'] = 'conv'
     b = m.blocks[0]
     a = b.attn
     mlp = b.mlp
     mlpk = type(mlp).__name__
     f.update({
-        'dim': m.embed_dim, 'depth': len(m.blocks), 'patch': pe.proj.kernel_size[0],
+        'dim': m.embed_dim, 'depth': len(m.blocks), 'patch': pe.proj.kernel_size[0] if std_patch else 0,
         'posRows': m.pos_embed.shape[1] if getattr(m, 'pos_embed', None) is not None else 0,
         'cls': getattr(m, 'cls_token', None) is not None,
         'reg': m.reg_token.shape[1] if getattr(m, 'reg_token', None) is not None else 0,
-        'patchBias': pe.proj.bias is not None,
+        'patchBias': std_patch and pe.proj.bias is not None,
         'normPre': not is_id(getattr(m, 'norm_pre', None)),
         'norm': not is_id(getattr(m, 'norm', None)),
         'fcNorm': not is_id(getattr(m, 'fc_norm', None)),
@@ -120,6 +194,10 @@ def trunk_facts(name, model=None, **kw):
         f['mlp'] = 'mlp'
         f['hidden'] = mlp.fc1.out_features
         f['mlpNorm'] = not is_id(getattr(mlp, 'norm', None))
+    elif mlpk == 'GeGluMlp':
+        f['mlp'] = 'geglu'
+        f['hidden'] = mlp.w0.out_features
+        f['mlpNorm'] = not is_id(getattr(mlp, 'norm', None))
     elif mlpk == 'SwiGLU':
         f['mlp'] = 'swiglu'
         f['hidden'] = mlp.fc1_g.out_features
@@ -133,14 +211,20 @@ def trunk_facts(name, model=None, **kw):
             f['template'] = 'opaque'
             return f
         f['map'] = {'latent': ap.latent.shape[1], 'hidden': ap.mlp.fc1.out_features, 'norm': not is_id(getattr(ap, 'norm', None)), 'qNorm': not is_id(getattr(ap, 'q_norm', None))}
+    rp = getattr(a, 'rel_pos', None)
+    if rp is not None:
+        if type(rp).__name__ != 'RelPosMlp':
+            f['template'] = 'opaque'
+            return f
+        f['relpos'] = {'hidden': rp.mlp.fc1.out_features, 'heads': rp.mlp.fc2.out_features, 'in': rp.mlp.fc1.in_features}
     # block-specific extras the template does not know make the trunk opaque
     names = {k[len('blocks.0.'):] for k in m.state_dict() if k.startswith('blocks.0.')}
-    known = {'norm1.weight', 'norm1.bias', 'norm2.weight', 'norm2.bias', 'attn.qkv.weight', 'attn.qkv.bias', 'attn.q_bias', 'attn.v_bias', 'attn.q_proj.weight', 'attn.q_proj.bias', 'attn.k_proj.weight', 'attn.k_proj.bias', 'attn.v_proj.weight', 'attn.v_proj.bias', 'attn.proj.weight', 'attn.proj.bias', 'attn.norm.weight', 'attn.norm.bias', 'attn.q_norm.weight', 'attn.q_norm.bias', 'attn.k_norm.weight', 'attn.k_norm.bias', 'ls1.gamma', 'ls2.gamma', 'gamma_1', 'gamma_2', 'mlp.fc1.weight', 'mlp.fc1.bias', 'mlp.fc2.weight', 'mlp.fc2.bias', 'mlp.fc1_g.weight', 'mlp.fc1_g.bias', 'mlp.fc1_x.weight', 'mlp.fc1_x.bias', 'mlp.norm.weight', 'mlp.norm.bias'}
+    known = {'norm1.weight', 'norm1.bias', 'norm2.weight', 'norm2.bias', 'attn.qkv.weight', 'attn.qkv.bias', 'attn.q_bias', 'attn.v_bias', 'attn.q_proj.weight', 'attn.q_proj.bias', 'attn.k_proj.weight', 'attn.k_proj.bias', 'attn.v_proj.weight', 'attn.v_proj.bias', 'attn.proj.weight', 'attn.proj.bias', 'attn.norm.weight', 'attn.norm.bias', 'attn.q_norm.weight', 'attn.q_norm.bias', 'attn.k_norm.weight', 'attn.k_norm.bias', 'ls1.gamma', 'ls2.gamma', 'gamma_1', 'gamma_2', 'mlp.fc1.weight', 'mlp.fc1.bias', 'mlp.fc2.weight', 'mlp.fc2.bias', 'mlp.fc1_g.weight', 'mlp.fc1_g.bias', 'mlp.fc1_x.weight', 'mlp.fc1_x.bias', 'mlp.norm.weight', 'mlp.norm.bias', 'mlp.w0.weight', 'mlp.w0.bias', 'mlp.w1.weight', 'mlp.w1.bias', 'mlp.w2.weight', 'mlp.w2.bias', 'attn.rel_pos.mlp.fc1.weight', 'attn.rel_pos.mlp.fc1.bias', 'attn.rel_pos.mlp.fc2.weight', 'attn.rel_pos.mlp.fc2.bias'}
     if names - known:
         f['template'] = 'opaque'
         f['unknown'] = sorted(names - known)
         return f
-    f['template'] = 'vit' if cls == 'VisionTransformer' else 'eva'
+    f['template'] = 'eva' if cls == 'Eva' else 'vit'
     return f
 
 
@@ -173,8 +257,11 @@ def main():
         if c['vision']['kind'] == 'timm':
             c['vision']['trunkKey'] = trunk_key(c['vision'], c['embed'])
     towers = {}
-    for name in ML.timm_names()[0]:
-        towers[name] = trunk_facts(name)
+    names, tagged = ML.timm_names()
+    # timm's CLIP towers by name, and the CLIP pretrained tags of generic models (convnext_*.clip_*,
+    # vit_base_mci_224.apple_mclip, eva_giant_*.clip_ft_in1k): built by the tagged name, so with the tag's num_classes.
+    for name in names + tagged:
+        towers[name.lower()] = trunk_facts(name)
     # Opaque parts (classes without a template) are still identified and counted: the number of
     # state-dict entries under their prefix and their first / last two entries (name, shape).
     import gzip
@@ -194,9 +281,10 @@ def main():
         if c['text']['kind'] == 'hf':
             key = f"{c['text']['model']}|{c['text'].get('pooler')}"
             hf_text.setdefault(key, opaque_facts(oc[name]['tensors'], 'text.transformer.'))
+    tm_lower = {k.lower(): v for k, v in tm.items()}
     for name, t in towers.items():
         if t['template'] == 'opaque':
-            t.update(opaque_facts(tm[name]['tensors'], ''))
+            t.update(opaque_facts(tm_lower[name]['tensors'], ''))
     lines = [
         '/* Generated by scripts/make_clip_tables.py — do not edit by hand. */',
         f'/* Facts from open_clip_torch {open_clip.__version__} model configs ({len(configs)}) and timm {timm.__version__} model objects, in our own format. */',

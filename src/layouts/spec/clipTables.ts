@@ -60,7 +60,7 @@ export interface OpenClipFacts {
 export interface TimmTrunkFacts {
   class: string;
   features: number;
-  template: 'vit' | 'eva' | 'opaque';
+  template: 'vit' | 'eva' | 'convnext' | 'swin' | 'byob' | 'opaque';
   dim?: number;
   depth?: number;
   patch?: number;
@@ -82,10 +82,34 @@ export interface TimmTrunkFacts {
   attnNorm?: boolean;
   ls?: boolean;
   lsName?: 'ls' | 'gamma';
-  mlp?: 'mlp' | 'swiglu';
-  hidden?: number;
+  mlp?: 'mlp' | 'swiglu' | 'geglu';
+  /** MLP width (ViT / EVA: a number; ConvNeXt / Swin: per stage). */
+  hidden?: number | number[];
   mlpNorm?: boolean;
   map?: { latent: number; hidden: number; norm: boolean; qNorm: boolean };
+  /** ViT patch embedding: a conv (default), MobileCLIP's conv stem, or ViTamin's MbConv stages. */
+  pe?: 'conv' | 'convstem' | 'mbconv';
+  /** Conv stem (`pe: 'convstem'`): per conv, out channels, kernel, BatchNorm (1) or bias (0). ConvNeXt: the patchify kernel (a number). */
+  stemOut?: number[];
+  stemK?: number[] | number;
+  stemBn?: number[];
+  /** ViTamin's MbConv backbone. */
+  mb?: { stem: number; dims: number[]; depths: number[]; exp: number; k: number; poolK: number };
+  /** Relative-position MLP of `vit_relpos_*` attention. */
+  relpos?: { hidden: number; heads: number; in: number };
+  /** Staged trunks (ConvNeXt, Swin, ByobNet): per-stage widths, depths, MLP / bottleneck widths, heads, windows. */
+  dims?: number[];
+  depths?: number[];
+  mid?: number[];
+  heads?: number[];
+  window?: number[];
+  stem?: number[];
+  dwK?: number;
+  dsK?: number;
+  headNorm?: boolean;
+  headHidden?: number;
+  patchNorm?: boolean;
+  attnPool?: { tokens: number; out: number };
   /** Opaque trunks: state-dict entries under the trunk's prefix, and the first / last two of them. */
   count?: number;
   anchors?: [string, number[]][];

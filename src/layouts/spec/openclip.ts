@@ -1,14 +1,15 @@
 import { HF_TEXT_OPAQUE, HF_TEXT_TOWERS, openclipTrunk, type OpenClipFacts, type TimmTrunkFacts } from './clipTables.js';
 import { cocaAttnPoolPart, crossBlockOf, modifiedResNetParts, pair, RESBLOCK_TEMPLATE } from './clip.js';
+import { byobParts, convnextParts, hybridEmbedParts, swinParts } from './timmTrunks.js';
 import type { ArchitectureSpec, PartSpec, SpecConfig, TensorTemplate } from './types.js';
 
 /**
  * Every open_clip model (CLIP, CustomTextCLIP, CoCa; native ViT / ModifiedResNet / timm trunk image
  * towers; native / transformers text towers) as ONE spec over the facts of its config
  * (clipTables.ts), in open_clip's own state-dict names. timm trunks use the timm ViT / EVA
- * templates below (shared with timm's own CLIP towers, prefix `{$trunk}`); trunks of other
- * classes (ConvNeXt, FastViT, ViTamin, Swin, …) are opaque parts: present or absent, contents
- * not checked.
+ * templates below and the ConvNeXt / Swin / ResNet-CLIP / hybrid-embedding templates of
+ * timmTrunks.ts (shared with timm's own CLIP towers, prefix `{$trunk}`); FastViT (MobileCLIP
+ * S0–S4) is the one trunk class left opaque: present or absent, counted, contents not named.
  */
 
 
@@ -31,6 +32,11 @@ export const TIMM_BLOCK: readonly TensorTemplate[] = [
   ...pair('attn.q_norm', ['headDim'], 'qkNorm'),
   ...pair('attn.k_norm', ['headDim'], 'qkNorm'),
   ...pair('attn.norm', ['D'], 'attnNorm'),
+  // vit_relpos_*: the relative-position MLP of the attention
+  { name: 'attn.rel_pos.mlp.fc1.weight', shape: ['trunk.relpos.hidden', 'trunk.relpos.in'], when: 'defined(trunk.relpos.hidden)' },
+  { name: 'attn.rel_pos.mlp.fc1.bias', shape: ['trunk.relpos.hidden'], when: 'defined(trunk.relpos.hidden)' },
+  { name: 'attn.rel_pos.mlp.fc2.weight', shape: ['trunk.relpos.heads', 'trunk.relpos.hidden'], when: 'defined(trunk.relpos.hidden)' },
+  { name: 'attn.rel_pos.mlp.fc2.bias', shape: ['trunk.relpos.heads'], when: 'defined(trunk.relpos.hidden)' },
   ...pair('attn.proj', ['D']).map((t) => (t.name.endsWith('weight') ? { ...t, shape: ['D', 'D'] } : t)),
   { name: 'ls1.gamma', shape: ['D'], when: "ls && lsName == 'ls'" },
   { name: 'gamma_1', shape: ['D'], when: "ls && lsName == 'gamma'" },
@@ -41,9 +47,17 @@ export const TIMM_BLOCK: readonly TensorTemplate[] = [
   { name: 'mlp.fc1_g.bias', shape: ['H'], when: "mlp == 'swiglu'" },
   { name: 'mlp.fc1_x.weight', shape: ['H', 'D'], when: "mlp == 'swiglu'" },
   { name: 'mlp.fc1_x.bias', shape: ['H'], when: "mlp == 'swiglu'" },
-  ...pair('mlp.norm', ['H'], 'mlpNorm'),
-  { name: 'mlp.fc2.weight', shape: ['D', 'H'] },
-  { name: 'mlp.fc2.bias', shape: ['D'] },
+  // ViTamin's GeGLU MLP (LayerNorm over the input width, w0 / w1 gates, w2 out)
+  ...pair('mlp.norm', ['D'], "mlpNorm && mlp == 'geglu'"),
+  { name: 'mlp.w0.weight', shape: ['H', 'D'], when: "mlp == 'geglu'" },
+  { name: 'mlp.w0.bias', shape: ['H'], when: "mlp == 'geglu'" },
+  { name: 'mlp.w1.weight', shape: ['H', 'D'], when: "mlp == 'geglu'" },
+  { name: 'mlp.w1.bias', shape: ['H'], when: "mlp == 'geglu'" },
+  { name: 'mlp.w2.weight', shape: ['D', 'H'], when: "mlp == 'geglu'" },
+  { name: 'mlp.w2.bias', shape: ['D'], when: "mlp == 'geglu'" },
+  ...pair('mlp.norm', ['H'], "mlpNorm && mlp != 'geglu'"),
+  { name: 'mlp.fc2.weight', shape: ['D', 'H'], when: "mlp != 'geglu'" },
+  { name: 'mlp.fc2.bias', shape: ['D'], when: "mlp != 'geglu'" },
   { name: 'ls2.gamma', shape: ['D'], when: "ls && lsName == 'ls'" },
   { name: 'gamma_2', shape: ['D'], when: "ls && lsName == 'gamma'" },
 ];
@@ -53,7 +67,7 @@ export const TIMM_BLOCK: readonly TensorTemplate[] = [
  * `trunkOn` says when the trunk exists; `trunk.template` picks modelled vs opaque.
  */
 export function timmTrunkParts(trunkOn: string, tower: 'vision' = 'vision'): PartSpec[] {
-  const on = `(${trunkOn}) && trunk.template != 'opaque'`;
+  const on = `(${trunkOn}) && (trunk.template == 'vit' || trunk.template == 'eva')`;
   const vars = { D: 'trunk.dim', H: 'trunk.hidden', headDim: 'trunk.headDim', qkv: 'trunk.qkv', qvBias: 'trunk.qvBias', qkvBias: 'trunk.qkvBias', kBias: 'trunk.kBias', qkNorm: 'trunk.qkNorm', attnNorm: 'trunk.attnNorm', ls: 'trunk.ls', lsName: 'trunk.lsName', mlp: 'trunk.mlp', mlpNorm: 'trunk.mlpNorm' };
   return [
     { id: 'vision.trunk', kind: 'tower', tower, prefix: '{$trunk}', when: `(${trunkOn}) && trunk.template == 'opaque'`, opaque: true, count: 'def(trunk.count, -1)', anchors: 'trunk.anchors', tensors: [] },
@@ -68,11 +82,12 @@ export function timmTrunkParts(trunkOn: string, tower: 'vision' = 'vision'): Par
         { name: 'cls_token', shape: [1, 1, 'D'], when: 'trunk.cls' },
         { name: 'reg_token', shape: [1, 'trunk.reg', 'D'], when: 'trunk.reg > 0' },
         { name: 'pos_embed', shape: [1, 'trunk.posRows', 'D'], when: 'trunk.posRows > 0' },
-        { name: 'patch_embed.proj.weight', shape: ['D', 3, 'p', 'p'] },
-        { name: 'patch_embed.proj.bias', shape: ['D'], when: 'trunk.patchBias' },
+        { name: 'patch_embed.proj.weight', shape: ['D', 3, 'p', 'p'], when: "trunk.pe == 'conv'" },
+        { name: 'patch_embed.proj.bias', shape: ['D'], when: "trunk.pe == 'conv' && trunk.patchBias" },
         ...pair('norm_pre', ['D'], 'trunk.normPre'),
       ],
     },
+    ...hybridEmbedParts(on),
     { id: 'vision.blocks', kind: 'blocks', tower, prefix: '{$trunk}blocks.{N}.', when: on, repeat: 'trunk.depth', vars, tensors: 'timmBlock' },
     {
       id: 'vision.norm',
@@ -120,6 +135,9 @@ export function timmTrunkParts(trunkOn: string, tower: 'vision' = 'vision'): Par
         { name: 'head.bias', shape: ['trunk.head'], when: 'trunk.headBias' },
       ],
     },
+    ...convnextParts(trunkOn),
+    ...swinParts(trunkOn),
+    ...byobParts(trunkOn),
   ];
 }
 
@@ -236,9 +254,11 @@ export function trunkFields(t: TimmTrunkFacts | undefined): Record<string, SpecC
   if (!t) return { 'trunk.template': 'opaque', 'trunk.features': -1 };
   const f: Record<string, SpecConfig[string]> = {};
   for (const [k, v] of Object.entries(t)) {
-    if (k === 'map' && v && typeof v === 'object') for (const [mk, mv] of Object.entries(v as Record<string, unknown>)) f[`trunk.map.${mk}`] = mv as number | boolean;
+    // Nested facts (map, mb, relpos, attnPool) become dotted fields: `trunk.mb.dims`.
+    if (v && typeof v === 'object' && !Array.isArray(v)) for (const [mk, mv] of Object.entries(v as Record<string, unknown>)) f[`trunk.${k}.${mk}`] = mv as SpecConfig[string];
     else f[`trunk.${k}`] = v as SpecConfig[string];
   }
+  if (f['trunk.pe'] === undefined) f['trunk.pe'] = 'conv';
   for (const k of ['cls', 'patchBias', 'normPre', 'norm', 'fcNorm', 'headBias', 'qkvBias', 'qvBias', 'kBias', 'qkNorm', 'attnNorm', 'ls', 'mlpNorm']) if (f[`trunk.${k}`] === undefined) f[`trunk.${k}`] = false;
   for (const k of ['reg', 'posRows', 'head', 'headDim']) if (f[`trunk.${k}`] === undefined) f[`trunk.${k}`] = 0;
   return f;

@@ -1,0 +1,240 @@
+import { batchNorm, pair } from './clip.js';
+import type { PartSpec, TensorTemplate } from './types.js';
+
+/**
+ * timm image trunks other than the plain ViT / EVA (those are in openclip.ts): ConvNeXt, Swin,
+ * ByobNet ResNet-CLIP, and the hybrid patch embeddings of MobileCLIP's ViT (a conv stem) and
+ * ViTamin (MbConv stages). Shapes come from the trunk's facts (`trunk.*`, written by
+ * scripts/make_clip_tables.py from the model objects timm builds): per-stage widths and depths as
+ * lists, read with `at(list, S)`. The prefix is `{$trunk}` (`visual.trunk.` in open_clip, empty for
+ * a tower saved by timm). Parts keep the ids the findings read: `vision.embeddings`,
+ * `vision.blocks` (repeated: a dropped block is named), `vision.norm`, `vision.trunk_head`.
+ */
+
+const lin = (name: string, out: string, inp: string, when?: string, bias = true): TensorTemplate[] => [
+  { name: `${name}.weight`, shape: [out, inp], ...(when ? { when } : {}) },
+  ...(bias ? [{ name: `${name}.bias`, shape: [out], ...(when ? { when } : {}) }] : []),
+];
+
+/** `conv` + BatchNorm (timm ConvNormAct) with an [O, I, k, k] kernel and no conv bias. */
+const convBn = (name: string, O: string, I: string, k: string, when?: string): TensorTemplate[] => [
+  { name: `${name}.conv.weight`, shape: [O, I, k, k], ...(when ? { when } : {}) },
+  ...batchNorm(`${name}.bn`, O, when),
+];
+
+/** A trunk-class condition: the trunk exists and has this template. */
+const is = (trunkOn: string, template: string) => `(${trunkOn}) && trunk.template == '${template}'`;
+
+/** The classifier / projection a timm model carries (`head.fc`), rows from its pretrained tag. */
+function headFc(trunkOn: string, template: string, inRows: string): PartSpec {
+  return {
+    id: 'vision.trunk_head',
+    kind: 'projector',
+    tower: 'projection',
+    prefix: '{$trunk}head.',
+    when: `${is(trunkOn, template)} && trunk.head != 0`,
+    tensors: [
+      { name: 'fc.weight', shape: ['trunk.head', inRows] },
+      { name: 'fc.bias', shape: ['trunk.head'], when: 'trunk.headBias' },
+    ],
+  };
+}
+
+/** timm ConvNeXt: stem (4×4 patchify + LayerNorm2d), stages of (LayerNorm2d + 2×2 conv) downsample and ConvNeXt blocks, head norm (+ MLP pre-logits). */
+export function convnextParts(trunkOn: string): PartSpec[] {
+  const on = is(trunkOn, 'convnext');
+  return [
+    {
+      id: 'vision.embeddings',
+      kind: 'embeddings',
+      tower: 'vision',
+      prefix: '{$trunk}stem.',
+      when: on,
+      vars: { C: 'at(trunk.dims, 0)', k: 'trunk.stemK' },
+      tensors: [{ name: '0.weight', shape: ['C', 3, 'k', 'k'] }, { name: '0.bias', shape: ['C'] }, ...pair('1', ['C'])],
+    },
+    {
+      id: 'vision.downsample',
+      kind: 'embeddings',
+      tower: 'vision',
+      prefix: '{$trunk}stages.{S}.downsample.',
+      when: on,
+      each: 'len(trunk.dims)',
+      vars: { I: 'S > 0 ? at(trunk.dims, S - 1) : 0', O: 'at(trunk.dims, S)', k: 'trunk.dsK' },
+      tensors: [...pair('0', ['I'], 'S > 0'), { name: '1.weight', shape: ['O', 'I', 'k', 'k'], when: 'S > 0' }, { name: '1.bias', shape: ['O'], when: 'S > 0' }],
+    },
+    {
+      id: 'vision.blocks',
+      kind: 'blocks',
+      tower: 'vision',
+      prefix: '{$trunk}stages.{S}.blocks.{N}.',
+      when: on,
+      each: 'len(trunk.dims)',
+      repeat: 'at(trunk.depths, S)',
+      vars: { D: 'at(trunk.dims, S)', H: 'at(trunk.hidden, S)', k: 'trunk.dwK' },
+      tensors: [
+        { name: 'gamma', shape: ['D'], when: 'trunk.ls' },
+        { name: 'conv_dw.weight', shape: ['D', 1, 'k', 'k'] },
+        { name: 'conv_dw.bias', shape: ['D'] },
+        ...pair('norm', ['D']),
+        ...lin('mlp.fc1', 'H', 'D'),
+        ...lin('mlp.fc2', 'D', 'H'),
+      ],
+    },
+    {
+      id: 'vision.norm',
+      kind: 'norm',
+      tower: 'vision',
+      prefix: '{$trunk}',
+      when: on,
+      tensors: [...pair('norm_pre', ['trunk.features'], 'trunk.normPre'), ...pair('head.norm', ['trunk.features'], 'trunk.headNorm')],
+    },
+    { id: 'vision.pre_logits', kind: 'head', tower: 'vision', prefix: '{$trunk}head.pre_logits.', when: `${on} && trunk.headHidden > 0`, tensors: lin('fc', 'trunk.headHidden', 'trunk.features') },
+    headFc(trunkOn, 'convnext', 'trunk.headHidden > 0 ? trunk.headHidden : trunk.features'),
+  ];
+}
+
+/** timm Swin Transformer: patch embed (+ norm), stages of (patch merging) + windowed-attention blocks, final norm. */
+export function swinParts(trunkOn: string): PartSpec[] {
+  const on = is(trunkOn, 'swin');
+  return [
+    {
+      id: 'vision.embeddings',
+      kind: 'embeddings',
+      tower: 'vision',
+      prefix: '{$trunk}patch_embed.',
+      when: on,
+      vars: { C: 'at(trunk.dims, 0)', p: 'trunk.patch' },
+      tensors: [{ name: 'proj.weight', shape: ['C', 3, 'p', 'p'] }, { name: 'proj.bias', shape: ['C'] }, ...pair('norm', ['C'], 'trunk.patchNorm')],
+    },
+    {
+      id: 'vision.downsample',
+      kind: 'embeddings',
+      tower: 'vision',
+      prefix: '{$trunk}layers.{S}.downsample.',
+      when: on,
+      each: 'len(trunk.dims)',
+      vars: { I: 'S > 0 ? 4 * at(trunk.dims, S - 1) : 0', O: 'at(trunk.dims, S)' },
+      tensors: [...pair('norm', ['I'], 'S > 0'), { name: 'reduction.weight', shape: ['O', 'I'], when: 'S > 0' }],
+    },
+    {
+      id: 'vision.blocks',
+      kind: 'blocks',
+      tower: 'vision',
+      prefix: '{$trunk}layers.{S}.blocks.{N}.',
+      when: on,
+      each: 'len(trunk.dims)',
+      repeat: 'at(trunk.depths, S)',
+      vars: { D: 'at(trunk.dims, S)', H: 'at(trunk.hidden, S)', w: 'at(trunk.window, S)', h: 'at(trunk.heads, S)' },
+      tensors: [
+        ...pair('norm1', ['D']),
+        { name: 'attn.relative_position_bias_table', shape: ['(2 * w - 1) * (2 * w - 1)', 'h'] },
+        ...lin('attn.qkv', '3 * D', 'D', undefined, true).map((t) => (t.name.endsWith('bias') ? { ...t, when: 'trunk.qkvBias' } : t)),
+        ...lin('attn.proj', 'D', 'D'),
+        ...pair('norm2', ['D']),
+        ...lin('mlp.fc1', 'H', 'D'),
+        ...lin('mlp.fc2', 'D', 'H'),
+      ],
+    },
+    { id: 'vision.norm', kind: 'norm', tower: 'vision', prefix: '{$trunk}', when: on, tensors: pair('norm', ['trunk.features'], 'trunk.norm') },
+    headFc(trunkOn, 'swin', 'trunk.features'),
+  ];
+}
+
+/** timm ResNet-CLIP (ByobNet): 3-conv stem, bottleneck stages (avg-pool + 1×1 conv shortcut in each stage's first block), attention-pool head. */
+export function byobParts(trunkOn: string): PartSpec[] {
+  const on = is(trunkOn, 'byob');
+  return [
+    {
+      id: 'vision.embeddings',
+      kind: 'embeddings',
+      tower: 'vision',
+      prefix: '{$trunk}stem.',
+      when: on,
+      vars: { a: 'at(trunk.stem, 0)', b: 'at(trunk.stem, 1)', c: 'at(trunk.stem, 2)' },
+      tensors: [...convBn('conv1', 'a', '3', '3'), ...convBn('conv2', 'b', 'a', '3'), ...convBn('conv3', 'c', 'b', '3')],
+    },
+    {
+      id: 'vision.blocks',
+      kind: 'blocks',
+      tower: 'vision',
+      prefix: '{$trunk}stages.{S}.{N}.',
+      when: on,
+      each: 'len(trunk.dims)',
+      repeat: 'at(trunk.depths, S)',
+      vars: { O: 'at(trunk.dims, S)', M: 'at(trunk.mid, S)', I: 'N > 0 ? O : (S > 0 ? at(trunk.dims, S - 1) : at(trunk.stem, 2))' },
+      tensors: [...convBn('shortcut.conv', 'O', 'I', '1', 'N == 0'), ...convBn('conv1_1x1', 'M', 'I', '1'), ...convBn('conv2_kxk', 'M', 'M', '3'), ...convBn('conv3_1x1', 'O', 'M', '1')],
+    },
+    {
+      id: 'vision.attn_pool',
+      kind: 'head',
+      tower: 'vision',
+      prefix: '{$trunk}head.',
+      when: `${on} && defined(trunk.attnPool.tokens)`,
+      vars: { F: 'trunk.features' },
+      tensors: [{ name: 'pos_embed', shape: ['trunk.attnPool.tokens', 'F'] }, ...lin('q', 'F', 'F'), ...lin('k', 'F', 'F'), ...lin('v', 'F', 'F')],
+    },
+    { id: 'vision.trunk_head', kind: 'projector', tower: 'projection', prefix: '{$trunk}head.', when: `${on} && defined(trunk.attnPool.tokens)`, tensors: lin('proj', 'trunk.attnPool.out', 'trunk.features') },
+    headFc(trunkOn, 'byob', 'trunk.features'),
+  ];
+}
+
+/**
+ * Hybrid patch embeddings of timm ViTs: MobileCLIP's conv stem (`pe == 'convstem'`: strided convs,
+ * BatchNorm except the last, which has a bias) and ViTamin's MbConv backbone (`pe == 'mbconv'`).
+ * `on` = the ViT trunk exists.
+ */
+export function hybridEmbedParts(on: string): PartSpec[] {
+  const mb = `${on} && trunk.pe == 'mbconv'`;
+  return [
+    {
+      id: 'vision.embeddings',
+      kind: 'embeddings',
+      tower: 'vision',
+      prefix: '{$trunk}patch_embed.backbone.{N}.',
+      when: `${on} && trunk.pe == 'convstem'`,
+      repeat: 'len(trunk.stemOut)',
+      vars: { O: 'at(trunk.stemOut, N)', I: 'N > 0 ? at(trunk.stemOut, N - 1) : 3', k: 'at(trunk.stemK, N)', bn: 'at(trunk.stemBn, N) == 1' },
+      tensors: [{ name: 'conv.weight', shape: ['O', 'I', 'k', 'k'] }, { name: 'conv.bias', shape: ['O'], when: '!bn' }, ...batchNorm('bn', 'O', 'bn')],
+    },
+    {
+      id: 'vision.embeddings',
+      kind: 'embeddings',
+      tower: 'vision',
+      prefix: '{$trunk}patch_embed.backbone.stem.',
+      when: mb,
+      vars: { C: 'trunk.mb.stem' },
+      tensors: [...lin('conv1', 'C', '3').map((t) => (t.name.endsWith('weight') ? { ...t, shape: ['C', 3, 3, 3] } : t)), ...pair('norm1', ['C']), { name: 'conv2.weight', shape: ['C', 'C', 3, 3] }, { name: 'conv2.bias', shape: ['C'] }],
+    },
+    {
+      id: 'vision.embed_blocks',
+      kind: 'blocks',
+      tower: 'vision',
+      prefix: '{$trunk}patch_embed.backbone.stages.{S}.{N}.',
+      when: mb,
+      each: 'len(trunk.mb.dims)',
+      repeat: 'at(trunk.mb.depths, S)',
+      vars: { O: 'at(trunk.mb.dims, S)', I: 'N > 0 ? O : (S > 0 ? at(trunk.mb.dims, S - 1) : trunk.mb.stem)', M: 'O * trunk.mb.exp', k: 'trunk.mb.k' },
+      tensors: [
+        { name: 'shortcut.expand.weight', shape: ['O', 'I', 1, 1], when: 'I != O' },
+        { name: 'shortcut.expand.bias', shape: ['O'], when: 'I != O' },
+        ...pair('pre_norm', ['I']),
+        { name: 'conv1_1x1.weight', shape: ['M', 'I', 1, 1] },
+        { name: 'conv1_1x1.bias', shape: ['M'] },
+        { name: 'conv2_kxk.weight', shape: ['M', 1, 'k', 'k'] },
+        { name: 'conv2_kxk.bias', shape: ['M'] },
+        { name: 'conv3_1x1.weight', shape: ['O', 'M', 1, 1] },
+        { name: 'conv3_1x1.bias', shape: ['O'] },
+      ],
+    },
+    {
+      id: 'vision.embeddings',
+      kind: 'embeddings',
+      tower: 'vision',
+      prefix: '{$trunk}patch_embed.backbone.pool.',
+      when: mb,
+      vars: { L: 'at(trunk.mb.dims, len(trunk.mb.dims) - 1)', k: 'trunk.mb.poolK' },
+      tensors: [{ name: 'proj.weight', shape: ['trunk.dim', 'L', 'k', 'k'] }, { name: 'proj.bias', shape: ['trunk.dim'] }, ...pair('norm', ['L'])],
+    },
+  ];
+}
