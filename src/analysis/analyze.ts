@@ -128,7 +128,7 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
   const variantSource: ArchitectureInfo['variantSource'] =
     det.kind === 'old' ? (side?.name ? 'config' : shapeVariant ? (exact ? 'shapes' : 'shapes-approximate') : null) : det.variantSource;
   // A timm tower recognised by its fingerprint although its names carry no CLIP signature.
-  if (family === 'unknown' && det.kind === 'new' && det.target.family === 'timm-vit') family = 'timm-vit';
+  if (family === 'unknown' && (det.kind === 'new' ? det.target.family : det.kind === 'none' ? det.family : undefined) === 'timm-vit') family = 'timm-vit';
   const architecture: ArchitectureInfo = {
     family,
     variant,

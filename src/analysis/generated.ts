@@ -210,7 +210,7 @@ export type Decision =
       findings: Finding[];
       defaulted: boolean;
     }
-  | { kind: 'none'; variant: string | null; variantSource: 'shapes-approximate' | null; candidates: string[]; findings: Finding[] };
+  | { kind: 'none'; variant: string | null; variantSource: 'shapes-approximate' | null; candidates: string[]; findings: Finding[]; family?: FamilyId };
 
 export interface DecideInput {
   family: FamilyId;
@@ -317,13 +317,15 @@ export function decide(inp: DecideInput): Decision {
   // 3. Shapes narrow: open_clip names against every open_clip config, timm names against timm's towers.
   if (OPENCLIP_FAMILIES.includes(family)) return byShapes(inp, prefilter(inp, openclipSkeletons()), 'open_clip');
   if (family === 'timm-vit') return byShapes(inp, prefilter(inp, timmSkeletons()), 'timm');
-  // timm towers of classes the family detector does not know (ResNet-CLIP, FastViT MCi, ViTamin saved
-  // by timm): recognised by their fingerprint (first entries + count), small files only.
+  // timm towers of classes the family detector does not know (ConvNeXt, ResNet-CLIP, FastViT MCi,
+  // ViTamin saved by timm): their first two entries must be there (a fingerprint), small files only.
   if (family === 'unknown' && names.length < 5000) {
-    const fp = prefilter(inp, timmSkeletons().filter((s) => s.tensors.some((t) => t.opaque)), false);
+    const fp = prefilter(inp, timmSkeletons(), false);
     if (fp.length) {
       const d = byShapes(inp, fp, 'timm');
       if (d.kind === 'new') return { ...d, target: { ...d.target, family: 'timm-vit' } };
+      // Several timm towers contain every tensor (resnet50_clip / resnet50_clip_gap without a block): what they agree is missing.
+      if (d.kind === 'none' && d.variant === null && d.candidates.length) return { ...d, family: 'timm-vit' };
     }
   }
   if (family === 'hf-siglip') {

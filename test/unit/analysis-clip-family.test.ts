@@ -110,11 +110,11 @@ test('timm CLIP-family towers: complete → named, no finding; a dropped block /
   for (const [name, m] of Object.entries(real)) {
     const entry = timmEntry(name);
     if (!entry) {
-      notInTable++; // pretrained tags of generic models (convnext_*.clip_*): not in the table of CLIP towers by name
+      notInTable++; // a recorded model missing from the table (none since the CLIP pretrained tags are in it)
       continue;
     }
     if (entry.expected.some((x) => x.opaque)) {
-      unmodelled++; // classes without a template (ByobNet ResNet-CLIP, FastViT MCi, ViTamin): fingerprint only
+      unmodelled++; // FastViT MCi (MobileCLIP S0–S4), the one class without a template: fingerprint only
       continue;
     }
     models++;
