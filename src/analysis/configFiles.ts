@@ -185,7 +185,7 @@ export async function readSideConfig(dir: string): Promise<SideConfigResult> {
       },
     };
   }
-  if (mt === 'siglip' || mt === 'siglip_vision_model' || mt === 'siglip_text_model') {
+  if (mt === 'siglip' || mt === 'siglip_vision_model' || mt === 'siglip_text_model' || mt === 'siglip2' || mt === 'siglip2_vision_model' || mt === 'siglip2_text_model') {
     const arch = Array.isArray(j.architectures) && typeof j.architectures[0] === 'string' ? j.architectures[0] : undefined;
     return {
       config: {

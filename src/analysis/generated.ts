@@ -420,20 +420,28 @@ function siglipFromShapes(names: readonly string[], tensors: readonly TensorInfo
   const vpos = shape.get('vision_model.embeddings.position_embedding.weight');
   const hasText = tLayers >= 0 || tok !== undefined;
   const hasVision = vLayers >= 0 || patch !== undefined;
-  if ((hasText && (!tok || !tpos || tMlp === undefined)) || (hasVision && (!patch || patch.length !== 4 || !vpos || vMlp === undefined))) return undefined;
-  const json: Record<string, unknown> = { model_type: 'siglip' };
+  // Siglip2 (NaFlex): the patch embedding is a Linear over flattened 3·p·p patches.
+  const v2 = patch?.length === 2;
+  if ((hasText && (!tok || !tpos || tMlp === undefined)) || (hasVision && (!patch || patch.length !== (v2 ? 2 : 4) || !vpos || vMlp === undefined))) return undefined;
+  const mt = v2 ? 'siglip2' : 'siglip';
+  const json: Record<string, unknown> = { model_type: mt };
   if (hasText) {
     const head = shape.get('text_model.head.weight');
     json.text_config = { vocab_size: tok![0], hidden_size: tok![1], max_position_embeddings: tpos![0], num_hidden_layers: tLayers + 1, intermediate_size: tMlp, ...(head ? { projection_size: head[0] } : {}) };
   }
   if (hasVision) {
     const g = Math.round(Math.sqrt(vpos![0]!));
-    json.vision_config = { hidden_size: patch![0], num_channels: patch![1], patch_size: patch![2], image_size: g * patch![2]!, num_hidden_layers: vLayers + 1, intermediate_size: vMlp, vision_use_head: vHead };
+    const p2 = v2 ? Math.round(Math.sqrt(patch![1]! / 3)) : 0;
+    json.vision_config = v2
+      ? { hidden_size: patch![0], num_channels: 3, patch_size: p2, num_patches: vpos![0], num_hidden_layers: vLayers + 1, intermediate_size: vMlp, vision_use_head: vHead }
+      : { hidden_size: patch![0], num_channels: patch![1], patch_size: patch![2], image_size: g * patch![2]!, num_hidden_layers: vLayers + 1, intermediate_size: vMlp, vision_use_head: vHead };
   }
   if (!hasText && !hasVision) return undefined;
-  const cls = hasText && hasVision ? 'SiglipModel' : hasText ? 'SiglipTextModel' : 'SiglipVisionModel';
-  if (cls !== 'SiglipModel') json.model_type = hasText ? 'siglip_text_model' : 'siglip_vision_model';
-  if (cls !== 'SiglipModel') Object.assign(json, (hasText ? json.text_config : json.vision_config) as object);
+  // A text-only file cannot tell Siglip from Siglip2 (same text tower): it is checked as SiglipTextModel (same layout).
+  const base = v2 ? 'Siglip2' : 'Siglip';
+  const cls = hasText && hasVision ? `${base}Model` : hasText ? `${base}TextModel` : `${base}VisionModel`;
+  if (cls !== `${base}Model`) json.model_type = hasText ? `${mt}_text_model` : `${mt}_vision_model`;
+  if (cls !== `${base}Model`) Object.assign(json, (hasText ? json.text_config : json.vision_config) as object);
   return { json, cls };
 }
 

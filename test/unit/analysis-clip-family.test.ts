@@ -148,8 +148,8 @@ test('timm CLIP-family towers: complete → named, no finding; a dropped block /
   assert.deepEqual(bad, []);
 });
 
-test('transformers CLIP* / Siglip* with config.json beside: complete → clean; dropped towers / head / logit_bias → findings', async () => {
-  const real = loadLayouts('hf.json.gz');
+test('transformers CLIP* / Siglip* / Siglip2* with config.json beside: complete → clean; dropped towers / head / logit_bias → findings', async () => {
+  const real = { ...loadLayouts('hf.json.gz'), ...loadLayouts('hf-siglip2.json.gz') };
   const bad: string[] = [];
   let right = 0;
   let broken = 0;
@@ -168,6 +168,9 @@ test('transformers CLIP* / Siglip* with config.json beside: complete → clean; 
       ['logit_bias', (n) => n === 'logit_bias', 'logit-bias-missing'],
       ['logit_scale', (n) => n === 'logit_scale', 'logit-scale-missing'],
       ['visual projection', (n) => n === 'visual_projection.weight', 'projection-missing'],
+      ['text projection (SigLIP text head)', (n) => n.startsWith('text_model.head.'), 'projection-missing'],
+      ['a vision block', (n) => n.startsWith('vision_model.encoder.layers.1.'), 'tensors-missing'],
+      ['the patch embedding', (n) => n === 'vision_model.embeddings.patch_embedding.weight', 'tensors-missing'],
     ];
     for (const [label, pred, code] of drops) {
       if (!m.tensors.some(([n]) => pred(n))) continue;
@@ -254,8 +257,9 @@ test('open_clip_config.json beside the file wins, also for configs open_clip doe
 
 test('transformers SigLIP without config.json: sized from its own tensors; what is missing inside its towers is reported, a whole tower is not guessed', async () => {
   const hf = loadLayouts('hf.json.gz');
-  for (const key of ['SiglipModel@B-16-224', 'SiglipModel@SO400M-14-384', 'SiglipVisionModel@B-16-224', 'SiglipTextModel@SO400M-14-384']) {
-    const m = hf[key]!;
+  const hf2 = loadLayouts('hf-siglip2.json.gz');
+  for (const key of ['SiglipModel@B-16-224', 'SiglipModel@SO400M-14-384', 'SiglipVisionModel@B-16-224', 'SiglipTextModel@SO400M-14-384', 'Siglip2Model@B-16-256', 'Siglip2Model@SO400M-16-naflex', 'Siglip2VisionModel@L-16-384']) {
+    const m = hf[key] ?? hf2[key]!;
     const a = await analyze(m.tensors);
     assert.equal(a.target?.id, `hf:${key.split('@')[0]}`, key);
     assert.equal(a.missing.length + a.unexpected.length + a.mismatched.length, 0, key);

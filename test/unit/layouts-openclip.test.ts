@@ -53,8 +53,9 @@ test('timm CLIP-family towers by model name: the spec generates the real state_d
   assert.deepEqual(bad, []);
 });
 
-test('transformers CLIP* / Siglip* classes from their config: the spec generates the real state_dict', () => {
-  const real = loadLayouts('hf.json.gz');
+test('transformers CLIP* / Siglip* / Siglip2* classes from their config: the spec generates the real state_dict', () => {
+  // hf-siglip2.json.gz: recorded with transformers 4.51.3 / torch 2.6 (Siglip2 needs torch >= 2).
+  const real = { ...loadLayouts('hf.json.gz'), ...loadLayouts('hf-siglip2.json.gz') };
   const bad: string[] = [];
   for (const [key, m] of Object.entries(real)) {
     const cls = key.split('@')[0]!;

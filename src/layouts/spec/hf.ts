@@ -2,9 +2,12 @@ import { pair } from './clip.js';
 import type { ArchitectureSpec, PartSpec, SpecConfig, TensorTemplate } from './types.js';
 
 /**
- * transformers CLIP* and Siglip* classes as one spec over their config.json (in transformers'
- * own names). config.json is written as a diff against the config class defaults, so the defaults
- * below are the classes' (CLIPTextConfig / CLIPVisionConfig / SiglipTextConfig / SiglipVisionConfig).
+ * transformers CLIP*, Siglip* and Siglip2* classes as one spec over their config.json (in
+ * transformers' own names). Siglip2 differs from Siglip only in its NaFlex vision embeddings: the
+ * patch embedding is a Linear over flattened patches ([D, C·p·p]) and the position embedding has
+ * `num_patches` rows (resized to the image's patch grid at run time). config.json is written as a diff against the config class defaults, so the defaults
+ * below are the classes' (CLIPTextConfig / CLIPVisionConfig / SiglipTextConfig / SiglipVisionConfig /
+ * Siglip2TextConfig / Siglip2VisionConfig).
  * Which parts a class holds is data too (HF_CLASSES).
  */
 
@@ -51,12 +54,14 @@ const parts: readonly PartSpec[] = [
     tower: 'vision',
     prefix: 'vision_model.',
     when: vision(''),
-    vars: { D: 'v.hidden_size', p: 'v.patch_size', g: 'v.image_size // v.patch_size' },
+    vars: { D: 'v.hidden_size', p: 'v.patch_size', g: 'siglip2 ? 0 : v.image_size // v.patch_size' },
     tensors: [
       { name: 'embeddings.class_embedding', shape: ['D'], when: '!siglip' },
-      { name: 'embeddings.patch_embedding.weight', shape: ['D', 'v.num_channels', 'p', 'p'] },
+      { name: 'embeddings.patch_embedding.weight', shape: ['D', 'v.num_channels', 'p', 'p'], when: '!siglip2' },
+      { name: 'embeddings.patch_embedding.weight', shape: ['D', 'v.num_channels * p * p'], when: 'siglip2' },
       { name: 'embeddings.patch_embedding.bias', shape: ['D'], when: 'siglip' },
-      { name: 'embeddings.position_embedding.weight', shape: ['g * g + (siglip ? 0 : 1)', 'D'] },
+      { name: 'embeddings.position_embedding.weight', shape: ['g * g + (siglip ? 0 : 1)', 'D'], when: '!siglip2' },
+      { name: 'embeddings.position_embedding.weight', shape: ['v.num_patches', 'D'], when: 'siglip2' },
       ...pair('pre_layrnorm', ['D'], '!siglip'),
     ],
   },
@@ -95,7 +100,7 @@ export const HF_CLIP_SPEC: ArchitectureSpec = {
 };
 
 /** Which parts each class holds. */
-export const HF_CLASSES: Readonly<Record<string, { siglip: boolean; text: boolean; vision: boolean; textProj?: boolean; visionProj?: boolean; scalars?: boolean; classifier?: boolean }>> = {
+export const HF_CLASSES: Readonly<Record<string, { siglip: boolean; siglip2?: boolean; text: boolean; vision: boolean; textProj?: boolean; visionProj?: boolean; scalars?: boolean; classifier?: boolean }>> = {
   CLIPModel: { siglip: false, text: true, vision: true, textProj: true, visionProj: true, scalars: true },
   CLIPVisionModel: { siglip: false, text: false, vision: true },
   CLIPVisionModelWithProjection: { siglip: false, text: false, vision: true, visionProj: true },
@@ -106,18 +111,23 @@ export const HF_CLASSES: Readonly<Record<string, { siglip: boolean; text: boolea
   SiglipVisionModel: { siglip: true, text: false, vision: true },
   SiglipTextModel: { siglip: true, text: true, vision: false },
   SiglipForImageClassification: { siglip: true, text: false, vision: true, classifier: true },
+  Siglip2Model: { siglip: true, siglip2: true, text: true, vision: true, scalars: true },
+  Siglip2VisionModel: { siglip: true, siglip2: true, text: false, vision: true },
+  Siglip2TextModel: { siglip: true, siglip2: true, text: true, vision: false },
+  Siglip2ForImageClassification: { siglip: true, siglip2: true, text: false, vision: true, classifier: true },
 };
 
 const CLIP_TEXT = { vocab_size: 49408, hidden_size: 512, intermediate_size: 2048, num_hidden_layers: 12, max_position_embeddings: 77 };
 const CLIP_VISION = { hidden_size: 768, intermediate_size: 3072, num_hidden_layers: 12, image_size: 224, patch_size: 32, num_channels: 3 };
 const SIGLIP_TEXT = { vocab_size: 32000, hidden_size: 768, intermediate_size: 3072, num_hidden_layers: 12, max_position_embeddings: 64 };
 const SIGLIP_VISION = { hidden_size: 768, intermediate_size: 3072, num_hidden_layers: 12, image_size: 224, patch_size: 16, num_channels: 3, vision_use_head: true };
+const SIGLIP2_VISION = { hidden_size: 768, intermediate_size: 3072, num_hidden_layers: 12, patch_size: 16, num_channels: 3, num_patches: 256, vision_use_head: true };
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The model types this spec reads. */
-export const HF_CLIP_MODEL_TYPES = ['clip', 'clip_vision_model', 'clip_text_model', 'siglip', 'siglip_vision_model', 'siglip_text_model'] as const;
+export const HF_CLIP_MODEL_TYPES = ['clip', 'clip_vision_model', 'clip_text_model', 'siglip', 'siglip_vision_model', 'siglip_text_model', 'siglip2', 'siglip2_vision_model', 'siglip2_text_model'] as const;
 
 /**
  * config.json (+ the class to build; default `architectures[0]`, else the model type's base class)
@@ -127,17 +137,19 @@ export function hfSpecConfig(cfg: Json, cls?: string): { config: SpecConfig; cls
   const mt = typeof cfg.model_type === 'string' ? cfg.model_type : '';
   if (!(HF_CLIP_MODEL_TYPES as readonly string[]).includes(mt)) return { error: `model_type ${JSON.stringify(mt)} is not a CLIP / SigLIP config` };
   const siglip = mt.startsWith('siglip');
+  const siglip2 = mt.startsWith('siglip2');
   const arch = Array.isArray(cfg.architectures) && typeof cfg.architectures[0] === 'string' ? (cfg.architectures[0] as string) : undefined;
   const base = mt.endsWith('_vision_model') ? 'VisionModel' : mt.endsWith('_text_model') ? 'TextModel' : 'Model';
-  const name = cls ?? arch ?? `${siglip ? 'Siglip' : 'CLIP'}${base}`;
+  const name = cls ?? arch ?? `${siglip2 ? 'Siglip2' : siglip ? 'Siglip' : 'CLIP'}${base}`;
   const c = HF_CLASSES[name];
   if (!c) return { error: `transformers class ${JSON.stringify(name)} is not one of ${Object.keys(HF_CLASSES).join(', ')}` };
-  if (c.siglip !== siglip) return { error: `class ${name} does not build a ${mt} config` };
+  if (c.siglip !== siglip || Boolean(c.siglip2) !== siglip2) return { error: `class ${name} does not build a ${mt} config` };
   const sub = (key: string, own: boolean) => (own ? cfg : isObj(cfg[key]) ? (cfg[key] as Json) : isObj(cfg[`${key}_dict`]) ? (cfg[`${key}_dict`] as Json) : {});
   const t = { ...(siglip ? SIGLIP_TEXT : CLIP_TEXT), ...sub('text_config', mt.endsWith('_text_model')) };
-  const v = { ...(siglip ? SIGLIP_VISION : CLIP_VISION), ...sub('vision_config', mt.endsWith('_vision_model')) };
+  const v = { ...(siglip2 ? SIGLIP2_VISION : siglip ? SIGLIP_VISION : CLIP_VISION), ...sub('vision_config', mt.endsWith('_vision_model')) };
   const f: Record<string, SpecConfig[string]> = {
     siglip,
+    siglip2,
     hasText: c.text,
     hasVision: c.vision,
     textProj: Boolean(c.textProj),
