@@ -130,12 +130,64 @@ def byobnet_facts(m, f):
     return True
 
 
+def mobileone(b):
+    # timm MobileOneBlock: conv branches (k×k, out × in/groups), a 1×1 scale branch, an identity BatchNorm, squeeze-excite
+    convs = list(b.conv_kxk) if getattr(b, 'conv_kxk', None) is not None else []
+    if len(convs) > 1:
+        raise ValueError('more than one conv branch')
+    ref = convs[0].conv if convs else None
+    ident = getattr(b, 'identity', None)
+    out = ref.out_channels if ref is not None else ident.num_features
+    scale = getattr(b, 'conv_scale', None)
+    return {
+        'out': out, 'gin': ref.in_channels // ref.groups if ref is not None else 0, 'k': ref.kernel_size[0] if ref is not None else 0,
+        'conv': 1 if ref is not None else 0, 'scale': 1 if scale is not None else 0, 'scaleGin': scale.conv.in_channels // scale.conv.groups if scale is not None else 0,
+        'ident': 1 if ident is not None else 0, 'se': b.se.fc1.out_channels if not is_id(b.se) else 0,
+    }
+
+
+def fastvit_facts(m, f):
+    # timm FastViT (MobileCLIP MCi): MobileOne stem, stages of (reparam large-kernel downsample, conv pos-emb)
+    # RepMixer or attention blocks with a ConvMlp, MobileOne final conv.
+    stem = [mobileone(b) for b in m.stem]
+    st = list(m.stages)
+    fv = {'dims': [], 'depths': [], 'ds': [], 'dsSe': [], 'pos': [], 'attn': [], 'ln': [], 'hidden': []}
+    for s in st:
+        b = s.blocks[0]
+        attn = type(b).__name__ == 'AttentionBlock'
+        fv['dims'].append(b.mlp.fc2.out_channels)
+        fv['depths'].append(len(s.blocks))
+        ds = not is_id(s.downsample)
+        fv['ds'].append(1 if ds else 0)
+        fv['dsSe'].append(s.downsample.proj[0].se.fc1.out_channels if ds and not is_id(s.downsample.proj[0].se) else 0)
+        fv['pos'].append(1 if not is_id(s.pos_emb) else 0)
+        fv['attn'].append(1 if attn else 0)
+        fv['ln'].append(1 if attn and isinstance(b.norm, nn.LayerNorm) or (attn and 'LayerNorm' in type(b.norm).__name__) else 0)
+        fv['hidden'].append(b.mlp.fc1.out_channels)
+    b0 = st[0].blocks[0]
+    dss = [s.downsample for s in st if not is_id(s.downsample)]
+    pos = [s.pos_emb for s in st if not is_id(s.pos_emb)]
+    fv.update({
+        'mlpK': b0.mlp.conv.conv.kernel_size[0], 'mixK': b0.token_mixer.mixer.conv_kxk[0].conv.kernel_size[0],
+        'largeK': dss[0].proj[0].large_conv.conv.kernel_size[0] if dss else 0, 'smallK': dss[0].proj[0].small_conv.conv.kernel_size[0] if dss else 0,
+        'posK': pos[0].pos_enc.kernel_size[0] if pos else 0,
+    })
+    for k in ('out', 'gin', 'k', 'conv', 'scale', 'scaleGin', 'ident', 'se'):
+        fv['stem' + k[0].upper() + k[1:]] = [x[k] for x in stem]
+    fin = mobileone(m.final_conv)
+    for k, v in fin.items():
+        fv['fin' + k[0].upper() + k[1:]] = v
+    f.update({'template': 'fastvit', 'fv': fv})
+    head_fc(f, getattr(m.head, 'fc', None))
+    return True
+
+
 def trunk_facts(name, model=None, **kw):
     m = model if model is not None else timm.create_model(name, pretrained=False, **kw)
     cls = type(m).__name__
     f = {'class': cls, 'features': m.num_features}
-    if cls in ('ConvNeXt', 'SwinTransformer', 'ByobNet'):
-        if not {'ConvNeXt': convnext_facts, 'SwinTransformer': swin_facts, 'ByobNet': byobnet_facts}[cls](m, f):
+    if cls in ('ConvNeXt', 'SwinTransformer', 'ByobNet', 'FastVit'):
+        if not {'ConvNeXt': convnext_facts, 'SwinTransformer': swin_facts, 'ByobNet': byobnet_facts, 'FastVit': fastvit_facts}[cls](m, f):
             f['template'] = 'opaque'
         return f
     pe = getattr(m, 'patch_embed', None)

@@ -1,6 +1,6 @@
 /**
  * The timm image trunks that have templates since issue 11 (ConvNeXt, Swin, ResNet-CLIP / ByobNet,
- * vit_relpos, MobileCLIP's conv-stem ViT, ViTamin's MbConv + GeGLU ViT), inside open_clip models and
+ * FastViT MCi, vit_relpos, MobileCLIP's conv-stem ViT, ViTamin's MbConv + GeGLU ViT), inside open_clip models and
  * saved by timm (incl. the CLIP pretrained tags of generic models, convnext_*.clip_*): on the REAL
  * recorded layouts, a single tensor dropped from inside the trunk is reported BY NAME, and a changed
  * shape is a shape-mismatch naming it (against the model as --target: without one, a file whose
@@ -34,7 +34,7 @@ const codes = (a: Analysis) => a.findings.map((f) => f.code);
 /** Trunks modelled by the templates added for issue 11 (the plain ViT / EVA ones were already). */
 function newTemplate(t: TimmTrunkFacts | undefined): string | null {
   if (!t) return null;
-  if (t.template === 'convnext' || t.template === 'swin' || t.template === 'byob') return t.template;
+  if (t.template === 'convnext' || t.template === 'swin' || t.template === 'byob' || t.template === 'fastvit') return t.template;
   if (t.template === 'vit' && t.pe === 'mbconv') return 'vitamin';
   if (t.template === 'vit' && t.pe === 'convstem') return 'mobileclip-vit';
   if (t.template === 'vit' && t.relpos) return 'relpos';
@@ -74,7 +74,7 @@ async function check(label: string, id: string, tensors: RealLayout['tensors'], 
   if (c.findings.some((f) => f.severity === 'error' && f.code !== 'shape-mismatch' && f.code !== 'tensors-missing')) t.bad.push(`${label} ${id} reshaped, no target: ${codes(c).join(',')}`);
 }
 
-test('open_clip models with a ConvNeXt / Swin / relpos / MobileCLIP-ViT / ViTamin trunk: a dropped trunk tensor is named, a changed shape is a shape-mismatch', async () => {
+test('open_clip models with a ConvNeXt / Swin / FastViT / relpos / MobileCLIP-ViT / ViTamin trunk: a dropped trunk tensor is named, a changed shape is a shape-mismatch', async () => {
   const real = loadLayouts('openclip.json.gz');
   const t: Tally = { models: 0, dropRight: 0, shapeRight: 0, bad: [] };
   const byKind = new Map<string, number>();

@@ -60,7 +60,7 @@ export interface OpenClipFacts {
 export interface TimmTrunkFacts {
   class: string;
   features: number;
-  template: 'vit' | 'eva' | 'convnext' | 'swin' | 'byob' | 'opaque';
+  template: 'vit' | 'eva' | 'convnext' | 'swin' | 'byob' | 'fastvit' | 'opaque';
   dim?: number;
   depth?: number;
   patch?: number;
@@ -110,6 +110,8 @@ export interface TimmTrunkFacts {
   headHidden?: number;
   patchNorm?: boolean;
   attnPool?: { tokens: number; out: number };
+  /** FastViT (MobileCLIP MCi): per-stage lists and the MobileOne blocks of the stem / final conv (see timmTrunks.ts). */
+  fv?: Record<string, number | number[]>;
   /** Opaque trunks: state-dict entries under the trunk's prefix, and the first / last two of them. */
   count?: number;
   anchors?: [string, number[]][];

@@ -1,6 +1,6 @@
 import { HF_TEXT_OPAQUE, HF_TEXT_TOWERS, openclipTrunk, type OpenClipFacts, type TimmTrunkFacts } from './clipTables.js';
 import { cocaAttnPoolPart, crossBlockOf, modifiedResNetParts, pair, RESBLOCK_TEMPLATE } from './clip.js';
-import { byobParts, convnextParts, hybridEmbedParts, swinParts } from './timmTrunks.js';
+import { byobParts, convnextParts, fastvitParts, hybridEmbedParts, swinParts } from './timmTrunks.js';
 import type { ArchitectureSpec, PartSpec, SpecConfig, TensorTemplate } from './types.js';
 
 /**
@@ -138,6 +138,7 @@ export function timmTrunkParts(trunkOn: string, tower: 'vision' = 'vision'): Par
     ...convnextParts(trunkOn),
     ...swinParts(trunkOn),
     ...byobParts(trunkOn),
+    ...fastvitParts(trunkOn),
   ];
 }
 

@@ -238,3 +238,96 @@ export function hybridEmbedParts(on: string): PartSpec[] {
     },
   ];
 }
+
+/**
+ * A timm MobileOneBlock under `name.` with its facts in vars (`${v}O` out channels, `${v}G` in/groups,
+ * `${v}k` kernel, `${v}c` conv branch, `${v}s` scale branch (+ `${v}sG`), `${v}i` identity BatchNorm,
+ * `${v}se` squeeze-excite width; 0 = absent).
+ */
+function mobileOneTensors(name: string, v: string): TensorTemplate[] {
+  const p = name ? `${name}.` : '';
+  const O = `${v}O`;
+  return [
+    { name: `${p}se.fc1.weight`, shape: [`${v}se`, O, 1, 1], when: `${v}se > 0` },
+    { name: `${p}se.fc1.bias`, shape: [`${v}se`], when: `${v}se > 0` },
+    { name: `${p}se.fc2.weight`, shape: [O, `${v}se`, 1, 1], when: `${v}se > 0` },
+    { name: `${p}se.fc2.bias`, shape: [O], when: `${v}se > 0` },
+    ...batchNorm(`${p}identity`, O, `${v}i == 1`),
+    ...convBn(`${p}conv_kxk.0`, O, `${v}G`, `${v}k`, `${v}c == 1`),
+    ...convBn(`${p}conv_scale`, O, `${v}sG`, '1', `${v}s == 1`),
+  ];
+}
+
+/** The vars of a MobileOneBlock whose facts are lists indexed by `i` (`trunk.fv.stemOut` …) or scalars (`trunk.fv.finOut` …). */
+function mobileOneVars(v: string, src: string, i?: string): Record<string, string> {
+  const get = (k: string) => (i === undefined ? `trunk.fv.${src}${k}` : `at(trunk.fv.${src}${k}, ${i})`);
+  return { [`${v}O`]: get('Out'), [`${v}G`]: get('Gin'), [`${v}k`]: get('K'), [`${v}c`]: get('Conv'), [`${v}s`]: get('Scale'), [`${v}sG`]: get('ScaleGin'), [`${v}i`]: get('Ident'), [`${v}se`]: get('Se') };
+}
+
+/**
+ * timm FastViT (MobileCLIP's MCi0–MCi4 image towers): MobileOne stem, stages of (reparameterisable
+ * large-kernel downsample + MobileOne 1×1, conv positional encoding) and RepMixer or attention
+ * blocks with a ConvMlp, a MobileOne final conv, head.
+ */
+export function fastvitParts(trunkOn: string): PartSpec[] {
+  const on = is(trunkOn, 'fastvit');
+  const stages = 'len(trunk.fv.dims)';
+  return [
+    { id: 'vision.embeddings', kind: 'embeddings', tower: 'vision', prefix: '{$trunk}stem.{N}.', when: on, repeat: 'len(trunk.fv.stemOut)', vars: mobileOneVars('m', 'stem', 'N'), tensors: mobileOneTensors('', 'm') },
+    {
+      id: 'vision.downsample',
+      kind: 'embeddings',
+      tower: 'vision',
+      prefix: '{$trunk}stages.{S}.',
+      when: on,
+      each: stages,
+      vars: { O: 'at(trunk.fv.dims, S)', ds: 'at(trunk.fv.ds, S) == 1', se: 'at(trunk.fv.dsSe, S)', kl: 'trunk.fv.largeK', ks: 'trunk.fv.smallK', pk: 'trunk.fv.posK' },
+      tensors: [
+        ...convBn('downsample.proj.0.large_conv', 'O', '1', 'kl', 'ds'),
+        ...convBn('downsample.proj.0.small_conv', 'O', '1', 'ks', 'ds'),
+        { name: 'downsample.proj.0.se.fc1.weight', shape: ['se', 'O', 1, 1], when: 'ds && se > 0' },
+        { name: 'downsample.proj.0.se.fc1.bias', shape: ['se'], when: 'ds && se > 0' },
+        { name: 'downsample.proj.0.se.fc2.weight', shape: ['O', 'se', 1, 1], when: 'ds && se > 0' },
+        { name: 'downsample.proj.0.se.fc2.bias', shape: ['O'], when: 'ds && se > 0' },
+        ...batchNorm('downsample.proj.1.identity', 'O', 'ds'),
+        ...convBn('downsample.proj.1.conv_kxk.0', 'O', 'O', '1', 'ds'),
+        { name: 'pos_emb.pos_enc.weight', shape: ['O', 1, 'pk', 'pk'], when: 'at(trunk.fv.pos, S) == 1' },
+        { name: 'pos_emb.pos_enc.bias', shape: ['O'], when: 'at(trunk.fv.pos, S) == 1' },
+      ],
+    },
+    {
+      id: 'vision.blocks',
+      kind: 'blocks',
+      tower: 'vision',
+      prefix: '{$trunk}stages.{S}.blocks.{N}.',
+      when: on,
+      each: stages,
+      repeat: 'at(trunk.fv.depths, S)',
+      vars: { D: 'at(trunk.fv.dims, S)', H: 'at(trunk.fv.hidden, S)', attn: 'at(trunk.fv.attn, S) == 1', ln: 'at(trunk.fv.ln, S) == 1', mk: 'trunk.fv.mixK', ck: 'trunk.fv.mlpK' },
+      tensors: [
+        // RepMixer block
+        ...batchNorm('token_mixer.norm.identity', 'D', '!attn'),
+        ...batchNorm('token_mixer.mixer.identity', 'D', '!attn'),
+        ...convBn('token_mixer.mixer.conv_kxk.0', 'D', '1', 'mk', '!attn'),
+        ...convBn('token_mixer.mixer.conv_scale', 'D', '1', '1', '!attn'),
+        { name: 'token_mixer.layer_scale.gamma', shape: ['D', 1, 1], when: '!attn' },
+        // attention block (BatchNorm or LayerNorm before it)
+        ...batchNorm('norm', 'D', 'attn && !ln'),
+        ...pair('norm', ['D'], 'attn && ln'),
+        { name: 'token_mixer.qkv.weight', shape: ['3 * D', 'D'], when: 'attn' },
+        ...lin('token_mixer.proj', 'D', 'D', 'attn'),
+        { name: 'layer_scale_1.gamma', shape: ['D', 1, 1], when: 'attn' },
+        // ConvMlp
+        ...convBn('mlp.conv', 'D', '1', 'ck'),
+        { name: 'mlp.fc1.weight', shape: ['H', 'D', 1, 1] },
+        { name: 'mlp.fc1.bias', shape: ['H'] },
+        { name: 'mlp.fc2.weight', shape: ['D', 'H', 1, 1] },
+        { name: 'mlp.fc2.bias', shape: ['D'] },
+        { name: 'layer_scale.gamma', shape: ['D', 1, 1], when: '!attn' },
+        { name: 'layer_scale_2.gamma', shape: ['D', 1, 1], when: 'attn' },
+      ],
+    },
+    { id: 'vision.norm', kind: 'norm', tower: 'vision', prefix: '{$trunk}final_conv.', when: on, vars: mobileOneVars('m', 'fin'), tensors: mobileOneTensors('', 'm') },
+    headFc(trunkOn, 'fastvit', 'trunk.features'),
+  ];
+}
