@@ -325,14 +325,10 @@ def main():
         sub = [(k[len(prefix):], s) for k, s, *_ in entries if k.startswith(prefix)]
         pick = sub[:2] + sub[-2:] if len(sub) > 4 else sub
         return {'count': len(sub), 'anchors': [[k, s] for k, s in pick]}
-    hf_text = {}
     for name, c in configs.items():
         v = c['vision']
         if v['kind'] == 'timm' and trunks[v['trunkKey']]['template'] == 'opaque' and 'count' not in trunks[v['trunkKey']]:
             trunks[v['trunkKey']].update(opaque_facts(oc[name]['tensors'], 'visual.trunk.'))
-        if c['text']['kind'] == 'hf':
-            key = f"{c['text']['model']}|{c['text'].get('pooler')}"
-            hf_text.setdefault(key, opaque_facts(oc[name]['tensors'], 'text.transformer.'))
     tm_lower = {k.lower(): v for k, v in tm.items()}
     for name, t in towers.items():
         if t['template'] == 'opaque':
@@ -351,9 +347,6 @@ def main():
         lines.append(f'  {json.dumps(k)}: {json.dumps(v, separators=(",", ":"))},')
     lines += ['};', '', '/** timm\'s CLIP-family towers by model name, as `timm.create_model(name)` builds them. */', 'export const TIMM_TOWERS: Readonly<Record<string, TimmTrunkFacts>> = {']
     for k, v in towers.items():
-        lines.append(f'  {json.dumps(k)}: {json.dumps(v, separators=(",", ":"))},')
-    lines += ['};', '', '/** transformers text towers inside open_clip (`text.transformer.*`, by `model|pooler`): entry count and first / last entries. */', 'export const HF_TEXT_OPAQUE: Readonly<Record<string, { count: number; anchors: [string, number[]][] }>> = {']
-    for k, v in hf_text.items():
         lines.append(f'  {json.dumps(k)}: {json.dumps(v, separators=(",", ":"))},')
     lines += ['};', '']
     open(OUT, 'w').write('\n'.join(lines))

@@ -41,9 +41,9 @@ function newTemplate(t: TimmTrunkFacts | undefined): string | null {
   return null;
 }
 
-/** A tensor from the middle of the trunk's blocks (not the first, which is part of the fingerprint). */
-function insideTensor(expected: readonly ExpectedTensor[]): ExpectedTensor {
-  const inner = expected.filter((e) => e.tower === 'vision' && e.partKind === 'blocks' && !e.opaque && e.shape.length > 0 && e.dtype === undefined);
+/** A tensor from the middle of the tower's blocks (not the first, which is part of the fingerprint). */
+function insideTensor(expected: readonly ExpectedTensor[], tower: 'vision' | 'text' = 'vision'): ExpectedTensor {
+  const inner = expected.filter((e) => e.tower === tower && e.partKind === 'blocks' && !e.opaque && e.shape.length > 0 && e.dtype === undefined);
   return inner[Math.floor(inner.length / 2)]!;
 }
 
@@ -54,9 +54,9 @@ interface Tally {
   bad: string[];
 }
 
-async function check(label: string, id: string, tensors: RealLayout['tensors'], expected: readonly ExpectedTensor[], target: string, t: Tally): Promise<void> {
+async function check(label: string, id: string, tensors: RealLayout['tensors'], expected: readonly ExpectedTensor[], target: string, t: Tally, tower: 'vision' | 'text' = 'vision'): Promise<void> {
   t.models++;
-  const gone = insideTensor(expected);
+  const gone = insideTensor(expected, tower);
   // 1. One tensor inside the trunk dropped: the model is still named (a subset of it) and the tensor is named as missing.
   const a = await analyze(tensors.filter(([n]) => n !== gone.name));
   // Named as missing against the one model it fits, or — where two towers fit (resnet50_clip_gap is resnet50_clip
@@ -121,4 +121,19 @@ test('look-alikes: every ConvNeXt CLIP tag saved by timm is named as a tag of it
   console.log(`timm ConvNeXt CLIP tags: ${n - bad.length}/${n} named as their own model`);
   assert.ok(n >= 20);
   assert.deepEqual(bad, []);
+});
+
+test('open_clip models with a transformers text tower (roberta, xlm-roberta, mT5, NLLB): a dropped encoder tensor is named, a changed shape is a shape-mismatch', async () => {
+  const real = loadLayouts('openclip.json.gz');
+  const t: Tally = { models: 0, dropRight: 0, shapeRight: 0, bad: [] };
+  const byModel = new Map<string, number>();
+  for (const name of OPENCLIP_NAMES) {
+    const text = openclipFacts(name)!.text;
+    if (text.kind !== 'hf') continue;
+    byModel.set(text.model, (byModel.get(text.model) ?? 0) + 1);
+    await check('open_clip', name, real[name]!.tensors, openclipEntry(name).expected, `openclip:${name}`, t, 'text');
+  }
+  console.log(`open_clip transformers text towers (${[...byModel].map(([k, n]) => `${k} ${n}`).join(', ')}): one encoder tensor dropped → named ${t.dropRight}/${t.models}; one shape changed → shape-mismatch ${t.shapeRight}/${t.models}`);
+  assert.ok(t.models >= 10, `only ${t.models} models`);
+  assert.deepEqual(t.bad, []);
 });

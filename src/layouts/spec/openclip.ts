@@ -1,6 +1,7 @@
-import { HF_TEXT_OPAQUE, HF_TEXT_TOWERS, openclipTrunk, type OpenClipFacts, type TimmTrunkFacts } from './clipTables.js';
+import { HF_TEXT_TOWERS, openclipTrunk, type OpenClipFacts, type TimmTrunkFacts } from './clipTables.js';
 import { cocaAttnPoolPart, crossBlockOf, modifiedResNetParts, pair, RESBLOCK_TEMPLATE } from './clip.js';
 import { byobParts, convnextParts, fastvitParts, hybridEmbedParts, swinParts } from './timmTrunks.js';
+import { hfTextParts } from './hfText.js';
 import type { ArchitectureSpec, PartSpec, SpecConfig, TensorTemplate } from './types.js';
 
 /**
@@ -228,8 +229,11 @@ export const OPENCLIP_SPEC: ArchitectureSpec = {
         { name: 'text_projection.bias', shape: ['embed'], when: 'text.projBias' },
       ],
     },
-    // --- transformers text tower (open_clip HFTextEncoder): the encoder is opaque, the projection is checked
-    { id: 'text.encoder', kind: 'tower', tower: 'text', prefix: 'text.transformer.', when: "text.kind == 'hf'", opaque: true, count: 'def(text.count, -1)', anchors: 'text.anchors', tensors: [] },
+    // --- transformers text tower (open_clip HFTextEncoder, `text.transformer.`): BERT-like (roberta,
+    // xlm-roberta), the T5 encoder stack (mT5) or the M2M100 encoder (NLLB); a model not in
+    // HF_TEXT_TOWERS (an open_clip_config.json naming another hub model) stays opaque.
+    { id: 'text.encoder', kind: 'tower', tower: 'text', prefix: 'text.transformer.', when: "text.kind == 'hf' && text.hfType == 'unknown'", opaque: true, count: 'def(text.count, -1)', anchors: 'text.anchors', tensors: [] },
+    ...hfTextParts("text.kind == 'hf'"),
     {
       id: 'text.proj',
       kind: 'projector',
@@ -303,9 +307,9 @@ export function openclipSpecConfig(c: OpenClipFacts): SpecConfig {
     });
   } else {
     const hf = HF_TEXT_TOWERS[t.model];
-    const op = HF_TEXT_OPAQUE[`${t.model}|${t.pooler}`];
-    if (op) Object.assign(f, { 'text.count': op.count, 'text.anchors': op.anchors });
-    Object.assign(f, { 'text.hidden': hf?.hidden ?? -1, 'text.projType': t.projType === 'mlp' || t.projType === 'linear' ? t.projType : 'none' });
+    const hfType = !hf ? 'unknown' : hf.modelType === 'mt5' ? 't5' : hf.modelType === 'm2m_100' ? 'm2m' : 'bert';
+    Object.assign(f, { 'text.hidden': hf?.hidden ?? -1, 'text.projType': t.projType === 'mlp' || t.projType === 'linear' ? t.projType : 'none', 'text.hfType': hfType });
+    if (hf) Object.assign(f, { 'text.layers': hf.layers, 'text.vocab': hf.vocab, 'text.ffn': hf.ffn, 'text.positions': hf.positions ?? 0, 'text.typeVocab': hf.typeVocab ?? 0, 'text.inner': hf.inner ?? 0, 'text.heads': hf.heads ?? 0, 'text.buckets': hf.buckets ?? 0 });
   }
   if (c.coca) Object.assign(f, { 'coca.width': c.coca.width, 'coca.layers': c.coca.layers, 'coca.mlp': Math.floor(c.coca.width * c.coca.mlpRatio), 'coca.vocab': c.coca.vocab });
   return f;
