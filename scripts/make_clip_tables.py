@@ -190,6 +190,8 @@ def trunk_facts(name, model=None, **kw):
         if not {'ConvNeXt': convnext_facts, 'SwinTransformer': swin_facts, 'ByobNet': byobnet_facts, 'FastVit': fastvit_facts}[cls](m, f):
             f['template'] = 'opaque'
         return f
+    if cls == 'NaFlexVit':
+        return naflex_facts(m, f)
     pe = getattr(m, 'patch_embed', None)
     std_patch = pe is not None and type(pe).__name__ == 'PatchEmbed' and isinstance(getattr(pe, 'proj', None), nn.Conv2d) and is_id(getattr(pe, 'norm', None))
     hybrid = pe is not None and type(pe).__name__ == 'HybridEmbed' and is_id(getattr(pe, 'proj', None)) and type(pe.backbone).__name__ in ('ConvStem', 'MbConvStages')
@@ -212,16 +214,34 @@ def trunk_facts(name, model=None, **kw):
                    'exp': st[0][0].conv1_1x1.out_channels // st[0][0].conv3_1x1.out_channels, 'k': st[0][0].conv2_kxk.kernel_size[0], 'poolK': bb.pool.proj.kernel_size[0]}
     else:
         f['pe'] = 'conv'
+    return vit_body_facts(m, f, pe, std_patch)
+
+
+def naflex_facts(m, f):
+    # timm NaFlexVit (open_clip's NaFlex towers): Linear patch embedding over flattened patches, a 2-D
+    # position grid, cls / register tokens under `embeds.`; blocks as the ViT / EVA template.
+    e = m.embeds
+    if not isinstance(e.proj, nn.Linear) or not is_id(getattr(e, 'norm', None)) or e.pos_embed is None or e.pos_embed.dim() != 4:
+        f['template'] = 'opaque'
+        return f
+    f['pe'] = 'naflex'
+    f['peIn'] = e.proj.in_features
+    f['posGrid'] = list(e.pos_embed.shape[1:3])
+    return vit_body_facts(m, f, None, False, embeds=e)
+
+
+def vit_body_facts(m, f, pe, std_patch, embeds=None):
+    tok = embeds if embeds is not None else m
     b = m.blocks[0]
     a = b.attn
     mlp = b.mlp
     mlpk = type(mlp).__name__
     f.update({
         'dim': m.embed_dim, 'depth': len(m.blocks), 'patch': pe.proj.kernel_size[0] if std_patch else 0,
-        'posRows': m.pos_embed.shape[1] if getattr(m, 'pos_embed', None) is not None else 0,
-        'cls': getattr(m, 'cls_token', None) is not None,
-        'reg': m.reg_token.shape[1] if getattr(m, 'reg_token', None) is not None else 0,
-        'patchBias': std_patch and pe.proj.bias is not None,
+        'posRows': m.pos_embed.shape[1] if embeds is None and getattr(m, 'pos_embed', None) is not None else 0,
+        'cls': getattr(tok, 'cls_token', None) is not None,
+        'reg': tok.reg_token.shape[1] if getattr(tok, 'reg_token', None) is not None else 0,
+        'patchBias': (std_patch and pe.proj.bias is not None) or (embeds is not None and embeds.proj.bias is not None),
         'normPre': not is_id(getattr(m, 'norm_pre', None)),
         'norm': not is_id(getattr(m, 'norm', None)),
         'fcNorm': not is_id(getattr(m, 'fc_norm', None)),
@@ -244,6 +264,11 @@ def trunk_facts(name, model=None, **kw):
     f['lsName'] = 'gamma' if getattr(b, 'gamma_1', None) is not None else 'ls'
     if mlpk in ('Mlp',):
         f['mlp'] = 'mlp'
+        f['hidden'] = mlp.fc1.out_features
+        f['mlpNorm'] = not is_id(getattr(mlp, 'norm', None))
+    elif mlpk == 'GluMlp':
+        # packed gate: fc1 = [value; gate] (2 × hidden rows), fc2 over hidden
+        f['mlp'] = 'glu'
         f['hidden'] = mlp.fc1.out_features
         f['mlpNorm'] = not is_id(getattr(mlp, 'norm', None))
     elif mlpk == 'GeGluMlp':
@@ -276,7 +301,7 @@ def trunk_facts(name, model=None, **kw):
         f['template'] = 'opaque'
         f['unknown'] = sorted(names - known)
         return f
-    f['template'] = 'eva' if cls == 'Eva' else 'vit'
+    f['template'] = 'eva' if f['class'] == 'Eva' else 'vit'
     return f
 
 

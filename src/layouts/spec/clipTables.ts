@@ -80,13 +80,16 @@ export interface TimmTrunkFacts {
   attnNorm?: boolean;
   ls?: boolean;
   lsName?: 'ls' | 'gamma';
-  mlp?: 'mlp' | 'swiglu' | 'geglu';
+  mlp?: 'mlp' | 'swiglu' | 'geglu' | 'glu';
   /** MLP width (ViT / EVA: a number; ConvNeXt / Swin: per stage). */
   hidden?: number | number[];
   mlpNorm?: boolean;
   map?: { latent: number; hidden: number; norm: boolean; qNorm: boolean };
   /** ViT patch embedding: a conv (default), MobileCLIP's conv stem, or ViTamin's MbConv stages. */
-  pe?: 'conv' | 'convstem' | 'mbconv';
+  pe?: 'conv' | 'convstem' | 'mbconv' | 'naflex';
+  /** NaFlexVit: the patch Linear's input width (C·p·p) and the position grid. */
+  peIn?: number;
+  posGrid?: number[];
   /** Conv stem (`pe: 'convstem'`): per conv, out channels, kernel, BatchNorm (1) or bias (0). ConvNeXt: the patchify kernel (a number). */
   stemOut?: number[];
   stemK?: number[] | number;
