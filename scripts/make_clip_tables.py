@@ -42,7 +42,7 @@ def openclip_facts(name, c):
         out['logitBias'] = True
     img = v.get('image_size', 224)
     if v.get('timm_model_name'):
-        out['vision'] = clean({'kind': 'timm', 'trunk': v['timm_model_name'], 'image': img, 'pool': v.get('timm_pool', 'avg'), 'proj': v.get('timm_proj', 'linear') or '', 'projBias': v.get('timm_proj_bias', False)})
+        out['vision'] = clean({'kind': 'timm', 'trunk': v['timm_model_name'], 'image': img, 'pool': v.get('timm_pool', 'avg'), 'proj': v.get('timm_proj', 'linear') or '', 'projBias': v.get('timm_proj_bias', False), 'kwargs': v.get('timm_model_kwargs') or None})
         if out['vision'].get('pool') is None:
             out['vision']['pool'] = ''
     elif isinstance(v.get('layers'), list):
@@ -55,7 +55,20 @@ def openclip_facts(name, c):
             'attnPool': v.get('attentional_pool', False), 'poolQueries': v.get('attn_pooler_queries', 256) if v.get('attentional_pool') else None,
             'finalLnAfterPool': v.get('final_ln_after_pool', False), 'poolType': v.get('pool_type') if v.get('pool_type', 'tok') != 'tok' else None,
         })
-    if t.get('hf_model_name'):
+    if t.get('text_arch') == 'modern':
+        # open_clip's ModernTextTransformer (RoPE, no learned positions): defaults of CLIPTextCfg for the modern arch
+        w = t.get('width', 512)
+        out['text'] = clean({
+            'kind': 'modern', 'width': w, 'heads': t.get('heads', 8), 'layers': t.get('layers', 12), 'hidden': int(w * t.get('mlp_ratio', 4.0)),
+            'vocab': t.get('vocab_size', 49408), 'mlpType': t.get('mlp_type', 'swiglu'), 'norm': t.get('norm_type') or 'rmsnorm',
+            'qkNorm': t.get('qk_norm', False), 'gated': t.get('attn_gated', False), 'pool': 'eos' if t.get('pool_type', 'argmax') == 'argmax' else t.get('pool_type'),
+            'attnBias': bool(t.get('attention_bias')), 'gateBias': bool(t.get('attention_bias')) if t.get('gate_bias') is None else bool(t.get('gate_bias')),
+            'mlpBias': bool(t.get('mlp_bias')), 'projBias': t.get('proj_bias', False), 'projNone': t.get('proj_type', 'linear') == 'none',
+            'reg': t.get('reg_tokens', 0) or 0, 'preNorm': t.get('pre_norm', False), 'sandwich': t.get('norm_placement', 'pre') == 'sandwich',
+            'lsInit': t.get('ls_init_value') is not None, 'valueResidual': t.get('value_residual', False),
+        })
+        out['customText'] = True
+    elif t.get('hf_model_name'):
         out['text'] = clean({'kind': 'hf', 'model': t['hf_model_name'], 'projType': t.get('hf_proj_type', 'mlp'), 'pooler': t.get('hf_pooler_type', 'mean_pooler'), 'context': t.get('context_length', 77), 'vocab': t.get('vocab_size')})
     else:
         out['text'] = clean({
@@ -306,9 +319,11 @@ def vit_body_facts(m, f, pe, std_patch, embeds=None):
 
 
 def trunk_key(v, embed):
-    # The trunk as open_clip builds it depends on the pool and on whether the projection is inside it (num_classes = embed).
+    # The trunk as open_clip builds it depends on the pool, on whether the projection is inside it (num_classes = embed)
+    # and on extra timm kwargs (development configs: `timm_model_kwargs`, as canonical JSON).
     inner = v.get('proj', '') in ('', 'none')
-    return f"{v['trunk']}|{v.get('pool', '')}|{(0 if v.get('proj') == 'none' else embed) if inner else 'x'}"
+    key = f"{v['trunk']}|{v.get('pool', '')}|{(0 if v.get('proj') == 'none' else embed) if inner else 'x'}"
+    return key + ('|' + json.dumps(v['kwargs'], sort_keys=True, separators=(',', ':')) if v.get('kwargs') else '')
 
 
 def main():

@@ -6,7 +6,7 @@ import type { ExpectedTensor } from '../../src/layouts/spec/types.js';
 
 export type RealLayout = { class?: string; tensors: [string, number[], string?][]; error?: string; config?: Record<string, unknown>; num_classes?: number; global_pool?: string };
 
-export function loadLayouts(file: 'openclip.json.gz' | 'timm.json.gz' | 'hf.json.gz' | 'hf-siglip2.json.gz'): Record<string, RealLayout> {
+export function loadLayouts(file: 'openclip.json.gz' | 'openclip-dev.json.gz' | 'timm.json.gz' | 'hf.json.gz' | 'hf-siglip2.json.gz'): Record<string, RealLayout> {
   const raw = JSON.parse(gunzipSync(readFileSync(join(__dirname, '..', 'fixtures', 'layouts', file))).toString('utf8')) as { models: Record<string, RealLayout> };
   return raw.models;
 }

@@ -14,6 +14,7 @@ import type { Analysis } from '../../src/analysis/types.js';
 import type { Checkpoint } from '../../src/core/checkpoint.js';
 import { configForTimmName } from '../../src/layouts/configs.js';
 import { openclipEntry, timmEntry } from '../../src/layouts/spec/catalog.js';
+import { OPENCLIP_DEV_NAMES } from '../../src/layouts/spec/clipTables.js';
 import type { ExpectedTensor } from '../../src/layouts/spec/types.js';
 import { fakeTensors } from '../helpers/clipFixtures.js';
 import { loadLayouts, type RealLayout } from '../helpers/layoutFixtures.js';
@@ -68,14 +69,14 @@ const CASES: Case[] = [
   { label: 'CoCa decoder', gone: (e) => e.filter((x) => x.tower === 'decoder'), code: 'decoder-missing' },
 ];
 
-test('every open_clip config: complete → named exactly, no finding; every dropped piece → its finding', async () => {
-  const real = loadLayouts('openclip.json.gz');
+async function openclipRound(real: Record<string, RealLayout>, names: readonly string[]) {
   const bad: string[] = [];
   let models = 0;
   let modelsRight = 0;
   let broken = 0;
   let brokenRight = 0;
-  for (const [name, m] of Object.entries(real)) {
+  for (const name of names) {
+    const m = real[name]!;
     models++;
     const entry = openclipEntry(name);
     const a = await analyze(m.tensors);
@@ -94,8 +95,21 @@ test('every open_clip config: complete → named exactly, no finding; every drop
       else bad.push(`${name} without its ${c.label} (${gone.length}): expected ${c.code}, got ${codes(b).join(',') || 'nothing'} (variant ${b.architecture.variant}, ${b.architecture.variantSource})`);
     }
   }
-  console.log(`open_clip: ${modelsRight}/${models} complete models named exactly and clean; ${brokenRight}/${broken} broken variants caught`);
-  assert.deepEqual(bad, []);
+  return { bad, models, modelsRight, broken, brokenRight };
+}
+
+test('every open_clip config: complete → named exactly, no finding; every dropped piece → its finding', async () => {
+  const real = loadLayouts('openclip.json.gz');
+  const r = await openclipRound(real, Object.keys(real));
+  console.log(`open_clip: ${r.modelsRight}/${r.models} complete models named exactly and clean; ${r.brokenRight}/${r.broken} broken variants caught`);
+  assert.deepEqual(r.bad, []);
+});
+
+test("open_clip's expressible development configs (NaFlex, modern text): complete → named exactly, no finding; every dropped piece → its finding", async () => {
+  const r = await openclipRound(loadLayouts('openclip-dev.json.gz'), OPENCLIP_DEV_NAMES);
+  console.log(`open_clip development configs: ${r.modelsRight}/${r.models} complete models named exactly and clean; ${r.brokenRight}/${r.broken} broken variants caught`);
+  assert.ok(r.models >= 9);
+  assert.deepEqual(r.bad, []);
 });
 
 test('timm CLIP-family towers: complete → named, no finding; a dropped block / MAP head / norm → a finding', async () => {

@@ -3,6 +3,9 @@
  * scripts/make_clip_tables.py from open_clip's model configs and timm's model objects).
  */
 import { OPENCLIP_CONFIGS, OPENCLIP_TRUNKS, TIMM_TOWERS } from './clipTables.data.js';
+import { OPENCLIP_DEV_CONFIGS, OPENCLIP_DEV_SKIPPED, OPENCLIP_DEV_TRUNKS } from './clipTablesDev.data.js';
+
+export { OPENCLIP_DEV_SKIPPED };
 
 export type OpenClipVision =
   | {
@@ -21,7 +24,7 @@ export type OpenClipVision =
       poolType?: string;
     }
   | { kind: 'resnet'; width: number; layers: number[]; headWidth: number; image: number }
-  | { kind: 'timm'; trunk: string; trunkKey: string; image: number; pool?: string; proj?: string; projBias?: boolean };
+  | { kind: 'timm'; trunk: string; trunkKey: string; image: number; pool?: string; proj?: string; projBias?: boolean; kwargs?: Record<string, unknown> };
 
 export type OpenClipText =
   | {
@@ -39,7 +42,31 @@ export type OpenClipText =
       noCausalMask?: boolean;
       pool?: string;
     }
-  | { kind: 'hf'; model: string; projType: string; pooler: string; context: number; vocab?: number };
+  | { kind: 'hf'; model: string; projType: string; pooler: string; context: number; vocab?: number }
+  | {
+      /** open_clip's ModernTextTransformer (development configs, `text_arch: "modern"`). */
+      kind: 'modern';
+      width: number;
+      heads: number;
+      layers: number;
+      hidden: number;
+      vocab: number;
+      mlpType: string;
+      norm: string;
+      qkNorm?: boolean;
+      gated?: boolean;
+      pool: string;
+      attnBias?: boolean;
+      gateBias?: boolean;
+      mlpBias?: boolean;
+      projBias?: boolean;
+      projNone?: boolean;
+      reg?: number;
+      preNorm?: boolean;
+      sandwich?: boolean;
+      lsInit?: boolean;
+      valueResidual?: boolean;
+    };
 
 export interface OpenClipFacts {
   embed: number;
@@ -113,6 +140,8 @@ export interface TimmTrunkFacts {
   attnPool?: { tokens: number; out: number };
   /** FastViT (MobileCLIP MCi): per-stage lists and the MobileOne blocks of the stem / final conv (see timmTrunks.ts). */
   fv?: Record<string, number | number[]>;
+  /** Development configs: the extra timm kwargs the trunk was built with (`timm_model_kwargs`). */
+  kwargs?: Record<string, unknown>;
   /** Opaque trunks: state-dict entries under the trunk's prefix, and the first / last two of them. */
   count?: number;
   anchors?: [string, number[]][];
@@ -147,7 +176,13 @@ export const HF_TEXT_TOWERS: Readonly<Record<string, HfTextTower>> = {
   'facebook/nllb-200-distilled-1.3B': { modelType: 'm2m_100', hidden: 1024, layers: 24, vocab: 256206, ffn: 8192 },
 };
 
-export const OPENCLIP_NAMES: readonly string[] = Object.keys(OPENCLIP_CONFIGS);
+/** Configs of the released open_clip_torch (3.3.0). */
+export const OPENCLIP_RELEASED_NAMES: readonly string[] = Object.keys(OPENCLIP_CONFIGS);
+/** open_clip development configs (its source tree, not released) that the specs express. */
+export const OPENCLIP_DEV_NAMES: readonly string[] = Object.keys(OPENCLIP_DEV_CONFIGS);
+/** Every config the tool names: released + development. */
+export const OPENCLIP_NAMES: readonly string[] = [...OPENCLIP_RELEASED_NAMES, ...OPENCLIP_DEV_NAMES];
+const ALL_CONFIGS: Readonly<Record<string, OpenClipFacts>> = { ...OPENCLIP_CONFIGS, ...OPENCLIP_DEV_CONFIGS };
 const byLower = new Map(OPENCLIP_NAMES.map((n) => [n.toLowerCase(), n]));
 
 /** The exact config name for `name` (case-insensitive), or undefined. */
@@ -157,11 +192,11 @@ export function openclipName(name: string): string | undefined {
 
 export function openclipFacts(name: string): OpenClipFacts | undefined {
   const n = openclipName(name);
-  return n === undefined ? undefined : (OPENCLIP_CONFIGS[n] as OpenClipFacts);
+  return n === undefined ? undefined : ALL_CONFIGS[n];
 }
 
 export function openclipTrunk(key: string): TimmTrunkFacts | undefined {
-  return OPENCLIP_TRUNKS[key];
+  return OPENCLIP_TRUNKS[key] ?? OPENCLIP_DEV_TRUNKS[key];
 }
 
 export const TIMM_TOWER_NAMES: readonly string[] = Object.keys(TIMM_TOWERS);
@@ -176,10 +211,17 @@ const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.
 const bool = (v: unknown): boolean => v === true;
 const str = (v: unknown, d: string): string => (typeof v === 'string' ? v : d);
 
-/** The key of a trunk as open_clip builds it (pool, and whether the projection is inside the trunk). */
-export function trunkKey(trunk: string, pool: string, proj: string, embed: number): string {
+/**
+ * The key of a trunk as open_clip builds it (pool, whether the projection is inside the trunk, and
+ * extra timm kwargs of development configs). With kwargs, the key of the known trunk built with the
+ * same kwargs (compared as values, so `4` and `4.0` agree), else a new key (no facts: opaque).
+ */
+export function trunkKey(trunk: string, pool: string, proj: string, embed: number, kwargs?: Record<string, unknown>): string {
   const inner = proj === '' || proj === 'none';
-  return `${trunk}|${pool}|${inner ? (proj === 'none' ? 0 : embed) : 'x'}`;
+  const base = `${trunk}|${pool}|${inner ? (proj === 'none' ? 0 : embed) : 'x'}`;
+  if (!kwargs || Object.keys(kwargs).length === 0) return base;
+  for (const [k, t] of Object.entries(OPENCLIP_DEV_TRUNKS)) if (k.startsWith(`${base}|`) && t.kwargs && canon(t.kwargs) === canon(kwargs)) return k;
+  return `${base}|${canon(kwargs)}`;
 }
 
 /**
@@ -197,7 +239,8 @@ export function openclipFactsFromJson(c: Json): OpenClipFacts | string {
   if (typeof v.timm_model_name === 'string' && v.timm_model_name) {
     const pool = str(v.timm_pool, 'avg');
     const proj = v.timm_proj === null ? '' : str(v.timm_proj, 'linear');
-    vision = { kind: 'timm', trunk: v.timm_model_name, trunkKey: trunkKey(v.timm_model_name, pool, proj, embed), image, pool, proj, projBias: bool(v.timm_proj_bias) };
+    const kwargs = isObj(v.timm_model_kwargs) && Object.keys(v.timm_model_kwargs).length ? v.timm_model_kwargs : undefined;
+    vision = { kind: 'timm', trunk: v.timm_model_name, trunkKey: trunkKey(v.timm_model_name, pool, proj, embed, kwargs), image, pool, proj, projBias: bool(v.timm_proj_bias), ...(kwargs ? { kwargs } : {}) };
   } else if (Array.isArray(v.layers)) {
     vision = { kind: 'resnet', width: num(v.width, 64), layers: v.layers.map((x) => num(x, 0)), headWidth: num(v.head_width, 64), image };
   } else {
@@ -217,7 +260,34 @@ export function openclipFactsFromJson(c: Json): OpenClipFacts | string {
     };
   }
   let text: OpenClipText;
-  if (typeof t.hf_model_name === 'string' && t.hf_model_name) {
+  if (t.text_arch === 'modern') {
+    // open_clip's ModernTextTransformer, with CLIPTextCfg's defaults for the modern arch (mirrors scripts/make_clip_tables.py)
+    const width = num(t.width, 512);
+    const attnBias = bool(t.attention_bias);
+    text = {
+      kind: 'modern',
+      width,
+      heads: num(t.heads, 8),
+      layers: num(t.layers, 12),
+      hidden: Math.floor(width * num(t.mlp_ratio, 4)),
+      vocab: num(t.vocab_size, 49408),
+      mlpType: str(t.mlp_type, 'swiglu'),
+      norm: typeof t.norm_type === 'string' && t.norm_type ? t.norm_type : 'rmsnorm',
+      pool: str(t.pool_type, 'argmax') === 'argmax' ? 'eos' : str(t.pool_type, 'eos'),
+      reg: num(t.reg_tokens, 0),
+      ...(bool(t.qk_norm) ? { qkNorm: true } : {}),
+      ...(bool(t.attn_gated) ? { gated: true } : {}),
+      ...(attnBias ? { attnBias: true } : {}),
+      ...((t.gate_bias === undefined || t.gate_bias === null ? attnBias : bool(t.gate_bias)) ? { gateBias: true } : {}),
+      ...(bool(t.mlp_bias) ? { mlpBias: true } : {}),
+      ...(bool(t.proj_bias) ? { projBias: true } : {}),
+      ...(t.proj_type === 'none' ? { projNone: true } : {}),
+      ...(bool(t.pre_norm) ? { preNorm: true } : {}),
+      ...(t.norm_placement === 'sandwich' ? { sandwich: true } : {}),
+      ...(t.ls_init_value !== undefined && t.ls_init_value !== null ? { lsInit: true } : {}),
+      ...(bool(t.value_residual) ? { valueResidual: true } : {}),
+    };
+  } else if (typeof t.hf_model_name === 'string' && t.hf_model_name) {
     text = { kind: 'hf', model: t.hf_model_name, projType: str(t.hf_proj_type, 'mlp'), pooler: str(t.hf_pooler_type, 'mean_pooler'), context: num(t.context_length, 77), ...(typeof t.vocab_size === 'number' ? { vocab: t.vocab_size } : {}) };
   } else {
     text = {
@@ -241,14 +311,14 @@ export function openclipFactsFromJson(c: Json): OpenClipFacts | string {
   if (bool(c.quick_gelu)) out.quickGelu = true;
   if (c.init_logit_bias !== undefined && c.init_logit_bias !== null) out.logitBias = true;
   if (mm) out.coca = { width: num(mm.width, 512), layers: num(mm.layers, 12), heads: num(mm.heads, 8), mlpRatio: num(mm.mlp_ratio, 4), context: num(mm.context_length, 76), vocab: num(mm.vocab_size, 49408), poolQueries: num(mm.n_queries, 256) };
-  if (bool(c.custom_text) || text.kind === 'hf' || mm) out.customText = true;
+  if (bool(c.custom_text) || text.kind === 'hf' || text.kind === 'modern' || mm) out.customText = true;
   return out;
 }
 
 /** Named configs whose facts equal these (quick_gelu aside: it does not change the layout). */
 export function openclipNamesForFacts(f: OpenClipFacts): string[] {
   const key = canon(f);
-  return OPENCLIP_NAMES.filter((n) => canon(OPENCLIP_CONFIGS[n] as OpenClipFacts) === key);
+  return OPENCLIP_NAMES.filter((n) => canon(ALL_CONFIGS[n]) === key);
 }
 
 function canon(x: unknown): string {

@@ -2,6 +2,7 @@ import { HF_TEXT_TOWERS, openclipTrunk, type OpenClipFacts, type TimmTrunkFacts 
 import { cocaAttnPoolPart, crossBlockOf, modifiedResNetParts, pair, RESBLOCK_TEMPLATE } from './clip.js';
 import { byobParts, convnextParts, fastvitParts, hybridEmbedParts, swinParts } from './timmTrunks.js';
 import { hfTextParts } from './hfText.js';
+import { modernTextParts } from './modernText.js';
 import type { ArchitectureSpec, PartSpec, SpecConfig, TensorTemplate } from './types.js';
 
 /**
@@ -248,6 +249,8 @@ export const OPENCLIP_SPEC: ArchitectureSpec = {
         { name: 'weight', shape: ['embed', 'd'], when: "text.projType == 'linear'" },
       ],
     },
+    // --- open_clip ModernTextTransformer (development configs: `text_arch: "modern"`)
+    ...modernTextParts("text.kind == 'modern'"),
     // --- CoCa multimodal decoder
     { id: 'decoder.blocks', kind: 'blocks', tower: 'decoder', prefix: 'text_decoder.resblocks.{N}.', when: 'coca', repeat: 'coca.layers', vars: { D: 'coca.width', M: 'coca.mlp', ls: 'false' }, tensors: 'resblock' },
     { id: 'decoder.cross', kind: 'blocks', tower: 'decoder', prefix: 'text_decoder.cross_attn.{N}.', when: 'coca', repeat: 'coca.layers', vars: { D: 'coca.width', M: 'coca.mlp', ls: 'false' }, tensors: 'crossblock' },
@@ -260,6 +263,7 @@ export function trunkFields(t: TimmTrunkFacts | undefined): Record<string, SpecC
   if (!t) return { 'trunk.template': 'opaque', 'trunk.features': -1 };
   const f: Record<string, SpecConfig[string]> = {};
   for (const [k, v] of Object.entries(t)) {
+    if (k === 'kwargs') continue;
     // Nested facts (map, mb, relpos, attnPool) become dotted fields: `trunk.mb.dims`.
     if (v && typeof v === 'object' && !Array.isArray(v)) for (const [mk, mv] of Object.entries(v as Record<string, unknown>)) f[`trunk.${k}.${mk}`] = mv as SpecConfig[string];
     else f[`trunk.${k}`] = v as SpecConfig[string];
@@ -305,6 +309,29 @@ export function openclipSpecConfig(c: OpenClipFacts): SpecConfig {
       'text.projBias': Boolean(t.projBias),
       'text.projNone': Boolean(t.projNone),
       'text.lsInit': Boolean(t.lsInit),
+    });
+  } else if (t.kind === 'modern') {
+    Object.assign(f, {
+      'text.width': t.width,
+      'text.heads': t.heads,
+      'text.layers': t.layers,
+      'text.hidden': t.hidden,
+      'text.vocab': t.vocab,
+      'text.mlpType': t.mlpType,
+      'text.norm': t.norm,
+      'text.qkNorm': Boolean(t.qkNorm),
+      'text.gated': Boolean(t.gated),
+      'text.pool': t.pool,
+      'text.attnBias': Boolean(t.attnBias),
+      'text.gateBias': Boolean(t.gateBias),
+      'text.mlpBias': Boolean(t.mlpBias),
+      'text.projBias': Boolean(t.projBias),
+      'text.projNone': Boolean(t.projNone),
+      'text.reg': t.reg ?? 0,
+      'text.preNorm': Boolean(t.preNorm),
+      'text.sandwich': Boolean(t.sandwich),
+      'text.lsInit': Boolean(t.lsInit),
+      'text.valueResidual': Boolean(t.valueResidual),
     });
   } else {
     const hf = HF_TEXT_TOWERS[t.model];
