@@ -33,8 +33,8 @@ def unsupported(c):
         kind = (c.get('audio_cfg') or {}).get('model_type', 'naflexvit')
         return f'CLAP audio tower ({kind}): a third modality (audio) that the CLIP towers and findings do not model'
     t = c.get('text_cfg', {})
-    if t.get('hf_model_name') and t['hf_model_name'] not in ('roberta-base', 'xlm-roberta-base', 'xlm-roberta-large', 'google/mt5-base', 'google/mt5-xl', 'facebook/nllb-200-distilled-600M', 'facebook/nllb-200-distilled-1.3B'):
-        return f"transformers text tower {t['hf_model_name']} (ModernBERT): no template; building it needs transformers >= 4.48 next to open_clip, which the ground-truth environment lacks"
+    if t.get('hf_model_name') and t['hf_model_name'] not in ML.HF_TEXT_CONFIGS:
+        return f"transformers text tower {t['hf_model_name']}: no template"
     return None
 
 

@@ -155,7 +155,7 @@ export interface TimmTrunkFacts {
  * `heads` / `buckets` (T5: the relative-attention bias of block 0).
  */
 export interface HfTextTower {
-  modelType: 'roberta' | 'xlm-roberta' | 'mt5' | 'm2m_100';
+  modelType: 'roberta' | 'xlm-roberta' | 'mt5' | 'm2m_100' | 'modernbert';
   hidden: number;
   layers: number;
   vocab: number;
@@ -174,6 +174,8 @@ export const HF_TEXT_TOWERS: Readonly<Record<string, HfTextTower>> = {
   'google/mt5-xl': { modelType: 'mt5', hidden: 2048, layers: 24, vocab: 250112, ffn: 5120, inner: 2048, heads: 32, buckets: 32 },
   'facebook/nllb-200-distilled-600M': { modelType: 'm2m_100', hidden: 1024, layers: 12, vocab: 256206, ffn: 4096 },
   'facebook/nllb-200-distilled-1.3B': { modelType: 'm2m_100', hidden: 1024, layers: 24, vocab: 256206, ffn: 8192 },
+  // ModernBERT-base (the base_model of gte-modernbert-base); used by an open_clip development config
+  'Alibaba-NLP/gte-modernbert-base': { modelType: 'modernbert', hidden: 768, layers: 22, vocab: 50368, ffn: 1152 },
 };
 
 /** Configs of the released open_clip_torch (3.3.0). */

@@ -5,8 +5,8 @@ import type { PartSpec, TensorTemplate } from './types.js';
  * The transformers text towers open_clip wraps (HFTextEncoder, `text.transformer.` = the
  * AutoModel's own state dict): BERT-like encoders without a pooler (roberta, xlm-roberta), the T5
  * encoder stack (mT5: gated-GELU FFN, relative-attention bias in block 0 only) and the M2M100
- * encoder (NLLB; its sinusoidal positions are not stored). Fields: `text.hfType` ('bert' | 't5' |
- * 'm2m'), `text.hidden`, `text.layers`, `text.vocab`, `text.ffn`, `text.positions`,
+ * encoder (NLLB; its sinusoidal positions are not stored), and ModernBERT (RoPE, no biases). Fields: `text.hfType` ('bert' | 't5' |
+ * 'm2m' | 'modernbert'), `text.hidden`, `text.layers`, `text.vocab`, `text.ffn`, `text.positions`,
  * `text.typeVocab`, `text.inner`, `text.heads`, `text.buckets` (clipTables.ts HF_TEXT_TOWERS).
  */
 
@@ -19,6 +19,7 @@ export function hfTextParts(hfOn: string): PartSpec[] {
   const bert = `${hfOn} && text.hfType == 'bert'`;
   const t5 = `${hfOn} && text.hfType == 't5'`;
   const m2m = `${hfOn} && text.hfType == 'm2m'`;
+  const mbert = `${hfOn} && text.hfType == 'modernbert'`;
   return [
     // BERT-like (RobertaModel / XLMRobertaModel, add_pooling_layer=False)
     {
@@ -98,5 +99,25 @@ export function hfTextParts(hfOn: string): PartSpec[] {
       ],
     },
     { id: 'text.norm', kind: 'norm', tower: 'text', prefix: P, when: m2m, tensors: pair('layer_norm', ['text.hidden']) },
+    // ModernBERT (no biases, no attention norm in layer 0, GeGLU `Wi` packed input + gate)
+    { id: 'text.embeddings', kind: 'embeddings', tower: 'text', prefix: `${P}embeddings.`, when: mbert, tensors: [{ name: 'tok_embeddings.weight', shape: ['text.vocab', 'text.hidden'] }, { name: 'norm.weight', shape: ['text.hidden'] }] },
+    {
+      id: 'text.blocks',
+      kind: 'blocks',
+      tower: 'text',
+      prefix: `${P}layers.{N}.`,
+      when: mbert,
+      repeat: 'text.layers',
+      vars,
+      tensors: [
+        { name: 'attn_norm.weight', shape: ['D'], when: 'N > 0' },
+        { name: 'attn.Wqkv.weight', shape: ['3 * D', 'D'] },
+        { name: 'attn.Wo.weight', shape: ['D', 'D'] },
+        { name: 'mlp_norm.weight', shape: ['D'] },
+        { name: 'mlp.Wi.weight', shape: ['2 * F', 'D'] },
+        { name: 'mlp.Wo.weight', shape: ['D', 'F'] },
+      ],
+    },
+    { id: 'text.norm', kind: 'norm', tower: 'text', prefix: P, when: mbert, tensors: [{ name: 'final_norm.weight', shape: ['text.hidden'] }] },
   ];
 }

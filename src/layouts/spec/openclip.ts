@@ -335,7 +335,7 @@ export function openclipSpecConfig(c: OpenClipFacts): SpecConfig {
     });
   } else {
     const hf = HF_TEXT_TOWERS[t.model];
-    const hfType = !hf ? 'unknown' : hf.modelType === 'mt5' ? 't5' : hf.modelType === 'm2m_100' ? 'm2m' : 'bert';
+    const hfType = !hf ? 'unknown' : hf.modelType === 'mt5' ? 't5' : hf.modelType === 'm2m_100' ? 'm2m' : hf.modelType === 'modernbert' ? 'modernbert' : 'bert';
     Object.assign(f, { 'text.hidden': hf?.hidden ?? -1, 'text.projType': t.projType === 'mlp' || t.projType === 'linear' ? t.projType : 'none', 'text.hfType': hfType });
     if (hf) Object.assign(f, { 'text.layers': hf.layers, 'text.vocab': hf.vocab, 'text.ffn': hf.ffn, 'text.positions': hf.positions ?? 0, 'text.typeVocab': hf.typeVocab ?? 0, 'text.inner': hf.inner ?? 0, 'text.heads': hf.heads ?? 0, 'text.buckets': hf.buckets ?? 0 });
   }
