@@ -1,6 +1,7 @@
 /**
  * The timm image trunks that have templates since issue 11 (ConvNeXt, Swin, ResNet-CLIP / ByobNet,
- * FastViT MCi, vit_relpos, MobileCLIP's conv-stem ViT, ViTamin's MbConv + GeGLU ViT), inside open_clip models and
+ * FastViT MCi, vit_relpos, MobileCLIP's conv-stem ViT, ViTamin's MbConv + GeGLU ViT, NaFlexVit) and text towers
+ * (transformers roberta / xlm-roberta / mT5 / NLLB / ModernBERT, open_clip's modern text tower), inside open_clip models and
  * saved by timm (incl. the CLIP pretrained tags of generic models, convnext_*.clip_*): on the REAL
  * recorded layouts, a single tensor dropped from inside the trunk is reported BY NAME, and a changed
  * shape is a shape-mismatch naming it (against the model as --target: without one, a file whose
@@ -36,6 +37,7 @@ function newTemplate(t: TimmTrunkFacts | undefined): string | null {
   if (!t) return null;
   if (t.template === 'convnext' || t.template === 'swin' || t.template === 'byob' || t.template === 'fastvit') return t.template;
   if (t.template === 'vit' && t.pe === 'mbconv') return 'vitamin';
+  if (t.template === 'vit' && t.pe === 'naflex') return 'naflex';
   if (t.template === 'vit' && t.pe === 'convstem') return 'mobileclip-vit';
   if (t.template === 'vit' && t.relpos) return 'relpos';
   return null;
@@ -74,8 +76,8 @@ async function check(label: string, id: string, tensors: RealLayout['tensors'], 
   if (c.findings.some((f) => f.severity === 'error' && f.code !== 'shape-mismatch' && f.code !== 'tensors-missing')) t.bad.push(`${label} ${id} reshaped, no target: ${codes(c).join(',')}`);
 }
 
-test('open_clip models with a ConvNeXt / Swin / FastViT / relpos / MobileCLIP-ViT / ViTamin trunk: a dropped trunk tensor is named, a changed shape is a shape-mismatch', async () => {
-  const real = loadLayouts('openclip.json.gz');
+test('open_clip models with a ConvNeXt / Swin / FastViT / relpos / MobileCLIP-ViT / ViTamin / NaFlex trunk: a dropped trunk tensor is named, a changed shape is a shape-mismatch', async () => {
+  const real = { ...loadLayouts('openclip.json.gz'), ...loadLayouts('openclip-dev.json.gz') }; // released + development configs
   const t: Tally = { models: 0, dropRight: 0, shapeRight: 0, bad: [] };
   const byKind = new Map<string, number>();
   for (const name of OPENCLIP_NAMES) {
@@ -123,17 +125,18 @@ test('look-alikes: every ConvNeXt CLIP tag saved by timm is named as a tag of it
   assert.deepEqual(bad, []);
 });
 
-test('open_clip models with a transformers text tower (roberta, xlm-roberta, mT5, NLLB): a dropped encoder tensor is named, a changed shape is a shape-mismatch', async () => {
-  const real = loadLayouts('openclip.json.gz');
+test('open_clip models with a transformers text tower (roberta, xlm-roberta, mT5, NLLB, ModernBERT) or the modern text tower: a dropped encoder tensor is named, a changed shape is a shape-mismatch', async () => {
+  const real = { ...loadLayouts('openclip.json.gz'), ...loadLayouts('openclip-dev.json.gz') }; // released + development configs
   const t: Tally = { models: 0, dropRight: 0, shapeRight: 0, bad: [] };
   const byModel = new Map<string, number>();
   for (const name of OPENCLIP_NAMES) {
     const text = openclipFacts(name)!.text;
-    if (text.kind !== 'hf') continue;
-    byModel.set(text.model, (byModel.get(text.model) ?? 0) + 1);
+    if (text.kind !== 'hf' && text.kind !== 'modern') continue;
+    const label = text.kind === 'hf' ? text.model : 'open_clip modern text';
+    byModel.set(label, (byModel.get(label) ?? 0) + 1);
     await check('open_clip', name, real[name]!.tensors, openclipEntry(name).expected, `openclip:${name}`, t, 'text');
   }
-  console.log(`open_clip transformers text towers (${[...byModel].map(([k, n]) => `${k} ${n}`).join(', ')}): one encoder tensor dropped → named ${t.dropRight}/${t.models}; one shape changed → shape-mismatch ${t.shapeRight}/${t.models}`);
+  console.log(`open_clip transformers / modern text towers (${[...byModel].map(([k, n]) => `${k} ${n}`).join(', ')}): one encoder tensor dropped → named ${t.dropRight}/${t.models}; one shape changed → shape-mismatch ${t.shapeRight}/${t.models}`);
   assert.ok(t.models >= 10, `only ${t.models} models`);
   assert.deepEqual(t.bad, []);
 });
