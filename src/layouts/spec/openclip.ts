@@ -10,8 +10,8 @@ import type { ArchitectureSpec, PartSpec, SpecConfig, TensorTemplate } from './t
  * towers; native / transformers text towers) as ONE spec over the facts of its config
  * (clipTables.ts), in open_clip's own state-dict names. timm trunks use the timm ViT / EVA
  * templates below and the ConvNeXt / Swin / ResNet-CLIP / hybrid-embedding templates of
- * timmTrunks.ts (shared with timm's own CLIP towers, prefix `{$trunk}`); FastViT (MobileCLIP
- * S0–S4) is the one trunk class left opaque: present or absent, counted, contents not named.
+ * timmTrunks.ts (shared with timm's own CLIP towers, prefix `{$trunk}`); a trunk no table has facts
+ * for (an open_clip_config.json naming another timm model) is an opaque part: present or absent.
  */
 
 

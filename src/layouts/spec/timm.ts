@@ -4,9 +4,8 @@ import type { ArchitectureSpec, SpecConfig } from './types.js';
 
 /**
  * timm's CLIP-family image towers saved by timm itself (`vit_*_clip_*`, `vit_*_siglip_*`,
- * `eva02_*_clip_*`, `vit_pe_*`, …): the same ViT / EVA trunk templates open_clip's timm towers use,
- * with no prefix. Classes without a template (ByobNet ResNet-CLIP, FastViT MCi, ViTamin) are one
- * opaque part: present, not checked.
+ * `eva02_*_clip_*`, `vit_pe_*`, ConvNeXt CLIP tags, ResNet-CLIP, FastViT MCi, ViTamin, …): the same
+ * trunk templates open_clip's timm towers use (openclip.ts, timmTrunks.ts), with no prefix.
  */
 export const TIMM_TOWER_SPEC: ArchitectureSpec = {
   id: 'timm-tower',
