@@ -200,7 +200,7 @@ test('transformers CLIP* / Siglip* / Siglip2* with config.json beside: complete 
   assert.deepEqual(bad, []);
 });
 
-test('--target accepts any open_clip config, hf:Siglip* (with config.json) and timm CLIP towers; unknown names are target-invalid', async () => {
+test('--target accepts any open_clip config (also development ones), hf:Siglip* / hf:Siglip2* (with config.json) and timm CLIP towers and tags; unknown names are target-invalid', async () => {
   const oc = loadLayouts('openclip.json.gz');
   const hf = loadLayouts('hf.json.gz');
   const siglip = oc['ViT-B-16-SigLIP']!.tensors;
@@ -220,6 +220,22 @@ test('--target accepts any open_clip config, hf:Siglip* (with config.json) and t
   const d = await analyze(tm.tensors, { target: 'timm:vit_base_patch16_siglip_224' });
   assert.equal(d.target?.id, 'timm:vit_base_patch16_siglip_224');
   assert.equal(d.missing.length + d.unexpected.length + d.mismatched.length, 0);
+  // Siglip2 classes, a timm CLIP pretrained tag and an open_clip development config as targets.
+  const s2 = loadLayouts('hf-siglip2.json.gz')['Siglip2VisionModel@B-16-256']!;
+  const e = await analyze(s2.tensors, { target: 'hf:Siglip2VisionModel', files: { 'config.json': JSON.stringify(s2.config) } });
+  assert.equal(e.target?.id, 'hf:Siglip2VisionModel');
+  assert.equal(e.missing.length + e.unexpected.length + e.mismatched.length, 0);
+  const tag = loadLayouts('timm.json.gz')['convnext_large_mlp.clip_laion2b_ft_soup_320']!;
+  const f = await analyze(tag.tensors, { target: 'timm:convnext_large_mlp.clip_laion2b_ft_soup_320' });
+  assert.equal(f.target?.id, 'timm:convnext_large_mlp.clip_laion2b_ft_soup_320');
+  assert.equal(f.missing.length + f.unexpected.length + f.mismatched.length, 0);
+  const dev = loadLayouts('openclip-dev.json.gz')['naflex_ViT-B-16']!;
+  const g = await analyze(dev.tensors, { target: 'openclip:naflex_ViT-B-16' });
+  assert.equal(g.target?.id, 'openclip:naflex_ViT-B-16');
+  assert.equal(g.missing.length + g.unexpected.length + g.mismatched.length, 0);
+  // A Siglip file checked against a Siglip2 class: the patch embedding differs, and that is what is reported.
+  const h = await analyze(m.tensors, { target: 'hf:Siglip2Model', files: { 'config.json': JSON.stringify({ ...m.config, model_type: 'siglip2' }) } });
+  assert.ok(h.mismatched.some((x) => x.name === 'vision_model.embeddings.patch_embedding.weight'), codes(h).join(','));
   const bad = await analyzeCheckpoint(checkpointOf(tm.tensors), { target: 'openclip:No-Such-Model', configDir: null, valueBudgetBytes: 0 });
   assert.ok(!bad.ok && bad.error.code === 'target-invalid');
 });
