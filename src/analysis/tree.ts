@@ -112,7 +112,26 @@ function digitsEnd(name: string, s: number): number {
   return j;
 }
 
-function leaf(r: TreeRows, i: number, label: string): TreeNode {
+/**
+ * What leaves share instead of each allocating its own (a 100k-tensor file has 100k leaves, all
+ * kept until the analysis is written): the empty `children` array, and the `dtypes` record of
+ * each (dtype, parameters) pair. Frozen, so a caller that tried to change one would throw.
+ */
+const NO_CHILDREN = Object.freeze([]) as unknown as TreeNode[];
+const NO_DTYPES = Object.freeze({}) as Record<string, number>;
+
+class DtypeRecords {
+  private readonly byDtype = new Map<string, Map<number, Record<string, number>>>();
+  of(dtype: string, parameters: number): Record<string, number> {
+    let m = this.byDtype.get(dtype);
+    if (!m) this.byDtype.set(dtype, (m = new Map()));
+    let d = m.get(parameters);
+    if (!d) m.set(parameters, (d = Object.freeze({ [dtype]: parameters })));
+    return d;
+  }
+}
+
+function leaf(r: TreeRows, i: number, label: string, records: DtypeRecords): TreeNode {
   const missing = r.missing[i]!;
   const dtype = r.dtypes[i] ?? null;
   const parameters = r.parameters[i]!;
@@ -127,14 +146,21 @@ function leaf(r: TreeRows, i: number, label: string): TreeNode {
     tensorCount: missing ? 0 : 1,
     parameters: missing ? 0 : parameters,
     bytes: missing ? 0 : r.bytes[i]!,
-    dtypes: missing || !dtype ? {} : { [dtype]: parameters },
+    dtypes: missing || !dtype ? NO_DTYPES : records.of(dtype, parameters),
     missingCount: missing ? 1 : 0,
-    children: [],
+    children: NO_CHILDREN,
     tensor,
   };
 }
 
-const leaves = (r: TreeRows, g: Group) => g.rows.map((i, k) => leaf(r, i, r.names[i]!.slice(g.labelAt[k])));
+function leaves(r: TreeRows, g: Group, records: DtypeRecords): TreeNode[] {
+  const out: TreeNode[] = new Array(g.rows.length);
+  for (let k = 0; k < out.length; k++) {
+    const i = g.rows[k]!;
+    out[k] = leaf(r, i, r.names[i]!.slice(g.labelAt[k]), records);
+  }
+  return out;
+}
 
 function sum(label: string, kind: TreeNode['kind'], children: TreeNode[], repeat = 1): TreeNode {
   const n: TreeNode = { label, kind, repeat, tensorCount: 0, parameters: 0, bytes: 0, dtypes: {}, missingCount: 0, children };
@@ -238,8 +264,9 @@ export function buildTowerTree(tower: TowerId, items: readonly TreeItem[] | Tree
     }
   }
   const stageNodes: TreeNode[] = [];
+  const records = new DtypeRecords();
   for (const s of stages.values()) {
-    const children: TreeNode[] = leaves(r, s.loose);
+    const children: TreeNode[] = leaves(r, s.loose, records);
     const ids = [...s.blocks.keys()].sort((a, b) => a - b);
     let i = 0;
     while (i < ids.length) {
@@ -248,7 +275,7 @@ export function buildTowerTree(tower: TowerId, items: readonly TreeItem[] | Tree
       while (j < ids.length && ids[j] === ids[j - 1]! + 1 && sameBlock(r, first, s.blocks.get(ids[j]!)!)) j++;
       const count = j - i;
       const label = count > 1 ? `{${ids[i]}..${ids[j - 1]}}` : String(ids[i]);
-      children.push(sum(label, 'block', leaves(r, first), count));
+      children.push(sum(label, 'block', leaves(r, first, records), count));
       i = j;
     }
     stageNodes.push(sum(s.label, 'stage', children));
