@@ -78,8 +78,9 @@ describe('inspect --json in pieces', () => {
       const { children, ...rest } = n;
       return { children: children.map(reorder), ...rest, ...(n.children.length ? { note: undefined } : {}) } as TreeNode;
     };
-    const b: Analysis = { ...a, transformers: undefined, towers: a.towers.map((t) => ({ tree: reorder(t.tree), ...t, extra: undefined }) as unknown as Analysis['towers'][number]) };
-    b.towers = b.towers.map((t) => ({ ...t, tree: reorder(t.tree) }));
+    const towers = a.towers.map(({ tree, ...rest }) => ({ tree: reorder(tree), ...rest, extra: undefined }) as unknown as Analysis['towers'][number]);
+    const b: Analysis = { ...a, transformers: undefined, towers };
+    assert.equal(Object.keys(b.towers[0]!)[0], 'tree');
     assert.equal(pieces(c, b).join(''), reference(c, b));
     const empty: Analysis = { ...a, towers: [{ ...a.towers[0]!, tree: { label: 'x', kind: 'tower', repeat: 1, tensorCount: 0, parameters: 0, bytes: 0, dtypes: {}, missingCount: 0, children: [] } }] };
     assert.equal(pieces(c, empty).join(''), reference(c, empty));
