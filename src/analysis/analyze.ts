@@ -69,8 +69,9 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
       const files = await readArchitectureFiles(dir);
       sideProblems.push(...files.problems);
       // The adapter file itself (a full model can sit beside an adapter_config.json, as in a merged fine-tune's folder).
-      const isAdapter = /(^|[\\/])adapter_model[^\\/]*$/.test(ckpt.path) || tensors.some((t) => t.name.includes('.lora_A') || t.name.includes('.lora_B'));
-      if (files.adapterConfig && looksLikeAdapterConfig(files.adapterConfig) && isAdapter) {
+      // (Scans the names only when there is an adapter config to use.)
+      const isAdapter = () => /(^|[\\/])adapter_model[^\\/]*$/.test(ckpt.path) || tensors.some((t) => t.name.includes('.lora_A') || t.name.includes('.lora_B'));
+      if (files.adapterConfig && looksLikeAdapterConfig(files.adapterConfig) && isAdapter()) {
         // A PEFT adapter: checked against its base, not as a model of its own.
         const base = opts.peftBase ?? (files.config ? baseFromConfig(files.config, 'config.json beside the adapter') : null);
         const p = checkPeft(readAdapterConfig(files.adapterConfig), tensors, base);

@@ -61,8 +61,11 @@ export class TreeRows {
 interface Group {
   rows: number[];
   labelAt: number[];
-  /** No label or dtype holds a signature separator (`:` `|`), so field-by-field comparison equals signature comparison. */
-  plain: boolean;
+  /**
+   * No label or dtype holds a signature separator (`:` `|`), so field-by-field comparison equals
+   * signature comparison; computed when first needed (undefined until then).
+   */
+  plain?: boolean;
   /** The signature string, built only for blocks that are not `plain`. */
   sig?: string;
 }
@@ -73,7 +76,7 @@ interface Stage {
   blocks: Map<number, Group>;
 }
 
-const newGroup = (): Group => ({ rows: [], labelAt: [], plain: true });
+const newGroup = (): Group => ({ rows: [], labelAt: [] });
 
 const hasSeparator = (s: string, from: number) => s.indexOf(':', from) >= 0 || s.indexOf('|', from) >= 0;
 
@@ -182,7 +185,7 @@ function sum(label: string, kind: TreeNode['kind'], children: TreeNode[], repeat
   return n;
 }
 
-/** What makes two blocks "identical" (the collapse rule); compared field by field when both are `plain`. */
+/** What makes two blocks "identical" (the collapse rule): built only for blocks whose fields hold a separator (see `sameBlock`). */
 function signature(r: TreeRows, g: Group): string {
   return (g.sig ??= g.rows
     .map((i, k) => `${r.names[i]!.slice(g.labelAt[k])}:${r.dtypes[i]}:${r.shapes[i]!.join('x')}:${r.missing[i] ? 'M' : ''}:${r.expectedShapes[i]?.join('x') ?? ''}`)
@@ -190,6 +193,12 @@ function signature(r: TreeRows, g: Group): string {
 }
 
 const EMPTY: readonly number[] = [];
+
+function stageNamed(stages: Map<string, Stage>, label: string): Stage {
+  let s = stages.get(label);
+  if (!s) stages.set(label, (s = { label, loose: newGroup(), blocks: new Map() }));
+  return s;
+}
 
 /** Equal as `shape.join('x')` strings are (so NaN equals NaN, as in the signature). */
 function sameDims(a: readonly number[], b: readonly number[]): boolean {
@@ -202,9 +211,20 @@ function sameDims(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
-function sameBlock(r: TreeRows, a: Group, b: Group): boolean {
-  if (!a.plain || !b.plain) return signature(r, a) === signature(r, b);
-  // Without separators inside fields, equal signatures ⇔ equal row count and equal fields.
+function isPlain(r: TreeRows, g: Group): boolean {
+  if (g.plain === undefined) {
+    g.plain = true;
+    for (let k = 0; k < g.rows.length && g.plain; k++) {
+      const i = g.rows[k]!;
+      const dtype = r.dtypes[i] ?? null;
+      if (hasSeparator(r.names[i]!, g.labelAt[k]!) || (dtype !== null && hasSeparator(dtype, 0))) g.plain = false;
+    }
+  }
+  return g.plain;
+}
+
+/** Equal row count and equal fields (the same label, dtype, ghost flag, shape and expected shape, row by row). */
+function sameFields(r: TreeRows, a: Group, b: Group): boolean {
   if (a.rows.length !== b.rows.length) return false;
   for (let k = 0; k < a.rows.length; k++) {
     const x = a.rows[k]!;
@@ -215,53 +235,69 @@ function sameBlock(r: TreeRows, a: Group, b: Group): boolean {
   return true;
 }
 
+/**
+ * Equal signatures (the collapse rule). Equal fields always give equal signatures; different
+ * fields give different signatures unless a separator inside a field makes two spell the same,
+ * so the signature strings are built only for blocks that hold a separator.
+ */
+function sameBlock(r: TreeRows, a: Group, b: Group): boolean {
+  if (sameFields(r, a, b)) return true;
+  if (isPlain(r, a) && isPlain(r, b)) return false;
+  return signature(r, a) === signature(r, b);
+}
+
 export function buildTowerTree(tower: TowerId, items: readonly TreeItem[] | TreeRows): TreeNode {
   const r = items instanceof TreeRows ? items : TreeRows.of(items);
   const stages = new Map<string, Stage>();
   // Consecutive names usually share their stage and block (file order), so the last ones are kept
-  // to skip slicing and hashing the same prefix 100k times.
-  let lastPrefix: string | undefined;
+  // to skip slicing and hashing the same prefix 100k times. (One loop with no closures: it runs
+  // 100k times on big files, mostly before the optimiser has compiled it.)
+  let lastPrefix = '';
   let lastStage: Stage | undefined;
   let lastBlockStage: Stage | undefined;
   let lastBlock = -1;
   let lastGroup: Group | undefined;
-  const stageNamed = (label: string) => {
-    let s = stages.get(label);
-    if (!s) stages.set(label, (s = { label, loose: newGroup(), blocks: new Map() }));
-    return s;
-  };
-  /** The stage labelled `name.slice(0, end)` (end > 0), remembering the last one. */
-  const stageOf = (name: string, end: number) => {
-    if (lastStage && lastPrefix!.length === end && name.startsWith(lastPrefix!)) return lastStage;
-    lastPrefix = name.slice(0, end);
-    return (lastStage = stageNamed(lastPrefix));
-  };
-  const addTo = (g: Group, i: number, labelAt: number) => {
-    g.rows.push(i);
-    g.labelAt.push(labelAt);
-    const dtype = r.dtypes[i] ?? null;
-    if (g.plain && (hasSeparator(r.names[i]!, labelAt) || (dtype !== null && hasSeparator(dtype, 0)))) g.plain = false;
-  };
+  const names = r.names;
   // Stage = the path before the block index (or the parent path outside blocks), as documented above.
-  for (let i = 0; i < r.length; i++) {
-    const name = r.names[i]!;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
     const s = blockIndexStart(name);
+    // The stage's label ends at `end` (exclusive); -1: '(top level)'.
+    let end: number;
+    let labelAt: number;
     if (s >= 0) {
-      const j = digitsEnd(name, s);
-      const stage = s > 1 ? stageOf(name, s - 1) : stageNamed('(top level)');
-      const block = parseIndex(name, s, j);
+      end = s > 1 ? s - 1 : -1;
+      labelAt = digitsEnd(name, s) + 1;
+    } else {
+      const dot = name.lastIndexOf('.');
+      // No dot: top level; a leading dot: the stage is '' (not '(top level)'), as it always was.
+      end = dot < 0 ? -1 : dot;
+      labelAt = dot + 1;
+    }
+    let stage: Stage;
+    if (end > 0 && lastStage && lastPrefix.length === end && name.startsWith(lastPrefix)) stage = lastStage;
+    else {
+      const label = end < 0 ? '(top level)' : name.slice(0, end);
+      stage = stageNamed(stages, label);
+      // Only real name prefixes are remembered (as before: '(top level)' and '' are looked up each time).
+      if (end > 0) {
+        lastPrefix = label;
+        lastStage = stage;
+      }
+    }
+    let g: Group;
+    if (s >= 0) {
+      const block = parseIndex(name, s, labelAt - 1);
       if (stage !== lastBlockStage || block !== lastBlock || !lastGroup) {
         lastGroup = stage.blocks.get(block);
         if (!lastGroup) stage.blocks.set(block, (lastGroup = newGroup()));
         lastBlockStage = stage;
         lastBlock = block;
       }
-      addTo(lastGroup, i, j + 1);
-    } else {
-      const dot = name.lastIndexOf('.');
-      // No dot: top level; a leading dot: the stage is '' (not '(top level)'), as it always was.
-      addTo((dot > 0 ? stageOf(name, dot) : stageNamed(dot < 0 ? '(top level)' : '')).loose, i, dot + 1);
-    }
+      g = lastGroup;
+    } else g = stage.loose;
+    g.rows.push(i);
+    g.labelAt.push(labelAt);
   }
   const stageNodes: TreeNode[] = [];
   const records = new DtypeRecords();
