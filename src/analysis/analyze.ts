@@ -92,7 +92,8 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
     }
   }
   // The transformers check (or an adapter / unknown-architecture verdict) replaces the CLIP guesswork for non-CLIP models.
-  const archHandled = archFindings.length > 0;
+  // A transformers or PEFT check that ran (even with nothing to report) handled the file: not an unrecognised layout.
+  const archHandled = archFindings.length > 0 || transformers !== null || peft !== null;
 
   const unreadableReasons = new Map<string, string>();
   ckpt.unreadable.forEach((u, i) => {
