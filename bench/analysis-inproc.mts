@@ -9,8 +9,10 @@
 // collection during the phase is timed). `--runs N` repeats it in N fresh processes and prints the
 // medians and the ratios to (a). Usage:
 //   node --import tsx bench/analysis-inproc.mts FILE [--target T] [--runs N]
+// The timed children run this script bundled by esbuild (as dist/ is built), not through tsx.
 import { spawnSync } from 'node:child_process';
-import { openSync, readFileSync, readSync, closeSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 const argv = process.argv.slice(2);
@@ -61,14 +63,27 @@ if (argv.includes('--child')) {
   console.log(JSON.stringify({ bare, open, analysis, write, keys, chars, family: v.architecture.family, missing: v.missing.length, unexpected: v.unexpected.length, findings: v.findings.map((f) => f.code) }));
 } else {
   const runs = Number(opt('--runs') ?? 5) || 5;
+  const tmp = mkdtempSync(join(tmpdir(), 'ckl-bench-inproc-'));
+  const bundle = join(tmp, 'child.mjs');
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [import.meta.filename],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
   const out: Record<string, number>[] = [];
   let last: Record<string, unknown> = {};
   for (let i = 0; i < runs; i++) {
-    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', import.meta.filename, file, '--child', ...(target ? ['--target', target] : [])], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = spawnSync(process.execPath, ['--expose-gc', bundle, file, '--child', ...(target ? ['--target', target] : [])], { encoding: 'utf8', maxBuffer: 1 << 26 });
     if (r.status !== 0) throw new Error(r.stderr);
     last = JSON.parse(r.stdout.trim().split('\n').pop()!);
     out.push(last as Record<string, number>);
   }
+  rmSync(tmp, { recursive: true, force: true });
   const med = (k: string) => {
     const xs = out.map((o) => o[k]!).sort((x, y) => x - y);
     return xs[Math.floor(xs.length / 2)]!;
