@@ -1,3 +1,4 @@
+import type { TensorInfo } from '../core/checkpoint.js';
 import type { TowerId } from '../layouts/canonicalLayout.js';
 import type { TreeNode, TreeTensor } from './types.js';
 
@@ -46,10 +47,44 @@ export class TreeRows {
     this.expectedShapes.push(expectedShape);
   }
 
+  /** Rows that are not ghosts, and their parameters and bytes. */
+  totals(): { present: number; parameters: number; bytes: number } {
+    let present = 0;
+    let parameters = 0;
+    let bytes = 0;
+    for (let k = 0; k < this.names.length; k++) {
+      if (this.missing[k]) continue;
+      present++;
+      parameters += this.parameters[k]!;
+      bytes += this.bytes[k]!;
+    }
+    return { present, parameters, bytes };
+  }
+
   static of(items: readonly TreeItem[]): TreeRows {
     const rows = new TreeRows();
     for (const it of items) rows.add(it.name, it.dtype, it.shape, it.parameters, it.bytes, it.missing, it.expectedShape);
     return rows;
+  }
+}
+
+/**
+ * Each file tensor as a row of its tower (`towerIds[i]`, normalised name `names[i]`), in file
+ * order, with the target's shape where `expectedByFile` has one. (A small function of its own:
+ * it runs once per tensor, and is optimised sooner than the loop inside the big analysis would be.)
+ */
+export function addFileRows(rows: ReadonlyMap<TowerId, TreeRows>, towerIds: readonly TowerId[], names: readonly string[], tensors: readonly TensorInfo[], expectedByFile: ReadonlyMap<string, number[]>): void {
+  let lastId: TowerId | undefined;
+  let last: TreeRows | undefined;
+  const withExpected = expectedByFile.size > 0;
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i]!;
+    const id = towerIds[i]!;
+    if (id !== lastId) {
+      last = rows.get(id)!;
+      lastId = id;
+    }
+    last!.add(names[i]!, t.dtype, t.shape, t.elementCount, t.byteLength, false, withExpected ? expectedByFile.get(t.name) : undefined);
   }
 }
 
