@@ -1,33 +1,95 @@
-// In-process breakdown for bench/analysis.mjs: open + the foundation's header-only document vs the
-// same plus analyzeCheckpoint (header-only, then with value reads). Prints one JSON line.
-import { analyzeCheckpoint } from '../src/analysis/analyze.js';
-import { inspectDocument } from '../src/core/summary.js';
-import { openCheckpoint } from '../src/formats/open.js';
+// In-process breakdown for bench/analysis.mjs: in ONE fresh process (cold, as the CLI and the
+// editor's worker run), times
+//   (a) bare: read the header bytes + JSON.parse (for an index: the index and every shard header),
+//   (b) openCheckpoint: our read + header parse + validation,
+//   (c) analyzeCheckpoint without value reads (family/layout detection, target comparison,
+//       findings, tower trees): what `inspect --json --no-values` and the editor's worker compute,
+//   (d) writing that as `inspect --json` does (the pieces of src/analysis/json.ts, joined length only),
+// with an untimed full GC between phases (each phase starts on a clean heap; its own garbage
+// collection during the phase is timed). `--runs N` repeats it in N fresh processes and prints the
+// medians and the ratios to (a). Usage:
+//   node --import tsx bench/analysis-inproc.mts FILE [--target T] [--runs N]
+// The timed children run this script bundled by esbuild (as dist/ is built), not through tsx.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 
-const [file, target] = process.argv.slice(2);
-const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
-const runs = 3;
-const res: Record<string, number[]> = { open: [], document: [], analysisHeaderOnly: [], analysisWithValues: [] };
-let summary = {};
-for (let i = 0; i < runs; i++) {
+const argv = process.argv.slice(2);
+const opt = (k: string) => (argv.includes(k) ? argv[argv.indexOf(k) + 1] : undefined);
+const file = argv[0]!;
+const target = opt('--target');
+
+if (argv.includes('--child')) {
+  const { analyzeCheckpoint } = await import('../src/analysis/analyze.js');
+  const { inspectAnalysisJson } = await import('../src/analysis/json.js');
+  const { openCheckpoint } = await import('../src/formats/open.js');
+  const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+  const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+  const header = (f: string) => {
+    const fd = openSync(f, 'r');
+    const b = Buffer.alloc(8);
+    readSync(fd, b, 0, 8, 0);
+    const n = Number(b.readBigUInt64LE(0));
+    const h = Buffer.alloc(n);
+    readSync(fd, h, 0, n, 8);
+    closeSync(fd);
+    return JSON.parse(h.toString('utf8')) as Record<string, unknown>;
+  };
+  gc();
   let t = process.hrtime.bigint();
-  const r = await openCheckpoint(file!);
-  if (!r.ok) throw new Error(r.error.message);
-  res.open!.push(ms(t));
+  let keys = 0;
+  if (file.endsWith('.json')) {
+    const index = JSON.parse(readFileSync(file, 'utf8')) as { weight_map: Record<string, string> };
+    for (const shard of new Set(Object.values(index.weight_map))) keys += Object.keys(header(join(dirname(file), shard))).length;
+  } else keys = Object.keys(header(file)).length;
+  const bare = ms(t);
+  gc();
   t = process.hrtime.bigint();
-  JSON.stringify(inspectDocument(r.value));
-  res.document!.push(ms(t));
+  const r = await openCheckpoint(file);
+  if (!r.ok) throw new Error(r.error.message);
+  const open = ms(t);
+  gc();
   t = process.hrtime.bigint();
   const a = await analyzeCheckpoint(r.value, { valueBudgetBytes: 0, ...(target ? { target } : {}) });
   if (!a.ok) throw new Error(a.error.message);
-  JSON.stringify(a.value);
-  res.analysisHeaderOnly!.push(ms(t));
+  const analysis = ms(t);
+  gc();
   t = process.hrtime.bigint();
-  const b = await analyzeCheckpoint(r.value, target ? { target } : {});
-  if (!b.ok) throw new Error(b.error.message);
-  JSON.stringify(b.value);
-  res.analysisWithValues!.push(ms(t));
-  summary = { family: b.value.architecture.family, missing: b.value.missing.length, unexpected: b.value.unexpected.length, findings: b.value.findings.map((f) => f.code), bytesRead: b.value.values.bytesRead };
+  let chars = 0;
+  for (const piece of inspectAnalysisJson(r.value, a.value)) chars += piece.length;
+  const write = ms(t);
+  const v = a.value;
+  console.log(JSON.stringify({ bare, open, analysis, write, keys, chars, family: v.architecture.family, missing: v.missing.length, unexpected: v.unexpected.length, findings: v.findings.map((f) => f.code) }));
+} else {
+  const runs = Number(opt('--runs') ?? 5) || 5;
+  const tmp = mkdtempSync(join(tmpdir(), 'ckl-bench-inproc-'));
+  const bundle = join(tmp, 'child.mjs');
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: [import.meta.filename],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    logLevel: 'warning',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  const out: Record<string, number>[] = [];
+  let last: Record<string, unknown> = {};
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync(process.execPath, ['--expose-gc', bundle, file, '--child', ...(target ? ['--target', target] : [])], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(r.stderr);
+    last = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    out.push(last as Record<string, number>);
+  }
+  rmSync(tmp, { recursive: true, force: true });
+  const med = (k: string) => {
+    const xs = out.map((o) => o[k]!).sort((x, y) => x - y);
+    return xs[Math.floor(xs.length / 2)]!;
+  };
+  const [a, b, c, d] = [med('bare'), med('open'), med('analysis'), med('write')];
+  const x = (v: number) => `${(v / a).toFixed(2)}×`;
+  console.log(`in-process, medians of ${runs} fresh processes (ms): (a) bare read+JSON.parse ${a.toFixed(0)} | (b) openCheckpoint ${b.toFixed(0)} (${x(b)}) | (c) analysis, no values ${c.toFixed(0)} (${x(c)}) | (b)+(c) ${x(b + c)} | (d) writing the inspect --json document ${d.toFixed(0)} (${x(d)}, ${(Number(last.chars) / 1e6).toFixed(1)} MB)`);
+  console.log(`  ${last.keys} header keys; family ${last.family}, ${last.missing} missing, ${last.unexpected} unexpected; findings ${(last.findings as string[]).join(', ')}`);
 }
-const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-console.log(JSON.stringify({ ...Object.fromEntries(Object.entries(res).map(([k, v]) => [k, Math.round(med(v))])), ...summary }));

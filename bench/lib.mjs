@@ -79,14 +79,33 @@ export function writeSparseSafetensors(file, entries) {
   return { tensors: entries.length, headerMB: json.length / 1e6, dataGB: off / 1e9 };
 }
 
-/** The two header-reading baselines every open benchmark compares with: bare Node and Python. */
+/**
+ * The two header-reading baselines every open benchmark compares with: bare Node and Python. Given
+ * a sharded index (`*.json`), both read the index and every shard header it names.
+ */
 export function writeHeaderBaselines(dir) {
   const bareNode = join(dir, 'bare.mjs');
-  writeFileSync(bareNode, `import { openSync, readSync } from 'node:fs';
-const fd = openSync(process.argv[2], 'r'); const b = Buffer.alloc(8); readSync(fd, b, 0, 8, 0);
-const n = Number(b.readBigUInt64LE(0)); const h = Buffer.alloc(n); readSync(fd, h, 0, n, 8);
-const j = JSON.parse(h.toString('utf8')); process.stdout.write(String(Object.keys(j).length) + '\\n');`);
+  writeFileSync(bareNode, `import { openSync, readSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+const header = (f) => { const fd = openSync(f, 'r'); const b = Buffer.alloc(8); readSync(fd, b, 0, 8, 0);
+const n = Number(b.readBigUInt64LE(0)); const h = Buffer.alloc(n); readSync(fd, h, 0, n, 8); return JSON.parse(h.toString('utf8')); };
+const p = process.argv[2]; let keys = 0;
+if (p.endsWith('.json')) { const wm = JSON.parse(readFileSync(p, 'utf8')).weight_map; for (const s of new Set(Object.values(wm))) keys += Object.keys(header(join(dirname(p), s))).length; }
+else keys = Object.keys(header(p)).length;
+process.stdout.write(String(keys) + '\\n');`);
   const pyReader = join(dir, 'reader.py');
-  writeFileSync(pyReader, `import json, struct, sys\nwith open(sys.argv[1], 'rb') as f:\n    n = struct.unpack('<Q', f.read(8))[0]\n    h = json.loads(f.read(n))\nprint(len(h))\n`);
+  writeFileSync(pyReader, `import json, os, struct, sys
+def header(p):
+    with open(p, 'rb') as f:
+        n = struct.unpack('<Q', f.read(8))[0]
+        return json.loads(f.read(n))
+p = sys.argv[1]
+if p.endswith('.json'):
+    with open(p) as f:
+        wm = json.load(f)['weight_map']
+    print(sum(len(header(os.path.join(os.path.dirname(p), s))) for s in sorted(set(wm.values()))))
+else:
+    print(len(header(p)))
+`);
   return { bareNode, pyReader };
 }

@@ -1,6 +1,7 @@
 // bench/open: `checkpoint-lens inspect --json` on a 100,000-tensor, ~10 GB sparse safetensors file,
 // against a bare Node baseline (8 bytes + header + JSON.parse) and Python's json+struct reader,
 // all as fresh processes in the same run. Usage: node bench/open.mjs [--runs N] [--keep]
+// [--before OLD_CLI_JS] (also times another build's dist/cli.js full analysis: before/after in one run)
 import { rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg, tmpdir } from 'node:os';
@@ -28,20 +29,24 @@ const { bareNode, pyReader } = writeHeaderBaselines(dir);
 // The machine may be shared: the load average says how much the medians below can be trusted.
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 console.log(`load average before: ${load()}`);
+// With the model understanding too (family detection, tower tree, findings, value checks within
+// budget), and another build's CLI when --before names one: all interleaved in one run.
+const before = process.argv.includes('--before') ? process.argv[process.argv.indexOf('--before') + 1] : undefined;
+const quiet = { stdio: ['ignore', 'ignore', 'pipe'], okCodes: [0, 1] };
 const rows = compare(
   [
     { name: 'bare Node (8 B + header + JSON.parse)', cmd: process.execPath, args: [bareNode, file] },
     { name: 'checkpoint-lens inspect --json --header-only', cmd: process.execPath, args: ['dist/cli.js', 'inspect', '--json', '--header-only', file], opts: { stdio: ['ignore', 'ignore', 'pipe'] } },
+    { name: 'checkpoint-lens inspect --json (analysis)', cmd: process.execPath, args: ['dist/cli.js', 'inspect', '--json', file], opts: quiet },
+    ...(before ? [{ name: 'before: inspect --json (analysis)', cmd: process.execPath, args: [before, 'inspect', '--json', file], opts: quiet }] : []),
     { name: 'Python json+struct (Debian python3)', cmd: PY, args: [pyReader, file] },
   ],
   runs,
 );
 table(rows, 'bare Node (8 B + header + JSON.parse)');
-// With the model understanding (family detection, tower tree, findings, value checks within budget).
-const full = compare([{ name: 'checkpoint-lens inspect --json (analysis)', cmd: process.execPath, args: ['dist/cli.js', 'inspect', '--json', file], opts: { stdio: ['ignore', 'ignore', 'pipe'], okCodes: [0, 1] } }], runs);
-table(full, 'checkpoint-lens inspect --json (analysis)', (r) => ` = ${(r.ms / rows[1].ms).toFixed(2)}× header-only`);
-const us = rows[1];
-const py = rows[2];
+const by = (n) => rows.find((r) => r.name === n);
+const [bare, us, full, py] = ['bare Node (8 B + header + JSON.parse)', 'checkpoint-lens inspect --json --header-only', 'checkpoint-lens inspect --json (analysis)', 'Python json+struct (Debian python3)'].map(by);
 console.log(`load average after: ${load()}`);
-console.log(`\ninspect / bare Node = ${(us.ms / rows[0].ms).toFixed(2)} (target ≤ 2.0); inspect / Python = ${(us.ms / py.ms).toFixed(2)} (target < 1.0)`);
+console.log(`\ninspect --header-only / bare Node = ${(us.ms / bare.ms).toFixed(2)} (target ≤ 2.0); inspect --header-only / Python = ${(us.ms / py.ms).toFixed(2)} (target < 1.0)`);
+console.log(`inspect (analysis) / bare Node = ${(full.ms / bare.ms).toFixed(2)}; / header-only = ${(full.ms / us.ms).toFixed(2)}${before ? `; before / bare Node = ${(by('before: inspect --json (analysis)').ms / bare.ms).toFixed(2)}` : ''}`);
 if (!process.argv.includes('--keep')) rmSync(dir, { recursive: true, force: true });

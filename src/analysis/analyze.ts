@@ -12,7 +12,7 @@ import { hfExpectedLayout } from '../layouts/spec/transformers/index.js';
 import { buildFindings, problemToFinding, sortFindings } from './findings.js';
 import { compareExpected, decide, expectedOf, type Decision } from './generated.js';
 import { compareToTarget, defaultTargetSpec, resolveTarget, type Comparison, type ResolvedTarget } from './target.js';
-import { buildTowerTree, TreeRows } from './tree.js';
+import { addFileRows, buildTowerTree, TreeRows } from './tree.js';
 import type { Analysis, ArchitectureInfo, Finding, TargetInfo, TowerStatus, TowerSummary } from './types.js';
 import { DEFAULT_VALUE_BUDGET, scanValues } from './values.js';
 
@@ -42,10 +42,11 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
   const strippedPrefix = commonStripped(tensors[0]?.name, names[0]);
   const unreadableNames = ckpt.unreadable.map((u) => stripPrefix(stripWrapperPrefixes(u.name), strippedPrefix));
   const detector = new FamilyDetector();
-  // Indexed loops over the 100k-entry arrays here and in the modules below: a cold CLI run executes
-  // them mostly before the optimiser kicks in, where each `for…of` step allocates an iterator result.
-  for (let i = 0; i < names.length; i++) detector.add(names[i]!, 0);
-  for (const n of unreadableNames) detector.add(n, 0);
+  // Indexed loops over the 100k-entry arrays, in small functions of the modules below: a cold CLI
+  // run executes them mostly before the optimiser kicks in (where each `for…of` step allocates an
+  // iterator result), and a small function is optimised sooner than this big one.
+  detector.addAll(names);
+  detector.addAll(unreadableNames);
   let family = detector.family();
   const towerIds = names.map((n) => towerOf(family, n));
   // An unrecognised layout gets no target unless one is given (defaultTargetSpec), infers nothing
@@ -69,8 +70,9 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
       const files = await readArchitectureFiles(dir);
       sideProblems.push(...files.problems);
       // The adapter file itself (a full model can sit beside an adapter_config.json, as in a merged fine-tune's folder).
-      const isAdapter = /(^|[\\/])adapter_model[^\\/]*$/.test(ckpt.path) || tensors.some((t) => t.name.includes('.lora_A') || t.name.includes('.lora_B'));
-      if (files.adapterConfig && looksLikeAdapterConfig(files.adapterConfig) && isAdapter) {
+      // (Scans the names only when there is an adapter config to use.)
+      const isAdapter = () => /(^|[\\/])adapter_model[^\\/]*$/.test(ckpt.path) || tensors.some((t) => t.name.includes('.lora_A') || t.name.includes('.lora_B'));
+      if (files.adapterConfig && looksLikeAdapterConfig(files.adapterConfig) && isAdapter()) {
         // A PEFT adapter: checked against its base, not as a model of its own.
         const base = opts.peftBase ?? (files.config ? baseFromConfig(files.config, 'config.json beside the adapter') : null);
         const p = checkPeft(readAdapterConfig(files.adapterConfig), tensors, base);
@@ -91,7 +93,8 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
     }
   }
   // The transformers check (or an adapter / unknown-architecture verdict) replaces the CLIP guesswork for non-CLIP models.
-  const archHandled = archFindings.length > 0;
+  // A transformers or PEFT check that ran (even with nothing to report) handled the file: not an unrecognised layout.
+  const archHandled = archFindings.length > 0 || transformers !== null || peft !== null;
 
   const unreadableReasons = new Map<string, string>();
   ckpt.unreadable.forEach((u, i) => {
@@ -192,11 +195,7 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
   const rows = new Map<TowerId, TreeRows>(TOWER_IDS.map((t) => [t, new TreeRows()]));
   const mismatchByFile = new Map<string, number[]>();
   for (const m of cmp?.mismatched ?? []) for (const f of m.files) mismatchByFile.set(f, m.expected);
-  for (let i = 0; i < tensors.length; i++) {
-    const tensor = tensors[i]!;
-    const exp = mismatchByFile.size ? mismatchByFile.get(tensor.name) : undefined;
-    rows.get(towerIds[i]!)!.add(names[i]!, tensor.dtype, tensor.shape, tensor.elementCount, tensor.byteLength, false, exp);
-  }
+  addFileRows(rows, towerIds, names, tensors, mismatchByFile);
   for (const m of cmp?.missing ?? hfMissing) rows.get(m.tower)!.add(m.name, null, m.shape, 0, 0, true);
 
   const expectedByTower = new Map<TowerId, number>();
@@ -206,15 +205,7 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
   const towers: TowerSummary[] = [];
   for (const id of TOWER_IDS) {
     const list = rows.get(id)!;
-    let present = 0;
-    let parameters = 0;
-    let bytes = 0;
-    for (let k = 0; k < list.length; k++) {
-      if (list.missing[k]) continue;
-      present++;
-      parameters += list.parameters[k]!;
-      bytes += list.bytes[k]!;
-    }
+    const { present, parameters, bytes } = list.totals();
     const expected = expectedByTower.get(id) ?? 0;
     if (!present && !expected) continue;
     const missing = missingIn(id);

@@ -69,14 +69,23 @@ export function normalizeNames(tensors: readonly TensorInfo[]): NormalizedTensor
  * container prefix so `normalizeName` can redo one name without a lookup table.
  */
 export function normalizeNameList(tensors: readonly TensorInfo[]): NormalizedNameList {
-  const names = tensors.map((t) => stripWrapperPrefixes(t.name));
-  for (const p of CONTAINER_PREFIXES) {
-    if (names.length && names.every((n) => n.startsWith(p) && n.length > p.length)) {
-      // Detect on offsets first: the common case (a generic `model.*` file) then allocates nothing.
-      const det = new FamilyDetector();
-      for (let i = 0; i < names.length; i++) det.add(names[i]!, wrapperEnd(names[i]!, p.length));
-      if (det.family() !== 'unknown') return { names: names.map((n) => stripWrapperPrefixes(n.slice(p.length))), container: p };
-    }
+  if (!tensors.length) return { names: [], container: null };
+  // A name starts with at most one container prefix, so only the first name's can be shared by
+  // all; whether it is, is checked in the same pass that strips the wrappers.
+  const first = stripWrapperPrefixes(tensors[0]!.name);
+  const p = CONTAINER_PREFIXES.find((c) => first.startsWith(c) && first.length > c.length);
+  let shared = p !== undefined;
+  const names: string[] = [];
+  for (let i = 0; i < tensors.length; i++) {
+    const n = stripWrapperPrefixes(tensors[i]!.name);
+    names.push(n);
+    if (shared && !(n.startsWith(p!) && n.length > p!.length)) shared = false;
+  }
+  if (shared) {
+    // Detect on offsets first: the common case (a generic `model.*` file) then allocates nothing.
+    const det = new FamilyDetector();
+    for (let i = 0; i < names.length; i++) det.add(names[i]!, wrapperEnd(names[i]!, p!.length));
+    if (det.family() !== 'unknown') return { names: names.map((n) => stripWrapperPrefixes(n.slice(p!.length))), container: p! };
   }
   return { names, container: null };
 }
@@ -130,6 +139,11 @@ export class FamilyDetector {
   private timmBlocks = false;
   /** Exact signature names seen (bit per entry of SIGNATURE_NAMES). */
   private seen = 0;
+
+  /** `add(name, 0)` for each name (a loop of its own: it runs over every tensor of a file). */
+  addAll(names: readonly string[]): void {
+    for (let i = 0; i < names.length; i++) this.add(names[i]!, 0);
+  }
 
   add(n: string, start: number): void {
     this.addPrefix(n, start);

@@ -7,6 +7,7 @@ import { formatBytes, formatCount, safeText, writeError } from '../output.js';
 import type { CliCommand } from '../registry.js';
 import type { Checkpoint } from '../../core/checkpoint.js';
 import { analyzeCheckpoint } from '../../analysis/analyze.js';
+import { inspectAnalysisJson } from '../../analysis/json.js';
 import type { Analysis, TreeNode } from '../../analysis/types.js';
 import { TARGET_SYNTAX } from '../../analysis/target.js';
 import type { TransformersCheck } from '../../analysis/transformersCheck.js';
@@ -53,9 +54,8 @@ export const inspectCommand: CliCommand = {
       process.stdout.write(renderInspectText(doc, r.value));
       return doc.hasErrors ? 1 : 0;
     }
-    const doc = inspectDocument(r.value);
     const target = args.values.get('target');
-    if (r.value.format === 'gguf' || r.value.format === 'gguf-split') return inspectGguf(r.value, doc, target, args.flags.has('json'));
+    if (r.value.format === 'gguf' || r.value.format === 'gguf-split') return inspectGguf(r.value, inspectDocument(r.value), target, args.flags.has('json'));
     const modelClass = args.values.get('class');
     let peftBase: BaseModel | undefined;
     const basePath = args.values.get('base');
@@ -80,11 +80,12 @@ export const inspectCommand: CliCommand = {
     }
     const analysis = a.value;
     // The inspect document (schema 1) gains the analysis fields; nothing of the foundation's is renamed.
-    const { schemaVersion: _v, ...fields } = analysis;
-    if (args.flags.has('json')) writeJsonLine({ ...doc, ...fields });
-    else process.stdout.write(renderInspectText(doc, r.value, analysis));
+    // JSON: written in pieces (the same characters as one JSON.stringify of the merged document).
+    if (args.flags.has('json')) writePieces(inspectAnalysisJson(r.value, analysis));
+    else process.stdout.write(renderInspectText(inspectDocument(r.value), r.value, analysis));
     // Index only: absent shards are the point (a check before download), not an integrity error.
-    const readerErrors = analysis.indexOnly ? doc.problems.some((p) => p.severity === 'error' && p.code !== 'shard-missing') : doc.hasErrors;
+    const problems = r.value.problems;
+    const readerErrors = analysis.indexOnly ? problems.some((p) => p.severity === 'error' && p.code !== 'shard-missing') : hasErrors(problems);
     return readerErrors || analysis.findings.some((f) => f.severity === 'error') ? 1 : 0;
   },
 };
@@ -112,6 +113,27 @@ async function inspectGguf(c: Checkpoint, doc: InspectDocument, target: string |
   text.splice(at, 0, ...(f ? renderGgufMetadata(f) : []), ...renderGgufSummary(gguf));
   process.stdout.write(text.join('\n'));
   return failed ? 1 : 0;
+}
+
+/**
+ * Writes JSON pieces and a newline: small pieces are gathered (fewer writes), large ones written as
+ * they are (no copy into a bigger string).
+ */
+function writePieces(pieces: Iterable<string>): void {
+  let pending = '';
+  for (const p of pieces) {
+    if (p.length < 1 << 14) {
+      pending += p;
+      if (pending.length < 1 << 16) continue;
+      process.stdout.write(pending);
+      pending = '';
+      continue;
+    }
+    if (pending) process.stdout.write(pending);
+    pending = '';
+    process.stdout.write(p);
+  }
+  process.stdout.write(pending + '\n');
 }
 
 /** Writes a (possibly tens of MB) JSON document without copying it again to append the newline. */
