@@ -100,8 +100,8 @@ export function renderProbeText(r: ProbeReport): string {
   const m = r.model;
   const lines = [
     `${safeText(r.path)}`,
-    `  layout ${r.family}${m.namedConfig ? ` (${m.namedConfig})` : ''}; image ${m.imageSize}px, ${m.vision.architecture === 'resnet' ? `ResNet width ${m.vision.width}, blocks [${(m.vision.stages ?? []).join(', ')}]` : `ViT ${m.vision.width}×${m.vision.layers} (patch ${m.vision.patch})`}, text ${m.text.width}×${m.text.layers}, embed ${m.embedDim}`,
-    `  activation ${m.activation} (${safeText(m.activationSource)}); EOT pooling ${m.pooling}`,
+    `  layout ${r.family}${m.namedConfig ? ` (${m.namedConfig})` : ''}; image ${m.imageSize}px, ${m.vision.architecture === 'resnet' ? `ResNet width ${m.vision.width}, blocks [${(m.vision.stages ?? []).join(', ')}]` : `ViT ${m.vision.width}×${m.vision.layers} (patch ${m.vision.patch}${m.vision.architecture === 'siglip' ? ', MAP head' : ''})`}, text ${m.text.width}×${m.text.layers}, embed ${m.embedDim}`,
+    `  activation ${m.activation} (${safeText(m.activationSource)}); ${m.pooling === 'last' ? 'text pooled at the last position' : `EOT pooling ${m.pooling}`}; ${m.scoring === 'sigmoid' ? 'sigmoid scoring (SigLIP: sigmoid(scale·cos + bias) per image/label pair)' : 'softmax scoring'}`,
     `  provider ${r.provider}${r.providerAttempts
       .filter((a) => a.outcome !== 'used')
       .map((a) => `; ${a.provider} ${a.outcome}: ${safeText(a.reason ?? '')}`)
@@ -109,7 +109,7 @@ export function renderProbeText(r: ProbeReport): string {
     `  weights ${r.weightsAccess === 'hard-link' ? 'referenced in place (hard link, mmapped)' : r.weightsAccess === 'memory' ? 'read into memory (hard link impossible)' : 'partly read into memory'}; tokenizer: ${safeText(r.tokenizer)}`,
   ];
   for (const ri of r.randomInitialized) {
-    lines.push(`  RANDOM-INITIALISED ${ri.tower === 'shared' ? 'logit_scale' : ri.whole ? `whole ${ri.tower} tower` : `${ri.count} ${ri.tower} tensor(s)`}: ${ri.tensors.slice(0, 4).map(safeText).join(', ')}${ri.count > 4 ? ', …' : ''}`);
+    lines.push(`  RANDOM-INITIALISED ${ri.tower === 'shared' ? ri.tensors.join(' and ') : ri.whole ? `whole ${ri.tower} tower` : `${ri.count} ${ri.tower} tensor(s)`}: ${ri.tensors.slice(0, 4).map(safeText).join(', ')}${ri.count > 4 ? ', …' : ''}`);
   }
   lines.push(`  probe set ${r.probeSet}: ${r.images} images, ${r.classes} classes`);
   if (r.top1 !== null) {
