@@ -22,7 +22,8 @@ export function randomByTreeTower(groups: ProbeReport['randomInitialized']): Pro
   };
   for (const g of groups) {
     for (const name of g.tensors) {
-      const t = towerOfCanonical(name);
+      // SigLIP's probe names are open_clip's: the text tower under `text.` (its projection is a projection, as in the tree).
+      const t = towerOfCanonical(name.startsWith('text.') ? name.slice(5) : name);
       // A tower is whole in the tree's sense when the probe's tower is whole (its projection aside).
       if (t === 'projection') add('projections', false);
       else add(t === 'vision' || t === 'text' ? t : g.tower, g.whole);

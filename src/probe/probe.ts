@@ -229,14 +229,14 @@ async function buildProbeSet(ckpt: Checkpoint, engine: Engine, opts: ProbeOption
       return bad(
         'probe-tokenizer-mismatch',
         siglip
-          ? `${tokPath} is a CLIP BPE tokenizer, but SigLIP's text tower reads SentencePiece ids: pass --tokenizer with the model's spiece.model or tokenizer.json`
-          : `${tokPath} is a SentencePiece tokenizer, but this CLIP's text tower reads CLIP BPE ids: pass --tokenizer with a CLIP tokenizer.json, vocab.json + merges.txt or bpe_simple_vocab_16e6.txt.gz`,
+          ? `${tokPath} is a CLIP BPE tokenizer, but SigLIP's text tower reads SentencePiece ids: pass --tokenizer (the model's spiece.model or tokenizer.json)`
+          : `${tokPath} is a SentencePiece tokenizer, but this CLIP's text tower reads CLIP BPE ids: pass --tokenizer (a CLIP tokenizer.json, vocab.json + merges.txt or bpe_simple_vocab_16e6.txt.gz)`,
       );
     }
   } else if (siglip && !opts.inputs) {
     return bad(
       'probe-tokenizer-missing',
-      `SigLIP needs its own tokenizer and none was found beside ${basename(ckpt.path)}: put spiece.model (transformers SigLIP repos) or tokenizer.json (open_clip / fast tokenizer) beside the checkpoint, or pass --tokenizer FILE`,
+      `SigLIP needs its own tokenizer and none was found beside ${basename(ckpt.path)}: put spiece.model (transformers SigLIP repos) or tokenizer.json (open_clip / fast tokenizer) beside the checkpoint, or pass --tokenizer (its path)`,
     );
   }
 
