@@ -9,8 +9,8 @@ import { TokenizerError } from './tokenizerError.js';
  * CLIP's byte-level BPE tokenizer (OpenAI `simple_tokenizer.py` semantics), reading any of the
  * three forms the vocabulary ships in: open_clip's `bpe_simple_vocab_16e6.txt.gz`, the hub's
  * `vocab.json` + `merges.txt`, or a `tokenizer.json`. Hand-written because the algorithm is small
- * and fixed, no maintained npm package reads the `.txt.gz` form, and `@huggingface/tokenizers`
- * would add a native binary per platform to the VSIX for ~150 lines of logic.
+ * and fixed, and no maintained npm package reads the `.txt.gz` form (`@huggingface/tokenizers`,
+ * pure JS, reads `tokenizer.json` only). SigLIP's SentencePiece files: ./sentencepiece.ts.
  * Not implemented: ftfy's mojibake repair (`fix_text`); prompts are plain ASCII in practice.
  */
 export const SOT = '<|startoftext|>';

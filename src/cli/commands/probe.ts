@@ -10,7 +10,7 @@ import { progressDone, progressLine, safeText, writeError } from '../output.js';
 import type { CliCommand } from '../registry.js';
 
 const USAGE =
-  'usage: checkpoint-lens probe FILE [--json] [--provider auto|cpu|cuda|dml|coreml|webgpu] [--images DIR [--labels FILE]] [--template "a photo of a {label}"] [--tokenizer PATH] [--inputs IN.safetensors] [--dump OUT.safetensors] [--target NAME] [--activation quickgelu|gelu] [--threads N] [--cache-dir DIR]';
+  'usage: checkpoint-lens probe FILE [--json] [--provider auto|cpu|cuda|dml|coreml|webgpu] [--images DIR [--labels FILE]] [--template "a photo of a {label}"] [--tokenizer PATH] [--inputs IN.safetensors] [--dump OUT.safetensors] [--target NAME] [--activation quickgelu|gelu|gelu_tanh] [--threads N] [--cache-dir DIR]';
 
 /** Exit 0: aligned (or an unlabelled --inputs run); 1: weak or at chance; 2: cannot run. */
 export const probeCommand: CliCommand = {
@@ -24,7 +24,7 @@ export const probeCommand: CliCommand = {
     const provider = (args.values.get('provider') ?? 'auto') as ProviderChoice;
     if (provider !== 'auto' && !PROVIDER_NAMES.includes(provider)) return usage(`--provider must be auto or one of ${PROVIDER_NAMES.join(', ')}`);
     const activation = args.values.get('activation');
-    if (activation !== undefined && activation !== 'quickgelu' && activation !== 'gelu') return usage('--activation must be quickgelu or gelu');
+    if (activation !== undefined && activation !== 'quickgelu' && activation !== 'gelu' && activation !== 'gelu_tanh') return usage('--activation must be quickgelu, gelu or gelu_tanh');
     const threads = args.values.has('threads') ? Number(args.values.get('threads')) : undefined;
     if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > 256)) return usage('--threads must be an integer from 1 to 256');
     const batch = args.values.has('batch') ? Number(args.values.get('batch')) : undefined;
