@@ -74,7 +74,7 @@ export async function buildClipGraph(cfg: ProbeModelConfig, weights: ResolvedWei
   }
 
   // ---- text tower
-  const txtFeat = cfg.architecture === 'siglip' ? await siglipTextFeatures(ops, ids, t, layerDone) : await clipTextFeatures();
+  const txtFeat = cfg.architecture === 'siglip' ? await siglipTextFeatures(ops, ids, t, cfg.textProjection !== 'none', layerDone) : await clipTextFeatures();
   async function clipTextFeatures(): Promise<string> {
     const L = t.contextLength;
     const causal = new Float32Array(L * L);

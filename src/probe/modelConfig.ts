@@ -99,6 +99,8 @@ export interface ProbeModelConfig {
   readonly layerNormEps: number;
   /** `sigmoid`: SigLIP, logits = exp(logit_scale)·cos + logit_bias scored per pair; default `softmax` (CLIP). */
   readonly scoring?: 'softmax' | 'sigmoid';
+  /** SigLIP text tower without a projection (open_clip `proj_type: none`): the pooled text is the embedding. */
+  readonly textProjection?: 'none';
   /** The open_clip config whose head counts / missing-tower shapes were used, if any. */
   readonly namedConfig?: string;
 }

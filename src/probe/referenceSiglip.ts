@@ -81,5 +81,6 @@ export function encodeTextSiglip(cfg: ProbeModelConfig, W: WeightLookup, ids: nu
   // No causal mask: every position sees every other (SigLIP was trained that way).
   for (let i = 0; i < t.layers; i++) h = residualBlock(cfg, W, `text.transformer.resblocks.${i}.`, h, L, D, t.heads, t.layerScale, false, undefined, t.mlp);
   const last = layerNorm(h.subarray((L - 1) * D, L * D), 1, D, W('text.ln_final.weight'), W('text.ln_final.bias'), cfg.layerNormEps);
+  if (cfg.textProjection === 'none') return last;
   return linear(last, 1, D, cfg.embedDim, W('text.text_projection.weight'), W('text.text_projection.bias'));
 }

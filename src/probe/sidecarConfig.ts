@@ -42,9 +42,11 @@ export async function sidecarHints(dir: string): Promise<SidecarHints> {
     return hints;
   }
   const hf = await readJson(join(dir, 'config.json'));
-  if (hf && (hf.vision_config || hf.text_config)) {
-    const v = hf.vision_config as Record<string, unknown> | undefined;
-    const t = hf.text_config as Record<string, unknown> | undefined;
+  // One-tower classes (SiglipVisionModel, CLIPTextModel, …) keep their tower's fields at the top level.
+  const mt = typeof hf?.model_type === 'string' ? hf.model_type : '';
+  if (hf && (hf.vision_config || hf.text_config || mt.endsWith('_vision_model') || mt.endsWith('_text_model'))) {
+    const v = (mt.endsWith('_vision_model') ? hf : hf.vision_config) as Record<string, unknown> | undefined;
+    const t = (mt.endsWith('_text_model') ? hf : hf.text_config) as Record<string, unknown> | undefined;
     const siglip = typeof hf.model_type === 'string' && hf.model_type.startsWith('siglip');
     // SiglipConfig's default is gelu_pytorch_tanh, CLIPConfig's quick_gelu.
     const act = (t?.hidden_act ?? v?.hidden_act ?? (siglip ? 'gelu_pytorch_tanh' : 'quick_gelu')) as string;
@@ -79,9 +81,11 @@ function siglipFactsFromHfConfig(hf: Record<string, unknown>, visionHeads: numbe
   const W = n('t.hidden_size', 768);
   const P = n('v.patch_size', 16);
   const grid = Math.floor(n('v.image_size', 224) / P);
+  const mt = typeof hf.model_type === 'string' ? hf.model_type : '';
   const vision: SiglipVisionShape = { kind: 'siglip', width: D, layers: n('v.num_hidden_layers', 12), heads: visionHeads ?? Math.max(1, Math.floor(D / 64)), mlp: n('v.intermediate_size', 4 * D), mapMlp: n('v.intermediate_size', 4 * D), patch: P, imageSize: grid * P, tokens: grid * grid };
   const text: TextShape = { width: W, layers: n('t.num_hidden_layers', 12), heads: textHeads ?? Math.max(1, Math.floor(W / 64)), mlp: n('t.intermediate_size', 4 * W), contextLength: n('t.max_position_embeddings', 64), vocabSize: n('t.vocab_size', 32000), layerScale: false, causal: false };
-  return { name: 'config.json', vision, text, embedDim: n('t.projection_size', W) };
+  // A one-tower config says nothing about the other tower (its class defaults are not the model's).
+  return { name: 'config.json', ...(mt.endsWith('_text_model') ? {} : { vision }), ...(mt.endsWith('_vision_model') ? {} : { text }), embedDim: n('t.projection_size', mt.endsWith('_vision_model') ? D : W) };
 }
 
 async function readJson(path: string): Promise<Record<string, unknown> | undefined> {

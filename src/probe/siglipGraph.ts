@@ -39,7 +39,7 @@ export async function siglipImageFeatures(ops: GraphOps, pixels: string, v: Sigl
   return g.op('Add', [pooled, mlp], {}, 'map_out');
 }
 
-export async function siglipTextFeatures(ops: GraphOps, ids: string, t: TextShape, layerDone: (what: string) => void): Promise<string> {
+export async function siglipTextFeatures(ops: GraphOps, ids: string, t: TextShape, projection: boolean, layerDone: (what: string) => void): Promise<string> {
   const { g, W } = ops;
   const L = t.contextLength;
   let x = g.op('Add', [g.op('Gather', [await W('text.token_embedding.weight'), ids], { axis: 0 }), await W('text.positional_embedding')]);
@@ -50,5 +50,5 @@ export async function siglipTextFeatures(ops: GraphOps, ids: string, t: TextShap
   }
   const x3 = g.op('Reshape', [await ops.layerNorm(x, 'text.ln_final'), g.int64Const([-1, L, t.width])]);
   const last = g.op('Gather', [x3, g.int64Const([L - 1], [])], { axis: 1 });
-  return ops.linear(last, 'text.text_projection');
+  return projection ? ops.linear(last, 'text.text_projection') : last;
 }

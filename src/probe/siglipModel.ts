@@ -31,7 +31,10 @@ const OC_ROWS = new Map(OPENCLIP_SIGLIP_ROWS.map((r) => [r.local, r]));
  */
 export function isSiglipFamily(family: FamilyId, ckpt?: Checkpoint): boolean {
   if (family === 'hf-siglip' || family === 'openclip-timm') return true;
-  return family === 'timm-vit' && ckpt !== undefined && ckpt.tensors.some((t) => stripWrapperPrefixes(t.name) === 'attn_pool.latent');
+  if (family !== 'timm-vit' || ckpt === undefined) return false;
+  // timm's SigLIP towers: a MAP head, or (the `_gap` variants, refused with a reason) no class token.
+  const names = new Set(ckpt.tensors.map((t) => stripWrapperPrefixes(t.name)));
+  return names.has('attn_pool.latent') || (names.has('pos_embed') && !names.has('cls_token'));
 }
 
 /**
@@ -141,6 +144,8 @@ export interface SiglipFacts {
   readonly vision?: SiglipVisionShape;
   readonly text?: TextShape;
   readonly embedDim: number;
+  /** open_clip `proj_type: none` (ViT-SO400M-16-SigLIP-i18n-256): the pooled text is the embedding. */
+  readonly textProjNone?: boolean;
 }
 
 /** open_clip facts (+ their timm trunk) → probe shapes; undefined when it is not a SigLIP the probe builds. */
@@ -150,7 +155,7 @@ export function siglipFactsFrom(f: OpenClipFacts, name?: string): SiglipFacts | 
   const vision = trunk ? visionFromTrunk(trunk) : undefined;
   const t = f.text;
   const text: TextShape = { width: t.width, layers: t.layers, heads: t.heads, mlp: Math.round(t.width * t.mlpRatio), contextLength: t.context, vocabSize: t.vocab, layerScale: false, causal: false };
-  return { ...(name ? { name } : {}), ...(vision ? { vision } : {}), text, embedDim: f.embed };
+  return { ...(name ? { name } : {}), ...(vision ? { vision } : {}), text, embedDim: f.embed, ...(t.projNone ? { textProjNone: true } : {}) };
 }
 
 function visionFromTrunk(t: TimmTrunkFacts): SiglipVisionShape | undefined {
@@ -242,7 +247,9 @@ export function deriveSiglipConfig(w: CanonicalSource, hints: ConfigHints, named
   } else {
     return { ok: false, code: 'probe-incomplete-tower', message: 'this SigLIP file has no text tower and no open_clip config names its shape: pass --target (e.g. ViT-B-16-SigLIP).' };
   }
-  const embedDim = dimOf(w, 'text.text_projection.weight', 0) ?? named?.embedDim ?? vision.width;
+  // No projection in the file: open_clip's proj_type 'none' when the config says so, else a dropped projection (random, reported).
+  const projNone = !w.tensors.has('text.text_projection.weight') && named?.textProjNone === true;
+  const embedDim = dimOf(w, 'text.text_projection.weight', 0) ?? (projNone ? text.width : undefined) ?? named?.embedDim ?? vision.width;
   // The image embedding is the MAP head's output (no projection): it must live in the text's space.
   if (embedDim !== vision.width) return { ok: false, code: 'probe-shape-mismatch', message: `the image tower's MAP head gives ${vision.width}-wide embeddings but the text projection gives ${embedDim}: the towers do not share a space (towers from different models?).` };
   for (const [label, width, heads, layers] of [['image', vision.width, vision.heads, vision.layers], ['text', text.width, text.heads, text.layers]] as const) {
@@ -261,6 +268,7 @@ export function deriveSiglipConfig(w: CanonicalSource, hints: ConfigHints, named
       pooling: { kind: 'last' },
       layerNormEps: 1e-6,
       scoring: 'sigmoid',
+      ...(projNone ? { textProjection: 'none' as const } : {}),
       ...(named?.name ? { namedConfig: named.name } : {}),
     },
   };
@@ -279,7 +287,7 @@ export function siglipExpectedTensors(c: ProbeModelConfig): { name: string; shap
     logitBias: true,
     customText: true,
     vision: { kind: 'timm', trunk: 'probe', trunkKey: '', image: v.imageSize, pool: 'map', proj: 'none' },
-    text: { kind: 'native', width: t.width, heads: t.heads, layers: t.layers, mlpRatio: t.mlp / t.width, context: t.contextLength, vocab: t.vocabSize, projBias: true, noCausalMask: true, pool: 'last' },
+    text: { kind: 'native', width: t.width, heads: t.heads, layers: t.layers, mlpRatio: t.mlp / t.width, context: t.contextLength, vocab: t.vocabSize, ...(c.textProjection === 'none' ? { projNone: true } : { projBias: true }), noCausalMask: true, pool: 'last' },
   };
   const trunk: TimmTrunkFacts = {
     class: 'VisionTransformer',

@@ -13,6 +13,15 @@ import { tokenizerFromSentencePiece } from '../../src/probe/sentencepiece.js';
 import { sidecarHints } from '../../src/probe/sidecarConfig.js';
 import { loadProbeTokenizer } from '../../src/probe/tokenizer.js';
 import { tempDir } from '../helpers/tmp.js';
+import { fakeTensors } from '../helpers/clipFixtures.js';
+import { loadLayouts } from '../helpers/layoutFixtures.js';
+import type { Checkpoint } from '../../src/core/checkpoint.js';
+import { detectFamily } from '../../src/layouts/canonical.js';
+import { openclipFacts } from '../../src/layouts/spec/clipTables.js';
+import { deriveSiglipConfig, isSiglipFamily, matchSiglipConfig, siglipFactsFrom, siglipFromCheckpoint } from '../../src/probe/siglipModel.js';
+import type { CanonicalSource } from '../../src/probe/canonicalSource.js';
+import type { ProbeModelConfig } from '../../src/probe/modelConfig.js';
+import type { SiglipFacts } from '../../src/probe/siglipModel.js';
 import { canonicalValues, maxAbsDiff } from './probe-fixtures.js';
 
 // Ground truth written by test/fixtures/probe/make_siglip.py (transformers 4.51 SiglipModel / SiglipTokenizer,
@@ -206,4 +215,117 @@ test('open_clip timm trunks the probe does not build are probe-unsupported-archi
   assert.ok(!r.ok);
   assert.equal(r.error.code, 'probe-unsupported-architecture');
   assert.match(r.error.message, /convnext_tiny/);
+});
+
+// The layouts of the REAL models (test/fixtures/layouts/*.json.gz, recorded from open_clip / transformers / timm
+// with no weights): every SigLIP among them must be read completely — every tensor the forward needs found
+// under the probe's names with its shape, nothing random, nothing left over — and the rest refused with a reason.
+function ckptOf(tensors: readonly (readonly [string, readonly number[], string?])[]): Checkpoint {
+  return { path: '/nonexistent/model.safetensors', tensors: fakeTensors(tensors.map(([name, shape, dtype]) => ({ name, shape, ...(dtype === 'I64' ? { dtype: 'I64' as const } : {}) }))) } as unknown as Checkpoint;
+}
+
+test('every recorded open_clip SigLIP config is read completely (heads from the trunk table); SigLIPs with transformers text towers are refused', (t) => {
+  const real = loadLayouts('openclip.json.gz');
+  let read = 0;
+  const refused: string[] = [];
+  for (const [name, layout] of Object.entries(real)) {
+    const facts = openclipFacts(name)!;
+    if (!facts.logitBias) continue;
+    const ck = ckptOf(layout.tensors);
+    const family = detectFamily(ck.tensors);
+    assert.equal(family, 'openclip-timm', name);
+    const src = siglipFromCheckpoint(ck, family);
+    if (!src.ok) {
+      assert.equal(src.code, 'probe-unsupported-architecture', name);
+      refused.push(name);
+      continue;
+    }
+    const named = siglipFactsFrom(facts, name)!;
+    const cfg = deriveSiglipConfig(src.source, {}, named, { value: 'gelu', source: 'test' });
+    assert.ok(cfg.ok, `${name}: ${cfg.ok ? '' : cfg.message}`);
+    assert.deepEqual(missingOf(src.source, cfg.config), { towers: [], mismatched: [] }, `${name}: nothing random`);
+    assert.deepEqual(src.source.unmapped, [], `${name}: nothing left over`);
+    assert.equal(cfg.config.vision.heads, named.vision!.heads, name);
+    // Without the name, the shapes find a config with the same heads.
+    assert.equal(matchSiglipConfig(src.source)?.vision?.heads, named.vision!.heads, name);
+    read++;
+  }
+  assert.deepEqual(refused.sort(), ['nllb-clip-base-siglip', 'nllb-clip-large-siglip']);
+  assert.ok(read >= 25, `SigLIP configs read: ${read}`);
+  t.diagnostic(`open_clip SigLIP configs read completely: ${read}; refused: ${refused.length}`);
+});
+
+/** Expected tensors the source lacks (what resolveWeights would random-initialise, without materialising 256k-vocabulary tables), and shape disagreements. */
+function missingOf(src: CanonicalSource, cfg: ProbeModelConfig): { towers: string[]; mismatched: string[] } {
+  const towers = new Set<string>();
+  const mismatched: string[] = [];
+  for (const e of expectedTensors(cfg)) {
+    const have = src.tensors.get(e.name);
+    if (!have) towers.add(e.tower);
+    else if (have.shape.reduce((a, b) => a * b, 1) !== e.shape.reduce((a, b) => a * b, 1)) mismatched.push(e.name);
+  }
+  return { towers: [...towers].sort(), mismatched };
+}
+
+test('recorded transformers SiglipModel / SiglipVisionModel / SiglipTextModel layouts: read completely; a one-tower class gets the other tower from the matching open_clip config', async () => {
+  const real = loadLayouts('hf.json.gz');
+  const names = Object.keys(real).filter((n) => n.startsWith('Siglip'));
+  assert.equal(names.length, 6);
+  for (const n of names) {
+    const layout = real[n]!;
+    const dir = tempDir('ckl-siglip-hf-');
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...(layout as unknown as { config: object }).config, architectures: [n.split('@')[0]] }));
+    const hints = await sidecarHints(dir);
+    const ck = ckptOf(layout.tensors);
+    const family = detectFamily(ck.tensors);
+    assert.equal(family, 'hf-siglip', n);
+    const src = siglipFromCheckpoint(ck, family);
+    assert.ok(src.ok, n);
+    const named = matchSiglipConfig(src.source);
+    const facts = { ...named!, ...hints.siglipFacts, vision: hints.siglipFacts?.vision ?? named?.vision, text: hints.siglipFacts?.text ?? named?.text } as SiglipFacts;
+    const cfg = deriveSiglipConfig(src.source, hints, facts, { value: 'gelu_tanh', source: 'test' });
+    assert.ok(cfg.ok, `${n}: ${cfg.ok ? '' : cfg.message}`);
+    const m = missingOf(src.source, cfg.config);
+    assert.deepEqual(m.mismatched, [], n);
+    if (n.startsWith('SiglipModel')) assert.deepEqual(m.towers, [], n);
+    else if (n.startsWith('SiglipVisionModel')) assert.deepEqual(m.towers, ['shared', 'text'], n);
+    else assert.deepEqual(m.towers, ['shared', 'vision'], n);
+    assert.deepEqual(src.source.unmapped, [], n);
+    // Heads from config.json (SO400M: 16 heads of 72, not width / 64).
+    const hf = (layout as unknown as { config: { vision_config?: { num_attention_heads: number }; num_attention_heads?: number } }).config;
+    if (!n.startsWith('SiglipTextModel')) assert.equal(cfg.config.vision.heads, hf.vision_config?.num_attention_heads ?? hf.num_attention_heads, n);
+  }
+});
+
+test("timm's own SigLIP towers: MAP towers are read as the image tower (text random, shape from the matching open_clip config); _gap towers are refused", (t) => {
+  const real = loadLayouts('timm.json.gz');
+  let map = 0;
+  let gap = 0;
+  let unmatched = 0;
+  for (const [name, layout] of Object.entries(real)) {
+    if (!name.includes('_siglip_')) continue;
+    const ck = ckptOf(layout.tensors);
+    const family = detectFamily(ck.tensors);
+    assert.ok(isSiglipFamily(family, ck), name);
+    const src = siglipFromCheckpoint(ck, family);
+    if (name.includes('_gap_')) {
+      assert.ok(!src.ok, name);
+      assert.match(src.message, /without a MAP/);
+      gap++;
+      continue;
+    }
+    assert.ok(src.ok, name);
+    const named = matchSiglipConfig(src.source);
+    if (!named) {
+      unmatched++; // a tower no open_clip config pairs with a text tower (its text shape is unknown)
+      continue;
+    }
+    const cfg = deriveSiglipConfig(src.source, {}, named, { value: 'gelu', source: 'test' });
+    assert.ok(cfg.ok, `${name}: ${cfg.ok ? '' : cfg.message}`);
+    const m = missingOf(src.source, cfg.config);
+    assert.deepEqual(m, { towers: ['shared', 'text'], mismatched: [] }, name);
+    map++;
+  }
+  assert.ok(map >= 8 && gap >= 8, `MAP towers ${map}, gap towers ${gap}`);
+  t.diagnostic(`timm SigLIP MAP towers read: ${map} (of ${unmatched + map}; ${unmatched} pair with no open_clip config); _gap towers refused: ${gap}`);
 });
