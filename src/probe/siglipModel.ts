@@ -96,7 +96,8 @@ export function siglipFromCheckpoint(ckpt: Checkpoint, family: FamilyId, trunkNa
   }
   // Anything outside the two towers and the two scalars is not part of the forward pass.
   for (const k of [...out.keys()]) {
-    if (k.startsWith('visual.trunk.') || k.startsWith('text.') || k === 'logit_scale' || k === 'logit_bias') continue;
+    // (A timm classifier head on the trunk is not part of the zero-shot forward.)
+    if ((k.startsWith('visual.trunk.') && !k.startsWith('visual.trunk.head.')) || k.startsWith('text.') || k === 'logit_scale' || k === 'logit_bias') continue;
     unmapped.push(...out.get(k)!.sources.map((s) => s.name));
     out.delete(k);
   }
