@@ -22,7 +22,8 @@ export function randomByTreeTower(groups: ProbeReport['randomInitialized']): Pro
   };
   for (const g of groups) {
     for (const name of g.tensors) {
-      const t = towerOfCanonical(name);
+      // SigLIP's probe names are open_clip's: the text tower under `text.` (its projection is a projection, as in the tree).
+      const t = towerOfCanonical(name.startsWith('text.') ? name.slice(5) : name);
       // A tower is whole in the tree's sense when the probe's tower is whole (its projection aside).
       if (t === 'projection') add('projections', false);
       else add(t === 'vision' || t === 'text' ? t : g.tower, g.whole);
@@ -57,9 +58,9 @@ export function toProbeView(r: ProbeReport, title: string): ProbeView {
       totalMs: r.timings.totalMs,
     },
     model:
-      `${r.family}: image ${m.imageSize}px, vision ${m.vision.architecture === 'resnet' ? `ResNet width ${m.vision.width}, blocks [${(m.vision.stages ?? []).join(', ')}] (attention pool ${m.vision.heads} heads)` : `${m.vision.width}w × ${m.vision.layers} layers (${m.vision.heads} heads, patch ${m.vision.patch})`}, ` +
+      `${r.family}: image ${m.imageSize}px, vision ${m.vision.architecture === 'resnet' ? `ResNet width ${m.vision.width}, blocks [${(m.vision.stages ?? []).join(', ')}] (attention pool ${m.vision.heads} heads)` : `${m.vision.width}w × ${m.vision.layers} layers (${m.vision.heads} heads, patch ${m.vision.patch}${m.vision.architecture === 'siglip' ? ', MAP head' : ''})`}, ` +
       `text ${m.text.width}w × ${m.text.layers} layers (${m.text.heads} heads, ${m.text.contextLength} tokens), embed ${m.embedDim}, ` +
-      `${m.activation} (${m.activationSource}), pooling ${m.pooling}${m.namedConfig ? `, config ${m.namedConfig}` : ''}`,
+      `${m.activation} (${m.activationSource}), pooling ${m.pooling}, ${m.scoring === 'sigmoid' ? 'sigmoid scoring (SigLIP)' : 'softmax scoring'}${m.namedConfig ? `, config ${m.namedConfig}` : ''}`,
     tokenizer: cut(r.tokenizer, 500),
     weightsAccess: r.weightsAccess,
   };

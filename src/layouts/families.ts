@@ -22,7 +22,7 @@ const id = (local: string, canonical = local): RenameRow => ({ local, canonical,
 const pair = (local: string, canonical: string): RenameRow[] => [id(`${local}.weight`, `${canonical}.weight`), id(`${local}.bias`, `${canonical}.bias`)];
 
 /** transformers CLIP encoder layer (16 tensors) → OpenAI residual block (12), real HF order. */
-const HF_BLOCK: readonly RenameRow[] = [
+export const HF_BLOCK: readonly RenameRow[] = [
   { local: 'self_attn.k_proj.weight', canonical: 'attn.in_proj_weight', transform: 'concat0', part: 1, parts: 3 },
   { local: 'self_attn.k_proj.bias', canonical: 'attn.in_proj_bias', transform: 'concat0', part: 1, parts: 3 },
   { local: 'self_attn.v_proj.weight', canonical: 'attn.in_proj_weight', transform: 'concat0', part: 2, parts: 3 },
@@ -37,7 +37,7 @@ const HF_BLOCK: readonly RenameRow[] = [
 ];
 
 /** timm ViT block (12 tensors) → OpenAI residual block. */
-const TIMM_BLOCK: readonly RenameRow[] = [
+export const TIMM_BLOCK: readonly RenameRow[] = [
   ...pair('norm1', 'ln_1'),
   id('attn.qkv.weight', 'attn.in_proj_weight'),
   id('attn.qkv.bias', 'attn.in_proj_bias'),

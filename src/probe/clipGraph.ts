@@ -2,7 +2,9 @@ import type { ProbeModelConfig } from './modelConfig.js';
 import { emitWeight, type ExternalStore } from './externalData.js';
 import { GraphBuilder, ONNX_FLOAT, ONNX_INT64 } from './onnxGraph.js';
 import type { ResolvedWeights } from './resolveWeights.js';
+import { GraphOps, OPENAI_BLOCK } from './graphOps.js';
 import { resnetImageFeatures } from './resnetGraph.js';
+import { siglipImageFeatures, siglipTextFeatures } from './siglipGraph.js';
 
 /**
  * The CLIP zero-shot forward pass as an ONNX graph, written against canonical (OpenAI) names:
@@ -11,6 +13,8 @@ import { resnetImageFeatures } from './resnetGraph.js';
  *                            (or the ModifiedResNet tower with its attention pool: resnetGraph.ts)
  *   input_ids [M,L]        → token emb + pos → causal blocks → ln_final → EOT pooling @ text_projection
  *   both L2-normalised; logits_per_image = exp(logit_scale) · img · txtᵀ
+ *   SigLIP (siglipGraph.ts): timm ViT + MAP head, bidirectional text tower pooled at the last
+ *   position, and logits_per_image = exp(logit_scale) · img · txtᵀ + logit_bias (sigmoid scoring)
  *
  * Plain opset-17 ops only (Gemm with transB for torch's [out,in] Linear weights — no Transpose of
  * big weights, which ORT would constant-fold slowly), so any execution provider can run it.
@@ -39,36 +43,8 @@ export async function buildClipGraph(cfg: ProbeModelConfig, weights: ResolvedWei
   const pixels = g.input(GRAPH_INPUTS.pixels, ONNX_FLOAT, ['N', 3, v.imageSize, v.imageSize]);
   const ids = g.input(GRAPH_INPUTS.ids, ONNX_INT64, ['M', t.contextLength]);
 
-  const layerNorm = async (x: string, prefix: string) => g.op('LayerNormalization', [x, await W(`${prefix}.weight`), await W(`${prefix}.bias`)], { axis: -1, epsilon: { float: cfg.layerNormEps } }, 'ln');
-  const linear = async (x: string, prefix: string) => g.op('Gemm', [x, await W(`${prefix}.weight`), await W(`${prefix}.bias`)], { transB: 1 }, 'linear');
-  const activation = (x: string) => {
-    if (cfg.activation === 'quickgelu') return g.op('Mul', [x, g.op('Sigmoid', [g.op('Mul', [x, g.floatConst([1.702], [])])])], {}, 'quickgelu');
-    // Exact GELU: 0.5·x·(1 + erf(x/√2)).
-    const erf = g.op('Erf', [g.op('Mul', [x, g.floatConst([Math.SQRT1_2], [])])]);
-    return g.op('Mul', [g.op('Mul', [x, g.floatConst([0.5], [])]), g.op('Add', [erf, g.floatConst([1], [])])], {}, 'gelu');
-  };
-
-  /** One pre-LN residual block on x [B·T, D]; `mask` is an additive [T,T] attention bias. */
-  const block = async (x: string, prefix: string, T: number, D: number, H: number, layerScale: boolean, mask?: string) => {
-    const hd = D / H;
-    const h = await layerNorm(x, `${prefix}ln_1`);
-    const qkv = g.op('Gemm', [h, await W(`${prefix}attn.in_proj_weight`), await W(`${prefix}attn.in_proj_bias`)], { transB: 1 }, 'qkv');
-    const [q, k, vv] = g.opN('Split', [qkv, g.int64Const([D, D, D])], 3, { axis: 1 }, 'split') as [string, string, string];
-    const heads = (x2: string, perm: number[]) => g.op('Transpose', [g.op('Reshape', [x2, g.int64Const([-1, T, H, hd])])], { perm });
-    const qh = heads(g.op('Mul', [q, g.floatConst([1 / Math.sqrt(hd)], [])]), [0, 2, 1, 3]);
-    const kh = heads(k, [0, 2, 3, 1]);
-    const vh = heads(vv, [0, 2, 1, 3]);
-    let scores = g.op('MatMul', [qh, kh], {}, 'scores');
-    if (mask) scores = g.op('Add', [scores, mask]);
-    const probs = g.op('Softmax', [scores], { axis: -1 });
-    const ctx = g.op('Reshape', [g.op('Transpose', [g.op('MatMul', [probs, vh])], { perm: [0, 2, 1, 3] }), g.int64Const([-1, D])]);
-    let a = await linear(ctx, `${prefix}attn.out_proj`);
-    if (layerScale) a = g.op('Mul', [a, await W(`${prefix}ls_1.gamma`)]);
-    const x1 = g.op('Add', [x, a], {}, 'resid');
-    let f = await linear(activation(await linear(await layerNorm(x1, `${prefix}ln_2`), `${prefix}mlp.c_fc`)), `${prefix}mlp.c_proj`);
-    if (layerScale) f = g.op('Mul', [f, await W(`${prefix}ls_2.gamma`)]);
-    return g.op('Add', [x1, f], {}, 'resid');
-  };
+  const ops = new GraphOps(g, W, cfg.activation, cfg.layerNormEps);
+  const layerNorm = (x: string, prefix: string) => ops.layerNorm(x, prefix);
 
   // ---- image tower
   let imgFeat: string;
@@ -76,6 +52,8 @@ export async function buildClipGraph(cfg: ProbeModelConfig, weights: ResolvedWei
     imgFeat = await resnetImageFeatures(g, W, pixels, v);
     layersDone += v.stages.reduce((a, b) => a + b, 0) - 1;
     layerDone('image tower (ResNet blocks)');
+  } else if (v.kind === 'siglip') {
+    imgFeat = await siglipImageFeatures(ops, pixels, v, layerDone);
   } else {
     const grid = v.imageSize / v.patch;
     const conv = g.op('Conv', [pixels, await W('visual.conv1.weight')], { kernel_shape: [v.patch, v.patch], strides: [v.patch, v.patch] });
@@ -87,7 +65,7 @@ export async function buildClipGraph(cfg: ProbeModelConfig, weights: ResolvedWei
     let xi = g.op('Add', [g.op('Concat', [cls, patches], { axis: 1 }), await W('visual.positional_embedding')]);
     xi = g.op('Reshape', [await layerNorm(xi, 'visual.ln_pre'), g.int64Const([-1, v.width])]);
     for (let i = 0; i < v.layers; i++) {
-      xi = await block(xi, `visual.transformer.resblocks.${i}.`, v.tokens, v.width, v.heads, v.layerScale);
+      xi = await ops.block(xi, `visual.transformer.resblocks.${i}.`, OPENAI_BLOCK, v.tokens, v.width, v.heads, v.layerScale);
       layerDone(`image layer ${i + 1}/${v.layers}`);
     }
     const clsOut = g.op('Gather', [g.op('Reshape', [xi, g.int64Const([-1, v.tokens, v.width])]), g.int64Const([0], [])], { axis: 1 });
@@ -96,32 +74,34 @@ export async function buildClipGraph(cfg: ProbeModelConfig, weights: ResolvedWei
   }
 
   // ---- text tower
-  const L = t.contextLength;
-  const causal = new Float32Array(L * L);
-  for (let r = 0; r < L; r++) for (let c = r + 1; c < L; c++) causal[r * L + c] = -Infinity;
-  const mask = g.floatConst(causal, [L, L], 'causal_mask');
-  let xt = g.op('Add', [g.op('Gather', [await W('token_embedding.weight'), ids], { axis: 0 }), await W('positional_embedding')]);
-  xt = g.op('Reshape', [xt, g.int64Const([-1, t.width])]);
-  for (let i = 0; i < t.layers; i++) {
-    xt = await block(xt, `transformer.resblocks.${i}.`, L, t.width, t.heads, t.layerScale, mask);
-    layerDone(`text layer ${i + 1}/${t.layers}`);
+  const txtFeat = cfg.architecture === 'siglip' ? await siglipTextFeatures(ops, ids, t, cfg.textProjection !== 'none', layerDone) : await clipTextFeatures();
+  async function clipTextFeatures(): Promise<string> {
+    const L = t.contextLength;
+    const causal = new Float32Array(L * L);
+    for (let r = 0; r < L; r++) for (let c = r + 1; c < L; c++) causal[r * L + c] = -Infinity;
+    const mask = g.floatConst(causal, [L, L], 'causal_mask');
+    let xt = g.op('Add', [g.op('Gather', [await W('token_embedding.weight'), ids], { axis: 0 }), await W('positional_embedding')]);
+    xt = g.op('Reshape', [xt, g.int64Const([-1, t.width])]);
+    for (let i = 0; i < t.layers; i++) {
+      xt = await ops.block(xt, `transformer.resblocks.${i}.`, OPENAI_BLOCK, L, t.width, t.heads, t.layerScale, mask);
+      layerDone(`text layer ${i + 1}/${t.layers}`);
+    }
+    const xt3 = g.op('Reshape', [await layerNorm(xt, 'ln_final'), g.int64Const([-1, L, t.width])]);
+    // EOT position: argmax over ids (first maximal index), or the first position equal to the eos id.
+    const poolSource = cfg.pooling.kind === 'eos' ? g.op('Cast', [g.op('Equal', [ids, g.int64Const([cfg.pooling.eosTokenId], [])])], { to: ONNX_FLOAT }) : g.op('Cast', [ids], { to: ONNX_FLOAT });
+    const eot = g.op('ArgMax', [poolSource], { axis: -1, keepdims: 1 });
+    const pooled = g.op('GatherND', [xt3, eot], { batch_dims: 1 });
+    return g.op('MatMul', [pooled, await W('text_projection')]);
   }
-  const xt3 = g.op('Reshape', [await layerNorm(xt, 'ln_final'), g.int64Const([-1, L, t.width])]);
-  // EOT position: argmax over ids (first maximal index), or the first position equal to the eos id.
-  const poolSource =
-    cfg.pooling.kind === 'argmax'
-      ? g.op('Cast', [ids], { to: ONNX_FLOAT })
-      : g.op('Cast', [g.op('Equal', [ids, g.int64Const([cfg.pooling.eosTokenId], [])])], { to: ONNX_FLOAT });
-  const eot = g.op('ArgMax', [poolSource], { axis: -1, keepdims: 1 });
-  const pooled = g.op('GatherND', [xt3, eot], { batch_dims: 1 });
-  const txtFeat = g.op('MatMul', [pooled, await W('text_projection')]);
 
   // ---- joint space
   const l2 = (x: string) => g.op('Div', [x, g.op('ReduceL2', [x], { axes: [1], keepdims: 1 })], {}, 'l2norm');
   const img = l2(imgFeat);
   const txt = l2(txtFeat);
   const scale = g.op('Exp', [g.op('Reshape', [await W('logit_scale'), g.int64Const([], [0])])]);
-  const logits = g.op('Mul', [g.op('MatMul', [img, g.op('Transpose', [txt], { perm: [1, 0] })]), scale]);
+  let logits = g.op('Mul', [g.op('MatMul', [img, g.op('Transpose', [txt], { perm: [1, 0] })]), scale]);
+  // SigLIP: a per-pair logit, sigmoid(logits) is the probability that the pair matches.
+  if (cfg.scoring === 'sigmoid') logits = g.op('Add', [logits, g.op('Reshape', [await W('logit_bias'), g.int64Const([], [0])])]);
   g.outputAs(img, GRAPH_OUTPUTS.image, ONNX_FLOAT, ['N', cfg.embedDim]);
   g.outputAs(txt, GRAPH_OUTPUTS.text, ONNX_FLOAT, ['M', cfg.embedDim]);
   g.outputAs(logits, GRAPH_OUTPUTS.logits, ONNX_FLOAT, ['N', 'M']);

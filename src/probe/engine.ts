@@ -1,6 +1,9 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import type { Checkpoint } from '../core/checkpoint.js';
-import { canonicalFromCheckpoint, defaultActivation, PROBE_FAMILIES } from './canonicalSource.js';
+import { canonicalFromCheckpoint, defaultActivation, PROBE_FAMILIES, type CanonicalSource } from './canonicalSource.js';
+import type { FamilyId } from '../layouts/canonical.js';
+import { OPENCLIP_NAMES, openclipFacts, openclipName } from '../layouts/spec/clipTables.js';
+import { deriveSiglipConfig, isSiglipFamily, matchSiglipConfig, siglipFactsFrom, siglipFromCheckpoint, type SiglipFacts } from './siglipModel.js';
 import { buildClipGraph, GRAPH_INPUTS, GRAPH_OUTPUTS } from './clipGraph.js';
 import { ExternalStore, ProbeBuildError } from './externalData.js';
 import { CLIP_CONFIGS } from '../layouts/configs.js';
@@ -22,6 +25,10 @@ export interface ProbeError {
 }
 
 export interface EngineOptions extends ConfigHints {
+  /** open_clip_config.json's timm trunk name (named in `probe-unsupported-architecture`). */
+  readonly trunkName?: string;
+  /** SigLIP shapes from open_clip_config.json (head counts, a missing tower's shape). */
+  readonly siglipFacts?: SiglipFacts;
   /** open_clip config name (e.g. `ViT-B-16`) the missing towers are instantiated from. */
   readonly target?: string;
   readonly provider?: ProviderChoice;
@@ -62,6 +69,51 @@ export interface Engine {
   close(): Promise<void>;
 }
 
+type Prepared = { ok: true; canonical: CanonicalSource; config: { config: ProbeModelConfig } } | { ok: false; code: string; message: string };
+
+/** The checkpoint's tensors under canonical names and the forward pass's shape (CLIP or SigLIP). */
+async function prepareModel(ckpt: Checkpoint, opts: EngineOptions): Promise<Prepared> {
+  const canonical = await canonicalFromCheckpoint(ckpt);
+  const family = canonical.familyId;
+  if (isSiglipFamily(family, ckpt)) return prepareSiglip(ckpt, family, opts);
+  if (!PROBE_FAMILIES.includes(family)) {
+    return { ok: false, code: 'probe-unsupported-architecture', message: family === 'unknown' ? 'this checkpoint is not a recognised CLIP layout (no CLIP image or text tower names found)' : `the probe does not support ${family} checkpoints yet (supported: ${PROBE_FAMILIES.join(', ')}, hf-siglip, open_clip SigLIP)` };
+  }
+  let named: ConfigHints = {};
+  if (opts.target) {
+    const c = namedConfig(opts.target);
+    if (!c || c.coca) return { ok: false, code: 'probe-unknown-target', message: `--target ${JSON.stringify(opts.target)} is not a known open_clip ViT or ModifiedResNet config (${CLIP_CONFIGS.filter((x) => !x.coca).map((x) => x.name).join(', ')}); SigLIP targets apply to SigLIP checkpoints` };
+    // Head counts of one image-tower kind mean nothing for the other: a ViT target on a ResNet file is a mistake.
+    const fileIsResNet = canonical.tensors.has('visual.attnpool.c_proj.weight') || canonical.tensors.has('visual.layer1.0.conv1.weight');
+    const fileHasVision = fileIsResNet || canonical.tensors.has('visual.conv1.weight');
+    if (fileHasVision && fileIsResNet !== (c.vision.kind === 'resnet')) return { ok: false, code: 'probe-target-mismatch', message: `--target ${c.name} has a ${c.vision.kind === 'resnet' ? 'ModifiedResNet' : 'ViT'} image tower but this checkpoint's is a ${fileIsResNet ? 'ModifiedResNet' : 'ViT'}` };
+    named = hintsFromNamed(c);
+  } else {
+    const c = matchNamedConfig(canonical);
+    if (c) named = hintsFromNamed(c);
+  }
+  // Explicit hints (config files beside the checkpoint, overrides) win over the named config.
+  const cfgR = deriveConfig(canonical, { ...named, ...opts, activation: opts.activation ?? defaultActivation(family) });
+  if (!cfgR.ok) return cfgR;
+  return { ok: true, canonical, config: cfgR };
+}
+
+async function prepareSiglip(ckpt: Checkpoint, family: FamilyId, opts: EngineOptions): Promise<Prepared> {
+  const src = siglipFromCheckpoint(ckpt, family, opts.trunkName);
+  if (!src.ok) return src;
+  const canonical = src.source;
+  let named: SiglipFacts | undefined;
+  if (opts.target) {
+    const f = openclipFacts(opts.target);
+    named = f ? siglipFactsFrom(f, openclipName(opts.target)) : undefined;
+    if (!named) return { ok: false, code: 'probe-unknown-target', message: `--target ${JSON.stringify(opts.target)} is not an open_clip SigLIP config the probe builds (e.g. ${OPENCLIP_NAMES.filter((n) => /SigLIP-\d|SigLIP$/.test(n)).slice(0, 6).join(', ')}, …)` };
+  } else named = opts.siglipFacts ?? matchSiglipConfig(canonical);
+  const activation = opts.activation ?? (family === 'hf-siglip' ? { value: 'gelu_tanh' as const, source: 'transformers SiglipConfig default hidden_act gelu_pytorch_tanh (no config.json found)' } : { value: 'gelu' as const, source: 'open_clip SigLIP default (GELU, not QuickGELU)' });
+  const cfgR = deriveSiglipConfig(canonical, opts, named, activation);
+  if (!cfgR.ok) return cfgR;
+  return { ok: true, canonical, config: cfgR };
+}
+
 export type EngineResult = { ok: true; engine: Engine } | { ok: false; error: ProbeError };
 
 const fail = (code: string, message: string, attempts?: readonly ProviderAttempt[]): EngineResult => ({ ok: false, error: attempts ? { code, message, attempts } : { code, message } });
@@ -71,28 +123,12 @@ export async function openEngine(ckpt: Checkpoint, opts: EngineOptions = {}): Pr
   // Steps before the layers are known: names (1), config (2); then linking (3), the layers, the model file and the session.
   const step = opts.onStep ?? (() => {});
   step(0, 1, 'reading the tensor names');
-  const canonical = await canonicalFromCheckpoint(ckpt);
-  if (!PROBE_FAMILIES.includes(canonical.familyId)) {
-    return fail('probe-unsupported-architecture', canonical.familyId === 'unknown' ? 'this checkpoint is not a recognised CLIP layout (no CLIP image or text tower names found)' : `the probe does not support ${canonical.familyId} checkpoints yet (supported: ${PROBE_FAMILIES.join(', ')})`);
-  }
-  let named: ConfigHints = {};
-  if (opts.target) {
-    const c = namedConfig(opts.target);
-    if (!c || c.coca) return fail('probe-unknown-target', `--target ${JSON.stringify(opts.target)} is not a known open_clip ViT or ModifiedResNet config (${CLIP_CONFIGS.filter((x) => !x.coca).map((x) => x.name).join(', ')})`);
-    // Head counts of one image-tower kind mean nothing for the other: a ViT target on a ResNet file is a mistake.
-    const fileIsResNet = canonical.tensors.has('visual.attnpool.c_proj.weight') || canonical.tensors.has('visual.layer1.0.conv1.weight');
-    const fileHasVision = fileIsResNet || canonical.tensors.has('visual.conv1.weight');
-    if (fileHasVision && fileIsResNet !== (c.vision.kind === 'resnet')) return fail('probe-target-mismatch', `--target ${c.name} has a ${c.vision.kind === 'resnet' ? 'ModifiedResNet' : 'ViT'} image tower but this checkpoint's is a ${fileIsResNet ? 'ModifiedResNet' : 'ViT'}`);
-    named = hintsFromNamed(c);
-  } else {
-    const c = matchNamedConfig(canonical);
-    if (c) named = hintsFromNamed(c);
-  }
-  // Explicit hints (config files beside the checkpoint, overrides) win over the named config.
-  const cfgR = deriveConfig(canonical, { ...named, ...opts, activation: opts.activation ?? defaultActivation(canonical.familyId) });
-  if (!cfgR.ok) return fail(cfgR.code, cfgR.message);
+  const prepared = await prepareModel(ckpt, opts);
+  if (!prepared.ok) return fail(prepared.code, prepared.message);
+  const { canonical, config: cfgR } = prepared;
   const cfg = cfgR.config;
-  const layers = (cfg.vision.kind === 'resnet' ? cfg.vision.stages.reduce((a, b) => a + b, 0) : cfg.vision.layers) + cfg.text.layers;
+  // SigLIP's MAP head counts as one more step of the image tower.
+  const layers = (cfg.vision.kind === 'resnet' ? cfg.vision.stages.reduce((a, b) => a + b, 0) : cfg.vision.layers + (cfg.vision.kind === 'siglip' ? 1 : 0)) + cfg.text.layers;
   // names, config, links, layers…, model file, session: the session (ORT's own, blocking) is the last step.
   const total = 3 + layers + 2;
   step(2, total, 'resolving the weights');

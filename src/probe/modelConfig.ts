@@ -1,4 +1,5 @@
 import type { CanonicalWeights } from './canonicalWeights.js';
+import { siglipExpectedTensors } from './siglipModel.js';
 
 /**
  * The shape of the CLIP forward pass the probe builds, read back from canonical tensor shapes the
@@ -6,9 +7,13 @@ import type { CanonicalWeights } from './canonicalWeights.js';
  * back to the open_clip default that matches the other tower (text width = embed dim, 12 layers),
  * which is what a loader would instantiate before initialising it randomly.
  */
-export type Activation = 'quickgelu' | 'gelu';
-/** EOT pooling: OpenAI/open_clip take argmax(ids) (EOT has the largest id); new HF configs the first eos id. */
-export type TextPooling = { readonly kind: 'argmax' } | { readonly kind: 'eos'; readonly eosTokenId: number };
+/** `gelu_tanh`: transformers' `gelu_pytorch_tanh` (SigLIP), the tanh approximation of GELU. */
+export type Activation = 'quickgelu' | 'gelu' | 'gelu_tanh';
+/**
+ * EOT pooling: OpenAI/open_clip take argmax(ids) (EOT has the largest id); new HF configs the first
+ * eos id; SigLIP the last position (its prompts are padded with the end token, no mask).
+ */
+export type TextPooling = { readonly kind: 'argmax' } | { readonly kind: 'eos'; readonly eosTokenId: number } | { readonly kind: 'last' };
 
 /** A ViT image tower (patch conv + transformer). `kind` is optional so existing literals stay ViT. */
 export interface VitShape {
@@ -44,7 +49,27 @@ export interface ResNetShape {
   readonly tokens: number;
 }
 
-export type VisionShape = VitShape | ResNetShape;
+/**
+ * SigLIP's image tower (timm ViT as open_clip and transformers build it): patch conv with bias, no
+ * class token, position embedding over the patch grid, pre-LN blocks, a final norm, then the MAP
+ * head (one learned latent query attends over all tokens, + an MLP residual) whose output is the
+ * image embedding (no projection).
+ */
+export interface SiglipVisionShape {
+  readonly kind: 'siglip';
+  readonly width: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly mlp: number;
+  /** The MAP head's MLP width. */
+  readonly mapMlp: number;
+  readonly patch: number;
+  readonly imageSize: number;
+  /** Patch tokens: (imageSize / patch)² (no class token). */
+  readonly tokens: number;
+}
+
+export type VisionShape = VitShape | ResNetShape | SiglipVisionShape;
 
 /** The ResNet's total downsampling: stem stride 2, stem avgpool 2, three stride-2 stages. */
 export const RESNET_STRIDE = 32;
@@ -57,9 +82,13 @@ export interface TextShape {
   readonly contextLength: number;
   readonly vocabSize: number;
   readonly layerScale: boolean;
+  /** Causal attention mask (CLIP); SigLIP's text tower attends both ways. Default true. */
+  readonly causal?: boolean;
 }
 
 export interface ProbeModelConfig {
+  /** `siglip`: open_clip / transformers SigLIP names and forward (siglipModel.ts); default CLIP. */
+  readonly architecture?: 'clip' | 'siglip';
   readonly vision: VisionShape;
   readonly text: TextShape;
   readonly embedDim: number;
@@ -68,6 +97,10 @@ export interface ProbeModelConfig {
   readonly activationSource: string;
   readonly pooling: TextPooling;
   readonly layerNormEps: number;
+  /** `sigmoid`: SigLIP, logits = exp(logit_scale)·cos + logit_bias scored per pair; default `softmax` (CLIP). */
+  readonly scoring?: 'softmax' | 'sigmoid';
+  /** SigLIP text tower without a projection (open_clip `proj_type: none`): the pooled text is the embedding. */
+  readonly textProjection?: 'none';
   /** The open_clip config whose head counts / missing-tower shapes were used, if any. */
   readonly namedConfig?: string;
 }
@@ -222,6 +255,7 @@ function resnetShape(w: CanonicalWeights, headsHint: number | undefined): { ok: 
 
 /** Every canonical tensor the forward pass reads, with its shape. Layer-scale tensors only when the config has them. */
 export function expectedTensors(c: ProbeModelConfig): { name: string; shape: number[]; tower: 'vision' | 'text' | 'shared' }[] {
+  if (c.vision.kind === 'siglip') return siglipExpectedTensors(c);
   const out: { name: string; shape: number[]; tower: 'vision' | 'text' | 'shared' }[] = [];
   const v = c.vision;
   const t = c.text;

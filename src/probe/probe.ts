@@ -1,4 +1,4 @@
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Checkpoint } from '../core/checkpoint.js';
 import { openEngine, type Engine, type EngineOptions, type ProbeError } from './engine.js';
 import { RESNET_STRIDE, type Activation, type VisionShape } from './modelConfig.js';
@@ -8,7 +8,7 @@ import { loadImageFolder, type RawInputs } from './probeInputs.js';
 import type { ProviderChoice, ProviderName } from './providers.js';
 import { score, verdict, type ProbeReport } from './report.js';
 import { sidecarHints } from './sidecarConfig.js';
-import { findTokenizerIn, loadTokenizer, type ClipTokenizer } from './tokenizer.js';
+import { findTokenizerIn, loadProbeTokenizer, type ProbeTokenizer } from './tokenizer.js';
 
 /**
  * The zero-shot probe: build the checkpoint's own CLIP, classify a probe set, score it against
@@ -100,6 +100,7 @@ export async function runProbe(ckpt: Checkpoint, opts: ProbeOptions = {}, contro
 }
 
 function visionSummary(v: VisionShape): ProbeReport['model']['vision'] {
+  if (v.kind === 'siglip') return { architecture: 'siglip', width: v.width, layers: v.layers, heads: v.heads, patch: v.patch };
   if (v.kind === 'resnet') return { architecture: 'resnet', width: v.width, layers: v.stages.reduce((a, b) => a + b, 0), heads: v.heads, patch: RESNET_STRIDE, stages: v.stages };
   return { architecture: 'vit', width: v.width, layers: v.layers, heads: v.heads, patch: v.patch };
 }
@@ -159,7 +160,8 @@ async function probeWithEngine(ckpt: Checkpoint, engine: Engine, opts: ProbeOpti
       text: { width: cfg.text.width, layers: cfg.text.layers, heads: cfg.text.heads, contextLength: L },
       activation: cfg.activation,
       activationSource: cfg.activationSource,
-      pooling: cfg.pooling.kind === 'argmax' ? 'argmax' : `eos(${cfg.pooling.eosTokenId})`,
+      pooling: cfg.pooling.kind === 'eos' ? `eos(${cfg.pooling.eosTokenId})` : cfg.pooling.kind,
+      scoring: cfg.scoring ?? 'softmax',
       namedConfig: cfg.namedConfig ?? null,
     },
     images: set.n,
@@ -182,7 +184,7 @@ async function probeWithEngine(ckpt: Checkpoint, engine: Engine, opts: ProbeOpti
       perImageMs: set.n ? round(runMs / set.n) : null,
       totalMs: round(performance.now() - t0),
     },
-    verdict: verdict(scored, random),
+    verdict: verdict(scored, random, cfg.scoring ?? 'softmax'),
   };
   const tensors: ProbeTensors | undefined = opts.keepTensors
     ? { pixelValues: set.pixels, n: set.n, inputIds: set.ids, m: set.m, imageEmbeds, textEmbeds, logitsPerImage: logits }
@@ -206,19 +208,36 @@ async function buildProbeSet(ckpt: Checkpoint, engine: Engine, opts: ProbeOption
     if (c !== 3 || h !== S || w !== S) return bad('probe-inputs-shape', `pixel_values is [${inp.pixelShape.join(', ')}] but this model takes [N, 3, ${S}, ${S}]`);
     const [m, len] = inp.idsShape as [number, number];
     if (len > L) return bad('probe-inputs-shape', `input_ids rows have ${len} tokens; this model's context length is ${L}`);
+    // SigLIP reads the last position with no mask, so padding would change the result: the rows must be full.
+    if (cfg.architecture === 'siglip' && len !== L) return bad('probe-inputs-shape', `input_ids rows have ${len} tokens; SigLIP pools the last of exactly ${L} positions, so pad them to ${L} with the tokenizer's pad id`);
     const ids = padIds(inp.inputIds, m, len, L);
     const vocabErr = checkIds(ids, cfg.text.vocabSize);
     if (vocabErr) return bad('probe-vocab-mismatch', vocabErr);
     return { ok: true, set: { kind: 'inputs', labels: [], prompts: [], pixels: inp.pixelValues, n, truth: null, ids, m, tokenizer: 'none (--inputs)' } };
   }
 
-  // Tokenizer: explicit, else beside the checkpoint, else the built-in ids (built-in prompts only).
-  let tokenizer: ClipTokenizer | undefined;
+  // Tokenizer: explicit, else beside the checkpoint, else the built-in ids (CLIP's built-in prompts only).
+  const siglip = cfg.architecture === 'siglip';
+  let tokenizer: ProbeTokenizer | undefined;
   const tokPath = opts.tokenizer ?? findTokenizerIn(dirname(ckpt.path));
   if (tokPath) {
-    const t = await loadTokenizer(tokPath);
+    // open_clip's SigLIP cleaning turns `_` into a space; transformers' drops it.
+    const t = await loadProbeTokenizer(tokPath, { underscoreToSpace: engine.family !== 'hf-siglip' });
     if (!t.ok) return bad(t.code, t.message);
     tokenizer = t.tokenizer;
+    if (siglip !== (tokenizer.kind === 'sentencepiece')) {
+      return bad(
+        'probe-tokenizer-mismatch',
+        siglip
+          ? `${tokPath} is a CLIP BPE tokenizer, but SigLIP's text tower reads SentencePiece ids: pass --tokenizer (the model's spiece.model or tokenizer.json)`
+          : `${tokPath} is a SentencePiece tokenizer, but this CLIP's text tower reads CLIP BPE ids: pass --tokenizer (a CLIP tokenizer.json, vocab.json + merges.txt or bpe_simple_vocab_16e6.txt.gz)`,
+      );
+    }
+  } else if (siglip && !opts.inputs) {
+    return bad(
+      'probe-tokenizer-missing',
+      `SigLIP needs its own tokenizer and none was found beside ${basename(ckpt.path)}: put spiece.model (transformers SigLIP repos) or tokenizer.json (open_clip / fast tokenizer) beside the checkpoint, or pass --tokenizer (its path)`,
+    );
   }
 
   let labels: string[];
@@ -255,8 +274,8 @@ async function buildProbeSet(ckpt: Checkpoint, engine: Engine, opts: ProbeOption
   const m = prompts.length;
   const ids = new BigInt64Array(m * L);
 
-  const sot = tokenizer?.sotId ?? 49406;
-  const eot = tokenizer?.eotId ?? 49407;
+  const sot = tokenizer?.kind === 'clip-bpe' ? tokenizer.sotId : 49406;
+  const eot = tokenizer?.kind === 'clip-bpe' ? tokenizer.eotId : 49407;
   for (const [j, p] of prompts.entries()) {
     let row: readonly number[];
     if (tokenizer) row = tokenizer.encodeForModel(p, L);

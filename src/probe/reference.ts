@@ -1,5 +1,6 @@
 import type { ProbeModelConfig } from './modelConfig.js';
 import { encodeImageResNet } from './referenceResNet.js';
+import { encodeImageSiglip, encodeTextSiglip } from './referenceSiglip.js';
 
 /**
  * An independent CLIP forward pass in plain TypeScript (Float32Array storage, float64
@@ -26,12 +27,14 @@ export function referenceForward(cfg: ProbeModelConfig, W: WeightLookup, pixels:
     txt.set(l2(encodeText(cfg, W, row)), j * cfg.embedDim);
   }
   const scale = Math.exp(W('logit_scale')[0]!);
+  // SigLIP adds its learned bias to every pair's logit (sigmoid scoring); CLIP has none.
+  const bias = cfg.scoring === 'sigmoid' ? W('logit_bias')[0]! : 0;
   const logits = new Float32Array(n * m);
   for (let i = 0; i < n; i++)
     for (let j = 0; j < m; j++) {
       let s = 0;
       for (let e = 0; e < cfg.embedDim; e++) s += img[i * cfg.embedDim + e]! * txt[j * cfg.embedDim + e]!;
-      logits[i * m + j] = s * scale;
+      logits[i * m + j] = s * scale + bias;
     }
   return { imageEmbeds: img, textEmbeds: txt, logitsPerImage: logits };
 }
@@ -39,6 +42,7 @@ export function referenceForward(cfg: ProbeModelConfig, W: WeightLookup, pixels:
 function encodeImage(cfg: ProbeModelConfig, W: WeightLookup, px: Float32Array): Float32Array {
   const v = cfg.vision;
   if (v.kind === 'resnet') return encodeImageResNet(v, W, px);
+  if (v.kind === 'siglip') return encodeImageSiglip(cfg, v, W, px);
   const S = v.imageSize;
   const P = v.patch;
   const G = S / P;
@@ -68,6 +72,7 @@ function encodeImage(cfg: ProbeModelConfig, W: WeightLookup, px: Float32Array): 
 }
 
 function encodeText(cfg: ProbeModelConfig, W: WeightLookup, ids: number[]): Float32Array {
+  if (cfg.architecture === 'siglip') return encodeTextSiglip(cfg, W, ids);
   const t = cfg.text;
   const L = t.contextLength;
   const D = t.width;
@@ -81,7 +86,8 @@ function encodeText(cfg: ProbeModelConfig, W: WeightLookup, ids: number[]): Floa
   let pos = 0;
   if (cfg.pooling.kind === 'argmax') {
     for (let k = 1; k < L; k++) if (ids[k]! > ids[pos]!) pos = k;
-  } else {
+  } else if (cfg.pooling.kind === 'last') pos = L - 1;
+  else {
     const eos = cfg.pooling.eosTokenId;
     const at = ids.indexOf(eos);
     pos = at < 0 ? 0 : at;
@@ -89,9 +95,21 @@ function encodeText(cfg: ProbeModelConfig, W: WeightLookup, ids: number[]): Floa
   return vecMat(h.subarray(pos * D, (pos + 1) * D), W('text_projection'), D, cfg.embedDim);
 }
 
-function residualBlock(cfg: ProbeModelConfig, W: WeightLookup, p: string, x: Float32Array, T: number, D: number, H: number, layerScale: boolean, causal: boolean): Float32Array {
-  const h = layerNorm(x, T, D, W(`${p}ln_1.weight`), W(`${p}ln_1.bias`), cfg.layerNormEps);
-  const qkv = linear(h, T, D, 3 * D, W(`${p}attn.in_proj_weight`), W(`${p}attn.in_proj_bias`));
+/** Tensor names of a block relative to its prefix: OpenAI's by default, timm's for SigLIP image blocks. */
+export interface RefBlockNames {
+  readonly ln1: string;
+  readonly qkv: string;
+  readonly qkvBias: string;
+  readonly out: string;
+  readonly ln2: string;
+  readonly fc1: string;
+  readonly fc2: string;
+}
+const OPENAI_NAMES: RefBlockNames = { ln1: 'ln_1', qkv: 'attn.in_proj_weight', qkvBias: 'attn.in_proj_bias', out: 'attn.out_proj', ln2: 'ln_2', fc1: 'mlp.c_fc', fc2: 'mlp.c_proj' };
+
+export function residualBlock(cfg: ProbeModelConfig, W: WeightLookup, p: string, x: Float32Array, T: number, D: number, H: number, layerScale: boolean, causal: boolean, names: RefBlockNames = OPENAI_NAMES, mlpWidth?: number): Float32Array {
+  const h = layerNorm(x, T, D, W(`${p}${names.ln1}.weight`), W(`${p}${names.ln1}.bias`), cfg.layerNormEps);
+  const qkv = linear(h, T, D, 3 * D, W(`${p}${names.qkv}`), W(`${p}${names.qkvBias}`));
   const hd = D / H;
   const ctx = new Float32Array(T * D);
   const scores = new Float64Array(T);
@@ -118,25 +136,32 @@ function residualBlock(cfg: ProbeModelConfig, W: WeightLookup, p: string, x: Flo
       }
     }
   }
-  const a = linear(ctx, T, D, D, W(`${p}attn.out_proj.weight`), W(`${p}attn.out_proj.bias`));
+  const a = linear(ctx, T, D, D, W(`${p}${names.out}.weight`), W(`${p}${names.out}.bias`));
   if (layerScale) scaleRows(a, T, D, W(`${p}ls_1.gamma`));
   const x1 = new Float32Array(x);
   addInPlace(x1, a);
   // Only ViT image towers and the text tower have transformer blocks.
-  const M = p.startsWith('visual.') && cfg.vision.kind !== 'resnet' ? cfg.vision.mlp : cfg.text.mlp;
-  const f1 = linear(layerNorm(x1, T, D, W(`${p}ln_2.weight`), W(`${p}ln_2.bias`), cfg.layerNormEps), T, D, M, W(`${p}mlp.c_fc.weight`), W(`${p}mlp.c_fc.bias`));
-  for (let i = 0; i < f1.length; i++) {
-    const z = f1[i]!;
-    f1[i] = cfg.activation === 'quickgelu' ? z / (1 + Math.exp(-1.702 * z)) : 0.5 * z * (1 + erf(z / Math.SQRT2));
-  }
-  const f2 = linear(f1, T, M, D, W(`${p}mlp.c_proj.weight`), W(`${p}mlp.c_proj.bias`));
+  const M = mlpWidth ?? (p.startsWith('visual.') && cfg.vision.kind !== 'resnet' ? cfg.vision.mlp : cfg.text.mlp);
+  const f1 = linear(layerNorm(x1, T, D, W(`${p}${names.ln2}.weight`), W(`${p}${names.ln2}.bias`), cfg.layerNormEps), T, D, M, W(`${p}${names.fc1}.weight`), W(`${p}${names.fc1}.bias`));
+  activateInPlace(cfg, f1);
+  const f2 = linear(f1, T, M, D, W(`${p}${names.fc2}.weight`), W(`${p}${names.fc2}.bias`));
   if (layerScale) scaleRows(f2, T, D, W(`${p}ls_2.gamma`));
   addInPlace(x1, f2);
   return x1;
 }
 
+/** QuickGELU, exact GELU (erf) or transformers' tanh GELU, in place. */
+export function activateInPlace(cfg: ProbeModelConfig, f: Float32Array): void {
+  for (let i = 0; i < f.length; i++) {
+    const z = f[i]!;
+    if (cfg.activation === 'quickgelu') f[i] = z / (1 + Math.exp(-1.702 * z));
+    else if (cfg.activation === 'gelu_tanh') f[i] = 0.5 * z * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (z + 0.044715 * z * z * z)));
+    else f[i] = 0.5 * z * (1 + erf(z / Math.SQRT2));
+  }
+}
+
 /** y = x·Wᵀ + b for torch Linear weights [out, in]. */
-function linear(x: Float32Array, rows: number, inDim: number, outDim: number, w: Float32Array, b: Float32Array): Float32Array {
+export function linear(x: Float32Array, rows: number, inDim: number, outDim: number, w: Float32Array, b: Float32Array): Float32Array {
   const y = new Float32Array(rows * outDim);
   for (let r = 0; r < rows; r++)
     for (let o = 0; o < outDim; o++) {
@@ -158,7 +183,7 @@ function vecMat(x: Float32Array, p: Float32Array, inDim: number, outDim: number)
   return y;
 }
 
-function layerNorm(x: Float32Array, rows: number, D: number, w: Float32Array, b: Float32Array, eps: number): Float32Array {
+export function layerNorm(x: Float32Array, rows: number, D: number, w: Float32Array, b: Float32Array, eps: number): Float32Array {
   const y = new Float32Array(rows * D);
   for (let r = 0; r < rows; r++) {
     let mean = 0;
@@ -172,7 +197,7 @@ function layerNorm(x: Float32Array, rows: number, D: number, w: Float32Array, b:
   return y;
 }
 
-function addInPlace(x: Float32Array, y: Float32Array): void {
+export function addInPlace(x: Float32Array, y: Float32Array): void {
   for (let i = 0; i < x.length; i++) x[i]! += y[i]!;
 }
 

@@ -22,11 +22,18 @@ export interface ProbeReport {
     readonly imageSize: number;
     readonly embedDim: number;
     /** ResNet: `layers` = all Bottleneck blocks, `stages` per stage, `patch` = the output stride (32), `heads` of the attention pool. */
-    readonly vision: { readonly architecture: 'vit' | 'resnet'; readonly width: number; readonly layers: number; readonly heads: number; readonly patch: number; readonly stages?: readonly number[] };
+    /** `siglip`: a timm ViT without class token + MAP attention-pool head (its output is the image embedding). */
+    readonly vision: { readonly architecture: 'vit' | 'resnet' | 'siglip'; readonly width: number; readonly layers: number; readonly heads: number; readonly patch: number; readonly stages?: readonly number[] };
     readonly text: { readonly width: number; readonly layers: number; readonly heads: number; readonly contextLength: number };
     readonly activation: string;
     readonly activationSource: string;
     readonly pooling: string;
+    /**
+     * `softmax` (CLIP: the labels compete, logits = exp(logit_scale)·cos) or `sigmoid` (SigLIP:
+     * every image/label pair scored on its own, sigmoid(exp(logit_scale)·cos + logit_bias)). Top-1
+     * is the label with the highest logit either way.
+     */
+    readonly scoring: 'softmax' | 'sigmoid';
     /** open_clip config used for head counts / missing towers (`--target`, or matched from shapes). */
     readonly namedConfig: string | null;
   };
@@ -110,10 +117,11 @@ export function binomialTail(k: number, n: number, p: number): number {
  * significance, so a small probe set cannot call a healthy model broken by bad luck, nor a random
  * one aligned.
  */
-export function verdict(s: Scored | null, random: ProbeReport['randomInitialized']): ProbeReport['verdict'] {
-  const randomNote = random.length
-    ? ` Randomly initialised: ${random.map((r) => (r.tower === 'shared' ? 'logit_scale' : r.whole ? `the whole ${r.tower} tower` : `${r.count} ${r.tower} tensor(s)`)).join(', ')}.`
-    : '';
+export function verdict(s: Scored | null, random: ProbeReport['randomInitialized'], scoring: 'softmax' | 'sigmoid' = 'softmax'): ProbeReport['verdict'] {
+  const randomNote =
+    (random.length
+      ? ` Randomly initialised: ${random.map((r) => (r.tower === 'shared' ? r.tensors.join(' and ') || 'logit_scale' : r.whole ? `the whole ${r.tower} tower` : `${r.count} ${r.tower} tensor(s)`)).join(', ')}.`
+      : '') + (scoring === 'sigmoid' ? ' Sigmoid scoring (SigLIP): each image/label pair scored as sigmoid(exp(logit_scale)·cos + logit_bias); top-1 is the best-scoring label.' : '');
   if (!s) return { code: 'no-labels', text: `Ran the given inputs; no labels, so no accuracy.${randomNote}` };
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
   if (s.pValue < 1e-3 && s.top1 >= Math.min(0.9, s.chance * 3)) {

@@ -32,7 +32,8 @@ export function resolveWeights(w: CanonicalWeights, cfg: ProbeModelConfig, seed 
     total[e.tower]++;
     const have = w.tensors.get(e.name);
     if (have) {
-      if (!sameShape(have.shape, e.shape)) {
+      // A `reshape` source only needs the same values (transformers' [T, D] position table for timm's [1, T, D]).
+      if (!sameShape(have.shape, e.shape) && !(have.transform === 'reshape' && numel(have.shape) === numel(e.shape))) {
         return { ok: false, code: 'probe-shape-mismatch', message: `${e.name} has shape [${have.shape.join(', ')}] but the model built from the other tensors needs [${e.shape.join(', ')}].` };
       }
       byName.set(e.name, { kind: 'checkpoint', name: e.name, shape: e.shape, weight: have });
@@ -51,6 +52,8 @@ export function resolveWeights(w: CanonicalWeights, cfg: ProbeModelConfig, seed 
     .map((tower) => ({ tower, tensors: missing[tower], whole: missing[tower].length === total[tower] }));
   return { ok: true, value: { byName, randomInitialized } };
 }
+
+const numel = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** `[]` and `[1]` are the same scalar (open_clip reshapes between them when loading `logit_scale`). */
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -76,6 +79,16 @@ function initialValues(name: string, shape: readonly number[], cfg: ProbeModelCo
     return { values: v, init: `uniform(±${bound.toPrecision(4)})` };
   };
   const vision = cfg.vision;
+  if (cfg.architecture === 'siglip') {
+    // SigLIP (open_clip / timm / transformers inits): logit_scale log 10, logit_bias −10, LayerNorms
+    // 1 / 0, Linear and conv biases 0, the MAP latent N(0, D^-½), other weights N(0, 0.02).
+    if (name === 'logit_scale') return fill(Math.log(10), 'log(10) (SigLIP init)');
+    if (name === 'logit_bias') return fill(-10, '−10 (SigLIP init)');
+    if (/(norm\d?|ln_\d|ln_final|attn_pool\.norm)\.weight$/.test(name)) return fill(1, 'ones (LayerNorm)');
+    if (name.endsWith('.bias') || name.endsWith('in_proj_bias')) return fill(0, 'zeros');
+    if (name.endsWith('attn_pool.latent')) return normal(vision.width ** -0.5);
+    return normal(0.02);
+  }
   if (vision.kind === 'resnet' && name.startsWith('visual.')) {
     // open_clip ModifiedResNet.init_parameters + PyTorch defaults: BN weight 1 (bn3 0, so a block
     // starts as its shortcut), bias/running_mean 0, running_var 1; attention-pool Linear weights
@@ -93,7 +106,7 @@ function initialValues(name: string, shape: readonly number[], cfg: ProbeModelCo
     return uniform(shape.slice(1).reduce((a, b) => a * b, 1) ** -0.5);
   }
   const text = name.startsWith('visual.') ? undefined : cfg.text;
-  const vit = vision.kind === 'resnet' ? undefined : vision;
+  const vit = vision.kind === 'vit' || vision.kind === undefined ? vision : undefined;
   const D = text ? text.width : vision.width;
   const layers = text ? text.layers : (vit?.layers ?? 0);
   if (name === 'logit_scale') return fill(Math.log(1 / 0.07), 'log(1/0.07)');

@@ -1,20 +1,23 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { isUnigramTokenizerJson, tokenizerFromSentencePiece, tokenizerFromUnigramJson, type UnigramTokenizer } from './sentencepiece.js';
+import { TokenizerError } from './tokenizerError.js';
 
 /**
  * CLIP's byte-level BPE tokenizer (OpenAI `simple_tokenizer.py` semantics), reading any of the
  * three forms the vocabulary ships in: open_clip's `bpe_simple_vocab_16e6.txt.gz`, the hub's
  * `vocab.json` + `merges.txt`, or a `tokenizer.json`. Hand-written because the algorithm is small
- * and fixed, no maintained npm package reads the `.txt.gz` form, and `@huggingface/tokenizers`
- * would add a native binary per platform to the VSIX for ~150 lines of logic.
+ * and fixed, and no maintained npm package reads the `.txt.gz` form (`@huggingface/tokenizers`,
+ * pure JS, reads `tokenizer.json` only). SigLIP's SentencePiece files: ./sentencepiece.ts.
  * Not implemented: ftfy's mojibake repair (`fix_text`); prompts are plain ASCII in practice.
  */
 export const SOT = '<|startoftext|>';
 export const EOT = '<|endoftext|>';
 
 export interface ClipTokenizer {
+  readonly kind: 'clip-bpe';
   readonly source: string;
   readonly sotId: number;
   readonly eotId: number;
@@ -57,6 +60,7 @@ function clean(text: string): string {
 }
 
 class BpeTokenizer implements ClipTokenizer {
+  readonly kind = 'clip-bpe' as const;
   private readonly cache = new Map<string, string[]>();
   readonly sotId: number;
   readonly eotId: number;
@@ -135,14 +139,7 @@ class BpeTokenizer implements ClipTokenizer {
   }
 }
 
-export class TokenizerError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { TokenizerError };
 
 /** open_clip / OpenAI `bpe_simple_vocab_16e6.txt.gz` (or an uncompressed copy). */
 export function tokenizerFromBpeText(text: string, source: string): ClipTokenizer {
@@ -194,9 +191,37 @@ export async function loadTokenizer(path: string): Promise<TokenizerResult> {
   }
 }
 
+/** CLIP's byte-level BPE or SigLIP's SentencePiece Unigram. */
+export type ProbeTokenizer = ClipTokenizer | UnigramTokenizer;
+export type AnyTokenizerResult = { ok: true; tokenizer: ProbeTokenizer } | { ok: false; code: string; message: string };
+
+/**
+ * `loadTokenizer` plus SentencePiece: `spiece.model` / `tokenizer.model`, or a `tokenizer.json`
+ * whose model is Unigram. `underscoreToSpace`: open_clip's SigLIP cleaning (transformers drops `_`).
+ */
+export async function loadProbeTokenizer(path: string, opts: { underscoreToSpace?: boolean } = {}): Promise<AnyTokenizerResult> {
+  try {
+    if (!existsSync(path)) return { ok: false, code: 'tokenizer-not-found', message: `no tokenizer file at ${path}` };
+    const name = basename(path);
+    if (name.endsWith('.model')) return { ok: true, tokenizer: tokenizerFromSentencePiece(await readFile(path), path, opts.underscoreToSpace) };
+    if (name.endsWith('.json') && name !== 'vocab.json') {
+      const t = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+      if (isUnigramTokenizerJson(t)) return { ok: true, tokenizer: tokenizerFromUnigramJson(t, path, opts.underscoreToSpace) };
+    }
+    if (statSync(path).isDirectory()) {
+      const found = findTokenizerIn(path);
+      if (found) return loadProbeTokenizer(found, opts);
+    }
+    return await loadTokenizer(path);
+  } catch (e) {
+    const code = e instanceof TokenizerError ? e.code : 'tokenizer-invalid';
+    return { ok: false, code, message: `cannot read tokenizer ${path}: ${(e as Error).message}` };
+  }
+}
+
 /** The tokenizer file a checkpoint directory carries, in the order the hub and open_clip ship them. */
 export function findTokenizerIn(dir: string): string | undefined {
-  for (const name of ['tokenizer.json', 'vocab.json', 'bpe_simple_vocab_16e6.txt.gz']) {
+  for (const name of ['tokenizer.json', 'spiece.model', 'tokenizer.model', 'vocab.json', 'bpe_simple_vocab_16e6.txt.gz']) {
     const p = join(dir, name);
     if (existsSync(p) && (name !== 'vocab.json' || existsSync(join(dir, 'merges.txt')))) return p;
   }

@@ -4,7 +4,7 @@
  * webview's validators. No VS Code needed.
  */
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { writeSafetensors } from '../../src/core/writeSafetensors.js';
@@ -53,6 +53,31 @@ test('probe job: a vision-only checkpoint comes back at chance with the text tow
   assert.ok(progress.some((m) => /building the CLIP graph: image layer 1\/\d+/.test(m)), `image layers reported: ${progress.join(' | ')}`);
   assert.ok(progress.some((m) => /building the CLIP graph: text layer \d+\/\d+/.test(m)), 'text layers reported');
   assert.ok(progress.some((m) => /creating the ONNX Runtime session/.test(m)), 'session creation reported');
+  assert.ok(parseHostMessage({ type: 'probe', state: { kind: 'done', probe: p } }), 'the host message validates');
+});
+
+test('probe job: a transformers SigLIP runs from the editor path (spiece.model beside it); without a tokenizer it says which file to add', async () => {
+  const fix = join(__dirname, '..', 'fixtures', 'probe', 'siglip');
+  const sdir = join(dir, 'siglip');
+  mkdirSync(sdir, { recursive: true });
+  for (const f of ['model.safetensors', 'config.json']) copyFileSync(join(fix, 'hf', f), join(sdir, f));
+  const path = join(sdir, 'model.safetensors');
+  const none = await client.probe(path, { ...noOrder, providerOrder: ['cpu'] }, () => {}).result;
+  assert.ok(!none.ok);
+  assert.equal(none.code, 'probe-tokenizer-missing');
+  assert.match(none.message, /spiece\.model/);
+  copyFileSync(join(fix, 'spiece.model'), join(sdir, 'spiece.model'));
+  const progress: string[] = [];
+  const out = await client.probe(path, { ...noOrder, providerOrder: ['cpu'] }, (_f, m) => progress.push(m ?? '')).result;
+  assert.ok(out.ok, out.ok ? '' : `${out.code}: ${out.message} ${logs.join('\n')}`);
+  const p = out.probe;
+  assert.ok(isProbeView(p), 'the view validates');
+  assert.match(p.model, /sigmoid scoring/);
+  assert.match(p.model, /MAP head/);
+  assert.match(p.verdict.text, /Sigmoid scoring/);
+  assert.match(p.tokenizer, /spiece\.model/);
+  assert.deepEqual(p.randomInitialized, []);
+  assert.ok(progress.some((m) => /image MAP head/.test(m)), `MAP head step reported: ${progress.join(' | ')}`);
   assert.ok(parseHostMessage({ type: 'probe', state: { kind: 'done', probe: p } }), 'the host message validates');
 });
 

@@ -10,7 +10,7 @@ import { progressDone, progressLine, safeText, writeError } from '../output.js';
 import type { CliCommand } from '../registry.js';
 
 const USAGE =
-  'usage: checkpoint-lens probe FILE [--json] [--provider auto|cpu|cuda|dml|coreml|webgpu] [--images DIR [--labels FILE]] [--template "a photo of a {label}"] [--tokenizer PATH] [--inputs IN.safetensors] [--dump OUT.safetensors] [--target NAME] [--activation quickgelu|gelu] [--threads N] [--cache-dir DIR]';
+  'usage: checkpoint-lens probe FILE [--json] [--provider auto|cpu|cuda|dml|coreml|webgpu] [--images DIR [--labels FILE]] [--template "a photo of a {label}"] [--tokenizer PATH] [--inputs IN.safetensors] [--dump OUT.safetensors] [--target NAME] [--activation quickgelu|gelu|gelu_tanh] [--threads N] [--cache-dir DIR]';
 
 /** Exit 0: aligned (or an unlabelled --inputs run); 1: weak or at chance; 2: cannot run. */
 export const probeCommand: CliCommand = {
@@ -24,7 +24,7 @@ export const probeCommand: CliCommand = {
     const provider = (args.values.get('provider') ?? 'auto') as ProviderChoice;
     if (provider !== 'auto' && !PROVIDER_NAMES.includes(provider)) return usage(`--provider must be auto or one of ${PROVIDER_NAMES.join(', ')}`);
     const activation = args.values.get('activation');
-    if (activation !== undefined && activation !== 'quickgelu' && activation !== 'gelu') return usage('--activation must be quickgelu or gelu');
+    if (activation !== undefined && activation !== 'quickgelu' && activation !== 'gelu' && activation !== 'gelu_tanh') return usage('--activation must be quickgelu, gelu or gelu_tanh');
     const threads = args.values.has('threads') ? Number(args.values.get('threads')) : undefined;
     if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > 256)) return usage('--threads must be an integer from 1 to 256');
     const batch = args.values.has('batch') ? Number(args.values.get('batch')) : undefined;
@@ -100,8 +100,8 @@ export function renderProbeText(r: ProbeReport): string {
   const m = r.model;
   const lines = [
     `${safeText(r.path)}`,
-    `  layout ${r.family}${m.namedConfig ? ` (${m.namedConfig})` : ''}; image ${m.imageSize}px, ${m.vision.architecture === 'resnet' ? `ResNet width ${m.vision.width}, blocks [${(m.vision.stages ?? []).join(', ')}]` : `ViT ${m.vision.width}×${m.vision.layers} (patch ${m.vision.patch})`}, text ${m.text.width}×${m.text.layers}, embed ${m.embedDim}`,
-    `  activation ${m.activation} (${safeText(m.activationSource)}); EOT pooling ${m.pooling}`,
+    `  layout ${r.family}${m.namedConfig ? ` (${m.namedConfig})` : ''}; image ${m.imageSize}px, ${m.vision.architecture === 'resnet' ? `ResNet width ${m.vision.width}, blocks [${(m.vision.stages ?? []).join(', ')}]` : `ViT ${m.vision.width}×${m.vision.layers} (patch ${m.vision.patch}${m.vision.architecture === 'siglip' ? ', MAP head' : ''})`}, text ${m.text.width}×${m.text.layers}, embed ${m.embedDim}`,
+    `  activation ${m.activation} (${safeText(m.activationSource)}); ${m.pooling === 'last' ? 'text pooled at the last position' : `EOT pooling ${m.pooling}`}; ${m.scoring === 'sigmoid' ? 'sigmoid scoring (SigLIP: sigmoid(scale·cos + bias) per image/label pair)' : 'softmax scoring'}`,
     `  provider ${r.provider}${r.providerAttempts
       .filter((a) => a.outcome !== 'used')
       .map((a) => `; ${a.provider} ${a.outcome}: ${safeText(a.reason ?? '')}`)
@@ -109,7 +109,7 @@ export function renderProbeText(r: ProbeReport): string {
     `  weights ${r.weightsAccess === 'hard-link' ? 'referenced in place (hard link, mmapped)' : r.weightsAccess === 'memory' ? 'read into memory (hard link impossible)' : 'partly read into memory'}; tokenizer: ${safeText(r.tokenizer)}`,
   ];
   for (const ri of r.randomInitialized) {
-    lines.push(`  RANDOM-INITIALISED ${ri.tower === 'shared' ? 'logit_scale' : ri.whole ? `whole ${ri.tower} tower` : `${ri.count} ${ri.tower} tensor(s)`}: ${ri.tensors.slice(0, 4).map(safeText).join(', ')}${ri.count > 4 ? ', …' : ''}`);
+    lines.push(`  RANDOM-INITIALISED ${ri.tower === 'shared' ? ri.tensors.join(' and ') : ri.whole ? `whole ${ri.tower} tower` : `${ri.count} ${ri.tower} tensor(s)`}: ${ri.tensors.slice(0, 4).map(safeText).join(', ')}${ri.count > 4 ? ', …' : ''}`);
   }
   lines.push(`  probe set ${r.probeSet}: ${r.images} images, ${r.classes} classes`);
   if (r.top1 !== null) {
