@@ -160,7 +160,8 @@ export function siglipFactsFrom(f: OpenClipFacts, name?: string): SiglipFacts | 
 }
 
 function visionFromTrunk(t: TimmTrunkFacts): SiglipVisionShape | undefined {
-  if (t.template !== 'vit' || !t.map || t.cls || (t.reg ?? 0) > 0 || t.normPre || !t.dim || !t.depth || !t.patch || !t.posRows || !t.headDim || !t.hidden) return undefined;
+  // Staged trunks give per-stage MLP widths; a ViT's is one number.
+  if (t.template !== 'vit' || !t.map || t.cls || (t.reg ?? 0) > 0 || t.normPre || (t.pe ?? 'conv') !== 'conv' || t.relpos || (t.mlp ?? 'mlp') !== 'mlp' || !t.dim || !t.depth || !t.patch || !t.posRows || !t.headDim || typeof t.hidden !== 'number') return undefined;
   const grid = Math.round(Math.sqrt(t.posRows));
   return { kind: 'siglip', width: t.dim, layers: t.depth, heads: t.dim / t.headDim, mlp: t.hidden, mapMlp: t.map.hidden, patch: t.patch, imageSize: grid * t.patch, tokens: t.posRows };
 }
