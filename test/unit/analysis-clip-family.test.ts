@@ -58,6 +58,9 @@ interface Case {
 
 const CASES: Case[] = [
   { label: 'vision tower', gone: (e) => e.filter((x) => x.tower === 'vision'), code: 'vision-tower-missing' },
+  { label: 'audio tower', gone: (e) => e.filter((x) => x.tower === 'audio'), code: 'audio-tower-missing' },
+  { label: 'audio projection', gone: (e) => e.filter((x) => x.part === 'audio.proj'), code: 'projection-missing' },
+  { label: 'an audio block', gone: (e) => e.filter((x) => x.part === 'audio.blocks' && x.block === 1 && (x.role ?? 'weight') === 'weight'), code: 'tensors-missing' },
   { label: 'text tower', gone: (e) => e.filter((x) => x.tower === 'text'), code: 'text-tower-missing' },
   { label: 'image projection', gone: (e) => e.filter((x) => x.part === 'vision.proj'), code: 'projection-missing' },
   { label: 'image attention-pool head', gone: (e) => e.filter((x) => x.part === 'vision.attn_pool'), code: 'tensors-missing' },
@@ -105,10 +108,10 @@ test('every open_clip config: complete → named exactly, no finding; every drop
   assert.deepEqual(r.bad, []);
 });
 
-test("open_clip's expressible development configs (NaFlex, modern text): complete → named exactly, no finding; every dropped piece → its finding", async () => {
+test("open_clip's expressible development configs (NaFlex, modern text, CLAP audio towers): complete → named exactly, no finding; every dropped piece → its finding", async () => {
   const r = await openclipRound(loadLayouts('openclip-dev.json.gz'), OPENCLIP_DEV_NAMES);
   console.log(`open_clip development configs: ${r.modelsRight}/${r.models} complete models named exactly and clean; ${r.brokenRight}/${r.broken} broken variants caught`);
-  assert.ok(r.models >= 9);
+  assert.ok(r.models >= 29);
   assert.deepEqual(r.bad, []);
 });
 
