@@ -29,8 +29,6 @@ OUT = os.path.join(HERE, '..', 'src', 'layouts', 'spec', 'clipTablesDev.data.ts'
 
 def unsupported(c):
     """Why a development config is outside what our specs express (None = expressible)."""
-    if 'genlip_cfg' in c or 'genlap_cfg' in c:
-        return 'NaFlexGenLip / NaFlexGenLap: one fused multimodal transformer (mRoPE, patch and text tokens in the same blocks), not a two-tower CLIP'
     t = c.get('text_cfg', {})
     if t.get('hf_model_name') and t['hf_model_name'] not in ML.HF_TEXT_CONFIGS:
         return f"transformers text tower {t['hf_model_name']}: no template"
@@ -45,6 +43,26 @@ WHISPER = {'tiny': (4, 384), 'base': (6, 512), 'small': (12, 768), 'medium': (24
 def audio_key(a):
     # A NaFlex audio trunk as AudioTower builds it: patch geometry, channels, RoPE type and the NaFlexVitCfg overrides.
     return 'naflex-audio|' + json.dumps({'pf': a.get('patch_freq', 64), 'pt': a.get('patch_time', 4), 'in': a.get('in_chans', 1), 'rope': a.get('rope_type', 'axial'), 'cfg': a.get('naflexvit_cfg', {})}, sort_keys=True, separators=(',', ':'))
+
+
+def fused_facts(m):
+    """NaFlexGenLip / NaFlexGenLap: one transformer over [patch ; text] tokens. Facts from the model's own resolved
+    config dataclasses (open_clip's defaults applied), checked against its modules."""
+    t = m.trunk_cfg
+    lap = type(m).__name__ == 'NaFlexGenLap'
+    side = m.audio_cfg if lap else m.vision_cfg
+    patch_in = side.in_chans * side.patch_freq * side.patch_time if lap else side.in_chans * side.patch_size ** 2
+    pe = m.audio_embed if lap else m.patch_embed
+    assert pe.proj.in_features == patch_in and len(m.trunk.layers) == t.depth
+    f = {
+        'kind': 'genlap' if lap else 'genlip', 'width': t.width, 'depth': t.depth, 'heads': t.num_heads, 'hidden': t.intermediate_size,
+        'textEmbed': t.text_embed_dim, 'vocab': m.text_cfg.vocab_size, 'gated': t.gated_attention, 'swiglu': t.use_swiglu_ffn,
+        'ls': t.ls_init_value is not None and t.ls_init_value > 0, 'qkNorm': t.qk_norm, 'attnBias': t.attention_bias, 'mlpBias': t.mlp_bias,
+        'norm': t.norm_type, 'patchIn': patch_in, 'patchBias': side.proj_bias, 'inputNorm': side.input_norm, 'preNorm': side.pre_norm,
+        'textPreNorm': m.text_cfg.pre_norm,
+    }
+    assert f['ls'] == (type(m.trunk.layers[0].layer_scale1).__name__ != 'Identity')
+    return {k: v for k, v in f.items() if v is not False}
 
 
 def audio_facts(a, m):
@@ -77,6 +95,11 @@ def main():
         why = unsupported(c)
         if why:
             skipped[name] = why
+            continue
+        if 'genlip_cfg' in c or 'genlap_cfg' in c:
+            # One fused transformer over patch (or mel-patch) and text tokens, with an LM head: no image / text towers.
+            m = open_clip.create_model(name, pretrained=None, device='meta')
+            configs[name] = {'embed': c['embed_dim'], 'vision': {'kind': 'none'}, 'text': {'kind': 'none'}, 'fused': fused_facts(m)}
             continue
         f = MT.openclip_facts(name, c)
         if 'audio_cfg' in c:

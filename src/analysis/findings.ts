@@ -82,7 +82,7 @@ export function buildFindings(a: {
   const out: Finding[] = [];
   const { architecture: arch, target, cmp } = a;
   for (const p of a.sideProblems) out.push({ code: p.code, severity: 'warning', message: p.message, file: p.file });
-  if (arch.family === 'unknown') {
+  if (arch.family === 'unknown' && !target?.generated && a.candidates.length === 0) {
     out.push({ code: 'family-unknown', severity: 'info', message: 'Not a recognised CLIP layout: shown as a generic tree, with no completeness check.' });
   } else if (!arch.variant && !a.target) {
     out.push({

@@ -333,6 +333,12 @@ export function decide(inp: DecideInput): Decision {
   // timm towers of classes the family detector does not know (ConvNeXt, ResNet-CLIP, FastViT MCi,
   // ViTamin saved by timm): their first two entries must be there (a fingerprint), small files only.
   if (family === 'unknown' && names.length < 5000) {
+    // open_clip's NaFlexGenLip / NaFlexGenLap (one fused trunk, no CLIP names): recognised by the trunk's first attention.
+    const fused = fusedSkeletons();
+    if (fused.length && names.some((n) => n === 'trunk.layers.0.self_attn.q_proj.weight' || n === 'visual.trunk.layers.0.self_attn.q_proj.weight')) {
+      const d = byShapes(inp, prefilter(inp, fused), 'open_clip');
+      if (d.kind !== 'old') return d;
+    }
     const fp = prefilter(inp, timmSkeletons(), false);
     if (fp.length) {
       const d = byShapes(inp, fp, 'timm');
@@ -374,6 +380,11 @@ let nonClap: Skeleton[] | undefined;
 /** open_clip skeletons without CLAP's: a CLAP model always keeps its text tower under `text.`, so a file with a top-level text tower is not one. */
 function nonClapSkeletons(): Skeleton[] {
   return (nonClap ??= openclipSkeletons().filter((s) => openclipFacts(s.name)?.audio === undefined));
+}
+let fusedOnly: Skeleton[] | undefined;
+/** The NaFlexGenLip / NaFlexGenLap skeletons (their names are none of CLIP's: the family detector says `unknown`, or `openclip-timm` for GenLip's shared `visual.trunk.` copy). */
+function fusedSkeletons(): Skeleton[] {
+  return (fusedOnly ??= openclipSkeletons().filter((s) => openclipFacts(s.name)?.fused !== undefined));
 }
 
 /**
@@ -484,6 +495,8 @@ function modelOf(name: string, coca = false): string {
 }
 
 function familyOfEntry(e: CatalogEntry): FamilyId {
+  // NaFlexGenLip / NaFlexGenLap: none of the CLIP layouts (the family the detector saw stays)
+  if (e.expected.some((x) => x.part === 'fused.blocks')) return 'unknown';
   if (e.expected.some((x) => x.part.startsWith('decoder.'))) return 'openclip-coca';
   if (e.expected.some((x) => x.name.startsWith('visual.trunk.'))) return 'openclip-timm';
   if (e.expected.some((x) => x.name.startsWith('text.'))) return 'openclip-custom-text';
@@ -599,6 +612,10 @@ function agreedMissing(inp: DecideInput, reps: CatalogEntry[], all: string[]): F
   if (towers.includes('vision'))
     out.push({ code: 'vision-tower-missing', severity: 'error', tower: 'vision', message: `Image features would be noise: ${who} has an image encoder${parts.includes('vision.proj') ? ' and an image projection' : ''}, and the file has none of it; loading it would leave them randomly initialised, so zero-shot and retrieval would be at chance.` });
   if (towers.includes('text')) out.push({ code: 'text-tower-missing', severity: 'error', tower: 'text', message: `Zero-shot will be at chance: ${who} has a text encoder${parts.includes('text.proj') ? ' and a text projection' : ''}, and the file has none of it.` });
+  // Candidates that differ in their input modality (NaFlexGenLip vs GenLap share trunk and text side): each lacks its whole image or audio input.
+  const inputGone = per.map((p) => p.towers.has('vision') || p.towers.has('audio'));
+  if (!towers.includes('vision') && !towers.includes('audio') && per.length > 1 && inputGone.every(Boolean))
+    out.push({ code: 'input-tower-missing', severity: 'error', message: `Inputs would be noise: ${who} takes images or sound through an encoder or patch embedding the file does not have (the candidates differ in which); loading it would leave that part randomly initialised.` });
   if (towers.includes('audio')) out.push({ code: 'audio-tower-missing', severity: 'error', tower: 'audio', message: `Audio embeddings would be noise: ${who} has an audio encoder${parts.includes('audio.proj') ? ' and an audio projection' : ''}, and the file has none of it; loading it would leave them randomly initialised, so zero-shot audio classification and retrieval would be at chance.` });
   if (towers.includes('decoder')) out.push({ code: 'decoder-missing', severity: 'error', tower: 'decoder', message: `Captioning would produce noise: ${who} has a multimodal text decoder, and the file has none of it.` });
   if (parts.includes('vision.proj') && !towers.includes('vision')) out.push({ code: 'projection-missing', severity: 'error', tower: 'projection', message: `The image projection is missing in ${who}: image embeddings would go through a randomly initialised matrix.` });

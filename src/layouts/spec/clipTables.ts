@@ -33,12 +33,38 @@ export type OpenClipVision =
  * transformer over a log-mel spectrogram, with its STFT / mel front end and AudioSet head), the
  * Whisper encoder, or a timm NaFlexVit over mel patches (facts in the dev trunk table by `trunkKey`).
  */
+/** NaFlexGenLip (`genlip`, image patches) / NaFlexGenLap (`genlap`, mel patches): the fused trunk and its embeddings (src/layouts/spec/fused.ts). */
+export interface OpenClipFused {
+  kind: 'genlip' | 'genlap';
+  width: number;
+  depth: number;
+  heads: number;
+  hidden: number;
+  textEmbed: number;
+  vocab: number;
+  gated?: boolean;
+  swiglu?: boolean;
+  ls?: boolean;
+  qkNorm?: boolean;
+  attnBias?: boolean;
+  mlpBias?: boolean;
+  norm: string;
+  /** The patch Linear's input width (C·p·p, or C·p_f·p_t for mel patches). */
+  patchIn: number;
+  patchBias?: boolean;
+  inputNorm?: boolean;
+  preNorm?: boolean;
+  textPreNorm?: boolean;
+}
+
 export type OpenClipAudio =
   | { kind: 'htsat'; dim: number; depths: number[]; heads: number[]; window: number; patch: number; spec: number; mels: number; nfft: number; classes: number; fusion?: string }
   | { kind: 'whisper'; width: number; layers: number; mels: number; ctx: number }
   | { kind: 'naflex'; trunkKey: string };
 
 export type OpenClipText =
+  /** NaFlexGenLip / NaFlexGenLap: no text tower of its own (the fused trunk, `OpenClipFacts.fused`). */
+  | { kind: 'none' }
   | {
       kind: 'native';
       width: number;
@@ -89,6 +115,8 @@ export interface OpenClipFacts {
   customText?: boolean;
   vision: OpenClipVision;
   text: OpenClipText;
+  /** NaFlexGenLip / NaFlexGenLap: one transformer over patch and text tokens (then `vision.kind` and `text.kind` are 'none'). */
+  fused?: OpenClipFused;
   /** CLAP: the audio tower (then `vision.kind` is 'none'). */
   audio?: OpenClipAudio;
   /** CoCa's multimodal decoder. */
@@ -249,6 +277,7 @@ export function trunkKey(trunk: string, pool: string, proj: string, embed: numbe
  */
 export function openclipFactsFromJson(c: Json): OpenClipFacts | string {
   if (typeof c.embed_dim !== 'number') return 'it has no embed_dim';
+  if (isObj(c.genlip_cfg) || isObj(c.genlap_cfg)) return fusedFactsFromJson(c);
   const v = isObj(c.vision_cfg) ? c.vision_cfg : {};
   const t = isObj(c.text_cfg) ? c.text_cfg : {};
   const embed = c.embed_dim;
@@ -336,6 +365,42 @@ export function openclipFactsFromJson(c: Json): OpenClipFacts | string {
   if (mm) out.coca = { width: num(mm.width, 512), layers: num(mm.layers, 12), heads: num(mm.heads, 8), mlpRatio: num(mm.mlp_ratio, 4), context: num(mm.context_length, 76), vocab: num(mm.vocab_size, 49408), poolQueries: num(mm.n_queries, 256) };
   if (bool(c.custom_text) || text.kind === 'hf' || text.kind === 'modern' || mm || audio) out.customText = true;
   return out;
+}
+
+/** NaFlexGenLip / NaFlexGenLap configs → facts, with the defaults of their config dataclasses (mirrors scripts/make_clip_dev_tables.py). */
+function fusedFactsFromJson(c: Json): OpenClipFacts | string {
+  const lap = isObj(c.genlap_cfg);
+  const g = (lap ? c.genlap_cfg : c.genlip_cfg) as Json;
+  const side = isObj(lap ? c.audio_naflex_cfg : c.vision_cfg) ? ((lap ? c.audio_naflex_cfg : c.vision_cfg) as Json) : {};
+  const t = isObj(c.text_cfg) ? c.text_cfg : {};
+  const ls = g.ls_init_value === undefined ? 0.1 : g.ls_init_value;
+  const norm = str(g.norm_type, 'layernorm');
+  if (norm !== 'layernorm' && norm !== 'rmsnorm') return `genlip norm_type ${JSON.stringify(norm)} is not one open_clip builds`;
+  const fused: OpenClipFused = {
+    kind: lap ? 'genlap' : 'genlip',
+    width: num(g.width, 1152),
+    depth: num(g.depth, 27),
+    heads: num(g.num_heads, 16),
+    hidden: num(g.intermediate_size, 3072),
+    textEmbed: num(g.text_embed_dim, 1024),
+    vocab: num(t.vocab_size, 100280),
+    norm,
+    patchIn: lap ? num(side.in_chans, 1) * num(side.patch_freq, 64) * num(side.patch_time, 4) : num(side.in_chans, 3) * num(side.patch_size, 16) ** 2,
+  };
+  const flags: [keyof OpenClipFused, boolean][] = [
+    ['gated', g.gated_attention === undefined ? true : bool(g.gated_attention)],
+    ['swiglu', g.use_swiglu_ffn === undefined ? true : bool(g.use_swiglu_ffn)],
+    ['ls', typeof ls === 'number' && ls > 0],
+    ['qkNorm', bool(g.qk_norm)],
+    ['attnBias', bool(g.attention_bias)],
+    ['mlpBias', bool(g.mlp_bias)],
+    ['patchBias', side.proj_bias === undefined ? true : bool(side.proj_bias)],
+    ['inputNorm', bool(side.input_norm)],
+    ['preNorm', bool(side.pre_norm)],
+    ['textPreNorm', bool(t.pre_norm)],
+  ];
+  for (const [k, v] of flags) if (v) (fused as unknown as Record<string, unknown>)[k] = true;
+  return { embed: c.embed_dim as number, vision: { kind: 'none' }, text: { kind: 'none' }, fused };
 }
 
 /** open_clip/audio/tower.py: HTSAT and Whisper sizes by `model_name`. */

@@ -4,6 +4,7 @@ import { byobParts, convnextParts, fastvitParts, hybridEmbedParts, swinParts } f
 import { hfTextParts } from './hfText.js';
 import { modernTextParts } from './modernText.js';
 import { audioParts } from './audio.js';
+import { fusedParts } from './fused.js';
 import type { ArchitectureSpec, PartSpec, SpecConfig, TensorTemplate } from './types.js';
 
 /**
@@ -155,10 +156,11 @@ const nativeText = "text.kind == 'native'";
 export const OPENCLIP_SPEC: ArchitectureSpec = {
   id: 'open_clip',
   description: 'open_clip CLIP / CustomTextCLIP / CoCa from its model config',
-  defaults: { logitBias: false, coca: false, trunk: 'visual.trunk.', 'audio.kind': 'none' },
+  defaults: { logitBias: false, coca: false, trunk: 'visual.trunk.', 'audio.kind': 'none', 'fused.kind': 'none' },
   templates: { resblock: OC_BLOCK, crossblock: crossBlockOf(OC_BLOCK), timmBlock: TIMM_BLOCK },
   parts: [
-    { id: 'logit_scale', kind: 'scalar', tower: 'projection', prefix: '', tensors: [{ name: 'logit_scale', shape: [] }] },
+    // (NaFlexGenLip / NaFlexGenLap are generative: no contrastive scale)
+    { id: 'logit_scale', kind: 'scalar', tower: 'projection', prefix: '', when: "fused.kind == 'none'", tensors: [{ name: 'logit_scale', shape: [] }] },
     { id: 'logit_bias', kind: 'scalar', tower: 'projection', prefix: '', when: 'logitBias', tensors: [{ name: 'logit_bias', shape: [] }] },
     // --- open_clip VisionTransformer
     {
@@ -262,6 +264,8 @@ export const OPENCLIP_SPEC: ArchitectureSpec = {
     },
     // --- open_clip ModernTextTransformer (development configs: `text_arch: "modern"`)
     ...modernTextParts("text.kind == 'modern'"),
+    // --- NaFlexGenLip / NaFlexGenLap: one fused transformer over patch and text tokens (fused.ts)
+    ...fusedParts(),
     // --- CoCa multimodal decoder
     { id: 'decoder.blocks', kind: 'blocks', tower: 'decoder', prefix: 'text_decoder.resblocks.{N}.', when: 'coca', repeat: 'coca.layers', vars: { D: 'coca.width', M: 'coca.mlp', ls: 'false' }, tensors: 'resblock' },
     { id: 'decoder.cross', kind: 'blocks', tower: 'decoder', prefix: 'text_decoder.cross_attn.{N}.', when: 'coca', repeat: 'coca.layers', vars: { D: 'coca.width', M: 'coca.mlp', ls: 'false' }, tensors: 'crossblock' },
@@ -320,9 +324,26 @@ export function openclipSpecConfig(c: OpenClipFacts): SpecConfig {
       Object.assign(f, tf, { trunk: 'audio.encoder.vit.', 'audio.out': tf['trunk.features'] });
     }
   }
+  if (c.fused) {
+    const u = c.fused;
+    Object.assign(f, {
+      'fused.kind': u.kind,
+      'fused.width': u.width,
+      'fused.depth': u.depth,
+      'fused.heads': u.heads,
+      'fused.hidden': u.hidden,
+      'fused.textEmbed': u.textEmbed,
+      'fused.vocab': u.vocab,
+      'fused.norm': u.norm,
+      'fused.patchIn': u.patchIn,
+    });
+    for (const k of ['gated', 'swiglu', 'ls', 'qkNorm', 'attnBias', 'mlpBias', 'patchBias', 'inputNorm', 'preNorm', 'textPreNorm'] as const) f[`fused.${k}`] = Boolean(u[k]);
+  }
   const t = c.text;
   f['text.kind'] = t.kind;
-  if (t.kind === 'native') {
+  if (t.kind === 'none') {
+    // NaFlexGenLip / NaFlexGenLap: the fused trunk's token embedding and LM head instead
+  } else if (t.kind === 'native') {
     Object.assign(f, {
       'text.width': t.width,
       'text.layers': t.layers,
