@@ -234,12 +234,14 @@ def naflex_facts(m, f):
     # timm NaFlexVit (open_clip's NaFlex towers): Linear patch embedding over flattened patches, a 2-D
     # position grid, cls / register tokens under `embeds.`; blocks as the ViT / EVA template.
     e = m.embeds
-    if not isinstance(e.proj, nn.Linear) or not is_id(getattr(e, 'norm', None)) or e.pos_embed is None or e.pos_embed.dim() != 4:
+    # (CLAP's NaFlex audio trunk: no learned positions at all, RoPE only: no posGrid)
+    if not isinstance(e.proj, nn.Linear) or not is_id(getattr(e, 'norm', None)) or (e.pos_embed is not None and e.pos_embed.dim() != 4):
         f['template'] = 'opaque'
         return f
     f['pe'] = 'naflex'
     f['peIn'] = e.proj.in_features
-    f['posGrid'] = list(e.pos_embed.shape[1:3])
+    if e.pos_embed is not None:
+        f['posGrid'] = list(e.pos_embed.shape[1:3])
     return vit_body_facts(m, f, None, False, embeds=e)
 
 
@@ -273,6 +275,8 @@ def vit_body_facts(m, f, pe, std_patch, embeds=None):
         f['kBias'] = a.k_proj.bias is not None
     f['qkNorm'] = not is_id(getattr(a, 'q_norm', None))
     f['attnNorm'] = not is_id(getattr(a, 'norm', None))
+    if getattr(a, 'gate', None) is not None:
+        f['attnGate'] = True  # sigmoid output gate (attn_gated): a Linear with the qkv bias setting
     f['ls'] = (not is_id(getattr(b, 'ls1', None))) or getattr(b, 'gamma_1', None) is not None
     f['lsName'] = 'gamma' if getattr(b, 'gamma_1', None) is not None else 'ls'
     if mlpk in ('Mlp',):
@@ -309,7 +313,7 @@ def vit_body_facts(m, f, pe, std_patch, embeds=None):
         f['relpos'] = {'hidden': rp.mlp.fc1.out_features, 'heads': rp.mlp.fc2.out_features, 'in': rp.mlp.fc1.in_features}
     # block-specific extras the template does not know make the trunk opaque
     names = {k[len('blocks.0.'):] for k in m.state_dict() if k.startswith('blocks.0.')}
-    known = {'norm1.weight', 'norm1.bias', 'norm2.weight', 'norm2.bias', 'attn.qkv.weight', 'attn.qkv.bias', 'attn.q_bias', 'attn.v_bias', 'attn.q_proj.weight', 'attn.q_proj.bias', 'attn.k_proj.weight', 'attn.k_proj.bias', 'attn.v_proj.weight', 'attn.v_proj.bias', 'attn.proj.weight', 'attn.proj.bias', 'attn.norm.weight', 'attn.norm.bias', 'attn.q_norm.weight', 'attn.q_norm.bias', 'attn.k_norm.weight', 'attn.k_norm.bias', 'ls1.gamma', 'ls2.gamma', 'gamma_1', 'gamma_2', 'mlp.fc1.weight', 'mlp.fc1.bias', 'mlp.fc2.weight', 'mlp.fc2.bias', 'mlp.fc1_g.weight', 'mlp.fc1_g.bias', 'mlp.fc1_x.weight', 'mlp.fc1_x.bias', 'mlp.norm.weight', 'mlp.norm.bias', 'mlp.w0.weight', 'mlp.w0.bias', 'mlp.w1.weight', 'mlp.w1.bias', 'mlp.w2.weight', 'mlp.w2.bias', 'attn.rel_pos.mlp.fc1.weight', 'attn.rel_pos.mlp.fc1.bias', 'attn.rel_pos.mlp.fc2.weight', 'attn.rel_pos.mlp.fc2.bias'}
+    known = {'norm1.weight', 'norm1.bias', 'norm2.weight', 'norm2.bias', 'attn.qkv.weight', 'attn.qkv.bias', 'attn.q_bias', 'attn.v_bias', 'attn.q_proj.weight', 'attn.q_proj.bias', 'attn.k_proj.weight', 'attn.k_proj.bias', 'attn.v_proj.weight', 'attn.v_proj.bias', 'attn.proj.weight', 'attn.proj.bias', 'attn.norm.weight', 'attn.norm.bias', 'attn.q_norm.weight', 'attn.q_norm.bias', 'attn.k_norm.weight', 'attn.k_norm.bias', 'ls1.gamma', 'ls2.gamma', 'gamma_1', 'gamma_2', 'mlp.fc1.weight', 'mlp.fc1.bias', 'mlp.fc2.weight', 'mlp.fc2.bias', 'mlp.fc1_g.weight', 'mlp.fc1_g.bias', 'mlp.fc1_x.weight', 'mlp.fc1_x.bias', 'mlp.norm.weight', 'mlp.norm.bias', 'mlp.w0.weight', 'mlp.w0.bias', 'mlp.w1.weight', 'mlp.w1.bias', 'mlp.w2.weight', 'mlp.w2.bias', 'attn.rel_pos.mlp.fc1.weight', 'attn.rel_pos.mlp.fc1.bias', 'attn.rel_pos.mlp.fc2.weight', 'attn.rel_pos.mlp.fc2.bias', 'attn.gate.weight', 'attn.gate.bias'}
     if names - known:
         f['template'] = 'opaque'
         f['unknown'] = sorted(names - known)

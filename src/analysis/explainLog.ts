@@ -216,7 +216,7 @@ function coversTower(tower: TowerId, canonical: Set<string>): boolean {
   return false;
 }
 
-const TOWER_WORD: Record<TowerId, string> = { vision: 'image tower', text: 'text tower', projection: 'projection / contrastive head', decoder: 'multimodal decoder', other: 'other tensors' };
+const TOWER_WORD: Record<TowerId, string> = { vision: 'image tower', text: 'text tower', projection: 'projection / contrastive head', decoder: 'multimodal decoder', audio: 'audio tower', other: 'other tensors' };
 
 // ---------------------------------------------------------------------------------------------
 // Words

@@ -5,7 +5,7 @@ import type { ArchitectureInfo, Finding, TowerSummary } from './types.js';
 
 /**
  * Findings from the layout check, with stable codes and messages that name the consequence.
- * Codes (never rename): text-tower-missing, vision-tower-missing, decoder-missing,
+ * Codes (never rename): text-tower-missing, vision-tower-missing, audio-tower-missing (CLAP), decoder-missing,
  * projection-missing, logit-scale-missing, tensors-missing, unexpected-tensors, shape-mismatch,
  * variant-unknown, variant-approximate, family-unknown, classifier-head, config-disagreement, config-unreadable, logit-bias-missing;
  * generated.ts adds variant-like (and the tower / projection / logit codes above when every candidate agrees); values.ts adds
@@ -82,7 +82,7 @@ export function buildFindings(a: {
   const out: Finding[] = [];
   const { architecture: arch, target, cmp } = a;
   for (const p of a.sideProblems) out.push({ code: p.code, severity: 'warning', message: p.message, file: p.file });
-  if (arch.family === 'unknown') {
+  if (arch.family === 'unknown' && !target?.generated && a.candidates.length === 0) {
     out.push({ code: 'family-unknown', severity: 'info', message: 'Not a recognised CLIP layout: shown as a generic tree, with no completeness check.' });
   } else if (!arch.variant && !a.target) {
     out.push({
@@ -146,6 +146,17 @@ export function buildFindings(a: {
         tower: 'vision',
         ...names([...list, ...proj]),
       });
+    } else if (t.id === 'audio') {
+      // CLAP: the audio encoder in place of the image encoder
+      whole.add('audio');
+      const proj = target.generated ? cmp.missing.filter((m) => isPart(m, 'audio.proj')) : [];
+      out.push({
+        code: 'audio-tower-missing',
+        severity: 'error',
+        message: `Audio embeddings would be noise: the audio encoder is not in the file, so loading into ${model} would randomly initialise its ${list.length} tensors${proj.length ? ' and the audio projection' : ''}; zero-shot audio classification and retrieval would be at chance. ${total}`,
+        tower: 'audio',
+        ...names([...list, ...proj]),
+      });
     } else if (t.id === 'decoder') {
       whole.add('decoder');
       out.push({ code: 'decoder-missing', severity: 'error', message: `Captioning would produce noise: the multimodal text decoder is not in the file (${list.length} tensors would be randomly initialised).`, tower: 'decoder', ...names(list) });
@@ -156,6 +167,7 @@ export function buildFindings(a: {
 
   const imageProj = cmp.missing.filter((m) => !handled.has(m.name) && (target.generated ? isPart(m, 'vision.proj') : /^(visual\.proj|visual\.attnpool\.c_proj\.)/.test(canonicalOf.get(m.name) ?? '')));
   const textProj = cmp.missing.filter((m) => !handled.has(m.name) && (target.generated ? isPart(m, 'text.proj') : canonicalOf.get(m.name) === 'text_projection'));
+  const audioProj = target.generated ? cmp.missing.filter((m) => !handled.has(m.name) && isPart(m, 'audio.proj')) : [];
   const visionPresent = !whole.has('vision');
   const textPresent = !whole.has('text');
   if (imageProj.length && visionPresent) {
@@ -164,7 +176,10 @@ export function buildFindings(a: {
   if (textProj.length && textPresent) {
     out.push({ code: 'projection-missing', severity: 'error', message: `The text projection is missing: text embeddings would go through a randomly initialised matrix, so zero-shot would be at chance.`, tower: 'projection', ...names(textProj) });
   }
-  for (const m of [...imageProj, ...textProj]) handled.add(m.name);
+  if (audioProj.length && !whole.has('audio')) {
+    out.push({ code: 'projection-missing', severity: 'error', message: `The audio projection is missing: audio embeddings would go through a randomly initialised MLP, so zero-shot audio classification and retrieval would be at chance.`, tower: 'projection', ...names(audioProj) });
+  }
+  for (const m of [...imageProj, ...textProj, ...audioProj]) handled.add(m.name);
   const logit = cmp.missing.find((m) => (target.generated ? isPart(m, 'logit_scale') : canonicalOf.get(m.name) === 'logit_scale'));
   const bias = target.generated ? cmp.missing.find((m) => isPart(m, 'logit_bias')) : undefined;
   if (bias) {

@@ -3,7 +3,7 @@ import { isIgnorableName } from '../layouts/canonical.js';
 import { clipConfig, configForTimmName } from '../layouts/configs.js';
 import type { FamilyId } from '../layouts/families.js';
 import { openclipEntry, openclipSkeletons, timmEntry, timmSkeletons, type CatalogEntry, type Skeleton } from '../layouts/spec/catalog.js';
-import { openclipFactsFromJson, openclipName, openclipNamesForFacts, timmTower } from '../layouts/spec/clipTables.js';
+import { openclipFacts, openclipFactsFromJson, openclipName, openclipNamesForFacts, timmTower } from '../layouts/spec/clipTables.js';
 import { expandSpec } from '../layouts/spec/expand.js';
 import { HF_CLASSES, HF_CLIP_MODEL_TYPES, HF_CLIP_SPEC, hfSpecConfig } from '../layouts/spec/hf.js';
 import type { ExpectedTensor, TowerId } from '../layouts/spec/types.js';
@@ -30,7 +30,10 @@ interface Indexed {
   /** Per opaque prefix: the keys of its anchors (a fingerprint: without one of them, tensors under the prefix are not its). */
   readonly anchors: ReadonlyMap<string, readonly string[]>;
   readonly keyedSignature: string;
+  /** Entries a file must have (role weight / task-head: buffers, tied, optional and quant-aux tensors are never missing). */
+  readonly required: number;
 }
+const isRequired = (e: ExpectedTensor) => e.role === 'weight' || e.role === 'task-head';
 const indexCache = new WeakMap<CatalogEntry | readonly ExpectedTensor[], Indexed>();
 
 function indexOf(e: CatalogEntry | readonly ExpectedTensor[]): Indexed {
@@ -56,7 +59,11 @@ function indexOf(e: CatalogEntry | readonly ExpectedTensor[]): Indexed {
     anchors.set(p, a);
     others.set(p, t.opaqueCount === undefined ? undefined : t.opaqueCount - a.length);
   }
-  x = { byKey, opaque, others, anchors, keyedSignature };
+  let required = 0;
+  byKey.forEach((e) => {
+    if (isRequired(e)) required++;
+  });
+  x = { byKey, opaque, others, anchors, keyedSignature, required };
   indexCache.set(e, x);
   return x;
 }
@@ -83,8 +90,9 @@ function fitAll(names: readonly string[], tensors: readonly TensorInfo[], entrie
   const idx: number[] = [];
   for (let i = 0; i < names.length; i++) if (!isIgnorableName(names[i]!)) idx.push(i);
   for (const entry of entries) {
-    const { byKey, opaque, others, anchors } = indexOf(entry);
+    const { byKey, opaque, others, anchors, required } = indexOf(entry);
     let extra = 0;
+    let seenRequired = 0;
     let mismatchCount = 0;
     const mismatched: string[] = [];
     const seen = new Set<string>();
@@ -93,7 +101,10 @@ function fitAll(names: readonly string[], tensors: readonly TensorInfo[], entrie
       const k = key(names[i]!);
       const e = byKey.get(k);
       if (e) {
-        seen.add(k);
+        if (!seen.has(k)) {
+          seen.add(k);
+          if (isRequired(e)) seenRequired++;
+        }
         if (!shapeOk(e.shape, tensors[i]!.shape)) {
           mismatchCount++;
           if (mismatched.length < 5) mismatched.push(`${names[i]} [${tensors[i]!.shape.join(', ')}], ${entry.name} has [${e.shape.join(', ')}]`);
@@ -106,7 +117,8 @@ function fitAll(names: readonly string[], tensors: readonly TensorInfo[], entrie
       if (extra + mismatchCount > MISFIT_CAP) break;
     }
     if (extra + mismatchCount > MISFIT_CAP) continue;
-    let missing = byKey.size - seen.size;
+    // Only what a file must have counts as missing (buffers such as a Swin block's attn_mask are ignorable names).
+    let missing = required - seenRequired;
     for (const o of opaque) {
       let hits = opaqueHit.get(o) ?? 0;
       const a = anchors.get(o) ?? [];
@@ -186,6 +198,7 @@ export function compareExpected(names: readonly string[], tensors: readonly Tens
 
 function towerGuess(n: string): TowerId {
   if (n.startsWith('visual') || n.startsWith('vision_model.')) return 'vision';
+  if (n.startsWith('audio.')) return 'audio';
   if (n.startsWith('text_decoder.')) return 'decoder';
   if (n.startsWith('text') || n.startsWith('transformer.') || n.startsWith('token_embedding')) return 'text';
   if (n.startsWith('logit_')) return 'projection';
@@ -315,11 +328,17 @@ export function decide(inp: DecideInput): Decision {
   }
 
   // 3. Shapes narrow: open_clip names against every open_clip config, timm names against timm's towers.
-  if (OPENCLIP_FAMILIES.includes(family)) return byShapes(inp, prefilter(inp, openclipSkeletons()), 'open_clip');
+  if (OPENCLIP_FAMILIES.includes(family)) return byShapes(inp, prefilter(inp, filePrefix(names) === '' ? nonClapSkeletons() : openclipSkeletons()), 'open_clip');
   if (family === 'timm-vit') return byShapes(inp, prefilter(inp, timmSkeletons()), 'timm');
   // timm towers of classes the family detector does not know (ConvNeXt, ResNet-CLIP, FastViT MCi,
   // ViTamin saved by timm): their first two entries must be there (a fingerprint), small files only.
   if (family === 'unknown' && names.length < 5000) {
+    // open_clip's NaFlexGenLip / NaFlexGenLap (one fused trunk, no CLIP names): recognised by the trunk's first attention.
+    const fused = fusedSkeletons();
+    if (fused.length && names.some((n) => n === 'trunk.layers.0.self_attn.q_proj.weight' || n === 'visual.trunk.layers.0.self_attn.q_proj.weight')) {
+      const d = byShapes(inp, prefilter(inp, fused), 'open_clip');
+      if (d.kind !== 'old') return d;
+    }
     const fp = prefilter(inp, timmSkeletons(), false);
     if (fp.length) {
       const d = byShapes(inp, fp, 'timm');
@@ -355,6 +374,17 @@ export function decide(inp: DecideInput): Decision {
     };
   }
   return { kind: 'old' };
+}
+
+let nonClap: Skeleton[] | undefined;
+/** open_clip skeletons without CLAP's: a CLAP model always keeps its text tower under `text.`, so a file with a top-level text tower is not one. */
+function nonClapSkeletons(): Skeleton[] {
+  return (nonClap ??= openclipSkeletons().filter((s) => openclipFacts(s.name)?.audio === undefined));
+}
+let fusedOnly: Skeleton[] | undefined;
+/** The NaFlexGenLip / NaFlexGenLap skeletons (their names are none of CLIP's: the family detector says `unknown`, or `openclip-timm` for GenLip's shared `visual.trunk.` copy). */
+function fusedSkeletons(): Skeleton[] {
+  return (fusedOnly ??= openclipSkeletons().filter((s) => openclipFacts(s.name)?.fused !== undefined));
 }
 
 /**
@@ -465,6 +495,8 @@ function modelOf(name: string, coca = false): string {
 }
 
 function familyOfEntry(e: CatalogEntry): FamilyId {
+  // NaFlexGenLip / NaFlexGenLap: none of the CLIP layouts (the family the detector saw stays)
+  if (e.expected.some((x) => x.part === 'fused.blocks')) return 'unknown';
   if (e.expected.some((x) => x.part.startsWith('decoder.'))) return 'openclip-coca';
   if (e.expected.some((x) => x.name.startsWith('visual.trunk.'))) return 'openclip-timm';
   if (e.expected.some((x) => x.name.startsWith('text.'))) return 'openclip-custom-text';
@@ -561,13 +593,13 @@ function agreedMissing(inp: DecideInput, reps: CatalogEntry[], all: string[]): F
     const missingNames = new Set(cmp.missing.map((m) => m.name.replace(/\*$/, '')));
     const keyed = new Set(cmp.missing.map((m) => key(m.name)));
     const towers = new Set<string>();
-    for (const t of ['vision', 'text', 'decoder'] as const) {
-      const exp = e.expected.filter((x) => x.tower === t);
+    for (const t of ['vision', 'text', 'decoder', 'audio'] as const) {
+      const exp = e.expected.filter((x) => x.tower === t && isRequired(x));
       if (exp.length && exp.every((x) => missingNames.has(x.name))) towers.add(t);
     }
     const parts = new Set<string>();
-    for (const p of ['vision.proj', 'text.proj', 'logit_scale', 'logit_bias']) {
-      const exp = e.expected.filter((x) => x.part === p);
+    for (const p of ['vision.proj', 'text.proj', 'audio.proj', 'logit_scale', 'logit_bias']) {
+      const exp = e.expected.filter((x) => x.part === p && isRequired(x));
       if (exp.length && exp.every((x) => missingNames.has(x.name))) parts.add(p);
     }
     return { towers, parts, keyed, missing: cmp.missing };
@@ -580,9 +612,15 @@ function agreedMissing(inp: DecideInput, reps: CatalogEntry[], all: string[]): F
   if (towers.includes('vision'))
     out.push({ code: 'vision-tower-missing', severity: 'error', tower: 'vision', message: `Image features would be noise: ${who} has an image encoder${parts.includes('vision.proj') ? ' and an image projection' : ''}, and the file has none of it; loading it would leave them randomly initialised, so zero-shot and retrieval would be at chance.` });
   if (towers.includes('text')) out.push({ code: 'text-tower-missing', severity: 'error', tower: 'text', message: `Zero-shot will be at chance: ${who} has a text encoder${parts.includes('text.proj') ? ' and a text projection' : ''}, and the file has none of it.` });
+  // Candidates that differ in their input modality (NaFlexGenLip vs GenLap share trunk and text side): each lacks its whole image or audio input.
+  const inputGone = per.map((p) => p.towers.has('vision') || p.towers.has('audio'));
+  if (!towers.includes('vision') && !towers.includes('audio') && per.length > 1 && inputGone.every(Boolean))
+    out.push({ code: 'input-tower-missing', severity: 'error', message: `Inputs would be noise: ${who} takes images or sound through an encoder or patch embedding the file does not have (the candidates differ in which); loading it would leave that part randomly initialised.` });
+  if (towers.includes('audio')) out.push({ code: 'audio-tower-missing', severity: 'error', tower: 'audio', message: `Audio embeddings would be noise: ${who} has an audio encoder${parts.includes('audio.proj') ? ' and an audio projection' : ''}, and the file has none of it; loading it would leave them randomly initialised, so zero-shot audio classification and retrieval would be at chance.` });
   if (towers.includes('decoder')) out.push({ code: 'decoder-missing', severity: 'error', tower: 'decoder', message: `Captioning would produce noise: ${who} has a multimodal text decoder, and the file has none of it.` });
   if (parts.includes('vision.proj') && !towers.includes('vision')) out.push({ code: 'projection-missing', severity: 'error', tower: 'projection', message: `The image projection is missing in ${who}: image embeddings would go through a randomly initialised matrix.` });
   if (parts.includes('text.proj') && !towers.includes('text')) out.push({ code: 'projection-missing', severity: 'error', tower: 'projection', message: `The text projection is missing in ${who}: text embeddings would go through a randomly initialised matrix.` });
+  if (parts.includes('audio.proj') && !towers.includes('audio')) out.push({ code: 'projection-missing', severity: 'error', tower: 'projection', message: `The audio projection is missing in ${who}: audio embeddings would go through a randomly initialised MLP.` });
   if (parts.includes('logit_scale')) out.push({ code: 'logit-scale-missing', severity: 'warning', tower: 'projection', message: `logit_scale is missing (${who} has one): the loader would start it at its initial value, so probabilities come out far too flat.` });
   // Single tensors every candidate needs and the file lacks (a dropped block, a projection some candidates keep elsewhere).
   const covered = (m: MissingTensor, e: ExpectedTensor | undefined) => (e && (towers.includes(e.tower) || parts.includes(e.part))) || false;
@@ -593,10 +631,12 @@ function agreedMissing(inp: DecideInput, reps: CatalogEntry[], all: string[]): F
     const of = (part: string) => common.filter((m) => byName.get(m.name)?.part === part);
     const img = of('vision.proj');
     const txt = of('text.proj');
-    const rest = common.filter((m) => !img.includes(m) && !txt.includes(m) && !['logit_scale', 'logit_bias'].includes(byName.get(m.name)?.part ?? ''));
+    const aud = of('audio.proj');
+    const rest = common.filter((m) => !img.includes(m) && !txt.includes(m) && !aud.includes(m) && !['logit_scale', 'logit_bias'].includes(byName.get(m.name)?.part ?? ''));
     const list = (l: MissingTensor[]) => ({ tensors: l.slice(0, 100).map((m) => m.name), tensorCount: l.length });
     if (img.length) out.push({ code: 'projection-missing', severity: 'error', tower: 'projection', message: `The image projection is missing (${who} needs it): image embeddings would go through a randomly initialised matrix.`, ...list(img) });
     if (txt.length) out.push({ code: 'projection-missing', severity: 'error', tower: 'projection', message: `The text projection is missing (${who} needs it): text embeddings would go through a randomly initialised matrix.`, ...list(txt) });
+    if (aud.length) out.push({ code: 'projection-missing', severity: 'error', tower: 'projection', message: `The audio projection is missing (${who} needs it): audio embeddings would go through a randomly initialised MLP.`, ...list(aud) });
     if (rest.length) out.push({ code: 'tensors-missing', severity: 'error', message: `${rest.length} tensor(s) that ${who} needs are not in the file: they would be randomly initialised, and the layers using them output noise.`, ...list(rest) });
   }
   if (parts.includes('logit_bias')) out.push({ code: 'logit-bias-missing', severity: 'error', tower: 'projection', message: `logit_bias is missing (${who} has one): SigLIP's sigmoid scores would start from the initial bias (-10), so every image–text probability would be near 0 until it is trained again.` });

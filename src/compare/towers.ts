@@ -28,6 +28,8 @@ export function dropMeaning(tower: Tower, side: 'A' | 'B'): string | undefined {
       return 'B drops projection / contrastive-head tensors: a loader re-initialises them, so image and text embeddings no longer meet and zero-shot logits are meaningless';
     case 'decoder':
       return 'B drops the multimodal decoder: captioning (CoCa) would be broken';
+    case 'audio':
+      return 'B drops audio-tower tensors: B cannot encode audio (CLAP); loading it leaves them randomly initialised';
     case 'buffers':
       return 'non-weight buffers (position ids, masks, TorchScript scalars): loaders rebuild them, so this does not matter';
     default:

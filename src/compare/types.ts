@@ -9,8 +9,8 @@ export type Transform = 'identity' | 'transpose' | 'reshape' | 'concat0';
 
 /** Which towers a tensor belongs to; used to group unmatched tensors and allow drops. */
 /** The layout module's towers (projection includes logit_scale), plus never-a-weight `buffers`. */
-export type Tower = 'vision' | 'text' | 'projection' | 'decoder' | 'other' | 'buffers';
-export const TOWERS: readonly Tower[] = ['vision', 'text', 'projection', 'decoder', 'other', 'buffers'];
+export type Tower = 'vision' | 'text' | 'projection' | 'decoder' | 'audio' | 'other' | 'buffers';
+export const TOWERS: readonly Tower[] = ['vision', 'text', 'projection', 'decoder', 'audio', 'other', 'buffers'];
 
 export interface Tolerance {
   readonly rtol: number;

@@ -27,7 +27,7 @@ function list(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-const TOWER_WORD: Record<string, string> = { vision: 'vision tower', text: 'text tower', decoder: 'multimodal decoder' };
+const TOWER_WORD: Record<string, string> = { vision: 'vision tower', text: 'text tower', decoder: 'multimodal decoder', audio: 'audio tower' };
 /** Towers whose drops are named tensor by tensor when few (projection: visual.proj, logit_scale, ...). */
 const NAMED_TOWERS = new Set(['projection', 'other']);
 

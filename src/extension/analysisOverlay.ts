@@ -28,6 +28,7 @@ const TOWER_LABEL: Record<string, string> = {
   text: 'text tower',
   projection: 'projections',
   decoder: 'text decoder',
+  audio: 'audio tower',
   other: 'other',
 };
 

@@ -20,6 +20,7 @@ import { compareCheckpoints } from '../compare/compare.js';
 import { renderCompareMarkdown } from '../compare/render/markdown.js';
 import { pairDiffHistogram } from '../compare/histogram.js';
 import { runProbe } from '../probe/probe.js';
+import { clapProbeRefusal } from '../layouts/clap.js';
 import { toCompareView, toProbeView } from './jobViewBuilders.js';
 import type { CompareOutcome, HistogramOutcome, ProbeOutcome } from './workerProtocol.js';
 import { convertCheckpoint } from '../convert/convert.js';
@@ -88,6 +89,9 @@ async function probeJob(req: Extract<WorkerRequest, { op: 'probe' }>, signal: Ab
   const r = await openCheckpoint(req.path);
   signal.throwIfAborted();
   if (!r.ok) return { ok: false, code: r.error.code, message: r.error.message };
+  // CLAP (an audio tower instead of the image tower): refused before anything is built.
+  const clap = clapProbeRefusal(r.value.tensors.map((t) => t.name));
+  if (clap) return { ok: false, code: clap.code, message: clap.message };
   const progress = progressSender(req.id);
   const o = req.options;
   const out = await (

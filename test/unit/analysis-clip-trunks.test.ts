@@ -44,8 +44,8 @@ function newTemplate(t: TimmTrunkFacts | undefined): string | null {
 }
 
 /** A tensor from the middle of the tower's blocks (not the first, which is part of the fingerprint). */
-function insideTensor(expected: readonly ExpectedTensor[], tower: 'vision' | 'text' = 'vision'): ExpectedTensor {
-  const inner = expected.filter((e) => e.tower === tower && e.partKind === 'blocks' && !e.opaque && e.shape.length > 0 && e.dtype === undefined);
+function insideTensor(expected: readonly ExpectedTensor[], tower: 'vision' | 'text' | 'audio' | 'other' = 'vision'): ExpectedTensor {
+  const inner = expected.filter((e) => e.tower === tower && e.partKind === 'blocks' && !e.opaque && e.shape.length > 0 && e.dtype === undefined && e.role === 'weight');
   return inner[Math.floor(inner.length / 2)]!;
 }
 
@@ -56,7 +56,7 @@ interface Tally {
   bad: string[];
 }
 
-async function check(label: string, id: string, tensors: RealLayout['tensors'], expected: readonly ExpectedTensor[], target: string, t: Tally, tower: 'vision' | 'text' = 'vision'): Promise<void> {
+async function check(label: string, id: string, tensors: RealLayout['tensors'], expected: readonly ExpectedTensor[], target: string, t: Tally, tower: 'vision' | 'text' | 'audio' | 'other' = 'vision'): Promise<void> {
   t.models++;
   const gone = insideTensor(expected, tower);
   // 1. One tensor inside the trunk dropped: the model is still named (a subset of it) and the tensor is named as missing.
@@ -138,5 +138,32 @@ test('open_clip models with a transformers text tower (roberta, xlm-roberta, mT5
   }
   console.log(`open_clip transformers / modern text towers (${[...byModel].map(([k, n]) => `${k} ${n}`).join(', ')}): one encoder tensor dropped → named ${t.dropRight}/${t.models}; one shape changed → shape-mismatch ${t.shapeRight}/${t.models}`);
   assert.ok(t.models >= 10, `only ${t.models} models`);
+  assert.deepEqual(t.bad, []);
+});
+
+test("CLAP's audio towers (HTSAT, Whisper encoder, NaFlex ViT over mel patches): a dropped audio-encoder tensor is named, a changed shape is a shape-mismatch", async () => {
+  const real = loadLayouts('openclip-dev.json.gz'); // open_clip's development configs (source tree)
+  const t: Tally = { models: 0, dropRight: 0, shapeRight: 0, bad: [] };
+  const byKind = new Map<string, number>();
+  for (const name of OPENCLIP_NAMES) {
+    const audio = openclipFacts(name)!.audio;
+    if (!audio) continue;
+    byKind.set(audio.kind, (byKind.get(audio.kind) ?? 0) + 1);
+    await check('open_clip', name, real[name]!.tensors, openclipEntry(name).expected, `openclip:${name}`, t, 'audio');
+  }
+  console.log(`CLAP audio towers (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')}): one audio-encoder tensor dropped → named ${t.dropRight}/${t.models}; one shape changed → shape-mismatch ${t.shapeRight}/${t.models}`);
+  assert.equal(t.models, 19);
+  assert.deepEqual(t.bad, []);
+});
+
+test("NaFlexGenLip / NaFlexGenLap's fused trunk: a dropped trunk tensor is named, a changed shape is a shape-mismatch", async () => {
+  const real = loadLayouts('openclip-dev.json.gz');
+  const t: Tally = { models: 0, dropRight: 0, shapeRight: 0, bad: [] };
+  for (const name of OPENCLIP_NAMES) {
+    if (!openclipFacts(name)!.fused) continue;
+    await check('open_clip', name, real[name]!.tensors, openclipEntry(name).expected, `openclip:${name}`, t, 'other');
+  }
+  console.log(`NaFlexGenLip / GenLap fused trunks: one trunk tensor dropped → named ${t.dropRight}/${t.models}; one shape changed → shape-mismatch ${t.shapeRight}/${t.models}`);
+  assert.equal(t.models, 8);
   assert.deepEqual(t.bad, []);
 });

@@ -2,6 +2,7 @@ import { openCheckpoint } from '../../formats/open.js';
 import { hasErrors } from '../../core/problems.js';
 import type { Activation } from '../../probe/modelConfig.js';
 import { runProbe, type ProbeOptions } from '../../probe/probe.js';
+import { clapProbeRefusal } from '../../layouts/clap.js';
 import { readInputsFile, writeDump } from '../../probe/probeInputs.js';
 import { PROVIDER_NAMES, type ProviderChoice } from '../../probe/providers.js';
 import type { ProbeReport } from '../../probe/report.js';
@@ -57,6 +58,12 @@ export const probeCommand: CliCommand = {
       opts.inputs = inp.value;
     }
 
+    // CLAP (an audio tower instead of the image tower): refused before anything is built.
+    const clap = clapProbeRefusal(r.value.tensors.map((t) => t.name));
+    if (clap) {
+      writeError(`${clap.code}: ${clap.message}`);
+      return 2;
+    }
     const controller = new AbortController();
     const onSigint = () => controller.abort();
     process.once('SIGINT', onSigint);

@@ -24,9 +24,47 @@ export type OpenClipVision =
       poolType?: string;
     }
   | { kind: 'resnet'; width: number; layers: number[]; headWidth: number; image: number }
-  | { kind: 'timm'; trunk: string; trunkKey: string; image: number; pool?: string; proj?: string; projBias?: boolean; kwargs?: Record<string, unknown> };
+  | { kind: 'timm'; trunk: string; trunkKey: string; image: number; pool?: string; proj?: string; projBias?: boolean; kwargs?: Record<string, unknown> }
+  /** CLAP (an `audio_cfg`): no image tower, an audio tower in its place (`OpenClipFacts.audio`). */
+  | { kind: 'none' };
+
+/**
+ * CLAP's audio tower (open_clip AudioTower, `audio.encoder.` + the `audio.proj` MLP): HTSAT (a Swin
+ * transformer over a log-mel spectrogram, with its STFT / mel front end and AudioSet head), the
+ * Whisper encoder, or a timm NaFlexVit over mel patches (facts in the dev trunk table by `trunkKey`).
+ */
+/** NaFlexGenLip (`genlip`, image patches) / NaFlexGenLap (`genlap`, mel patches): the fused trunk and its embeddings (src/layouts/spec/fused.ts). */
+export interface OpenClipFused {
+  kind: 'genlip' | 'genlap';
+  width: number;
+  depth: number;
+  heads: number;
+  hidden: number;
+  textEmbed: number;
+  vocab: number;
+  gated?: boolean;
+  swiglu?: boolean;
+  ls?: boolean;
+  qkNorm?: boolean;
+  attnBias?: boolean;
+  mlpBias?: boolean;
+  norm: string;
+  /** The patch Linear's input width (C·p·p, or C·p_f·p_t for mel patches). */
+  patchIn: number;
+  patchBias?: boolean;
+  inputNorm?: boolean;
+  preNorm?: boolean;
+  textPreNorm?: boolean;
+}
+
+export type OpenClipAudio =
+  | { kind: 'htsat'; dim: number; depths: number[]; heads: number[]; window: number; patch: number; spec: number; mels: number; nfft: number; classes: number; fusion?: string }
+  | { kind: 'whisper'; width: number; layers: number; mels: number; ctx: number }
+  | { kind: 'naflex'; trunkKey: string };
 
 export type OpenClipText =
+  /** NaFlexGenLip / NaFlexGenLap: no text tower of its own (the fused trunk, `OpenClipFacts.fused`). */
+  | { kind: 'none' }
   | {
       kind: 'native';
       width: number;
@@ -77,6 +115,10 @@ export interface OpenClipFacts {
   customText?: boolean;
   vision: OpenClipVision;
   text: OpenClipText;
+  /** NaFlexGenLip / NaFlexGenLap: one transformer over patch and text tokens (then `vision.kind` and `text.kind` are 'none'). */
+  fused?: OpenClipFused;
+  /** CLAP: the audio tower (then `vision.kind` is 'none'). */
+  audio?: OpenClipAudio;
   /** CoCa's multimodal decoder. */
   coca?: { width: number; layers: number; heads: number; mlpRatio: number; context: number; vocab: number; poolQueries: number };
 }
@@ -105,6 +147,8 @@ export interface TimmTrunkFacts {
   kBias?: boolean;
   qkNorm?: boolean;
   attnNorm?: boolean;
+  /** Sigmoid output gate of the attention (`attn_gated`): `attn.gate` Linear. */
+  attnGate?: boolean;
   ls?: boolean;
   lsName?: 'ls' | 'gamma';
   mlp?: 'mlp' | 'swiglu' | 'geglu' | 'glu';
@@ -114,7 +158,7 @@ export interface TimmTrunkFacts {
   map?: { latent: number; hidden: number; norm: boolean; qNorm: boolean };
   /** ViT patch embedding: a conv (default), MobileCLIP's conv stem, or ViTamin's MbConv stages. */
   pe?: 'conv' | 'convstem' | 'mbconv' | 'naflex';
-  /** NaFlexVit: the patch Linear's input width (C·p·p) and the position grid. */
+  /** NaFlexVit: the patch Linear's input width (C·p·p) and the position grid (absent: RoPE only, CLAP's audio trunk). */
   peIn?: number;
   posGrid?: number[];
   /** Conv stem (`pe: 'convstem'`): per conv, out channels, kernel, BatchNorm (1) or bias (0). ConvNeXt: the patchify kernel (a number). */
@@ -233,12 +277,17 @@ export function trunkKey(trunk: string, pool: string, proj: string, embed: numbe
  */
 export function openclipFactsFromJson(c: Json): OpenClipFacts | string {
   if (typeof c.embed_dim !== 'number') return 'it has no embed_dim';
+  if (isObj(c.genlip_cfg) || isObj(c.genlap_cfg)) return fusedFactsFromJson(c);
   const v = isObj(c.vision_cfg) ? c.vision_cfg : {};
   const t = isObj(c.text_cfg) ? c.text_cfg : {};
   const embed = c.embed_dim;
+  const audio = isObj(c.audio_cfg) ? audioFactsFromJson(c.audio_cfg) : undefined;
+  if (typeof audio === 'string') return audio;
   const image = typeof v.image_size === 'number' ? v.image_size : Array.isArray(v.image_size) && typeof v.image_size[0] === 'number' ? v.image_size[0] : 224;
   let vision: OpenClipVision;
-  if (typeof v.timm_model_name === 'string' && v.timm_model_name) {
+  if (audio) {
+    vision = { kind: 'none' };
+  } else if (typeof v.timm_model_name === 'string' && v.timm_model_name) {
     const pool = str(v.timm_pool, 'avg');
     const proj = v.timm_proj === null ? '' : str(v.timm_proj, 'linear');
     const kwargs = isObj(v.timm_model_kwargs) && Object.keys(v.timm_model_kwargs).length ? v.timm_model_kwargs : undefined;
@@ -310,11 +359,89 @@ export function openclipFactsFromJson(c: Json): OpenClipFacts | string {
   }
   const mm = isObj(c.multimodal_cfg) ? c.multimodal_cfg : undefined;
   const out: OpenClipFacts = { embed, vision, text };
+  if (audio) out.audio = audio;
   if (bool(c.quick_gelu)) out.quickGelu = true;
   if (c.init_logit_bias !== undefined && c.init_logit_bias !== null) out.logitBias = true;
   if (mm) out.coca = { width: num(mm.width, 512), layers: num(mm.layers, 12), heads: num(mm.heads, 8), mlpRatio: num(mm.mlp_ratio, 4), context: num(mm.context_length, 76), vocab: num(mm.vocab_size, 49408), poolQueries: num(mm.n_queries, 256) };
-  if (bool(c.custom_text) || text.kind === 'hf' || text.kind === 'modern' || mm) out.customText = true;
+  if (bool(c.custom_text) || text.kind === 'hf' || text.kind === 'modern' || mm || audio) out.customText = true;
   return out;
+}
+
+/** NaFlexGenLip / NaFlexGenLap configs → facts, with the defaults of their config dataclasses (mirrors scripts/make_clip_dev_tables.py). */
+function fusedFactsFromJson(c: Json): OpenClipFacts | string {
+  const lap = isObj(c.genlap_cfg);
+  const g = (lap ? c.genlap_cfg : c.genlip_cfg) as Json;
+  const side = isObj(lap ? c.audio_naflex_cfg : c.vision_cfg) ? ((lap ? c.audio_naflex_cfg : c.vision_cfg) as Json) : {};
+  const t = isObj(c.text_cfg) ? c.text_cfg : {};
+  const ls = g.ls_init_value === undefined ? 0.1 : g.ls_init_value;
+  const norm = str(g.norm_type, 'layernorm');
+  if (norm !== 'layernorm' && norm !== 'rmsnorm') return `genlip norm_type ${JSON.stringify(norm)} is not one open_clip builds`;
+  const fused: OpenClipFused = {
+    kind: lap ? 'genlap' : 'genlip',
+    width: num(g.width, 1152),
+    depth: num(g.depth, 27),
+    heads: num(g.num_heads, 16),
+    hidden: num(g.intermediate_size, 3072),
+    textEmbed: num(g.text_embed_dim, 1024),
+    vocab: num(t.vocab_size, 100280),
+    norm,
+    patchIn: lap ? num(side.in_chans, 1) * num(side.patch_freq, 64) * num(side.patch_time, 4) : num(side.in_chans, 3) * num(side.patch_size, 16) ** 2,
+  };
+  const flags: [keyof OpenClipFused, boolean][] = [
+    ['gated', g.gated_attention === undefined ? true : bool(g.gated_attention)],
+    ['swiglu', g.use_swiglu_ffn === undefined ? true : bool(g.use_swiglu_ffn)],
+    ['ls', typeof ls === 'number' && ls > 0],
+    ['qkNorm', bool(g.qk_norm)],
+    ['attnBias', bool(g.attention_bias)],
+    ['mlpBias', bool(g.mlp_bias)],
+    ['patchBias', side.proj_bias === undefined ? true : bool(side.proj_bias)],
+    ['inputNorm', bool(side.input_norm)],
+    ['preNorm', bool(side.pre_norm)],
+    ['textPreNorm', bool(t.pre_norm)],
+  ];
+  for (const [k, v] of flags) if (v) (fused as unknown as Record<string, unknown>)[k] = true;
+  return { embed: c.embed_dim as number, vision: { kind: 'none' }, text: { kind: 'none' }, fused };
+}
+
+/** open_clip/audio/tower.py: HTSAT and Whisper sizes by `model_name`. */
+const HTSAT_SIZES: Readonly<Record<string, readonly [number, number[], number[]]>> = {
+  tiny: [96, [2, 2, 6, 2], [4, 8, 16, 32]],
+  base: [128, [2, 2, 12, 2], [4, 8, 16, 32]],
+  large: [256, [2, 2, 12, 2], [4, 8, 16, 32]],
+};
+const WHISPER_SIZES: Readonly<Record<string, readonly [number, number]>> = { tiny: [4, 384], base: [6, 512], small: [12, 768], medium: [24, 1024], large: [32, 1280] };
+
+/** A CLAP `audio_cfg` → our audio facts (CLIPAudioCfg defaults; mirrors scripts/make_clip_dev_tables.py), or why not. */
+function audioFactsFromJson(a: Json): OpenClipAudio | string {
+  const type = str(a.model_type, 'HTSAT');
+  const name = str(a.model_name, 'tiny');
+  if (type === 'HTSAT') {
+    const z = HTSAT_SIZES[name];
+    if (!z) return `audio_cfg: unknown HTSAT size ${JSON.stringify(name)}`;
+    const fusion = bool(a.enable_fusion) ? str(a.fusion_type, 'aff_2d') : undefined;
+    if (fusion !== undefined && fusion !== 'aff_2d') return `audio_cfg: HTSAT fusion ${JSON.stringify(fusion)} has no template (only aff_2d)`;
+    return { kind: 'htsat', dim: z[0], depths: [...z[1]], heads: [...z[2]], window: 8, patch: 4, spec: 256, mels: num(a.mel_bins, 64), nfft: num(a.window_size, 1024), classes: num(a.class_num, 527), ...(fusion ? { fusion } : {}) };
+  }
+  if (type.toLowerCase() === 'whisper') {
+    const z = WHISPER_SIZES[name];
+    if (!z) return `audio_cfg: unknown Whisper size ${JSON.stringify(name)}`;
+    // whisper.py: 80 mel bins and 1500 positions (3000 frames after the stride-2 conv) are fixed
+    return { kind: 'whisper', width: z[1], layers: z[0], mels: 80, ctx: 1500 };
+  }
+  if (type.toLowerCase() === 'naflexvit') {
+    const key = `naflex-audio|${canonJson({ cfg: isObj(a.naflexvit_cfg) ? a.naflexvit_cfg : {}, in: num(a.in_chans, 1), pf: num(a.patch_freq, 64), pt: num(a.patch_time, 4), rope: str(a.rope_type, 'axial') })}`;
+    // The NaFlex audio trunk with the same geometry and NaFlexVitCfg as a known config (numbers compared as values).
+    const known = Object.keys(OPENCLIP_DEV_TRUNKS).find((k) => k.startsWith('naflex-audio|') && canon(JSON.parse(k.slice(13))) === canon(JSON.parse(key.slice(13))));
+    return { kind: 'naflex', trunkKey: known ?? key };
+  }
+  return `audio_cfg: audio model_type ${JSON.stringify(type)} has no template`;
+}
+
+/** JSON with sorted keys (Python's json.dumps(sort_keys=True, separators=(',', ':'))). */
+function canonJson(x: unknown): string {
+  if (Array.isArray(x)) return `[${x.map(canonJson).join(',')}]`;
+  if (isObj(x)) return `{${Object.keys(x).sort().map((k) => `${JSON.stringify(k)}:${canonJson(x[k])}`).join(',')}}`;
+  return JSON.stringify(x);
 }
 
 /** Named configs whose facts equal these (quick_gelu aside: it does not change the layout). */

@@ -3,7 +3,7 @@ import type { PartSpec, TensorTemplate } from './types.js';
 
 /**
  * The transformers text towers open_clip wraps (HFTextEncoder, `text.transformer.` = the
- * AutoModel's own state dict): BERT-like encoders without a pooler (roberta, xlm-roberta), the T5
+ * AutoModel's own state dict): BERT-like encoders (roberta, xlm-roberta; the pooler only with open_clip's `cls_pooler`), the T5
  * encoder stack (mT5: gated-GELU FFN, relative-attention bias in block 0 only) and the M2M100
  * encoder (NLLB; its sinusoidal positions are not stored), and ModernBERT (RoPE, no biases). Fields: `text.hfType` ('bert' | 't5' |
  * 'm2m' | 'modernbert'), `text.hidden`, `text.layers`, `text.vocab`, `text.ffn`, `text.positions`,
@@ -55,6 +55,8 @@ export function hfTextParts(hfOn: string): PartSpec[] {
         ...pair('output.LayerNorm', ['D']),
       ],
     },
+    // BERT-like with open_clip's cls_pooler: AutoModel is built with its pooler (add_pooling_layer=True)
+    { id: 'text.pooler', kind: 'head', tower: 'text', prefix: `${P}pooler.`, when: `${bert} && text.pooler == 'cls_pooler'`, vars, tensors: lin('dense', 'D', 'D') },
     // T5 encoder stack (MT5EncoderModel's encoder)
     { id: 'text.embeddings', kind: 'embeddings', tower: 'text', prefix: P, when: t5, tensors: [{ name: 'embed_tokens.weight', shape: ['text.vocab', 'text.hidden'] }] },
     {

@@ -3,6 +3,8 @@ import { cocaAttnPoolPart, crossBlockOf, modifiedResNetParts, pair, RESBLOCK_TEM
 import { byobParts, convnextParts, fastvitParts, hybridEmbedParts, swinParts } from './timmTrunks.js';
 import { hfTextParts } from './hfText.js';
 import { modernTextParts } from './modernText.js';
+import { audioParts } from './audio.js';
+import { fusedParts } from './fused.js';
 import type { ArchitectureSpec, PartSpec, SpecConfig, TensorTemplate } from './types.js';
 
 /**
@@ -34,6 +36,9 @@ export const TIMM_BLOCK: readonly TensorTemplate[] = [
   ...pair('attn.q_norm', ['headDim'], 'qkNorm'),
   ...pair('attn.k_norm', ['headDim'], 'qkNorm'),
   ...pair('attn.norm', ['D'], 'attnNorm'),
+  // attn_gated (NaFlexVit): a sigmoid output gate, a Linear with the qkv bias setting
+  { name: 'attn.gate.weight', shape: ['D', 'D'], when: 'attnGate' },
+  { name: 'attn.gate.bias', shape: ['D'], when: 'attnGate && qkvBias' },
   // vit_relpos_*: the relative-position MLP of the attention
   { name: 'attn.rel_pos.mlp.fc1.weight', shape: ['trunk.relpos.hidden', 'trunk.relpos.in'], when: 'defined(trunk.relpos.hidden)' },
   { name: 'attn.rel_pos.mlp.fc1.bias', shape: ['trunk.relpos.hidden'], when: 'defined(trunk.relpos.hidden)' },
@@ -69,13 +74,15 @@ export const TIMM_BLOCK: readonly TensorTemplate[] = [
  * A timm ViT / EVA trunk (fields `trunk.*`, see TimmTrunkFacts) under the prefix in `{$trunk}`.
  * `trunkOn` says when the trunk exists; `trunk.template` picks modelled vs opaque.
  */
-export function timmTrunkParts(trunkOn: string, tower: 'vision' = 'vision'): PartSpec[] {
+export function timmTrunkParts(trunkOn: string, tower: 'vision' | 'audio' = 'vision'): PartSpec[] {
   const on = `(${trunkOn}) && (trunk.template == 'vit' || trunk.template == 'eva')`;
-  const vars = { D: 'trunk.dim', H: 'trunk.hidden', headDim: 'trunk.headDim', qkv: 'trunk.qkv', qvBias: 'trunk.qvBias', qkvBias: 'trunk.qkvBias', kBias: 'trunk.kBias', qkNorm: 'trunk.qkNorm', attnNorm: 'trunk.attnNorm', ls: 'trunk.ls', lsName: 'trunk.lsName', mlp: 'trunk.mlp', mlpNorm: 'trunk.mlpNorm' };
+  const vars = { D: 'trunk.dim', H: 'trunk.hidden', headDim: 'trunk.headDim', qkv: 'trunk.qkv', qvBias: 'trunk.qvBias', qkvBias: 'trunk.qkvBias', kBias: 'trunk.kBias', qkNorm: 'trunk.qkNorm', attnNorm: 'trunk.attnNorm', attnGate: 'trunk.attnGate', ls: 'trunk.ls', lsName: 'trunk.lsName', mlp: 'trunk.mlp', mlpNorm: 'trunk.mlpNorm' };
+  // Part ids follow the tower (`vision.blocks`, or `audio.blocks` for CLAP's NaFlex audio trunk).
+  const id = (s: string) => `${tower}.${s}`;
   return [
-    { id: 'vision.trunk', kind: 'tower', tower, prefix: '{$trunk}', when: `(${trunkOn}) && trunk.template == 'opaque'`, opaque: true, count: 'def(trunk.count, -1)', anchors: 'trunk.anchors', tensors: [] },
+    { id: id('trunk'), kind: 'tower', tower, prefix: '{$trunk}', when: `(${trunkOn}) && trunk.template == 'opaque'`, opaque: true, count: 'def(trunk.count, -1)', anchors: 'trunk.anchors', tensors: [] },
     {
-      id: 'vision.embeddings',
+      id: id('embeddings'),
       kind: 'embeddings',
       tower,
       prefix: '{$trunk}',
@@ -90,10 +97,10 @@ export function timmTrunkParts(trunkOn: string, tower: 'vision' = 'vision'): Par
         ...pair('norm_pre', ['D'], 'trunk.normPre'),
       ],
     },
-    ...hybridEmbedParts(on),
-    { id: 'vision.blocks', kind: 'blocks', tower, prefix: '{$trunk}blocks.{N}.', when: on, repeat: 'trunk.depth', vars, tensors: 'timmBlock' },
+    ...hybridEmbedParts(on, tower),
+    { id: id('blocks'), kind: 'blocks', tower, prefix: '{$trunk}blocks.{N}.', when: on, repeat: 'trunk.depth', vars, tensors: 'timmBlock' },
     {
-      id: 'vision.norm',
+      id: id('norm'),
       kind: 'norm',
       tower,
       prefix: '{$trunk}',
@@ -103,7 +110,7 @@ export function timmTrunkParts(trunkOn: string, tower: 'vision' = 'vision'): Par
     },
     {
       // MAP head (attention pooling with a learned latent query): SigLIP, PE.
-      id: 'vision.attn_pool',
+      id: id('attn_pool'),
       kind: 'head',
       tower,
       prefix: '{$trunk}attn_pool.',
@@ -138,10 +145,7 @@ export function timmTrunkParts(trunkOn: string, tower: 'vision' = 'vision'): Par
         { name: 'head.bias', shape: ['trunk.head'], when: 'trunk.headBias' },
       ],
     },
-    ...convnextParts(trunkOn),
-    ...swinParts(trunkOn),
-    ...byobParts(trunkOn),
-    ...fastvitParts(trunkOn),
+    ...(tower === 'vision' ? [...convnextParts(trunkOn), ...swinParts(trunkOn), ...byobParts(trunkOn), ...fastvitParts(trunkOn)] : []),
   ];
 }
 
@@ -152,10 +156,11 @@ const nativeText = "text.kind == 'native'";
 export const OPENCLIP_SPEC: ArchitectureSpec = {
   id: 'open_clip',
   description: 'open_clip CLIP / CustomTextCLIP / CoCa from its model config',
-  defaults: { logitBias: false, coca: false, trunk: 'visual.trunk.' },
+  defaults: { logitBias: false, coca: false, trunk: 'visual.trunk.', 'audio.kind': 'none', 'fused.kind': 'none' },
   templates: { resblock: OC_BLOCK, crossblock: crossBlockOf(OC_BLOCK), timmBlock: TIMM_BLOCK },
   parts: [
-    { id: 'logit_scale', kind: 'scalar', tower: 'projection', prefix: '', tensors: [{ name: 'logit_scale', shape: [] }] },
+    // (NaFlexGenLip / NaFlexGenLap are generative: no contrastive scale)
+    { id: 'logit_scale', kind: 'scalar', tower: 'projection', prefix: '', when: "fused.kind == 'none'", tensors: [{ name: 'logit_scale', shape: [] }] },
     { id: 'logit_bias', kind: 'scalar', tower: 'projection', prefix: '', when: 'logitBias', tensors: [{ name: 'logit_bias', shape: [] }] },
     // --- open_clip VisionTransformer
     {
@@ -204,6 +209,9 @@ export const OPENCLIP_SPEC: ArchitectureSpec = {
         { name: 'mlp.fc2.bias', shape: ['E'], when: "vision.proj == 'mlp' && vision.projBias" },
       ],
     },
+    // --- CLAP's audio tower (no image tower): HTSAT / Whisper (audio.ts) or a timm NaFlexVit over mel patches
+    ...timmTrunkParts("audio.kind == 'naflex'", 'audio'),
+    ...audioParts(),
     // --- open_clip TextTransformer (top level for CLIP, under `text.` for CustomTextCLIP / CoCa)
     {
       id: 'text.embeddings',
@@ -247,10 +255,17 @@ export const OPENCLIP_SPEC: ArchitectureSpec = {
         { name: '0.weight', shape: ['m', 'd'], when: "text.projType == 'mlp'" },
         { name: '2.weight', shape: ['embed', 'm'], when: "text.projType == 'mlp'" },
         { name: 'weight', shape: ['embed', 'd'], when: "text.projType == 'linear'" },
+        // CLAP's clap_mlp: Linear(d, embed), ReLU, Linear(embed, embed), both with biases
+        { name: '0.weight', shape: ['embed', 'd'], when: "text.projType == 'clap_mlp'" },
+        { name: '0.bias', shape: ['embed'], when: "text.projType == 'clap_mlp'" },
+        { name: '2.weight', shape: ['embed', 'embed'], when: "text.projType == 'clap_mlp'" },
+        { name: '2.bias', shape: ['embed'], when: "text.projType == 'clap_mlp'" },
       ],
     },
     // --- open_clip ModernTextTransformer (development configs: `text_arch: "modern"`)
     ...modernTextParts("text.kind == 'modern'"),
+    // --- NaFlexGenLip / NaFlexGenLap: one fused transformer over patch and text tokens (fused.ts)
+    ...fusedParts(),
     // --- CoCa multimodal decoder
     { id: 'decoder.blocks', kind: 'blocks', tower: 'decoder', prefix: 'text_decoder.resblocks.{N}.', when: 'coca', repeat: 'coca.layers', vars: { D: 'coca.width', M: 'coca.mlp', ls: 'false' }, tensors: 'resblock' },
     { id: 'decoder.cross', kind: 'blocks', tower: 'decoder', prefix: 'text_decoder.cross_attn.{N}.', when: 'coca', repeat: 'coca.layers', vars: { D: 'coca.width', M: 'coca.mlp', ls: 'false' }, tensors: 'crossblock' },
@@ -269,7 +284,7 @@ export function trunkFields(t: TimmTrunkFacts | undefined): Record<string, SpecC
     else f[`trunk.${k}`] = v as SpecConfig[string];
   }
   if (f['trunk.pe'] === undefined) f['trunk.pe'] = 'conv';
-  for (const k of ['cls', 'patchBias', 'normPre', 'norm', 'fcNorm', 'headBias', 'qkvBias', 'qvBias', 'kBias', 'qkNorm', 'attnNorm', 'ls', 'mlpNorm']) if (f[`trunk.${k}`] === undefined) f[`trunk.${k}`] = false;
+  for (const k of ['cls', 'patchBias', 'normPre', 'norm', 'fcNorm', 'headBias', 'qkvBias', 'qvBias', 'kBias', 'qkNorm', 'attnNorm', 'attnGate', 'ls', 'mlpNorm']) if (f[`trunk.${k}`] === undefined) f[`trunk.${k}`] = false;
   for (const k of ['reg', 'posRows', 'head', 'headDim']) if (f[`trunk.${k}`] === undefined) f[`trunk.${k}`] = 0;
   return f;
 }
@@ -291,14 +306,44 @@ export function openclipSpecConfig(c: OpenClipFacts): SpecConfig {
       'vision.attnPool': Boolean(v.attnPool),
       'vision.poolQueries': v.poolQueries ?? 0,
     });
+  } else if (v.kind === 'none') {
+    // CLAP: the audio tower instead
   } else if (v.kind === 'resnet') {
     Object.assign(f, { 'vision.width': v.width, 'vision.layers': v.layers, 'vision.image': v.image });
   } else {
     Object.assign(f, { 'vision.proj': v.proj ?? '', 'vision.projBias': Boolean(v.projBias) }, trunkFields(openclipTrunk(v.trunkKey)));
   }
+  const a = c.audio;
+  if (a) {
+    f['audio.kind'] = a.kind;
+    if (a.kind === 'htsat') Object.assign(f, { 'audio.dim': a.dim, 'audio.depths': a.depths, 'audio.heads': a.heads, 'audio.window': a.window, 'audio.patch': a.patch, 'audio.spec': a.spec, 'audio.mels': a.mels, 'audio.nfft': a.nfft, 'audio.classes': a.classes, 'audio.fusion': a.fusion ?? '', 'audio.out': a.dim * 2 ** (a.depths.length - 1) });
+    else if (a.kind === 'whisper') Object.assign(f, { 'audio.width': a.width, 'audio.layers': a.layers, 'audio.mels': a.mels, 'audio.ctx': a.ctx, 'audio.out': c.embed });
+    else {
+      // The NaFlex audio trunk uses the timm ViT template's `trunk.*` fields (a CLAP model has no image trunk).
+      const tf = trunkFields(openclipTrunk(a.trunkKey));
+      Object.assign(f, tf, { trunk: 'audio.encoder.vit.', 'audio.out': tf['trunk.features'] });
+    }
+  }
+  if (c.fused) {
+    const u = c.fused;
+    Object.assign(f, {
+      'fused.kind': u.kind,
+      'fused.width': u.width,
+      'fused.depth': u.depth,
+      'fused.heads': u.heads,
+      'fused.hidden': u.hidden,
+      'fused.textEmbed': u.textEmbed,
+      'fused.vocab': u.vocab,
+      'fused.norm': u.norm,
+      'fused.patchIn': u.patchIn,
+    });
+    for (const k of ['gated', 'swiglu', 'ls', 'qkNorm', 'attnBias', 'mlpBias', 'patchBias', 'inputNorm', 'preNorm', 'textPreNorm'] as const) f[`fused.${k}`] = Boolean(u[k]);
+  }
   const t = c.text;
   f['text.kind'] = t.kind;
-  if (t.kind === 'native') {
+  if (t.kind === 'none') {
+    // NaFlexGenLip / NaFlexGenLap: the fused trunk's token embedding and LM head instead
+  } else if (t.kind === 'native') {
     Object.assign(f, {
       'text.width': t.width,
       'text.layers': t.layers,
@@ -336,7 +381,7 @@ export function openclipSpecConfig(c: OpenClipFacts): SpecConfig {
   } else {
     const hf = HF_TEXT_TOWERS[t.model];
     const hfType = !hf ? 'unknown' : hf.modelType === 'mt5' ? 't5' : hf.modelType === 'm2m_100' ? 'm2m' : hf.modelType === 'modernbert' ? 'modernbert' : 'bert';
-    Object.assign(f, { 'text.hidden': hf?.hidden ?? -1, 'text.projType': t.projType === 'mlp' || t.projType === 'linear' ? t.projType : 'none', 'text.hfType': hfType });
+    Object.assign(f, { 'text.hidden': hf?.hidden ?? -1, 'text.projType': t.projType === 'mlp' || t.projType === 'linear' || t.projType === 'clap_mlp' ? t.projType : 'none', 'text.hfType': hfType, 'text.pooler': t.pooler });
     if (hf) Object.assign(f, { 'text.layers': hf.layers, 'text.vocab': hf.vocab, 'text.ffn': hf.ffn, 'text.positions': hf.positions ?? 0, 'text.typeVocab': hf.typeVocab ?? 0, 'text.inner': hf.inner ?? 0, 'text.heads': hf.heads ?? 0, 'text.buckets': hf.buckets ?? 0 });
   }
   if (c.coca) Object.assign(f, { 'coca.width': c.coca.width, 'coca.layers': c.coca.layers, 'coca.mlp': Math.floor(c.coca.width * c.coca.mlpRatio), 'coca.vocab': c.coca.vocab });

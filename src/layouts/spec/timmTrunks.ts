@@ -184,21 +184,21 @@ export function byobParts(trunkOn: string): PartSpec[] {
  * BatchNorm except the last, which has a bias) and ViTamin's MbConv backbone (`pe == 'mbconv'`).
  * `on` = the ViT trunk exists.
  */
-export function hybridEmbedParts(on: string): PartSpec[] {
+export function hybridEmbedParts(on: string, tower: 'vision' | 'audio' = 'vision'): PartSpec[] {
   const mb = `${on} && trunk.pe == 'mbconv'`;
   return [
     {
-      // NaFlexVit: a Linear over flattened patches, a 2-D position grid, tokens under `embeds.`
-      id: 'vision.embeddings',
+      // NaFlexVit: a Linear over flattened patches, a 2-D position grid (none: RoPE only), tokens under `embeds.`
+      id: `${tower}.embeddings`,
       kind: 'embeddings',
-      tower: 'vision',
+      tower,
       prefix: '{$trunk}embeds.',
       when: `${on} && trunk.pe == 'naflex'`,
       vars: { D: 'trunk.dim' },
       tensors: [
         { name: 'cls_token', shape: [1, 1, 'D'], when: 'trunk.cls' },
         { name: 'reg_token', shape: [1, 'trunk.reg', 'D'], when: 'trunk.reg > 0' },
-        { name: 'pos_embed', shape: [1, 'at(trunk.posGrid, 0)', 'at(trunk.posGrid, 1)', 'D'] },
+        { name: 'pos_embed', shape: [1, 'at(trunk.posGrid, 0)', 'at(trunk.posGrid, 1)', 'D'], when: 'defined(trunk.posGrid)' },
         { name: 'proj.weight', shape: ['D', 'trunk.peIn'] },
         { name: 'proj.bias', shape: ['D'], when: 'trunk.patchBias' },
       ],

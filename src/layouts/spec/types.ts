@@ -3,9 +3,12 @@
  * See ./README.md for how to add an architecture.
  */
 
-/** Where a tensor belongs for the user. The CLIP family's towers; other architectures use `other` or their own parts' towers. */
-export type TowerId = 'vision' | 'text' | 'projection' | 'decoder' | 'other';
-export const TOWER_IDS: readonly TowerId[] = ['vision', 'text', 'projection', 'decoder', 'other'];
+/**
+ * Where a tensor belongs for the user. The CLIP family's towers (`audio`: CLAP's audio encoder, in
+ * place of the image tower); other architectures use `other` or their own parts' towers.
+ */
+export type TowerId = 'vision' | 'text' | 'projection' | 'decoder' | 'audio' | 'other';
+export const TOWER_IDS: readonly TowerId[] = ['vision', 'text', 'projection', 'decoder', 'audio', 'other'];
 
 /**
  * What a missing / unexpected tensor means (design.md "Knowledge"):
