@@ -66,14 +66,15 @@ export class TreeView {
     new ResizeObserver(() => this.schedule()).observe(this.element);
   }
 
-  /** Starts a new model's tree (no rows yet: they are asked for by the first render). */
-  reset(active: boolean): void {
+  /** Starts a new model's tree with its first window of rows, if the model brought it (else the first render asks). */
+  reset(active: boolean, first?: RowsMessage): void {
     this.tree = active
       ? new RemoteTree(this.post, () => this.selected, {
           changed: () => this.onRows(),
           answered: (m, op) => this.answered(m, op),
         })
       : null;
+    if (first) this.tree?.seed(first);
     this.selected = -1;
     this.selectedPos = -1;
     this.pendingSelect = null;

@@ -24,6 +24,11 @@ export const PYTORCH_VIEW_TYPE = 'checkpointLens.editor.pytorch';
 
 type DocState =
   | { readonly kind: 'loading'; readonly reason: 'open' | 'reload' }
+  /**
+   * The first screen, while the analysis runs (`model.checking` set: the integrity problems only).
+   * The tree is the worker's and answers row requests already.
+   */
+  | { readonly kind: 'checking'; readonly model: ViewHeader; readonly millis: number }
   /** The model without its tree: the worker keeps the tree and answers the webview's row requests. */
   | { readonly kind: 'ready'; readonly model: ViewHeader; readonly millis: number }
   | { readonly kind: 'failed'; readonly message: Extract<HostMessage, { type: 'failure' }> };
@@ -33,6 +38,8 @@ let nextKey = 1;
 export class CheckpointDocument implements vscode.CustomDocument {
   readonly key = `doc${nextKey++}`;
   state: DocState = { kind: 'loading', reason: 'open' };
+  /** Counts loads: the answers of a load that a newer one replaced are dropped. */
+  loadId = 0;
   /** Per-editor target chosen with `Set Load Target…`; null → the setting. */
   target: string | null = null;
   panel: vscode.WebviewPanel | null = null;
@@ -134,6 +141,8 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
   /** Re-reads the checkpoint (file changed, target changed). */
   async load(doc: CheckpointDocument, reason: 'open' | 'reload'): Promise<void> {
     const title = basename(doc.uri.fsPath);
+    const loadId = ++doc.loadId;
+    const current = () => this.documents.has(doc) && doc.loadId === loadId;
     doc.state = { kind: 'loading', reason };
     this.post(doc, { type: 'loading', title, reason });
     // A local file, or a Hub/HTTP file (checkpoint-lens-hub: URI) read by ranges.
@@ -144,17 +153,25 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     }
     const settings = readSettings();
     const target = doc.target ?? settings.defaultTarget;
-    const outcome = await this.s.worker.open(doc.key, path, { target: isTargetSyntax(target) ? target : 'auto', valueCheckBudgetBytes: settings.valueCheckBudgetBytes });
-    if (this.documents.has(doc) === false) return;
+    // The first screen (header, integrity problems, first rows) comes before the analysis.
+    const outcome = await this.s.worker.open(doc.key, path, { target: isTargetSyntax(target) ? target : 'auto', valueCheckBudgetBytes: settings.valueCheckBudgetBytes }, (p) => {
+      if (!current() || doc.state.kind !== 'loading') return;
+      doc.state = { kind: 'checking', model: withCodeHelp(p.model), millis: p.millis };
+      this.post(doc, { type: 'model', model: doc.state.model, rows: p.rows });
+      if (this.active === doc) this.s.onActiveChanged(doc);
+    });
+    if (!current()) return;
     if (!outcome.ok) {
       this.s.log.warn(`${doc.uri.fsPath}: ${outcome.code}: ${outcome.message}`);
       this.fail(doc, { type: 'failure', state: failureState(outcome.code), title, code: outcome.code, message: forEditor(outcome.message) });
       return;
     }
     this.s.log.info(`${doc.uri.fsPath}: ${outcome.model.tensorCount} tensors, ${outcome.findings.length} finding(s), ${outcome.millis.toFixed(0)} ms in the worker`);
+    // (Set by the partial callback: TypeScript's narrowing does not see it.)
+    const shown = (doc.state as DocState).kind === 'checking';
     doc.state = { kind: 'ready', model: withCodeHelp(outcome.model), millis: outcome.millis };
     this.s.diagnostics.set(doc.uri, outcome.findings.map((f) => findingDiagnostic(f, doc.uri)));
-    this.post(doc, { type: 'model', model: doc.state.model });
+    this.post(doc, { type: 'model', model: doc.state.model, ...(outcome.rows ? { rows: outcome.rows } : {}), ...(outcome.keepTree && shown ? { keepTree: true } : {}) });
     if (this.active === doc) this.s.onActiveChanged(doc);
   }
 
@@ -182,7 +199,8 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     const title = basename(doc.uri.fsPath);
     const st = doc.state;
     if (st.kind === 'loading') this.post(doc, { type: 'loading', title, reason: st.reason });
-    else if (st.kind === 'ready') this.post(doc, { type: 'model', model: st.model });
+    // Without rows: the webview asks for the window it shows (the tree may have changed since the first window).
+    else if (st.kind === 'ready' || st.kind === 'checking') this.post(doc, { type: 'model', model: st.model });
     else this.post(doc, st.message);
     if (doc.probe) this.post(doc, { type: 'probe', state: doc.probe });
     if (st.kind === 'ready' && doc.revealPending) this.post(doc, { type: 'reveal', name: doc.revealPending });
@@ -206,7 +224,7 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
         return;
       case 'tree': {
         // The worker answers in request order, and so do we (the webview relies on it).
-        if (doc.state.kind !== 'ready') return;
+        if (doc.state.kind !== 'ready' && doc.state.kind !== 'checking') return;
         const rows = await this.s.worker.tree(doc.key, m.requestId, m.op, m.start, m.end, m.selected);
         if (rows) this.post(doc, rows);
         return;

@@ -18,8 +18,12 @@ import { webviewHtml } from '../../src/extension/html.js';
 import { isViewModel, parseWebviewMessage, type HostMessage, type ViewModel } from '../../src/shared/protocol.js';
 import { TreeSession } from '../../src/shared/treeRows.js';
 
-/** What a test may send: a host message, or a whole model (the fake host keeps its tree and answers row requests). */
-export type TestHostMessage = HostMessage | { readonly type: 'model'; readonly model: ViewModel };
+/**
+ * What a test may send: a host message, or a whole model (the fake host keeps its tree and answers
+ * row requests). `firstRows`: the model carries its first window of rows, as the extension host
+ * sends it; `keepTree`: only the header changes and the tree shown stays (the analysis finished).
+ */
+export type TestHostMessage = HostMessage | { readonly type: 'model'; readonly model: ViewModel; readonly firstRows?: boolean; readonly keepTree?: boolean };
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = process.cwd();
@@ -138,10 +142,14 @@ export async function openHarness(browser: Browser, viewport = { width: 1280, he
     await deliver(session.handle(m.requestId, m.op, m.start, m.end, m.selected)).catch(() => undefined);
   });
   const send = (m: unknown): Promise<void> => {
-    const x = m as { type?: unknown; model?: { roots?: unknown } };
+    const x = m as { type?: unknown; model?: { roots?: unknown }; firstRows?: boolean; keepTree?: boolean };
     if (x && x.type === 'model' && isViewModel(x.model)) {
+      if (x.keepTree && session) {
+        const { roots: _r, ...header } = x.model as ViewModel;
+        return deliver({ type: 'model', model: session.setHeader(header), keepTree: true });
+      }
       session = new TreeSession(x.model as ViewModel);
-      return deliver({ type: 'model', model: session.header });
+      return deliver({ type: 'model', model: session.header, ...(x.firstRows ? { rows: session.handle(0, { kind: 'rows' }, 0, 160, -1) } : {}) });
     }
     return deliver(m);
   };
