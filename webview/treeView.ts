@@ -22,7 +22,7 @@ const TYPE_RESET_MS = 800;
 const KEYS = ['ArrowDown', 'ArrowUp', 'ArrowLeft', 'ArrowRight', 'Home', 'End', 'PageDown', 'PageUp', 'Enter'];
 
 const MARK_TEXT = { missing: 'missing', unexpected: 'unexpected', misshaped: 'wrong shape', unreadable: 'unreadable', zero: 'all zeros' } as const;
-const BADGE_TEXT = { complete: 'complete', incomplete: 'incomplete', absent: 'absent', 'not-expected': 'not expected', unchecked: '' } as const;
+const BADGE_TEXT = { complete: 'complete', incomplete: 'incomplete', absent: 'absent', 'not-expected': 'not expected', unchecked: '', 'shard-missing': 'shard missing' } as const;
 
 interface RowEls {
   readonly row: HTMLElement;

@@ -17,8 +17,11 @@ import { pythonString } from './text.js';
 import { isObj, isStr, isNum, isCount, isNumOrNull, isStrOrNull, isShape } from './validate.js';
 
 export type Severity = 'error' | 'warning' | 'info';
-/** Badge of a tower (from the analysis): `not-expected` = present but the target has no such tower. */
-export type TowerStatus = 'complete' | 'incomplete' | 'absent' | 'not-expected' | 'unchecked';
+/**
+ * Badge of a tower (from the analysis): `not-expected` = present but the target has no such tower;
+ * `shard-missing` = what it lacks is in the index, in a shard that is not on disk (never "absent").
+ */
+export type TowerStatus = 'complete' | 'incomplete' | 'absent' | 'not-expected' | 'unchecked' | 'shard-missing';
 /** Why a row is highlighted. `missing` rows are ghost rows: expected by the target, absent from the file. */
 export type RowMark = 'missing' | 'unexpected' | 'misshaped' | 'unreadable' | 'zero';
 
@@ -285,7 +288,7 @@ function isTensorRef(x: unknown): x is TensorRef {
 }
 
 const MARKS: readonly unknown[] = ['missing', 'unexpected', 'misshaped', 'unreadable', 'zero'];
-const BADGES: readonly unknown[] = ['complete', 'incomplete', 'absent', 'not-expected', 'unchecked'];
+const BADGES: readonly unknown[] = ['complete', 'incomplete', 'absent', 'not-expected', 'unchecked', 'shard-missing'];
 
 function isNodeShallow(x: unknown): x is ViewNode {
   return (
