@@ -147,6 +147,7 @@ export function probeFixture(): ProbeView {
     top5: 0.2857,
     chance: 1 / 14,
     pValue: 1,
+    probeSet: 'built-in probe set (colour fields, shapes, patterns; generated, no download)',
     images: 42,
     classes: 14,
     perClass: LABELS.map((label, i) => ({ label, images: 3, correct: i === 2 ? 1 : 0, accuracy: i === 2 ? 1 / 3 : 0 })),
