@@ -103,6 +103,9 @@ async function main(): Promise<void> {
     console.log(`checked (the analysis' findings shown): ${checkedMs} ms; the webview's script first showed something at ${marks.webview} ms, the header at ${marks.header} ms`);
     console.log(`peer: CLI inspect --json on the same file: median ${cliMed.toFixed(0)} ms (runs ${cli.map((x) => x.toFixed(0)).join(', ')})`);
     console.log(`ratio editor / CLI: ${(ms / cliMed).toFixed(2)}×`);
+    // The extension's own log (worker and webview timings), from code-server's log folder.
+    const logs = spawnSync('grep', ['-rh', 'big.safetensors\\|activated', join(user, 'logs')], { encoding: 'utf8' }).stdout.trim();
+    if (logs) console.log(logs.split('\n').map((l) => `  log: ${l}`).join('\n'));
   } finally {
     await browser.close();
     await server.stop();

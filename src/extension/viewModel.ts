@@ -114,12 +114,15 @@ interface NodeDraft {
  * comparison per layer and identical layers cost one walk of the tree, with no allocation.
  */
 class Finisher {
-  finish(d: Draft, depth: number): ViewNode {
+  /** `prefix`: the labels of a single-child chain above, joined into this row's label (`patch_embed.proj`). */
+  finish(d: Draft, depth: number, prefix = ''): ViewNode {
+    // Join single-child chains (`patch_embed` › `proj`) into one row: `patch_embed.proj`.
+    if (!d.leaf && d.children?.size === 1 && depth > 0) return this.finish(d.children.values().next().value!, depth + 1, `${prefix}${d.label}.`);
     const ordered = orderedChildren(d);
     const kids: ViewNode[] = new Array(ordered.length);
     for (let i = 0; i < ordered.length; i++) kids[i] = this.finish(ordered[i]!, depth + 1);
     const leaf = d.leaf;
-    const node: NodeDraft = { label: d.label, tensorCount: 0, parameters: 0, bytes: 0, missingCount: 0 };
+    const node: NodeDraft = { label: prefix ? `${prefix}${d.label}` : d.label, tensorCount: 0, parameters: 0, bytes: 0, missingCount: 0 };
     if (leaf) {
       node.tensor = leaf.ref;
       if (leaf.mark) {
@@ -157,11 +160,6 @@ class Finisher {
       if (same) node.repeat = kids.length;
     }
     if (kids.length) node.children = kids;
-    // Join single-child chains (`patch_embed` › `proj`) into one row: `patch_embed.proj`.
-    if (!leaf && kids.length === 1 && depth > 0) {
-      const only = kids[0]!;
-      return { ...only, label: `${d.label}.${only.label}` };
-    }
     return node;
   }
 }
@@ -192,10 +190,12 @@ function sameBelow(a: ViewNode, b: ViewNode): boolean {
 
 function leafOf(t: DocTensor, overlay: AnalysisOverlay | null): Leaf {
   const m = overlay?.marks.get(t.name);
-  const parameters = t.shape.reduce((a, b) => a * b, 1);
+  let parameters = 1;
+  for (let i = 0; i < t.shape.length; i++) parameters *= t.shape[i]!;
   const bytes = t.offsets ? t.offsets[1] - t.offsets[0] : 0;
-  const ref: TensorRef = { name: t.name, dtype: t.dtype, shape: t.shape, shard: t.shard, offsets: t.offsets, ...(m?.expectedShape ? { expectedShape: m.expectedShape } : {}) };
-  return { ref, parameters, bytes, ...(m ? { mark: m.mark, note: m.note } : {}) };
+  const ref: { -readonly [K in keyof TensorRef]: TensorRef[K] } = { name: t.name, dtype: t.dtype, shape: t.shape, shard: t.shard, offsets: t.offsets };
+  if (m?.expectedShape) ref.expectedShape = m.expectedShape;
+  return m ? { ref, parameters, bytes, mark: m.mark, note: m.note } : { ref, parameters, bytes };
 }
 
 function forest(entries: readonly { name: string; leaf: Leaf }[]): ViewNode[] {

@@ -23,7 +23,7 @@ function longestShape(tree: TreeModel): number {
     const t = n.tensor;
     if (!t) continue;
     let len = 2 + Math.max(0, t.shape.length - 1) * 2;
-    for (const d of t.shape) len += String(d).length;
+    for (const d of t.shape) len += d < 10 ? 1 : d < 100 ? 2 : d < 1000 ? 3 : d < 10000 ? 4 : String(d).length;
     if (len > max) max = len;
   }
   return max;

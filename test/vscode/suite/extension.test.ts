@@ -85,6 +85,12 @@ describe('Checkpoint Lens in the extension host', function () {
     assert.ok(d, diags.map((x) => String(codeValue(x))).join(','));
     assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
     assert.equal(d.source, 'Checkpoint Lens');
+    // What the Problems panel shows: a one-line summary, the detail under it (related information).
+    for (const x of diags) assert.ok(!x.message.includes('\n') && x.message.length <= 161, `one line: ${x.message}`);
+    const related = (d.relatedInformation ?? []).map((r) => r.message);
+    assert.ok(related.length > 0, 'the detail is under the summary');
+    assert.ok((d.relatedInformation ?? []).every((r) => r.location.uri.toString() === demo.toString()));
+    assert.ok(related.some((m) => /^\d+ tensors: /.test(m)), related.join(' | '));
     assert.equal(diags.length, ed.findings.length, 'one diagnostic per finding');
     assert.match(a.statusBarText(), /params/);
   });
