@@ -146,7 +146,10 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     doc.track(panel.onDidDispose(() => (doc.panel = null)));
     this.watch(doc);
     if (panel.active) this.setActive(doc);
-    await this.load(doc, 'open');
+    // Not awaited: VS Code shows the webview only once this method resolves, so awaiting the
+    // load kept the webview blank until the analysis had finished (the first screen came with
+    // the checked model). The webview says "Reading…", then shows the first screen as it comes.
+    void this.load(doc, 'open').catch((e: unknown) => this.s.log.error(`${doc.uri.fsPath}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
   }
 
   /** Re-reads the checkpoint (file changed, target changed). */

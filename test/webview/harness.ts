@@ -58,6 +58,18 @@ const THEME: Record<string, string> = {
   '--vscode-focusBorder': '#007fd4',
 };
 
+/**
+ * What VS Code's webview host applies to every webview before the extension's own CSS (in a
+ * cascade layer, so any rule of ours wins), reduced to the rules our page meets: `code` elements
+ * (the finding code chips) get the theme's preformatted-text colours, links the link colour.
+ */
+const VSCODE_DEFAULT_CSS = `@layer vscode-default {
+  body { color: var(--vscode-editor-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); margin: 0; padding: 0 20px; }
+  a, a code { color: var(--vscode-textLink-foreground); }
+  code { color: var(--vscode-textPreformat-foreground); background-color: var(--vscode-textPreformat-background); padding: 1px 3px; border-radius: 4px; }
+}
+`;
+
 export async function startServer(): Promise<{ server: Server; origin: string; nonce: string }> {
   const nonce = 'testnonce' + Math.random().toString(36).slice(2);
   const files: Record<string, [string, string]> = {
@@ -69,7 +81,13 @@ export async function startServer(): Promise<{ server: Server; origin: string; n
     const url = (req.url ?? '/').split('?')[0]!;
     if (url === '/' || url === '/index.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(webviewHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/editor.css`, nonce }));
+      // VS Code's webview host puts its default styles first in every webview: so does the harness.
+      res.end(webviewHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/editor.css`, nonce }).replace('<head>', `<head>\n<link rel="stylesheet" href="${origin}/vscode-default.css">`));
+      return;
+    }
+    if (url === '/vscode-default.css') {
+      res.writeHead(200, { 'content-type': 'text/css' });
+      res.end(VSCODE_DEFAULT_CSS);
       return;
     }
     const f = files[url];
