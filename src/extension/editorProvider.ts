@@ -20,6 +20,8 @@ import { checkpointPathOf } from './hubCommands.js';
 import type { WorkerClient } from './workerClient.js';
 
 export const VIEW_TYPE = 'checkpointLens.editor';
+/** How long the checked model may take before the first screen ("checking…") is shown instead. */
+const FIRST_SCREEN_WAIT_MS = 120;
 export const PYTORCH_VIEW_TYPE = 'checkpointLens.editor.pytorch';
 
 type DocState =
@@ -46,6 +48,8 @@ export class CheckpointDocument implements vscode.CustomDocument {
    * be busy with the analysis).
    */
   firstRows: RowsAnswer | null = null;
+  /** Whether the webview was sent the first screen ("checking…") of the current load. */
+  checkingShown = false;
   /** When the editor was resolved (performance.now()): the log says when its webview and model came. */
   shownAt = 0;
   /** Per-editor target chosen with `Set Load Target…`; null → the setting. */
@@ -168,15 +172,24 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     }
     const settings = readSettings();
     const target = doc.target ?? settings.defaultTarget;
-    // The first screen (header, integrity problems, first rows) comes before the analysis.
+    // The first screen (header, integrity problems, first rows) comes before the analysis — shown
+    // only when the analysis takes longer than FIRST_SCREEN_WAIT_MS, so a small file is painted
+    // once, checked, instead of flashing "checking…" and the plain tree.
+    let firstScreenTimer: NodeJS.Timeout | undefined;
+    doc.checkingShown = false;
     const outcome = await this.s.worker.open(doc.key, path, { target: isTargetSyntax(target) ? target : 'auto', valueCheckBudgetBytes: settings.valueCheckBudgetBytes }, (p) => {
       if (!current() || doc.state.kind !== 'loading') return;
       doc.state = { kind: 'checking', model: withCodeHelp(p.model), millis: p.millis };
-      this.s.log.info(`${basename(doc.uri.fsPath)}: first screen after ${p.millis.toFixed(0)} ms in the worker (${(performance.now() - doc.shownAt).toFixed(0)} ms after the editor opened); checking the model`);
       doc.firstRows = p.rows;
-      this.post(doc, { type: 'model', model: doc.state.model, rows: p.rows });
-      if (this.active === doc) this.s.onActiveChanged(doc);
+      this.s.log.info(`${basename(doc.uri.fsPath)}: first screen after ${p.millis.toFixed(0)} ms in the worker (${(performance.now() - doc.shownAt).toFixed(0)} ms after the editor opened); checking the model`);
+      firstScreenTimer = setTimeout(() => {
+        if (!current() || doc.state.kind !== 'checking') return;
+        doc.checkingShown = true;
+        this.post(doc, { type: 'model', model: doc.state.model, ...(doc.firstRows ? { rows: doc.firstRows } : {}) });
+        if (this.active === doc) this.s.onActiveChanged(doc);
+      }, FIRST_SCREEN_WAIT_MS);
     });
+    clearTimeout(firstScreenTimer);
     if (!current()) return;
     if (!outcome.ok) {
       this.s.log.warn(`${doc.uri.fsPath}: ${outcome.code}: ${outcome.message}`);
@@ -184,8 +197,8 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
       return;
     }
     this.s.log.info(`${doc.uri.fsPath}: ${outcome.model.tensorCount} tensors, ${outcome.findings.length} finding(s), ${outcome.millis.toFixed(0)} ms in the worker`);
-    // (Set by the partial callback: TypeScript's narrowing does not see it.)
-    const shown = (doc.state as DocState).kind === 'checking';
+    // keepTree only where the webview shows the first screen's tree (posted, or replayed to it).
+    const shown = doc.checkingShown;
     doc.state = { kind: 'ready', model: withCodeHelp(outcome.model), millis: outcome.millis };
     this.s.diagnostics.set(doc.uri, outcome.findings.map((f) => findingDiagnostic(f, doc.uri)));
     if (!outcome.keepTree) doc.firstRows = outcome.rows ?? null;
@@ -220,7 +233,10 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     const st = doc.state;
     if (st.kind === 'loading') this.post(doc, { type: 'loading', title, reason: st.reason });
     // With the first window while no tree operation changed it; else the webview asks for the rows it shows.
-    else if (st.kind === 'ready' || st.kind === 'checking') this.post(doc, { type: 'model', model: st.model, ...(doc.firstRows ? { rows: doc.firstRows } : {}) });
+    else if (st.kind === 'ready' || st.kind === 'checking') {
+      if (st.kind === 'checking') doc.checkingShown = true;
+      this.post(doc, { type: 'model', model: st.model, ...(doc.firstRows ? { rows: doc.firstRows } : {}) });
+    }
     else this.post(doc, st.message);
     if (doc.probe) this.post(doc, { type: 'probe', state: doc.probe });
     if (st.kind === 'ready' && doc.revealPending) this.post(doc, { type: 'reveal', name: doc.revealPending });
