@@ -301,7 +301,7 @@ describe('Checkpoint Lens in the extension host', function () {
       await vscode.commands.executeCommand('vscode.openWith', uri, 'checkpointLens.editor.pytorch');
       const ed = await waitFor(`${p} settled`, () => {
         const e = editorFor(a, uri);
-        return e && e.state !== 'loading' ? e : undefined;
+        return e && e.state !== 'loading' && e.state !== 'checking' ? e : undefined;
       });
       assert.equal(ed.state, 'ready', `${p}: ${ed.findings.join(',')}`);
       assert.ok((ed.tensorCount ?? 0) > 0);
@@ -397,7 +397,7 @@ describe('Checkpoint Lens in the extension host: Hugging Face Hub', function () 
     assert.match(res.path, /\/timm\/vit-test\/resolve\/a1a1[0-9a-f]*\/model\.safetensors$/, 'pinned to the commit the listing saw');
     const ed = await waitFor('the Hub editor to settle', () => {
       const e = editorFor(a, res);
-      return e && e.state !== 'loading' ? e : undefined;
+      return e && e.state !== 'loading' && e.state !== 'checking' ? e : undefined;
     }, 60_000);
     assert.equal(ed.state, 'ready', ed.findings.join(','));
     assert.equal(ed.tensorCount, timmVitB16Tensors().length);
