@@ -217,7 +217,11 @@ function header(m: ViewHeader): HTMLElement {
       : null;
   const extras = entries('other-entries', 'Other entries in the file', m.extras);
   const metadata = entries('metadata', 'Metadata', m.metadata);
-  const checked = m.notChecked ? h('span', { class: 'chip chip-not-checked', title: `Not checked: ${m.notChecked}` }, 'completeness not checked') : null;
+  const checked = m.checking
+    ? h('span', { class: 'chip chip-checking', title: `Checking: ${m.checking}` }, 'checking…')
+    : m.notChecked
+      ? h('span', { class: 'chip chip-not-checked', title: `Not checked: ${m.notChecked}` }, 'completeness not checked')
+      : null;
   return h(
     'header',
     { class: 'summary' },
@@ -229,6 +233,12 @@ function header(m: ViewHeader): HTMLElement {
 }
 
 function banner(m: ViewHeader): HTMLElement {
+  if (m.checking) {
+    // The first screen: the file's integrity problems so far, and honestly "checking…" (never ✓).
+    const line = h('li', { class: 'finding sev-info checking' }, h('vscode-progress-ring', { class: 'sev', 'aria-label': 'checking' }), h('div', { class: 'finding-text' }, h('span', { class: 'msg' }, `Checking the model… ${m.checking.replace(/^checking the model: /, '')}.`)));
+    const worst = m.findings[0]?.severity ?? 'info';
+    return h('section', { class: `banner banner-${worst} banner-checking`, role: 'status', 'aria-label': 'Findings', 'aria-busy': 'true' }, h('ul', {}, ...m.findings.map(findingItem), line));
+  }
   if (m.findings.length) {
     const worst = m.findings[0]!.severity;
     const notChecked = m.notChecked ? h('li', { class: 'finding sev-info not-checked' }, h('span', { class: 'sev', 'aria-label': 'not checked' }, '?'), h('div', { class: 'finding-text' }, h('span', { class: 'msg' }, `Not checked: ${m.notChecked}.`))) : null;
@@ -282,12 +292,16 @@ function toolbar(): HTMLElement {
   return h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Tree tools' }, filter, regex, expand, collapse, count, err);
 }
 
-function showModel(m: ViewHeader): void {
+function showModel(msg: Extract<HostMessage, { type: 'model' }>): void {
+  const m = msg.model;
   document.body.classList.remove('reloading');
+  // The analysis finished without changing a row: the tree shown stays (rows, scroll, selection, filter).
+  const keepTree = msg.keepTree === true && current !== null;
   // Keep the selection across reloads when the tensor still exists.
   const previous = current ? selectedName : null;
+  const scrollTop = treeView.element.scrollTop;
   current = { model: m };
-  selectedName = null;
+  if (!keepTree) selectedName = null;
   clear(app);
   const columns = h(
     'div',
@@ -303,8 +317,13 @@ function showModel(m: ViewHeader): void {
   const pane = h('div', { class: 'tree-pane' }, columns, treeView.element);
   pane.style.setProperty('--shape-w', `${Math.min(28, Math.max(9, m.shapeChars + 1))}ch`);
   app.append(header(m), banner(m), probeElement, toolbar(), h('div', { class: `main${m.fileCount > 1 ? '' : ' no-shard'}` }, pane, details.element));
-  // The first render asks the host for the first screen of rows.
-  treeView.reset(true);
+  if (keepTree) {
+    treeView.element.scrollTop = scrollTop;
+    treeView.render();
+    return;
+  }
+  // The first window of rows comes with the model; without it, the first render asks the host.
+  treeView.reset(true, msg.rows);
   details.show(null, '');
   if (previous) revealTensor(previous);
 }
@@ -326,7 +345,7 @@ window.addEventListener('message', (e: MessageEvent) => {
     case 'failure':
       return showFailure(m);
     case 'model':
-      return showModel(m.model);
+      return showModel(m);
     case 'rows':
       return treeView.receive(m);
     case 'reveal':

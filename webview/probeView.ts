@@ -6,6 +6,7 @@
 import type { ProbeState, ProbeView } from '../src/shared/jobViews.js';
 import { h } from './dom.js';
 import { s } from './svg.js';
+import { visibleText } from '../src/shared/text.js';
 
 export interface ProbeActions {
   run(): void;
@@ -85,12 +86,13 @@ function report(p: ProbeView, actions: ProbeActions): HTMLElement {
       h('span', { class: 'chip' }, `top-5 ${pct(p.top5)}`),
       h('span', { class: 'chip' }, `chance ${pct(p.chance)}`),
       h('span', { class: 'chip' }, `p = ${pValue(p.pValue)}`),
-      h('span', { class: 'chip' }, `${p.images} images, ${p.classes} classes`),
+      h('span', { class: 'chip probe-set', title: `Probe set: ${visibleText(p.probeSet)}` }, `${p.images} images, ${p.classes} classes`),
       rerun,
       mine,
       copy,
     ),
     h('p', { class: 'probe-verdict-text' }, p.verdict.text),
+    h('p', { class: 'probe-set-name' }, `Probe set: ${visibleText(p.probeSet)} — ${p.images} image${p.images === 1 ? '' : 's'}, ${p.classes} class${p.classes === 1 ? '' : 'es'}.`),
     random,
     h(
       'p',

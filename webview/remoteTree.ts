@@ -87,6 +87,15 @@ export class RemoteTree {
     this.post({ type: 'tree', requestId, op, start, end, selected: this.selected() });
   }
 
+  /** The first window, carried by the `model` message: the first screen needs no request. */
+  seed(m: RowsMessage): void {
+    this.rows.clear();
+    this.version = m.version;
+    this.total = m.total;
+    this.matches = m.matches;
+    for (let k = 0; k < m.rows.length; k++) this.rows.set(m.start + k, m.rows[k]!);
+  }
+
   /** An answer from the host (ignored unless it answers one of our requests). */
   receive(m: RowsMessage): void {
     const op = this.pending.get(m.requestId);

@@ -22,7 +22,7 @@ const TYPE_RESET_MS = 800;
 const KEYS = ['ArrowDown', 'ArrowUp', 'ArrowLeft', 'ArrowRight', 'Home', 'End', 'PageDown', 'PageUp', 'Enter'];
 
 const MARK_TEXT = { missing: 'missing', unexpected: 'unexpected', misshaped: 'wrong shape', unreadable: 'unreadable', zero: 'all zeros' } as const;
-const BADGE_TEXT = { complete: 'complete', incomplete: 'incomplete', absent: 'absent', 'not-expected': 'not expected', unchecked: '' } as const;
+const BADGE_TEXT = { complete: 'complete', incomplete: 'incomplete', absent: 'absent', 'not-expected': 'not expected', unchecked: '', 'shard-missing': 'shard missing' } as const;
 
 interface RowEls {
   readonly row: HTMLElement;
@@ -66,14 +66,15 @@ export class TreeView {
     new ResizeObserver(() => this.schedule()).observe(this.element);
   }
 
-  /** Starts a new model's tree (no rows yet: they are asked for by the first render). */
-  reset(active: boolean): void {
+  /** Starts a new model's tree with its first window of rows, if the model brought it (else the first render asks). */
+  reset(active: boolean, first?: RowsMessage): void {
     this.tree = active
       ? new RemoteTree(this.post, () => this.selected, {
           changed: () => this.onRows(),
           answered: (m, op) => this.answered(m, op),
         })
       : null;
+    if (first) this.tree?.seed(first);
     this.selected = -1;
     this.selectedPos = -1;
     this.pendingSelect = null;

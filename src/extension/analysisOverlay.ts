@@ -37,7 +37,49 @@ export type OverlayOutcome = { ok: true; overlay: AnalysisOverlay | null } | { o
 export async function analysisOverlay(ckpt: Checkpoint, options: OpenOptions): Promise<OverlayOutcome> {
   const r = await analyzeCheckpoint(ckpt, { ...(options.target !== AUTO_TARGET ? { target: options.target } : {}), valueBudgetBytes: options.valueCheckBudgetBytes });
   if (!r.ok) return { ok: false, code: r.error.code, message: r.error.message };
-  return { ok: true, overlay: overlayFromAnalysis(r.value, ckpt.tensors.map((t) => t.name).concat(ckpt.unreadable.map((u) => u.name))) };
+  return { ok: true, overlay: overlayFromAnalysis(r.value, ckpt.tensors.map((t) => t.name).concat(ckpt.unreadable.map((u) => u.name)), inMissingShards(ckpt)) };
+}
+
+/** Tensors the index names whose shard is not on disk: "in the index, shard missing", never "absent". */
+export interface MissingShards {
+  readonly shards: readonly string[];
+  readonly tensors: ReadonlySet<string>;
+}
+
+export function inMissingShards(ckpt: Pick<Checkpoint, 'problems' | 'unreadable'>): MissingShards {
+  const shards = [...new Set(ckpt.problems.filter((p) => p.code === 'shard-missing' && p.file).map((p) => p.file!))];
+  const set = new Set(shards);
+  return { shards, tensors: new Set(ckpt.unreadable.filter((u) => !!u.shard && set.has(u.shard)).map((u) => u.name)) };
+}
+
+/**
+ * The analysis reads a tensor of a missing shard as absent from the file ("the text encoder is not
+ * in the file"). For a finding about such tensors only, the editor says what is true: they are in
+ * the index and their shard is missing (downloading it fixes the finding).
+ */
+export function shardMissingWording(f: Finding, missing: MissingShards): Finding {
+  if (!missing.tensors.size || f.code === 'shard-missing') return f;
+  const shards = missing.shards.length === 1 ? `${missing.shards[0]!} is` : `${missing.shards.join(', ')} are`;
+  if (f.tensors?.length && f.tensors.every((n) => missing.tensors.has(n))) {
+    // About tensors of the missing shard only: they are in the index, not absent.
+    return { ...f, message: `Shard missing (${shards} not on disk): ${reword(f.message, 'in the index but not on disk (shard missing)', 'its shard is not on disk')}` };
+  }
+  if (!f.tensors?.length && /-missing$/.test(f.code)) {
+    // Without the tensor list (no target picked): the analysis saw only the shards on disk.
+    return { ...f, message: `Checked without ${shards.replace(/ (is|are)$/, '')} (not on disk; the index names ${missing.tensors.size} more tensor${missing.tensors.size === 1 ? '' : 's'} there): ${reword(f.message, 'not in the shards on disk', 'the shards on disk have none of it')}` };
+  }
+  return f;
+}
+
+/** One pass over the analysis' "absent" phrases (a replaced phrase is never matched again). */
+function reword(message: string, notHere: string, noneOfIt: string): string {
+  return message.replace(/\b(?:(is|are) not in the file|the file has none of it|(is|are) missing|absent from the file|randomly initialise)\b/g, (m, v1?: string, v2?: string) => {
+    const verb = v1 ?? v2;
+    if (verb) return `${verb} ${notHere}`;
+    if (m === 'the file has none of it') return noneOfIt;
+    if (m === 'randomly initialise') return 'randomly initialise (until the shard is downloaded)';
+    return notHere;
+  });
 }
 
 export function findingFromAnalysis(f: Analysis['findings'][number]): Finding {
@@ -50,7 +92,7 @@ export function findingFromAnalysis(f: Analysis['findings'][number]): Finding {
   };
 }
 
-export function overlayFromAnalysis(a: Analysis, fileNames: readonly string[]): AnalysisOverlay {
+export function overlayFromAnalysis(a: Analysis, fileNames: readonly string[], missingShards: MissingShards = { shards: [], tensors: new Set() }): AnalysisOverlay {
   const byTower = new Map<string, string[]>();
   for (const name of fileNames) {
     const tw = tensorTower(a, name);
@@ -69,11 +111,16 @@ export function overlayFromAnalysis(a: Analysis, fileNames: readonly string[]): 
     for (const n of f.tensors ?? []) if (!marks.has(n)) marks.set(n, { mark: 'zero', note: 'all values are zero where sampled: a trained weight never is (placeholder, truncated or sparse file)' });
   }
   for (const g of a.missing) marks.set(g.name, { mark: 'missing', note: g.reason ?? 'expected by the target, absent from the file: would be randomly initialised' });
+  // A tower whose missing tensors all sit in a missing shard is not absent: its shard is missing.
+  const onlyShardMissing = (id: string) => {
+    const gone = a.missing.filter((g) => g.tower === id);
+    return gone.length > 0 && gone.every((g) => missingShards.tensors.has(g.name));
+  };
   const towers = a.towers
     .filter((t) => (byTower.get(t.id)?.length ?? 0) > 0 || t.missing > 0)
     .map((t) => ({
       name: TOWER_LABEL[t.id] ?? t.id,
-      status: t.status as TowerStatus,
+      status: ((t.status === 'absent' || t.status === 'incomplete') && onlyShardMissing(t.id) ? 'shard-missing' : t.status) as TowerStatus,
       tensors: byTower.get(t.id) ?? [],
       missing: a.missing.filter((g) => g.tower === t.id).map((g) => ({ name: g.name, dtype: '', shape: g.shape })),
     }));
@@ -98,7 +145,7 @@ export function overlayFromAnalysis(a: Analysis, fileNames: readonly string[]): 
     ...(notChecked ? { notChecked } : {}),
     ...(unknown ? { probeUnavailable: PROBE_NEEDS_CLIP } : {}),
     target: a.target ? a.target.id : null,
-    findings: a.findings.map(findingFromAnalysis),
+    findings: a.findings.map((f) => shardMissingWording(findingFromAnalysis(f), missingShards)),
     findingsIncludeIntegrity: true,
     towers,
     marks,

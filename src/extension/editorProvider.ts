@@ -5,14 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
-import { parseWebviewMessage, PREVIEW_VALUES, type Finding, type HostMessage, type ViewHeader, type WebviewCommand } from '../shared/protocol.js';
+import { parseWebviewMessage, PREVIEW_VALUES, type Finding, type HostMessage, type RowsAnswer, type ViewHeader, type WebviewCommand } from '../shared/protocol.js';
 import type { ProbeState, ProbeView } from '../shared/jobViews.js';
 import { failureState } from './failure.js';
 import { forEditor } from './editorWording.js';
 import { codeTarget, SHOW_CODE_COMMAND, withCodeHelp } from './codeLinks.js';
 import { findingsMarkdown } from './findingsMarkdown.js';
 import { probeMarkdown } from './probeMarkdown.js';
-import { visibleMultiline } from '../shared/text.js';
+import { diagnosticText } from './diagnosticText.js';
 import { makeNonce, webviewHtml } from './html.js';
 import { readSettings } from './settings.js';
 import { isTargetSyntax } from './targets.js';
@@ -20,10 +20,17 @@ import { checkpointPathOf } from './hubCommands.js';
 import type { WorkerClient } from './workerClient.js';
 
 export const VIEW_TYPE = 'checkpointLens.editor';
+/** How long the checked model may take before the first screen ("checking…") is shown instead. */
+const FIRST_SCREEN_WAIT_MS = 120;
 export const PYTORCH_VIEW_TYPE = 'checkpointLens.editor.pytorch';
 
 type DocState =
   | { readonly kind: 'loading'; readonly reason: 'open' | 'reload' }
+  /**
+   * The first screen, while the analysis runs (`model.checking` set: the integrity problems only).
+   * The tree is the worker's and answers row requests already.
+   */
+  | { readonly kind: 'checking'; readonly model: ViewHeader; readonly millis: number }
   /** The model without its tree: the worker keeps the tree and answers the webview's row requests. */
   | { readonly kind: 'ready'; readonly model: ViewHeader; readonly millis: number }
   | { readonly kind: 'failed'; readonly message: Extract<HostMessage, { type: 'failure' }> };
@@ -33,6 +40,18 @@ let nextKey = 1;
 export class CheckpointDocument implements vscode.CustomDocument {
   readonly key = `doc${nextKey++}`;
   state: DocState = { kind: 'loading', reason: 'open' };
+  /** Counts loads: the answers of a load that a newer one replaced are dropped. */
+  loadId = 0;
+  /**
+   * The first window of the tree shown, while no tree operation has changed it: a webview that
+   * (re)starts gets it with the model, so its first screen needs no row request (the worker may
+   * be busy with the analysis).
+   */
+  firstRows: RowsAnswer | null = null;
+  /** Whether the webview was sent the first screen ("checking…") of the current load. */
+  checkingShown = false;
+  /** When the editor was resolved (performance.now()): the log says when its webview and model came. */
+  shownAt = 0;
   /** Per-editor target chosen with `Set Load Target…`; null → the setting. */
   target: string | null = null;
   panel: vscode.WebviewPanel | null = null;
@@ -80,9 +99,11 @@ const SEVERITY: Record<Finding['severity'], vscode.DiagnosticSeverity> = {
   info: vscode.DiagnosticSeverity.Information,
 };
 
+/** One line per finding in the Problems panel; the detail under it (related information); the code is a link. */
 export function findingDiagnostic(f: Finding, doc?: vscode.Uri): vscode.Diagnostic {
-  const text = visibleMultiline(f.consequence ? `${f.message} ${f.consequence}` : f.message);
-  const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), text, SEVERITY[f.severity]);
+  const text = diagnosticText(f);
+  const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), text.summary, SEVERITY[f.severity]);
+  if (doc && text.details.length) d.relatedInformation = text.details.map((line) => new vscode.DiagnosticRelatedInformation(new vscode.Location(doc, new vscode.Range(0, 0, 0, 0)), line));
   // The code is a link: reveal the editor, select the tensor concerned, open the code's docs entry.
   d.code = doc ? { value: f.code, target: codeTarget(doc, f.code, f.tensors?.[0] ?? null) } : f.code;
   d.source = 'Checkpoint Lens';
@@ -109,6 +130,7 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
 
   async resolveCustomEditor(doc: CheckpointDocument, panel: vscode.WebviewPanel): Promise<void> {
     doc.panel = panel;
+    doc.shownAt = performance.now();
     const ext = this.s.context.extensionUri;
     const webview = panel.webview;
     webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(ext, 'dist'), vscode.Uri.joinPath(ext, 'media')] };
@@ -128,13 +150,19 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     doc.track(panel.onDidDispose(() => (doc.panel = null)));
     this.watch(doc);
     if (panel.active) this.setActive(doc);
-    await this.load(doc, 'open');
+    // Not awaited: VS Code shows the webview only once this method resolves, so awaiting the
+    // load kept the webview blank until the analysis had finished (the first screen came with
+    // the checked model). The webview says "Reading…", then shows the first screen as it comes.
+    void this.load(doc, 'open').catch((e: unknown) => this.s.log.error(`${doc.uri.fsPath}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
   }
 
   /** Re-reads the checkpoint (file changed, target changed). */
   async load(doc: CheckpointDocument, reason: 'open' | 'reload'): Promise<void> {
     const title = basename(doc.uri.fsPath);
+    const loadId = ++doc.loadId;
+    const current = () => this.documents.has(doc) && doc.loadId === loadId;
     doc.state = { kind: 'loading', reason };
+    doc.firstRows = null;
     this.post(doc, { type: 'loading', title, reason });
     // A local file, or a Hub/HTTP file (checkpoint-lens-hub: URI) read by ranges.
     const path = checkpointPathOf(doc.uri);
@@ -144,23 +172,45 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     }
     const settings = readSettings();
     const target = doc.target ?? settings.defaultTarget;
-    const outcome = await this.s.worker.open(doc.key, path, { target: isTargetSyntax(target) ? target : 'auto', valueCheckBudgetBytes: settings.valueCheckBudgetBytes });
-    if (this.documents.has(doc) === false) return;
+    // The first screen (header, integrity problems, first rows) comes before the analysis — shown
+    // only when the analysis takes longer than FIRST_SCREEN_WAIT_MS, so a small file is painted
+    // once, checked, instead of flashing "checking…" and the plain tree.
+    let firstScreenTimer: NodeJS.Timeout | undefined;
+    doc.checkingShown = false;
+    const outcome = await this.s.worker.open(doc.key, path, { target: isTargetSyntax(target) ? target : 'auto', valueCheckBudgetBytes: settings.valueCheckBudgetBytes }, (p) => {
+      if (!current() || doc.state.kind !== 'loading') return;
+      doc.state = { kind: 'checking', model: withCodeHelp(p.model), millis: p.millis };
+      doc.firstRows = p.rows;
+      this.s.log.info(`${basename(doc.uri.fsPath)}: first screen after ${p.millis.toFixed(0)} ms in the worker (${(performance.now() - doc.shownAt).toFixed(0)} ms after the editor opened); checking the model`);
+      firstScreenTimer = setTimeout(() => {
+        if (!current() || doc.state.kind !== 'checking') return;
+        doc.checkingShown = true;
+        this.post(doc, { type: 'model', model: doc.state.model, ...(doc.firstRows ? { rows: doc.firstRows } : {}) });
+        if (this.active === doc) this.s.onActiveChanged(doc);
+      }, FIRST_SCREEN_WAIT_MS);
+    });
+    clearTimeout(firstScreenTimer);
+    if (!current()) return;
     if (!outcome.ok) {
       this.s.log.warn(`${doc.uri.fsPath}: ${outcome.code}: ${outcome.message}`);
       this.fail(doc, { type: 'failure', state: failureState(outcome.code), title, code: outcome.code, message: forEditor(outcome.message) });
       return;
     }
     this.s.log.info(`${doc.uri.fsPath}: ${outcome.model.tensorCount} tensors, ${outcome.findings.length} finding(s), ${outcome.millis.toFixed(0)} ms in the worker`);
+    // keepTree only where the webview shows the first screen's tree (posted, or replayed to it).
+    const shown = doc.checkingShown;
     doc.state = { kind: 'ready', model: withCodeHelp(outcome.model), millis: outcome.millis };
     this.s.diagnostics.set(doc.uri, outcome.findings.map((f) => findingDiagnostic(f, doc.uri)));
-    this.post(doc, { type: 'model', model: doc.state.model });
+    if (!outcome.keepTree) doc.firstRows = outcome.rows ?? null;
+    this.post(doc, { type: 'model', model: doc.state.model, ...(outcome.rows ? { rows: outcome.rows } : {}), ...(outcome.keepTree && shown ? { keepTree: true } : {}) });
     if (this.active === doc) this.s.onActiveChanged(doc);
   }
 
   private fail(doc: CheckpointDocument, message: Extract<HostMessage, { type: 'failure' }>): void {
     doc.state = { kind: 'failed', message };
-    const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), message.message, vscode.DiagnosticSeverity.Error);
+    const text = diagnosticText({ code: message.code, severity: 'error', message: message.message });
+    const d = new vscode.Diagnostic(new vscode.Range(0, 0, 0, 0), text.summary, vscode.DiagnosticSeverity.Error);
+    if (text.details.length) d.relatedInformation = text.details.map((line) => new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, new vscode.Range(0, 0, 0, 0)), line));
     d.code = { value: message.code, target: codeTarget(doc.uri, message.code, null) };
     d.source = 'Checkpoint Lens';
     this.s.diagnostics.set(doc.uri, [d]);
@@ -182,7 +232,11 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     const title = basename(doc.uri.fsPath);
     const st = doc.state;
     if (st.kind === 'loading') this.post(doc, { type: 'loading', title, reason: st.reason });
-    else if (st.kind === 'ready') this.post(doc, { type: 'model', model: st.model });
+    // With the first window while no tree operation changed it; else the webview asks for the rows it shows.
+    else if (st.kind === 'ready' || st.kind === 'checking') {
+      if (st.kind === 'checking') doc.checkingShown = true;
+      this.post(doc, { type: 'model', model: st.model, ...(doc.firstRows ? { rows: doc.firstRows } : {}) });
+    }
     else this.post(doc, st.message);
     if (doc.probe) this.post(doc, { type: 'probe', state: doc.probe });
     if (st.kind === 'ready' && doc.revealPending) this.post(doc, { type: 'reveal', name: doc.revealPending });
@@ -202,11 +256,13 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     }
     switch (m.type) {
       case 'ready':
+        this.s.log.info(`${basename(doc.uri.fsPath)}: webview ready ${(performance.now() - doc.shownAt).toFixed(0)} ms after the editor opened (${doc.state.kind})`);
         this.replay(doc);
         return;
       case 'tree': {
         // The worker answers in request order, and so do we (the webview relies on it).
-        if (doc.state.kind !== 'ready') return;
+        if (doc.state.kind !== 'ready' && doc.state.kind !== 'checking') return;
+        if (m.op.kind !== 'rows') doc.firstRows = null;
         const rows = await this.s.worker.tree(doc.key, m.requestId, m.op, m.start, m.end, m.selected);
         if (rows) this.post(doc, rows);
         return;

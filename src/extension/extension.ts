@@ -10,6 +10,7 @@ import { readSettings } from './settings.js';
 import { isTargetSyntax, LOAD_TARGETS } from './targets.js';
 import { WorkerClient } from './workerClient.js';
 import { statusSummary } from './statusText.js';
+import { plural } from '../shared/text.js';
 import { loadCodeDocs, openCodeDocs, SHOW_CODE_COMMAND } from './codeLinks.js';
 import { registerCancelProbeCommand, registerProbeCommand, registerProbeImagesCommand } from './probeCommand.js';
 import { ComparePanels, type CompareSide } from './comparePanel.js';
@@ -73,6 +74,9 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
     if (st.kind === 'loading') {
       status.text = '$(loading~spin) Checkpoint Lens';
       status.tooltip = 'Reading the checkpoint…';
+    } else if (st.kind === 'checking') {
+      status.text = '$(loading~spin) checking…';
+      status.tooltip = `${plural(st.model.tensorCount, 'tensor')} read; ${st.model.checking ?? 'checking the model'}.`;
     } else if (st.kind === 'failed') {
       status.text = `$(error) ${st.message.state}`;
       status.tooltip = `${st.message.code}: ${st.message.message}`;
@@ -260,7 +264,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
       if (doc) {
         doc.panel?.reveal(doc.panel.viewColumn, false);
         // The webview may still be loading: wait (bounded) for the model before selecting.
-        for (let i = 0; i < 100 && doc.state.kind === 'loading'; i++) await new Promise((r) => setTimeout(r, 100));
+        for (let i = 0; i < 100 && (doc.state.kind === 'loading' || doc.state.kind === 'checking'); i++) await new Promise((r) => setTimeout(r, 100));
         if (typeof tensor === 'string') provider.reveal(doc, tensor);
       }
       return openCodeDocs(context.extensionUri, code);
@@ -300,7 +304,7 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
     idle: async (timeoutMs = 30_000) => {
       const end = Date.now() + timeoutMs;
       while (Date.now() < end) {
-        if ([...provider.documents].every((d) => d.state.kind !== 'loading')) return true;
+        if ([...provider.documents].every((d) => d.state.kind !== 'loading' && d.state.kind !== 'checking')) return true;
         await new Promise((r) => setTimeout(r, 50));
       }
       return false;

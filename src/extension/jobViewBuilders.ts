@@ -47,6 +47,7 @@ export function toProbeView(r: ProbeReport, title: string): ProbeView {
     pValue: finiteOrNull(r.pValue),
     images: r.images,
     classes: r.classes,
+    probeSet: cut(r.probeSetName, 500),
     perClass: r.perClass.slice(0, MAX_CLASSES).map((c) => ({ label: cut(c.label, 200), images: c.images, correct: c.correct, accuracy: Math.min(1, Math.max(0, c.accuracy || 0)) })),
     provider: r.provider,
     attempts: r.providerAttempts.slice(0, 16).map((a) => ({ provider: a.provider, outcome: a.outcome, reason: a.reason === undefined ? null : cut(a.reason, 500) })),

@@ -20,7 +20,7 @@ export function probeMarkdown(p: ProbeView): string {
   out.push(`### Zero-shot probe: ${markdownCode(p.title)}`, '');
   out.push(`**${VERDICT[p.verdict.code]}** — ${markdownText(p.verdict.text)}`, '');
   if (p.top1 !== null) out.push(`- top-1 ${pct(p.top1)}, top-5 ${pct(p.top5)}, chance ${pct(p.chance)}, p = ${pValue(p.pValue)}`);
-  out.push(`- ${p.images} image${p.images === 1 ? '' : 's'}, ${p.classes} class${p.classes === 1 ? '' : 'es'}`);
+  out.push(`- probe set: ${markdownText(p.probeSet)}: ${p.images} image${p.images === 1 ? '' : 's'}, ${p.classes} class${p.classes === 1 ? '' : 'es'}`);
   for (const r of p.randomInitialized) {
     const what = r.tower === 'shared' ? 'shared parameters (logit_scale / logit_bias)' : r.tower === 'projections' ? 'projections' : r.whole ? `the whole ${r.tower} tower` : `part of the ${r.tower} tower`;
     out.push(`- random-initialised for the run (absent from the file): ${markdownText(what)} (${r.count} tensor${r.count === 1 ? '' : 's'})`);

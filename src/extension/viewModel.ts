@@ -108,19 +108,21 @@ interface NodeDraft {
 }
 
 /**
- * Converts drafts to view nodes bottom-up; interned structural signatures (names, dtypes, shapes,
- * marks) detect repeated blocks (children 0..N-1 that are identical) in time linear in the tree.
+ * Converts drafts to view nodes bottom-up. Numbered children 0..N-1 that are structurally
+ * identical (names, dtypes, shapes, marks below them) are a repeated block (×N): each is compared
+ * with the first, stopping at the first difference, so a file of distinct layers costs one
+ * comparison per layer and identical layers cost one walk of the tree, with no allocation.
  */
 class Finisher {
-  private readonly sigIds = new Map<string, number>();
-  private readonly sigOf = new Map<ViewNode, number>();
-
-  finish(d: Draft, depth: number): ViewNode {
+  /** `prefix`: the labels of a single-child chain above, joined into this row's label (`patch_embed.proj`). */
+  finish(d: Draft, depth: number, prefix = ''): ViewNode {
+    // Join single-child chains (`patch_embed` › `proj`) into one row: `patch_embed.proj`.
+    if (!d.leaf && d.children?.size === 1 && depth > 0) return this.finish(d.children.values().next().value!, depth + 1, `${prefix}${d.label}.`);
     const ordered = orderedChildren(d);
     const kids: ViewNode[] = new Array(ordered.length);
     for (let i = 0; i < ordered.length; i++) kids[i] = this.finish(ordered[i]!, depth + 1);
     const leaf = d.leaf;
-    const node: NodeDraft = { label: d.label, tensorCount: 0, parameters: 0, bytes: 0, missingCount: 0 };
+    const node: NodeDraft = { label: prefix ? `${prefix}${d.label}` : d.label, tensorCount: 0, parameters: 0, bytes: 0, missingCount: 0 };
     if (leaf) {
       node.tensor = leaf.ref;
       if (leaf.mark) {
@@ -146,33 +148,54 @@ class Finisher {
       if (allIndex && !isIndex(ordered[i]!.label)) allIndex = false;
     }
     if (allIndex) {
-      const s0 = this.sigOf.get(kids[0]!);
+      const first = kids[0]!;
+      const cut0 = ordered[0]!.label.length;
       const n0 = Number(ordered[0]!.label);
-      if (kids.every((k, i) => this.sigOf.get(k) === s0 && Number(ordered[i]!.label) === n0 + i)) node.repeat = kids.length;
+      let same = true;
+      for (let i = 1; same && i < kids.length; i++) {
+        const k = kids[i]!;
+        const cut = ordered[i]!.label.length;
+        same = Number(ordered[i]!.label) === n0 + i && first.label.length - cut0 === k.label.length - cut && first.label.endsWith(k.label.slice(cut)) && sameBelow(first, k);
+      }
+      if (same) node.repeat = kids.length;
     }
     if (kids.length) node.children = kids;
-    let sig = leaf ? `${leaf.mark ?? ''}${leaf.ref.dtype}[${leaf.ref.shape.join(',')}](` : '(';
-    for (let i = 0; i < kids.length; i++) sig += `${i ? ',' : ''}${kids[i]!.label}:${this.sigOf.get(kids[i]!)}`;
-    let out: ViewNode = node;
-    // Join single-child chains (`patch_embed` › `proj`) into one row: `patch_embed.proj`.
-    if (!leaf && kids.length === 1 && depth > 0) {
-      const only = kids[0]!;
-      out = { ...only, label: `${d.label}.${only.label}` };
-      sig = `J${only.label}:${this.sigOf.get(only)}`;
-    }
-    let id = this.sigIds.get(sig);
-    if (id === undefined) this.sigIds.set(sig, (id = this.sigIds.size));
-    this.sigOf.set(out, id);
-    return out;
+    return node;
   }
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** Same tensor (dtype, shape, mark) at both nodes and the same children, by label, all the way down (own labels not compared). */
+function sameBelow(a: ViewNode, b: ViewNode): boolean {
+  // Iterative: names can be deep.
+  const stack: [ViewNode, ViewNode][] = [[a, b]];
+  while (stack.length) {
+    const [x, y] = stack.pop()!;
+    const tx = x.tensor;
+    const ty = y.tensor;
+    if (!tx !== !ty || x.mark !== y.mark) return false;
+    if (tx && ty && (tx.dtype !== ty.dtype || !sameShape(tx.shape, ty.shape))) return false;
+    const cx = x.children;
+    const cy = y.children;
+    if ((cx?.length ?? 0) !== (cy?.length ?? 0)) return false;
+    if (!cx || !cy) continue;
+    for (let i = 0; i < cx.length; i++) {
+      if (cx[i]!.label !== cy[i]!.label) return false;
+      stack.push([cx[i]!, cy[i]!]);
+    }
+  }
+  return true;
 }
 
 function leafOf(t: DocTensor, overlay: AnalysisOverlay | null): Leaf {
   const m = overlay?.marks.get(t.name);
-  const parameters = t.shape.reduce((a, b) => a * b, 1);
+  let parameters = 1;
+  for (let i = 0; i < t.shape.length; i++) parameters *= t.shape[i]!;
   const bytes = t.offsets ? t.offsets[1] - t.offsets[0] : 0;
-  const ref: TensorRef = { name: t.name, dtype: t.dtype, shape: t.shape, shard: t.shard, offsets: t.offsets, ...(m?.expectedShape ? { expectedShape: m.expectedShape } : {}) };
-  return { ref, parameters, bytes, ...(m ? { mark: m.mark, note: m.note } : {}) };
+  const ref: { -readonly [K in keyof TensorRef]: TensorRef[K] } = { name: t.name, dtype: t.dtype, shape: t.shape, shard: t.shard, offsets: t.offsets };
+  if (m?.expectedShape) ref.expectedShape = m.expectedShape;
+  return m ? { ref, parameters, bytes, mark: m.mark, note: m.note } : { ref, parameters, bytes };
 }
 
 function forest(entries: readonly { name: string; leaf: Leaf }[]): ViewNode[] {
@@ -235,7 +258,8 @@ export function unreadableLeaf(u: InspectDocument['unreadable'][number], missing
   };
 }
 
-export function buildViewModel(doc: InspectDocument, overlay: AnalysisOverlay | null): ViewModel {
+/** The tree of the view: towers (when the analysis found them) or the plain name tree. */
+export function viewRoots(doc: InspectDocument, overlay: AnalysisOverlay | null): ViewNode[] {
   const missingShards = missingShardsOf(doc);
   const real = doc.tensors.map((t) => ({ name: t.name, leaf: leafOf(t, overlay) }));
   const unreadable = doc.unreadable.map((u) => ({ name: u.name, leaf: unreadableLeaf(u, missingShards) }));
@@ -275,6 +299,11 @@ export function buildViewModel(doc: InspectDocument, overlay: AnalysisOverlay | 
   } else {
     roots = forest([...real, ...unreadable]);
   }
+  return roots;
+}
+
+/** Everything of the view but its tree. */
+export function viewModelHeader(doc: InspectDocument, overlay: AnalysisOverlay | null): Omit<ViewModel, 'roots'> {
   const findings = overlay ? (overlay.findingsIncludeIntegrity ? [...overlay.findings] : [...overlay.findings, ...problemsAsFindings(doc)]) : problemsAsFindings(doc);
   // Errors first; within a severity, the file's integrity problems (a missing shard, a truncated
   // file) lead, because they explain the rest (tensors "absent" because their shard is missing).
@@ -295,7 +324,6 @@ export function buildViewModel(doc: InspectDocument, overlay: AnalysisOverlay | 
     fileCount: doc.files.length,
     dtypes: Object.entries(doc.dtypes).map(([dtype, v]) => ({ dtype, parameters: v.parameters })),
     findings,
-    roots,
     metadata: Object.entries(doc.metadata)
       .slice(0, MAX_METADATA)
       .map(([k, v]) => [k.slice(0, 500), v.length > 500 ? `${v.slice(0, 500)}…` : v] as const),
@@ -310,4 +338,26 @@ export function buildViewModel(doc: InspectDocument, overlay: AnalysisOverlay | 
         }
       : {}),
   };
+}
+
+export function buildViewModel(doc: InspectDocument, overlay: AnalysisOverlay | null): ViewModel {
+  return { ...viewModelHeader(doc, overlay), roots: viewRoots(doc, overlay) };
+}
+
+/**
+ * Whether the analysis changes the tree: towers group it, marks and ghost rows change rows.
+ * When it does not, the plain name tree shown on the first screen stands (rows, expansion, scroll).
+ */
+export function overlayChangesTree(overlay: AnalysisOverlay | null): boolean {
+  return !!overlay && (overlay.towers.length > 0 || overlay.marks.size > 0);
+}
+
+/** Said on the first screen while the analysis runs (the header was read, the tree is the plain name tree). */
+export const CHECKING = 'checking the model: whether it is complete, and its shapes and values, against the layout it should have';
+export const PROBE_WAITS_FOR_CHECK = 'Checking the model first: the zero-shot probe becomes available when the check has finished.';
+
+/** The first screen, before the analysis: the header and the file's integrity problems, "checking…", never ✓. */
+export function checkingHeader(doc: InspectDocument): Omit<ViewModel, 'roots'> {
+  const { notChecked: _n, probeUnavailable: _p, ...rest } = viewModelHeader(doc, null);
+  return { ...rest, checking: CHECKING, probeUnavailable: PROBE_WAITS_FOR_CHECK };
 }

@@ -9,8 +9,8 @@ import { inspectDocument } from '../core/summary.js';
 import { openCheckpoint } from '../formats/open.js';
 import { tensorStatsParallel } from '../stats/parallelStats.js';
 import { analysisOverlay } from './analysisOverlay.js';
-import { buildViewModel, type AnalysisOverlay } from './viewModel.js';
-import { MAX_FINDING_TENSORS, MAX_PREVIEW_VALUES, type Finding, type NonFinite, type ViewHeader, type ViewModel } from '../shared/protocol.js';
+import { checkingHeader, overlayChangesTree, viewModelHeader, viewRoots, type AnalysisOverlay } from './viewModel.js';
+import { MAX_FINDING_TENSORS, MAX_PREVIEW_VALUES, type Finding, type NonFinite, type RowsAnswer } from '../shared/protocol.js';
 import { TreeSession } from '../shared/treeRows.js';
 import { tensorValues } from '../core/tensorValues.js';
 import { understandGguf } from '../formats/gguf/understand.js';
@@ -159,12 +159,20 @@ async function convert(req: Extract<WorkerRequest, { op: 'convert' }>): Promise<
 /** The trees of the opened models: the webview asks for windows of rows (never the whole tree crosses a thread). */
 const trees = new Map<string, TreeSession>();
 
-function keepTree(key: string, model: ViewModel): ViewHeader {
-  const s = new TreeSession(model);
-  trees.set(key, s);
-  return s.header;
+/** Rows sent with a model, so the first screen needs no round trip (more than a tall window shows). */
+const FIRST_WINDOW = 160;
+
+function firstWindow(s: TreeSession): RowsAnswer {
+  return s.handle(0, { kind: 'rows' }, 0, FIRST_WINDOW, -1);
 }
 
+/**
+ * Opens a checkpoint in two steps. As soon as the header is read: the first screen (summary, the
+ * file's integrity problems, the plain name tree and its first rows, "checking…") goes out as a
+ * `partial` answer. Then the analysis runs; its answer is the final model. When the analysis
+ * changes no row (no towers, marks or ghost rows), the tree of the first screen stays
+ * (`keepTree`): the user's scrolling, expansion and filter are kept.
+ */
 async function open(req: Extract<WorkerRequest, { op: 'open' }>): Promise<OpenOutcome> {
   const t0 = performance.now();
   const r = await openCheckpoint(req.path);
@@ -175,6 +183,11 @@ async function open(req: Extract<WorkerRequest, { op: 'open' }>): Promise<OpenOu
   }
   opened.set(req.key, r.value);
   const doc = inspectDocument(r.value);
+  const first = new TreeSession({ ...checkingHeader(doc), roots: viewRoots(doc, null) });
+  trees.set(req.key, first);
+  send({ id: req.id, kind: 'partial', result: { model: first.header, rows: firstWindow(first), millis: performance.now() - t0 } });
+  // Row requests for the first screen that came meanwhile are answered before the analysis starts.
+  await new Promise((resolve) => setImmediate(resolve));
   let overlay: AnalysisOverlay | null = null;
   let extra: Finding[] = [];
   try {
@@ -182,22 +195,25 @@ async function open(req: Extract<WorkerRequest, { op: 'open' }>): Promise<OpenOu
       // GGUF: its own understanding (llama-style layout, mmproj checks) instead of the CLIP analysis.
       const g = await understandGguf(r.value);
       extra = g.findings.map((f) => ({ code: f.code, severity: f.severity, message: f.message, ...(f.tensors ? { tensors: f.tensors.slice(0, MAX_FINDING_TENSORS), tensorCount: f.tensors.length } : {}) }));
-      let model = buildViewModel(doc, null);
-      model = { ...model, findings: [...extra, ...model.findings] };
-      return { ok: true, model: keepTree(req.key, model), findings: model.findings, millis: performance.now() - t0 };
+    } else {
+      const o = await analysisOverlay(r.value, req.options);
+      if (o.ok) overlay = o.overlay;
+      // A bad target must not hide the file: show the tree and say why there is no comparison.
+      else extra = [{ code: o.code, severity: 'error', message: o.message }];
     }
-    const o = await analysisOverlay(r.value, req.options);
-    if (o.ok) overlay = o.overlay;
-    // A bad target must not hide the file: show the tree and say why there is no comparison.
-    else extra = [{ code: o.code, severity: 'error', message: o.message }];
   } catch (e) {
     // The editor still shows the file when the analysis fails; the failure is logged and shown.
     send({ id: req.id, kind: 'log', message: `analysis failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}` });
     extra = [{ code: 'analysis-failed', severity: 'warning', message: 'The model analysis failed on this file; the tree shows tensor names only (details in the Checkpoint Lens output channel).' }];
   }
-  let model = buildViewModel(doc, overlay);
-  if (extra.length) model = { ...model, findings: [...extra, ...model.findings] };
-  return { ok: true, model: keepTree(req.key, model), findings: model.findings, millis: performance.now() - t0 };
+  let header = viewModelHeader(doc, overlay);
+  if (extra.length) header = { ...header, findings: [...extra, ...header.findings] };
+  // The file was closed or reopened meanwhile: this answer is not shown (the newer open answers).
+  if (trees.get(req.key) !== first) return { ok: false, code: 'cancelled', message: 'Superseded by a newer open of the same editor.' };
+  if (!overlayChangesTree(overlay)) return { ok: true, model: first.setHeader(header), findings: header.findings, millis: performance.now() - t0, keepTree: true };
+  const s = new TreeSession({ ...header, roots: viewRoots(doc, overlay) });
+  trees.set(req.key, s);
+  return { ok: true, model: s.header, findings: header.findings, millis: performance.now() - t0, rows: firstWindow(s) };
 }
 
 async function stats(req: Extract<WorkerRequest, { op: 'stats' }>): Promise<StatsOutcome> {

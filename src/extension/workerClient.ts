@@ -4,11 +4,11 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { ConvertOptions } from '../convert/convert.js';
-import type { CompareOutcome, ConvertOutcome, HistogramOutcome, OpenOptions, OpenOutcome, ProbeJobOptions, ProbeOutcome, RowsOutcome, StatsOutcome, ValuesOutcome, WorkerRequest, WorkerResponse } from './workerProtocol.js';
+import type { CompareOutcome, ConvertOutcome, HistogramOutcome, OpenOptions, OpenOutcome, OpenPartial, ProbeJobOptions, ProbeOutcome, RowsOutcome, StatsOutcome, ValuesOutcome, WorkerRequest, WorkerResponse } from './workerProtocol.js';
 import type { TreeOp } from '../shared/protocol.js';
 
 type Progress = (fraction: number, message?: string) => void;
-type Pending = { resolve: (v: unknown) => void; onProgress?: Progress };
+type Pending = { resolve: (v: unknown) => void; onProgress?: Progress; onPartial?: (p: OpenPartial) => void };
 
 /** A long request that can be cancelled; `result` resolves with `cancelled` after a cancel. */
 export interface Job<T> {
@@ -27,8 +27,10 @@ export class WorkerClient {
     private readonly log: (line: string) => void,
   ) {}
 
-  open(key: string, path: string, options: OpenOptions): Promise<OpenOutcome> {
-    return this.request({ op: 'open', key, path, options }) as Promise<OpenOutcome>;
+  /** Opens a checkpoint: `onPartial` gets the first screen (before the analysis), the promise the final model. */
+  open(key: string, path: string, options: OpenOptions, onPartial?: (p: OpenPartial) => void): Promise<OpenOutcome> {
+    const { result } = this.start({ op: 'open', key, path, options }, undefined, onPartial);
+    return result as Promise<OpenOutcome>;
   }
 
   /** Applies a tree op to the opened model's tree and answers with a window of rows (null: not open). */
@@ -85,6 +87,7 @@ export class WorkerClient {
       if (m.kind === 'log') return this.log(m.message);
       if (!p) return;
       if (m.kind === 'progress') p.onProgress?.(m.fraction, m.message);
+      else if (m.kind === 'partial') p.onPartial?.(m.result);
       else {
         this.pending.delete(m.id);
         p.resolve(m.result);
@@ -111,11 +114,11 @@ export class WorkerClient {
     return this.start(body, onProgress).result;
   }
 
-  private start(body: Body<WorkerRequest>, onProgress?: Progress): { id: number; result: Promise<unknown> } {
+  private start(body: Body<WorkerRequest>, onProgress?: Progress, onPartial?: (p: OpenPartial) => void): { id: number; result: Promise<unknown> } {
     const id = this.nextId++;
     const w = this.ensure();
     const result = new Promise((resolve) => {
-      this.pending.set(id, { resolve, ...(onProgress ? { onProgress } : {}) });
+      this.pending.set(id, { resolve, ...(onProgress ? { onProgress } : {}), ...(onPartial ? { onPartial } : {}) });
       w.postMessage({ ...body, id } as WorkerRequest);
     });
     return { id, result };

@@ -2,7 +2,7 @@
  * Messages between the extension host and its worker thread (same trust domain: both are our
  * code, so these are typed but not re-validated; the webview protocol is in src/shared/protocol.ts).
  */
-import type { Finding, HostMessage, StatsView, TreeOp, ValuesView, ViewHeader } from '../shared/protocol.js';
+import type { Finding, HostMessage, RowsAnswer, StatsView, TreeOp, ValuesView, ViewHeader } from '../shared/protocol.js';
 import type { CompareView, DiffHistogramView, ProbeView } from '../shared/jobViews.js';
 import type { ProviderName } from '../probe/providers.js';
 import type { ConvertOptions, ConvertReport } from '../convert/convert.js';
@@ -43,9 +43,20 @@ export type WorkerRequest =
   /** Aborts the request `target` (probe, compare, histogram): it then answers `cancelled`. */
   | { readonly id: number; readonly op: 'cancel'; readonly target: number };
 
+/** The first screen of an `open`, sent before its analysis runs (`model.checking` is set). */
+export interface OpenPartial {
+  readonly model: ViewHeader;
+  /** The first window of rows. */
+  readonly rows: RowsAnswer;
+  readonly millis: number;
+}
+
 export type OpenOutcome =
-  /** The model without its tree (the worker keeps the tree and answers `tree` requests). */
-  | { readonly ok: true; readonly model: ViewHeader; readonly findings: readonly Finding[]; readonly millis: number }
+  /**
+   * The model without its tree (the worker keeps the tree and answers `tree` requests), with its
+   * first window of rows, or `keepTree` when the tree of the first screen stands.
+   */
+  | { readonly ok: true; readonly model: ViewHeader; readonly findings: readonly Finding[]; readonly millis: number; readonly rows?: RowsAnswer; readonly keepTree?: boolean }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
 /** The `rows` message for the webview, or null when the model is not open any more. */
@@ -65,4 +76,6 @@ export type ConvertOutcome = { readonly ok: true; readonly report: ConvertReport
 export type WorkerResponse =
   | { readonly id: number; readonly kind: 'done'; readonly result: OpenOutcome | RowsOutcome | StatsOutcome | ValuesOutcome | ProbeOutcome | CompareOutcome | HistogramOutcome | ConvertOutcome | null }
   | { readonly id: number; readonly kind: 'progress'; readonly fraction: number; readonly message?: string }
+  /** The first screen of an `open` (its final answer follows). */
+  | { readonly id: number; readonly kind: 'partial'; readonly result: OpenPartial }
   | { readonly id: number; readonly kind: 'log'; readonly message: string };

@@ -2,7 +2,7 @@ import { basename, dirname } from 'node:path';
 import type { Checkpoint } from '../core/checkpoint.js';
 import { openEngine, type Engine, type EngineOptions, type ProbeError } from './engine.js';
 import { RESNET_STRIDE, type Activation, type VisionShape } from './modelConfig.js';
-import { BUILTIN_CLASSES, builtinPromptIds, IMAGES_PER_CLASS } from './probeSet.js';
+import { BUILTIN_CLASSES, BUILTIN_SET_NAME, builtinPromptIds, IMAGES_PER_CLASS } from './probeSet.js';
 import { cropAndNormalize } from './images.js';
 import { loadImageFolder, type RawInputs } from './probeInputs.js';
 import type { ProviderChoice, ProviderName } from './providers.js';
@@ -107,6 +107,7 @@ function visionSummary(v: VisionShape): ProbeReport['model']['vision'] {
 
 interface ProbeSetData {
   readonly kind: ProbeReport['probeSet'];
+  readonly name: string;
   readonly labels: readonly string[];
   readonly prompts: readonly string[];
   readonly pixels: Float32Array;
@@ -152,6 +153,7 @@ async function probeWithEngine(ckpt: Checkpoint, engine: Engine, opts: ProbeOpti
     schemaVersion: 1,
     path: ckpt.path,
     probeSet: set.kind,
+    probeSetName: set.name,
     family: engine.family,
     model: {
       imageSize: S,
@@ -213,7 +215,7 @@ async function buildProbeSet(ckpt: Checkpoint, engine: Engine, opts: ProbeOption
     const ids = padIds(inp.inputIds, m, len, L);
     const vocabErr = checkIds(ids, cfg.text.vocabSize);
     if (vocabErr) return bad('probe-vocab-mismatch', vocabErr);
-    return { ok: true, set: { kind: 'inputs', labels: [], prompts: [], pixels: inp.pixelValues, n, truth: null, ids, m, tokenizer: 'none (--inputs)' } };
+    return { ok: true, set: { kind: 'inputs', name: 'the given input tensors (pixel_values, input_ids)', labels: [], prompts: [], pixels: inp.pixelValues, n, truth: null, ids, m, tokenizer: 'none (--inputs)' } };
   }
 
   // Tokenizer: explicit, else beside the checkpoint, else the built-in ids (CLIP's built-in prompts only).
@@ -245,6 +247,7 @@ async function buildProbeSet(ckpt: Checkpoint, engine: Engine, opts: ProbeOption
   let pixels: Float32Array;
   let truth: number[];
   let kind: ProbeReport['probeSet'];
+  let name: string;
   if (opts.images) {
     const r = await loadImageFolder(opts.images.dir, S, opts.images.labelsFile, signal);
     if (!r.ok) return bad(r.code, r.message);
@@ -255,6 +258,7 @@ async function buildProbeSet(ckpt: Checkpoint, engine: Engine, opts: ProbeOption
     r.value.images.forEach((im, i) => pixels.set(im.pixels, i * 3 * S * S));
     truth = r.value.images.map((im) => im.label);
     kind = 'images';
+    name = `your images in ${opts.images.dir} (classes from ${opts.images.labelsFile ? `the labels file ${opts.images.labelsFile}` : 'the folder names'})`;
   } else {
     labels = BUILTIN_CLASSES.map((c) => c.label);
     prompts = BUILTIN_CLASSES.map((c) => (opts.template ? opts.template.replaceAll('{label}', c.label) : c.prompt));
@@ -269,6 +273,7 @@ async function buildProbeSet(ckpt: Checkpoint, engine: Engine, opts: ProbeOption
       }
     }
     kind = 'builtin';
+    name = BUILTIN_SET_NAME;
   }
 
   const m = prompts.length;
@@ -289,7 +294,7 @@ async function buildProbeSet(ckpt: Checkpoint, engine: Engine, opts: ProbeOption
   const tokenizerName = tokenizer ? tokenizer.source : 'built-in pre-tokenised prompts (CLIP BPE ids)';
   const vocabErr = checkIds(ids, cfg.text.vocabSize);
   if (vocabErr) return bad('probe-vocab-mismatch', vocabErr);
-  return { ok: true, set: { kind, labels, prompts, pixels, n: truth.length, truth, ids, m, tokenizer: tokenizerName } };
+  return { ok: true, set: { kind, name, labels, prompts, pixels, n: truth.length, truth, ids, m, tokenizer: tokenizerName } };
 }
 
 function padIds(ids: BigInt64Array, m: number, len: number, L: number): BigInt64Array {

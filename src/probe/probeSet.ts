@@ -16,6 +16,9 @@ export interface ProbeClass {
 
 export const IMAGES_PER_CLASS = 3;
 
+/** The built-in set's name, as reports show it. */
+export const BUILTIN_SET_NAME = 'built-in probe set (colour fields, shapes, patterns; generated, no download)';
+
 type RGB = readonly [number, number, number];
 
 const rng = seededRandom;

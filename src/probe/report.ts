@@ -17,6 +17,11 @@ export interface ProbeReport {
   readonly schemaVersion: 1;
   readonly path: string;
   readonly probeSet: 'builtin' | 'images' | 'inputs';
+  /**
+   * The image set in words: the built-in set's name, or the user's folder (and where its labels
+   * came from), or the `--inputs` tensors. With `images` and `classes`, what the scores are about.
+   */
+  readonly probeSetName: string;
   readonly family: string;
   readonly model: {
     readonly imageSize: number;

@@ -20,6 +20,8 @@ export interface ProbeView {
   readonly pValue: number | null;
   readonly images: number;
   readonly classes: number;
+  /** The image set in words (the built-in set's name, or the user's folder). */
+  readonly probeSet: string;
   readonly perClass: readonly { readonly label: string; readonly images: number; readonly correct: number; readonly accuracy: number }[];
   /** The execution provider that ran, and every provider tried (with why one was skipped). */
   readonly provider: string;
@@ -133,6 +135,7 @@ export function isProbeView(x: unknown): x is ProbeView {
     isNumOrNull(x.pValue) &&
     isCount(x.images) &&
     isCount(x.classes) &&
+    isStr(x.probeSet) &&
     arrayOf(x.perClass, MAX_CLASSES, (c): c is ProbeView['perClass'][number] => isObj(c) && isStr(c.label) && isCount(c.images) && isCount(c.correct) && isFraction(c.accuracy)) &&
     isStr(x.provider) &&
     arrayOf(x.attempts, 16, (a): a is ProbeView['attempts'][number] => isObj(a) && isStr(a.provider) && OUTCOMES.includes(a.outcome) && isStrOrNull(a.reason)) &&

@@ -17,8 +17,11 @@ import { pythonString } from './text.js';
 import { isObj, isStr, isNum, isCount, isNumOrNull, isStrOrNull, isShape } from './validate.js';
 
 export type Severity = 'error' | 'warning' | 'info';
-/** Badge of a tower (from the analysis): `not-expected` = present but the target has no such tower. */
-export type TowerStatus = 'complete' | 'incomplete' | 'absent' | 'not-expected' | 'unchecked';
+/**
+ * Badge of a tower (from the analysis): `not-expected` = present but the target has no such tower;
+ * `shard-missing` = what it lacks is in the index, in a shard that is not on disk (never "absent").
+ */
+export type TowerStatus = 'complete' | 'incomplete' | 'absent' | 'not-expected' | 'unchecked' | 'shard-missing';
 /** Why a row is highlighted. `missing` rows are ghost rows: expected by the target, absent from the file. */
 export type RowMark = 'missing' | 'unexpected' | 'misshaped' | 'unreadable' | 'zero';
 
@@ -112,6 +115,12 @@ export interface ViewModel {
   readonly notChecked?: string;
   /** Set when the zero-shot probe cannot run on this file: the reason (the button is disabled with it). */
   readonly probeUnavailable?: string;
+  /**
+   * Set on the first screen, sent as soon as the header is read, while the model analysis still
+   * runs: what is still being checked, in plain words. The findings are then the file's integrity
+   * problems only, and the views say "checking…", never ✓ nor "not checked".
+   */
+  readonly checking?: string;
 }
 
 /**
@@ -179,7 +188,12 @@ export type FailureState = 'deleted' | 'truncated' | 'unreadable';
 /** Host → webview. */
 export type HostMessage =
   | { readonly type: 'loading'; readonly title: string; readonly reason: 'open' | 'reload' }
-  | { readonly type: 'model'; readonly model: ViewHeader }
+  /**
+   * A model to show. `rows`: the first window of its tree (so the first screen needs no round
+   * trip). `keepTree`: the tree is the one already shown (the analysis finished and changed no
+   * row): only the header, findings and banner change; rows, scroll, selection and filter stay.
+   */
+  | { readonly type: 'model'; readonly model: ViewHeader; readonly rows?: RowsAnswer; readonly keepTree?: boolean }
   /**
    * The answer to a `tree` request: rows [start, start + rows.length) of the visible list (after
    * the request's op), its length `total`, and `version`, which changes whenever the visible list does.
@@ -211,6 +225,9 @@ export type HostMessage =
   | { readonly type: 'compare'; readonly state: CompareState }
   | { readonly type: 'diffHistogram'; readonly requestId: number; readonly histogram: DiffHistogramView }
   | { readonly type: 'diffHistogramError'; readonly requestId: number; readonly code: string; readonly message: string };
+
+/** A `rows` answer (also the first window carried by a `model` message). */
+export type RowsAnswer = Extract<HostMessage, { type: 'rows' }>;
 
 /** Webview → host. */
 export type WebviewMessage =
@@ -271,7 +288,7 @@ function isTensorRef(x: unknown): x is TensorRef {
 }
 
 const MARKS: readonly unknown[] = ['missing', 'unexpected', 'misshaped', 'unreadable', 'zero'];
-const BADGES: readonly unknown[] = ['complete', 'incomplete', 'absent', 'not-expected', 'unchecked'];
+const BADGES: readonly unknown[] = ['complete', 'incomplete', 'absent', 'not-expected', 'unchecked', 'shard-missing'];
 
 function isNodeShallow(x: unknown): x is ViewNode {
   return (
@@ -327,7 +344,8 @@ function isHeaderFields(x: Record<string, unknown>): boolean {
     x.metadata.every((m) => Array.isArray(m) && m.length === 2 && isStr(m[0]) && isStr(m[1])) &&
     (x.extras === undefined || (Array.isArray(x.extras) && x.extras.length <= MAX_METADATA && x.extras.every((m) => Array.isArray(m) && m.length === 2 && isStr(m[0]) && isStr(m[1])))) &&
     optional(x.notChecked, isStr) &&
-    optional(x.probeUnavailable, isStr)
+    optional(x.probeUnavailable, isStr) &&
+    optional(x.checking, isStr)
   );
 }
 
@@ -416,27 +434,33 @@ export function isValuesView(x: unknown): x is ValuesView {
 
 const FAILURES: readonly unknown[] = ['deleted', 'truncated', 'unreadable'];
 
+function isRowsAnswer(x: unknown): x is RowsAnswer {
+  return (
+    isObj(x) &&
+    x.type === 'rows' &&
+    isCount(x.requestId) &&
+    isCount(x.version) &&
+    isCount(x.total) &&
+    isCount(x.start) &&
+    Array.isArray(x.rows) &&
+    x.rows.length <= MAX_ROW_WINDOW &&
+    x.rows.every(isRowView) &&
+    (x.matches === null || isCount(x.matches)) &&
+    isStrOrNull(x.filterError) &&
+    isPos(x.focus) &&
+    isPos(x.selectedPos)
+  );
+}
+
 export function parseHostMessage(x: unknown): HostMessage | null {
   if (!isObj(x)) return null;
   switch (x.type) {
     case 'loading':
       return isStr(x.title) && (x.reason === 'open' || x.reason === 'reload') ? (x as HostMessage) : null;
     case 'model':
-      return isViewHeader(x.model) ? (x as HostMessage) : null;
+      return isViewHeader(x.model) && (x.rows === undefined || isRowsAnswer(x.rows)) && (x.keepTree === undefined || typeof x.keepTree === 'boolean') ? (x as HostMessage) : null;
     case 'rows':
-      return isCount(x.requestId) &&
-        isCount(x.version) &&
-        isCount(x.total) &&
-        isCount(x.start) &&
-        Array.isArray(x.rows) &&
-        x.rows.length <= MAX_ROW_WINDOW &&
-        x.rows.every(isRowView) &&
-        (x.matches === null || isCount(x.matches)) &&
-        isStrOrNull(x.filterError) &&
-        isPos(x.focus) &&
-        isPos(x.selectedPos)
-        ? (x as HostMessage)
-        : null;
+      return isRowsAnswer(x) ? (x as HostMessage) : null;
     case 'failure':
       return FAILURES.includes(x.state) && isStr(x.title) && isStr(x.code) && isStr(x.message) ? (x as HostMessage) : null;
     case 'statsProgress':

@@ -57,21 +57,39 @@ export class TreeModel {
   private dirty = true;
 
   constructor(roots: readonly ViewNode[]) {
-    // Iterative pre-order flattening.
-    const stack: { n: ViewNode; d: number; p: number; prefix: string }[] = [];
-    for (let i = roots.length - 1; i >= 0; i--) stack.push({ n: roots[i]!, d: 0, p: -1, prefix: '' });
+    // Iterative pre-order flattening (parallel stacks: no object per node).
+    const sNode: ViewNode[] = [];
+    const sDepth: number[] = [];
+    const sParent: number[] = [];
+    const sPrefix: string[] = [];
+    for (let i = roots.length - 1; i >= 0; i--) {
+      sNode.push(roots[i]!);
+      sDepth.push(0);
+      sParent.push(-1);
+      sPrefix.push('');
+    }
     const depth: number[] = [];
     const parent: number[] = [];
-    while (stack.length) {
-      const { n, d, p, prefix } = stack.pop()!;
+    while (sNode.length) {
+      const n = sNode.pop()!;
+      const d = sDepth.pop()!;
+      const p = sParent.pop()!;
+      const prefix = sPrefix.pop()!;
       const idx = this.nodes.length;
       this.nodes.push(n);
       depth.push(d);
       parent.push(p);
-      const own = n.synthetic ? prefix : prefix ? `${prefix}.${n.label}` : n.label;
+      const kids = n.children;
+      // A tensor row's path is its name; a group's is its dotted prefix (built only for groups).
+      const own = n.tensor && !kids?.length ? '' : n.synthetic ? prefix : prefix ? `${prefix}.${n.label}` : n.label;
       this.path.push(n.tensor ? n.tensor.name : own);
-      const kids = n.children ?? [];
-      for (let i = kids.length - 1; i >= 0; i--) stack.push({ n: kids[i]!, d: d + 1, p: idx, prefix: own });
+      if (!kids) continue;
+      for (let i = kids.length - 1; i >= 0; i--) {
+        sNode.push(kids[i]!);
+        sDepth.push(d + 1);
+        sParent.push(idx);
+        sPrefix.push(own);
+      }
     }
     const count = this.nodes.length;
     this.depth = Uint16Array.from(depth, (d) => Math.min(d, 65535));

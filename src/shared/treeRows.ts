@@ -23,21 +23,30 @@ function longestShape(tree: TreeModel): number {
     const t = n.tensor;
     if (!t) continue;
     let len = 2 + Math.max(0, t.shape.length - 1) * 2;
-    for (const d of t.shape) len += String(d).length;
+    for (const d of t.shape) len += d < 10 ? 1 : d < 100 ? 2 : d < 1000 ? 3 : d < 10000 ? 4 : String(d).length;
     if (len > max) max = len;
   }
   return max;
 }
 
+/** Versions are unique across sessions: an answer from a replaced tree never passes for the new one's. */
+let nextVersion = 1;
+
 export class TreeSession {
   readonly tree: TreeModel;
-  readonly header: ViewHeader;
-  private version = 1;
+  header: ViewHeader;
+  private version = nextVersion++;
   private matches: number | null = null;
 
   constructor(model: ViewModel) {
     this.tree = new TreeModel(model.roots);
     this.header = viewHeader(model, this.tree);
+  }
+
+  /** A new header for the same tree (the analysis finished without changing any row). */
+  setHeader(model: Omit<ViewModel, 'roots'>): ViewHeader {
+    this.header = { ...model, nodeCount: this.header.nodeCount, shapeChars: this.header.shapeChars };
+    return this.header;
   }
 
   /** Applies `op` and answers with rows [start, end) (moved to show the focused row, if any). */
@@ -51,13 +60,13 @@ export class TreeSession {
       case 'toggle':
         if (op.node < t.size && t.hasChildren(op.node) && t.isExpanded(op.node) !== op.open) {
           t.setExpanded(op.node, op.open);
-          this.version++;
+          this.version = nextVersion++;
         }
         break;
       case 'expandAll':
       case 'collapseAll':
         t.setAllExpanded(op.kind === 'expandAll');
-        this.version++;
+        this.version = nextVersion++;
         break;
       case 'filter': {
         const f = compileFilter({ text: op.text, regex: op.regex });
@@ -67,7 +76,7 @@ export class TreeSession {
         }
         const n = t.setFilter(f.matcher);
         this.matches = f.matcher ? n : null;
-        this.version++;
+        this.version = nextVersion++;
         break;
       }
       case 'reveal': {
@@ -76,7 +85,7 @@ export class TreeSession {
           t.revealNode(i);
           // revealNode drops a filter that hides the row.
           if (!t.filtering) this.matches = null;
-          this.version++;
+          this.version = nextVersion++;
           focus = this.posOf(i);
         }
         break;

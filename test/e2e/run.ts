@@ -86,6 +86,8 @@ async function main(): Promise<void> {
       }
     }
     check(frame, 'the demo opened in the Checkpoint Lens custom editor (webview with the findings banner)');
+    // The first screen may say "checking…" while the analysis runs: the findings come after it.
+    await frame.waitForSelector('#app section.banner:not(.banner-checking)', { timeout: 90_000 });
     const banner = (await frame.textContent('#app section.banner')) ?? '';
     check(/text-tower-missing/.test(banner), `the banner shows the text-tower-missing finding ("${banner.slice(0, 120)}…")`);
     const tags = await frame.$$eval('.tree .row:not([hidden])', (rows) => rows.map((r) => `${r.querySelector('.label')?.textContent}|${r.querySelector('.tag')?.textContent}`));

@@ -32,6 +32,7 @@ const view: ProbeView = {
   pValue: 0.5,
   images: 28,
   classes: 2,
+  probeSet: 'your images in /data/pets\u202e (classes from the folder names)',
   perClass: [
     { label: 'cat | <b>dog</b>', images: 14, correct: 1, accuracy: 1 / 14 },
     { label: 'x\u200by', images: 14, correct: 0, accuracy: 0 },
@@ -52,6 +53,7 @@ test('the probe report as Markdown: verdict, scores, random towers, providers, o
   assert.ok(md.includes('**❌ At chance**'));
   assert.ok(md.includes('top-1 7.1 %, top-5 35.7 %, chance 7.1 %, p = 0.5'));
   assert.ok(md.includes('the whole text tower (148 tensors)'));
+  assert.ok(md.includes('- probe set: your images in /data/pets\\\\u202E (classes from the folder names): 28 images, 2 classes'), 'the image set is named (its invisible character escaped)');
   assert.ok(md.includes('`cuda` skipped: no CUDA'));
   assert.ok(!md.includes('`cpu` used'), 'only the providers not used are listed under the provider');
   const rows = lines.filter((l) => l.startsWith('| ') && !l.startsWith('| class') && !l.startsWith('| ---'));

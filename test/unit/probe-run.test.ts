@@ -37,6 +37,7 @@ test('the seed case: a vision-only checkpoint is reported with a random text tow
   assert.equal(rep.randomInitialized[0]!.count, 12 * 12 + 5, 'every text-tower tensor (12 blocks × 12 + embeddings, ln_final, projection)');
   assert.equal(rep.classes, 14);
   assert.equal(rep.images, 42);
+  assert.match(rep.probeSetName, /^built-in probe set/);
   assert.equal(rep.chance, 1 / 14);
   assert.ok(rep.pValue! > 0.05, `random text tower must not look aligned (top1 ${rep.top1})`);
   assert.equal(rep.verdict.code, 'at-chance');
@@ -121,6 +122,7 @@ test('user probe: class folders + labels file + template, tokenised with the CLI
   const r = await runProbe(ck.value, { provider: 'cpu', cacheDir, images: { dir: images, labelsFile: labels }, template: 'a photo of a {label}', tokenizer: BPE, keepTensors: true });
   assert.ok(r.ok, r.ok ? '' : r.error.message);
   assert.equal(r.report.probeSet, 'images');
+  assert.equal(r.report.probeSetName, `your images in ${images} (classes from the labels file ${labels})`);
   assert.equal(r.report.images, 4);
   assert.deepEqual(r.report.perClass.map((c) => [c.label, c.images]), [
     ['red car', 2],

@@ -147,6 +147,7 @@ export function probeFixture(): ProbeView {
     top5: 0.2857,
     chance: 1 / 14,
     pValue: 1,
+    probeSet: 'built-in probe set (colour fields, shapes, patterns; generated, no download)',
     images: 42,
     classes: 14,
     perClass: LABELS.map((label, i) => ({ label, images: 3, correct: i === 2 ? 1 : 0, accuracy: i === 2 ? 1 / 3 : 0 })),
@@ -166,3 +167,36 @@ export function probeFixture(): ProbeView {
   };
 }
 
+
+/**
+ * A sharded open_clip ViT-B-32 (header-only shards) whose text shard is missing, through the real
+ * reader, analysis and view model, as the editor's worker builds it. `target` null = auto.
+ */
+export async function shardMissingModel(target: string | null): Promise<ViewModel> {
+  const { writeFile, unlink } = await import('node:fs/promises');
+  const { writeSafetensors } = await import('../../src/core/writeSafetensors.js');
+  const { analysisOverlay } = await import('../../src/extension/analysisOverlay.js');
+  const { clipTensorSpecs } = await import('../helpers/clipFixtures.js');
+  const dir = await mkdtemp(join(tmpdir(), 'cl-webview-shards-'));
+  try {
+    const specs = clipTensorSpecs('openai-clip', 'ViT-B-32');
+    const weightMap: Record<string, string> = {};
+    const shards = [
+      ['model-00001-of-00002.safetensors', specs.filter((s) => s.name.startsWith('visual.'))],
+      ['model-00002-of-00002.safetensors', specs.filter((s) => !s.name.startsWith('visual.'))],
+    ] as const;
+    for (const [file, part] of shards) {
+      for (const s of part) weightMap[s.name] = file;
+      await writeSafetensors(join(dir, file), part.map((s) => ({ name: s.name, dtype: s.dtype, shape: s.shape })));
+    }
+    await writeFile(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }));
+    await unlink(join(dir, 'model-00002-of-00002.safetensors'));
+    const r = await openCheckpoint(join(dir, 'model.safetensors.index.json'));
+    if (!r.ok) throw new Error(r.error.message);
+    const o = await analysisOverlay(r.value, { target: target ?? 'auto', valueCheckBudgetBytes: 0 });
+    if (!o.ok) throw new Error(o.message);
+    return buildViewModel(inspectDocument(r.value), o.overlay);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -18,8 +18,12 @@ import { webviewHtml } from '../../src/extension/html.js';
 import { isViewModel, parseWebviewMessage, type HostMessage, type ViewModel } from '../../src/shared/protocol.js';
 import { TreeSession } from '../../src/shared/treeRows.js';
 
-/** What a test may send: a host message, or a whole model (the fake host keeps its tree and answers row requests). */
-export type TestHostMessage = HostMessage | { readonly type: 'model'; readonly model: ViewModel };
+/**
+ * What a test may send: a host message, or a whole model (the fake host keeps its tree and answers
+ * row requests). `firstRows`: the model carries its first window of rows, as the extension host
+ * sends it; `keepTree`: only the header changes and the tree shown stays (the analysis finished).
+ */
+export type TestHostMessage = HostMessage | { readonly type: 'model'; readonly model: ViewModel; readonly firstRows?: boolean; readonly keepTree?: boolean };
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = process.cwd();
@@ -54,6 +58,18 @@ const THEME: Record<string, string> = {
   '--vscode-focusBorder': '#007fd4',
 };
 
+/**
+ * What VS Code's webview host applies to every webview before the extension's own CSS (in a
+ * cascade layer, so any rule of ours wins), reduced to the rules our page meets: `code` elements
+ * (the finding code chips) get the theme's preformatted-text colours, links the link colour.
+ */
+const VSCODE_DEFAULT_CSS = `@layer vscode-default {
+  body { color: var(--vscode-editor-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); margin: 0; padding: 0 20px; }
+  a, a code { color: var(--vscode-textLink-foreground); }
+  code { color: var(--vscode-textPreformat-foreground); background-color: var(--vscode-textPreformat-background); padding: 1px 3px; border-radius: 4px; }
+}
+`;
+
 export async function startServer(): Promise<{ server: Server; origin: string; nonce: string }> {
   const nonce = 'testnonce' + Math.random().toString(36).slice(2);
   const files: Record<string, [string, string]> = {
@@ -65,7 +81,13 @@ export async function startServer(): Promise<{ server: Server; origin: string; n
     const url = (req.url ?? '/').split('?')[0]!;
     if (url === '/' || url === '/index.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(webviewHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/editor.css`, nonce }));
+      // VS Code's webview host puts its default styles first in every webview: so does the harness.
+      res.end(webviewHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/editor.css`, nonce }).replace('<head>', `<head>\n<link rel="stylesheet" href="${origin}/vscode-default.css">`));
+      return;
+    }
+    if (url === '/vscode-default.css') {
+      res.writeHead(200, { 'content-type': 'text/css' });
+      res.end(VSCODE_DEFAULT_CSS);
       return;
     }
     const f = files[url];
@@ -138,10 +160,14 @@ export async function openHarness(browser: Browser, viewport = { width: 1280, he
     await deliver(session.handle(m.requestId, m.op, m.start, m.end, m.selected)).catch(() => undefined);
   });
   const send = (m: unknown): Promise<void> => {
-    const x = m as { type?: unknown; model?: { roots?: unknown } };
+    const x = m as { type?: unknown; model?: { roots?: unknown }; firstRows?: boolean; keepTree?: boolean };
     if (x && x.type === 'model' && isViewModel(x.model)) {
+      if (x.keepTree && session) {
+        const { roots: _r, ...header } = x.model as ViewModel;
+        return deliver({ type: 'model', model: session.setHeader(header), keepTree: true });
+      }
       session = new TreeSession(x.model as ViewModel);
-      return deliver({ type: 'model', model: session.header });
+      return deliver({ type: 'model', model: session.header, ...(x.firstRows ? { rows: session.handle(0, { kind: 'rows' }, 0, 160, -1) } : {}) });
     }
     return deliver(m);
   };

@@ -60,6 +60,7 @@ describe('probe section and comparison panel in Chromium', { skip, timeout: 120_
       assert.match(text, /top-5 28\.6 %/);
       assert.match(text, /chance 7\.1 %/);
       assert.match(text, /text tower \(149 tensors\)/);
+      assert.match(text, /Probe set: built-in probe set \(colour fields, shapes, patterns; generated, no download\) — 42 images, 14 classes\./, 'the report names its image set');
       assert.match(text, /Provider cpu/);
       assert.match(text, /<script>window.__pwned=20<\/script>/, 'verdict text shown as text');
       assert.equal(await h.page.$$eval('.accuracy-chart .class-row', (e) => e.length), 14, 'one bar per class');

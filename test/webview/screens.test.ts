@@ -59,7 +59,7 @@ describe('the editor in four themes and three widths (Chromium)', { skip, timeou
           assert.ok(fit >= 10, `at least 10 tree rows fit in the window (${fit})`);
           assert.ok(seen.length >= Math.min(rowCount, fit), `the tree shows as many rows as fit: ${seen.length} seen, ${fit} fit, ${rowCount} rows`);
           assert.ok(seen.length <= Math.min(rowCount, fit + 1), `no stale rows: ${seen.length} seen, ${rowCount} rows`);
-          for (const [sel, min] of [['.banner .finding .code', 4.5], ['.banner .finding .msg', 4.5], ['.summary .chip', 4.5], ['.tree .row .label', 4.5], ['.tree .row .col.shape', 4.5], ['.tree .tag.badge-complete', 3], ['.tree .tag.badge-absent', 3], ['.tree .tag.repeat', 4.5]] as const) {
+          for (const [sel, min] of [['.banner .finding .code', 4.5], ['.banner .finding .code code', 4.5], ['.banner .finding .msg', 4.5], ['.summary .chip', 4.5], ['.tree .row .label', 4.5], ['.tree .row .col.shape', 4.5], ['.tree .tag.badge-complete', 3], ['.tree .tag.badge-absent', 3], ['.tree .tag.repeat', 4.5]] as const) {
             const c = await contrastOf(h.page, sel);
             assert.ok(c && c.ratio >= min, `${sel}: contrast ${c?.ratio.toFixed(2)} (${c?.fg} on ${c?.bg}) ≥ ${min}`);
           }

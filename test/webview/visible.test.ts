@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { ViewModel } from '../../src/shared/protocol.js';
-import { buildViewModel } from '../../src/extension/viewModel.js';
-import { compareFixture, docOf, seedModel } from './fixtures.js';
+import { buildViewModel, checkingHeader, viewRoots } from '../../src/extension/viewModel.js';
+import { bigInspectDocument, compareFixture, docOf, seedModel, shardMissingModel } from './fixtures.js';
 import { join } from 'node:path';
 import { testOutDir } from '../helpers/screenshots.js';
 import { CHROMIUM, launch, openHarness, onScreen, seenRows, type Harness, withHarness } from './harness.js';
@@ -127,6 +127,74 @@ describe('hostile names and unchecked files as seen (Chromium)', { skip, timeout
       assert.match((await h.page.textContent('.summary .metadata summary')) ?? '', /Metadata \(2\): format, epoch/);
     } finally {
       await h.close();
+    }
+  });
+  it('the first screen comes with its rows and says "checking…" (never ✔, probe disabled); the checked model keeps the tree, its scroll and selection', async () => {
+    const doc = bigInspectDocument(200, 50);
+    const first: ViewModel = { ...checkingHeader(doc), roots: viewRoots(doc, null) };
+    const h = await openHarness(browser, { width: 1400, height: 900 });
+    try {
+      await h.send({ type: 'model', model: first, firstRows: true });
+      await h.page.waitForSelector('.tree .row');
+      const seen = await seenRows(h.page);
+      assert.ok(seen.length > 15, `a screenful from the model message alone (${seen.length})`);
+      assert.deepEqual(((await h.sent()) as { type: string }[]).filter((m) => m.type === 'tree'), [], 'no row request for the first screen');
+      const banner = (await h.page.textContent('.banner')) ?? '';
+      assert.doesNotMatch(banner, /✔|No findings/);
+      assert.match(banner, /Checking the model…/);
+      assert.ok(await onScreen(h.page, '.chip-checking'));
+      assert.equal(await h.page.$eval('.summary .probe-btn', (e) => e.hasAttribute('disabled')), true);
+      assert.match((await h.page.getAttribute('.summary .probe-btn', 'title')) ?? '', /Checking the model first/);
+      // The user scrolls and selects while the analysis runs.
+      await h.page.$eval('.tree', (e) => (e.scrollTop = 22 * 300));
+      await h.page.waitForTimeout(100);
+      const scrolled = await seenRows(h.page);
+      assert.notDeepEqual(scrolled, seen);
+      await h.page.locator('.tree .row', { hasText: scrolled[5]! }).first().click();
+      const selected = await h.page.$eval('.tree .row.selected .label', (e) => e.textContent);
+      // The analysis changed no row: only the header changes.
+      const checked = buildViewModel(doc, null);
+      await h.send({ type: 'model', model: checked, keepTree: true });
+      await h.page.waitForFunction(() => !document.querySelector('.chip-checking'));
+      assert.match((await h.page.textContent('.banner')) ?? '', /not checked/);
+      assert.equal(await h.page.$eval('.tree', (e) => e.scrollTop), 22 * 300);
+      // The same rows from the top (the banner's height changed, so the tree may show one more or less at the bottom).
+      assert.deepEqual((await seenRows(h.page)).slice(0, 20), scrolled.slice(0, 20));
+      assert.equal(await h.page.$eval('.tree .row.selected .label', (e) => e.textContent), selected);
+      assert.ok(await onScreen(h.page, '.tree .row.selected'));
+    } finally {
+      await h.close();
+    }
+  });
+  it('a tower whose shard is missing is "in the index, shard missing" (badge, banner, rows), never "absent" or "not in the file"', async () => {
+    for (const target of ['openclip:ViT-B-32', null]) {
+      const model = await shardMissingModel(target);
+      const h = await openHarness(browser, { width: 1400, height: 900 });
+      try {
+        await h.send({ type: 'model', model });
+        await h.page.waitForSelector('.tree .row');
+        const shown = await h.page.evaluate(() => document.body.innerText);
+        assert.doesNotMatch(shown, /\babsent\b|not in the file|the file has none/i, `${target}: ${shown.slice(0, 2000)}`);
+        const banner = (await h.page.textContent('.banner')) ?? '';
+        assert.match(banner, /model-00002-of-00002\.safetensors/);
+        if (target) {
+          assert.match(banner, /Shard missing \(model-00002-of-00002\.safetensors is not on disk\): Zero-shot will be at chance: the text encoder is in the index but not on disk \(shard missing\)/);
+          const rows = await seenRows(h.page);
+          assert.ok(rows.includes('text tower'), rows.join(','));
+          // The tower's badge as seen on its row.
+          const badge = await h.page.locator('.tree .row', { hasText: 'text tower' }).first().locator('.tag').textContent();
+          assert.equal(badge, 'shard missing');
+        } else {
+          assert.match(banner, /Checked without model-00002-of-00002\.safetensors \(not on disk; the index names 150 more tensors there\)/);
+        }
+        // A row of the missing shard says so in the details.
+        await h.page.locator('vscode-textfield.filter input').fill('token_embedding');
+        await h.page.waitForFunction(() => /match/.test(document.querySelector('.toolbar .count')?.textContent ?? ''));
+        await h.page.locator('.tree .row', { hasText: 'token_embedding' }).first().click();
+        assert.match((await h.page.textContent('.details')) ?? '', /in the index, shard missing/);
+      } finally {
+        await h.close();
+      }
     }
   });
 });

@@ -85,6 +85,12 @@ describe('Checkpoint Lens in the extension host', function () {
     assert.ok(d, diags.map((x) => String(codeValue(x))).join(','));
     assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
     assert.equal(d.source, 'Checkpoint Lens');
+    // What the Problems panel shows: a one-line summary, the detail under it (related information).
+    for (const x of diags) assert.ok(!x.message.includes('\n') && x.message.length <= 161, `one line: ${x.message}`);
+    const related = (d.relatedInformation ?? []).map((r) => r.message);
+    assert.ok(related.length > 0, 'the detail is under the summary');
+    assert.ok((d.relatedInformation ?? []).every((r) => r.location.uri.toString() === demo.toString()));
+    assert.ok(related.some((m) => /^\d+ tensors: /.test(m)), related.join(' | '));
     assert.equal(diags.length, ed.findings.length, 'one diagnostic per finding');
     assert.match(a.statusBarText(), /params/);
   });
@@ -295,7 +301,7 @@ describe('Checkpoint Lens in the extension host', function () {
       await vscode.commands.executeCommand('vscode.openWith', uri, 'checkpointLens.editor.pytorch');
       const ed = await waitFor(`${p} settled`, () => {
         const e = editorFor(a, uri);
-        return e && e.state !== 'loading' ? e : undefined;
+        return e && e.state !== 'loading' && e.state !== 'checking' ? e : undefined;
       });
       assert.equal(ed.state, 'ready', `${p}: ${ed.findings.join(',')}`);
       assert.ok((ed.tensorCount ?? 0) > 0);
@@ -391,7 +397,7 @@ describe('Checkpoint Lens in the extension host: Hugging Face Hub', function () 
     assert.match(res.path, /\/timm\/vit-test\/resolve\/a1a1[0-9a-f]*\/model\.safetensors$/, 'pinned to the commit the listing saw');
     const ed = await waitFor('the Hub editor to settle', () => {
       const e = editorFor(a, res);
-      return e && e.state !== 'loading' ? e : undefined;
+      return e && e.state !== 'loading' && e.state !== 'checking' ? e : undefined;
     }, 60_000);
     assert.equal(ed.state, 'ready', ed.findings.join(','));
     assert.equal(ed.tensorCount, timmVitB16Tensors().length);
