@@ -109,7 +109,12 @@ async function prepareSiglip(ckpt: Checkpoint, family: FamilyId, opts: EngineOpt
     if (!named) return { ok: false, code: 'probe-unknown-target', message: `--target ${JSON.stringify(opts.target)} is not an open_clip SigLIP config the probe builds (e.g. ${OPENCLIP_NAMES.filter((n) => /SigLIP-\d|SigLIP$/.test(n)).slice(0, 6).join(', ')}, …)` };
   } else named = opts.siglipFacts ?? matchSiglipConfig(canonical);
   const activation = opts.activation ?? (family === 'hf-siglip' ? { value: 'gelu_tanh' as const, source: 'transformers SiglipConfig default hidden_act gelu_pytorch_tanh (no config.json found)' } : { value: 'gelu' as const, source: 'open_clip SigLIP default (GELU, not QuickGELU)' });
-  const cfgR = deriveSiglipConfig(canonical, opts, named, activation);
+  // open_clip's SigLIP 2 configs (all of them, and only them) build the text tower with tanh-GELU (text_cfg.act_kwargs).
+  const textActivation =
+    opts.activation?.source === 'override'
+      ? undefined
+      : (opts.textActivation ?? (named?.name && /SigLIP2/.test(named.name) ? { value: 'gelu_tanh' as const, source: `open_clip ${named.name} text_cfg.act_kwargs approximate: tanh` } : undefined));
+  const cfgR = deriveSiglipConfig(canonical, opts, named, activation, textActivation);
   if (!cfgR.ok) return cfgR;
   return { ok: true, canonical, config: cfgR };
 }

@@ -200,7 +200,13 @@ function posRows(w: CanonicalSource): number | undefined {
  * `hints` (config files) or the matching open_clip config, else width / 64. A tower the file lacks
  * is taken from `named` (a matched or `--target` config); without one it cannot be sized.
  */
-export function deriveSiglipConfig(w: CanonicalSource, hints: ConfigHints, named: SiglipFacts | undefined, activation: { value: ProbeModelConfig['activation']; source: string }): ConfigResult {
+export function deriveSiglipConfig(
+  w: CanonicalSource,
+  hints: ConfigHints,
+  named: SiglipFacts | undefined,
+  activation: { value: ProbeModelConfig['activation']; source: string },
+  textActivation?: { value: ProbeModelConfig['activation']; source: string },
+): ConfigResult {
   const hasVision = [...w.tensors.keys()].some((k) => k.startsWith('visual.trunk.'));
   const hasText = [...w.tensors.keys()].some((k) => k.startsWith('text.'));
   if (!hasVision && !hasText) return { ok: false, code: 'probe-no-clip-tower', message: 'No SigLIP image or text tower was found in this checkpoint.' };
@@ -266,7 +272,8 @@ export function deriveSiglipConfig(w: CanonicalSource, hints: ConfigHints, named
       text,
       embedDim,
       activation: activation.value,
-      activationSource: activation.source,
+      activationSource: textActivation && textActivation.value !== activation.value ? `${activation.source}; text tower ${textActivation.value} (${textActivation.source})` : activation.source,
+      ...(textActivation && textActivation.value !== activation.value ? { textActivation: textActivation.value } : {}),
       pooling: { kind: 'last' },
       layerNormEps: 1e-6,
       scoring: 'sigmoid',
