@@ -74,6 +74,13 @@ export function siglipFromCheckpoint(ckpt: Checkpoint, family: FamilyId, trunkNa
     if (out.has(canonical)) return void unmapped.push(t.name);
     out.set(canonical, { name: canonical, shape: t.shape, sources: [t], transform: row.transform });
   });
+  // transformers Siglip2: the patch embedding is a Linear over (row, column, channel)-flattened patches.
+  const pe = out.get('visual.trunk.patch_embed.proj.weight');
+  if (family === 'hf-siglip' && pe && pe.shape.length === 2) {
+    const p = Math.round(Math.sqrt(pe.shape[1]! / 3));
+    if (3 * p * p !== pe.shape[1]) return { ok: false, code: 'probe-unsupported-architecture', message: `the Siglip2 patch embedding takes ${pe.shape[1]} inputs per patch, not 3·p·p (RGB patches)` };
+    out.set(pe.name, { ...pe, shape: [pe.shape[0]!, 3, p, p], transform: 'patch-hwc' });
+  }
   const partial: string[] = [];
   for (const [canonical, list] of parts) {
     const n = list[0]!.row.parts ?? 3;

@@ -71,8 +71,8 @@ test('Gemma BPE: broken tokenizer.json files are refused with codes', () => {
   assert.throws(() => tokenizerFromBpeJson(pre as never, 'x', 'lower'), (e: Error & { code?: string }) => e.code === 'tokenizer-unsupported');
 });
 
-async function expected(): Promise<Map<string, Float32Array | BigInt64Array>> {
-  const r = await openCheckpoint(join(FIX, 'expected.safetensors'));
+async function expected(file = 'expected.safetensors'): Promise<Map<string, Float32Array | BigInt64Array>> {
+  const r = await openCheckpoint(join(FIX, file));
   assert.ok(r.ok);
   const out = new Map<string, Float32Array | BigInt64Array>();
   for (const t of r.value.tensors) {
@@ -144,5 +144,45 @@ test('runProbe on open_clip SigLIP 2 with its tokenizer.json beside the file: ru
   assert.ok(r.ok, r.ok ? '' : `${r.error.code}: ${r.error.message}`);
   assert.equal(r.report.model.scoring, 'sigmoid');
   assert.match(r.report.tokenizer, /tokenizer\.json/);
-  assert.ok(r.report.top1 >= 0 && r.report.top1 <= 1);
+  assert.ok(r.report.top1 !== null && r.report.top1 >= 0 && r.report.top1 <= 1);
+});
+
+test('transformers Siglip2Model at its native patch grid: Linear patch embedding read as a Conv, ONNX graph and reference match torch', async () => {
+  const dir = join(FIX, 'hf');
+  const r = await openCheckpoint(join(dir, 'model.safetensors'));
+  assert.ok(r.ok);
+  const e = await openEngine(r.value, { ...(await sidecarHints(dir)), provider: 'cpu', threads: 1 });
+  assert.ok(e.ok, e.ok ? '' : `${e.error.code}: ${e.error.message}`);
+  const engine = e.engine;
+  try {
+    const c = engine.config;
+    assert.equal(c.architecture, 'siglip');
+    assert.equal(c.activation, 'gelu_tanh');
+    assert.equal(c.textActivation, undefined);
+    assert.ok(c.vision.kind === 'siglip');
+    assert.deepEqual([c.vision.width, c.vision.heads, c.vision.patch, c.vision.imageSize, c.text.heads], [32, 4, 8, 32, 2]);
+    const pw = engine.weights.byName.get('visual.trunk.patch_embed.proj.weight');
+    assert.equal(pw?.kind === 'checkpoint' ? pw.weight.transform : pw?.kind, 'patch-hwc');
+    assert.deepEqual(engine.weights.randomInitialized, []);
+    assert.deepEqual(engine.unmapped, []);
+    const exp = await expected('expected-hf.safetensors');
+    const pixels = exp.get('pixel_values') as Float32Array;
+    const ids = exp.get('input_ids') as BigInt64Array;
+    const m = ids.length / L;
+    const out = await engine.run(pixels, 3, ids, m);
+    const torchLogits = exp.get('logits_per_image') as Float32Array;
+    assert.ok(maxAbsDiff(out.logitsPerImage, torchLogits) < 5e-5, `ONNX logits vs torch: ${maxAbsDiff(out.logitsPerImage, torchLogits)}`);
+    assert.ok(maxAbsDiff(out.imageEmbeds, exp.get('image_embeds') as Float32Array) < 2e-5, `image: ${maxAbsDiff(out.imageEmbeds, exp.get('image_embeds') as Float32Array)}`);
+    assert.ok(maxAbsDiff(out.textEmbeds, exp.get('text_embeds') as Float32Array) < 2e-5);
+    const values = new Map<string, Float32Array>();
+    for (const t of expectedTensors(c)) values.set(t.name, await canonicalValues(engine.weights.byName.get(t.name)!));
+    const ref = referenceForward(c, (name) => values.get(name)!, pixels, 3, ids, m);
+    assert.ok(maxAbsDiff(ref.logitsPerImage, torchLogits) < 5e-5, `reference logits vs torch: ${maxAbsDiff(ref.logitsPerImage, torchLogits)}`);
+    // The patch order matters: the same weights read as a plain (channel, row, column) Conv give other image embeddings.
+    const pe = values.get('visual.trunk.patch_embed.proj.weight')!;
+    const raw = await readTensorFloat32(r.value.tensors.find((t) => t.name === 'vision_model.embeddings.patch_embedding.weight')!);
+    assert.ok(maxAbsDiff(pe, raw) > 1e-3, 'the (row, column, channel) order is not the Conv order');
+  } finally {
+    await engine.close();
+  }
 });
