@@ -6,6 +6,7 @@ import { readTensorBytes, readTensorFloat32 } from '../../src/core/values.js';
 import { openCheckpoint } from '../../src/formats/open.js';
 import { openEngine, type Engine, type EngineOptions } from '../../src/probe/engine.js';
 import { tokenizerFromBpeJson } from '../../src/probe/gemmaBpe.js';
+import { resizePositionGrid } from '../../src/probe/posResize.js';
 import { expectedTensors } from '../../src/probe/modelConfig.js';
 import { runProbe } from '../../src/probe/probe.js';
 import { referenceForward } from '../../src/probe/reference.js';
@@ -185,4 +186,24 @@ test('transformers Siglip2Model at its native patch grid: Linear patch embedding
   } finally {
     await engine.close();
   }
+});
+
+test('Siglip2 position-grid resize (antialiased bilinear) equals torch F.interpolate; identity at the native grid', async () => {
+  const exp = await expected('expected-hf.safetensors');
+  const r = await openCheckpoint(join(FIX, 'hf', 'model.safetensors'));
+  assert.ok(r.ok);
+  const pos = await readTensorFloat32(r.value.tensors.find((t) => t.name === 'vision_model.embeddings.position_embedding.weight')!);
+  const D = 32;
+  const G = 4;
+  for (const [h, w] of [[G, G], [2, 3], [6, 5], [7, 7]] as const) {
+    const torchChw = exp.get(`pos_resized_${h}x${w}`) as Float32Array; // [D, h, w]
+    const ours = resizePositionGrid(pos, G, G, D, h, w); // [h, w, D]
+    let worst = 0;
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < D; c++) worst = Math.max(worst, Math.abs(ours[(y * w + x) * D + c]! - torchChw[(c * h + y) * w + x]!));
+    assert.ok(worst < 1e-5, `${h}x${w}: max |Δ| ${worst}`);
+  }
+  assert.ok(maxAbsDiff(resizePositionGrid(pos, G, G, D, G, G), pos) < 1e-6, 'native grid: identity');
+  // A shrunk grid is not a subsample of the source (so the comparison above can fail).
+  const shrunk = exp.get('pos_resized_2x3') as Float32Array;
+  assert.ok(Math.abs(shrunk[0]! - pos[0]!) > 1e-3);
 });
