@@ -207,3 +207,15 @@ test('Siglip2 position-grid resize (antialiased bilinear) equals torch F.interpo
   const shrunk = exp.get('pos_resized_2x3') as Float32Array;
   assert.ok(Math.abs(shrunk[0]! - pos[0]!) > 1e-3);
 });
+
+test('runProbe on transformers Siglip2Model with the Gemma tokenizer.json beside it: runs on lower-cased prompts', async () => {
+  const dir = tempDir('ckl-siglip2-hf-');
+  for (const f of ['model.safetensors', 'config.json']) copyFileSync(join(FIX, 'hf', f), join(dir, f));
+  copyFileSync(join(FIX, 'tokenizer.json'), join(dir, 'tokenizer.json'));
+  const ck = await openCheckpoint(join(dir, 'model.safetensors'));
+  assert.ok(ck.ok);
+  const r = await runProbe(ck.value, { provider: 'cpu', threads: 1 });
+  assert.ok(r.ok, r.ok ? '' : `${r.error.code}: ${r.error.message}`);
+  assert.equal(r.report.model.scoring, 'sigmoid');
+  assert.equal(r.report.model.vision.architecture, 'siglip');
+});
