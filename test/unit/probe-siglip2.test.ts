@@ -219,3 +219,23 @@ test('runProbe on transformers Siglip2Model with the Gemma tokenizer.json beside
   assert.equal(r.report.model.scoring, 'sigmoid');
   assert.equal(r.report.model.vision.architecture, 'siglip');
 });
+
+test('open_clip SigLIP 2 without open_clip_config.json: --target ViT-B-16-SigLIP2 gives the tanh-GELU text tower, --target ViT-B-16-SigLIP does not', async () => {
+  const r = await openCheckpoint(join(FIX, 'openclip', 'open_clip_model.safetensors'));
+  assert.ok(r.ok);
+  for (const [target, want] of [['ViT-B-16-SigLIP2', 'gelu_tanh'], ['ViT-B-16-SigLIP', undefined]] as const) {
+    const e = await openEngine(r.value, { provider: 'cpu', threads: 1, visionHeads: 4, textHeads: 2, target });
+    assert.ok(e.ok, e.ok ? '' : `${e.error.code}: ${e.error.message}`);
+    try {
+      assert.equal(e.engine.config.textActivation, want, target);
+      if (want) {
+        const exp = await expected();
+        const ids = exp.get('input_ids') as BigInt64Array;
+        const out = await e.engine.run(exp.get('pixel_values') as Float32Array, 3, ids, ids.length / L);
+        assert.ok(maxAbsDiff(out.logitsPerImage, exp.get('logits_per_image') as Float32Array) < 5e-5);
+      }
+    } finally {
+      await e.engine.close();
+    }
+  }
+});
