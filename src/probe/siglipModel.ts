@@ -154,6 +154,27 @@ export interface SiglipFacts {
   readonly embedDim: number;
   /** open_clip `proj_type: none` (ViT-SO400M-16-SigLIP-i18n-256): the pooled text is the embedding. */
   readonly textProjNone?: boolean;
+  /** The timm trunk the config names (`vision_cfg.timm_model_name`). */
+  readonly trunk?: string;
+}
+
+/**
+ * timm SigLIP trunks built with `act_layer='gelu_tanh'` (timm 1.0 `vision_transformer.py`; every
+ * other MAP SigLIP trunk there keeps the default exact `nn.GELU`). Several are SigLIP 2's.
+ */
+const GELU_TANH_TRUNKS: ReadonlySet<string> = new Set([
+  'vit_base_patch32_siglip_256',
+  'vit_large_patch16_siglip_512',
+  'vit_so400m_patch16_siglip_256',
+  'vit_so400m_patch16_siglip_384',
+  'vit_so400m_patch16_siglip_512',
+  'vit_giantopt_patch16_siglip_256',
+  'vit_giantopt_patch16_siglip_384',
+]);
+
+/** The image trunk's activation when timm builds it with tanh-GELU, else undefined (exact GELU). */
+export function trunkActivation(trunk: string | undefined): { value: 'gelu_tanh'; source: string } | undefined {
+  return trunk && GELU_TANH_TRUNKS.has(trunk) ? { value: 'gelu_tanh', source: `timm ${trunk} act_layer gelu_tanh` } : undefined;
 }
 
 /** open_clip facts (+ their timm trunk) → probe shapes; undefined when it is not a SigLIP the probe builds. */
@@ -163,7 +184,7 @@ export function siglipFactsFrom(f: OpenClipFacts, name?: string): SiglipFacts | 
   const vision = trunk ? visionFromTrunk(trunk) : undefined;
   const t = f.text;
   const text: TextShape = { width: t.width, layers: t.layers, heads: t.heads, mlp: Math.round(t.width * t.mlpRatio), contextLength: t.context, vocabSize: t.vocab, layerScale: false, causal: false };
-  return { ...(name ? { name } : {}), ...(vision ? { vision } : {}), text, embedDim: f.embed, ...(t.projNone ? { textProjNone: true } : {}) };
+  return { ...(name ? { name } : {}), ...(vision ? { vision } : {}), text, embedDim: f.embed, ...(t.projNone ? { textProjNone: true } : {}), trunk: f.vision.trunk };
 }
 
 function visionFromTrunk(t: TimmTrunkFacts): SiglipVisionShape | undefined {

@@ -11,6 +11,7 @@ import { expectedTensors } from '../../src/probe/modelConfig.js';
 import { runProbe } from '../../src/probe/probe.js';
 import { referenceForward } from '../../src/probe/reference.js';
 import { sidecarHints } from '../../src/probe/sidecarConfig.js';
+import { trunkActivation } from '../../src/probe/siglipModel.js';
 import { loadProbeTokenizer } from '../../src/probe/tokenizer.js';
 import { tempDir } from '../helpers/tmp.js';
 import { canonicalValues, maxAbsDiff } from './probe-fixtures.js';
@@ -237,5 +238,29 @@ test('open_clip SigLIP 2 without open_clip_config.json: --target ViT-B-16-SigLIP
     } finally {
       await e.engine.close();
     }
+  }
+});
+
+test('SigLIP 2 trunks built by timm with tanh-GELU get it in the image tower (--target ViT-SO400M-16-SigLIP2-256); exact-GELU trunks keep GELU', async () => {
+  assert.equal(trunkActivation('vit_so400m_patch16_siglip_256')?.value, 'gelu_tanh');
+  assert.equal(trunkActivation('vit_base_patch16_siglip_224'), undefined);
+  const r = await openCheckpoint(join(FIX, 'openclip', 'open_clip_model.safetensors'));
+  assert.ok(r.ok);
+  const e = await openEngine(r.value, { provider: 'cpu', threads: 1, visionHeads: 4, textHeads: 2, target: 'ViT-SO400M-16-SigLIP2-256' });
+  assert.ok(e.ok, e.ok ? '' : `${e.error.code}: ${e.error.message}`);
+  try {
+    assert.equal(e.engine.config.activation, 'gelu_tanh');
+    assert.match(e.engine.config.activationSource, /vit_so400m_patch16_siglip_256/);
+    assert.equal(e.engine.config.textActivation, undefined, 'both towers tanh-GELU');
+  } finally {
+    await e.engine.close();
+  }
+  // An explicit --activation still wins.
+  const o = await openEngine(r.value, { provider: 'cpu', threads: 1, visionHeads: 4, textHeads: 2, target: 'ViT-SO400M-16-SigLIP2-256', activation: { value: 'gelu', source: 'override' } });
+  assert.ok(o.ok);
+  try {
+    assert.equal(o.engine.config.activation, 'gelu');
+  } finally {
+    await o.engine.close();
   }
 });
