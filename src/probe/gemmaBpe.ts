@@ -13,8 +13,11 @@
  *     as given — the model card says the model was trained on lower-cased text, so the probe
  *     lower-cases (only) for a transformers checkpoint.
  *
- * Not read: added tokens matched before the model (Gemma's `<start_of_turn>`, HTML tags, runs of
- * whitespace/newlines); a cleaned prompt holds none of them. BPE dropout is ignored (off at inference).
+ * Added tokens (Gemma's `<start_of_turn>`, HTML tags, …) are split out before the model as
+ * `tokenizers` does: leftmost-longest on the raw text for `normalized: false` ones, then each
+ * remaining piece is normalised on its own (so Gemma's `Prepend ▁` applies per piece) and split
+ * on the normalised form of the `normalized: true` ones. Not read:
+ * their `lstrip` / `rstrip` / `single_word` flags. BPE dropout is ignored (off at inference).
  */
 import { canonicalizeText, metaspace, normalizerFn, SPACE } from './sentencepiece.js';
 import { TokenizerError } from './tokenizerError.js';
@@ -27,10 +30,41 @@ const MAX_VOCAB = 1 << 20;
 
 export type SiglipCleaning = 'canonicalize' | 'lower';
 
+export interface AddedToken {
+  readonly content: string;
+  readonly id: number;
+  readonly normalized: boolean;
+}
+
+/** Leftmost-longest split of `text` on the added tokens' contents: strings to encode, numbers are token ids. */
+function splitOnAdded(text: string, tokens: readonly AddedToken[], out: (string | number)[]): void {
+  if (tokens.length === 0 || text.length === 0) {
+    if (text) out.push(text);
+    return;
+  }
+  let start = 0;
+  let i = 0;
+  while (i < text.length) {
+    let hit: AddedToken | undefined;
+    for (const t of tokens) if (text.startsWith(t.content, i)) { hit = t; break; } // longest first
+    if (!hit) {
+      i++;
+      continue;
+    }
+    if (i > start) out.push(text.slice(start, i));
+    out.push(hit.id);
+    i += hit.content.length;
+    start = i;
+  }
+  if (start < text.length) out.push(text.slice(start));
+}
+
 export class GemmaBpeTokenizer {
   readonly kind = 'sentencepiece' as const;
   private readonly ranks = new Map<string, { rank: number; id: number }>();
   private readonly byteIds: (number | undefined)[] = [];
+  private readonly rawAdded: AddedToken[];
+  private readonly normAdded: AddedToken[];
 
   constructor(
     readonly source: string,
@@ -49,8 +83,17 @@ export class GemmaBpeTokenizer {
       readonly normalize?: (s: string) => string;
       readonly metaspace: { prepend: boolean; split: boolean } | undefined;
       readonly cleaning: SiglipCleaning;
+      readonly added?: readonly AddedToken[];
     },
   ) {
+    const byLength = (a: AddedToken, b: AddedToken) => b.content.length - a.content.length;
+    const added = (opts.added ?? []).filter((a) => a.content.length > 0);
+    this.rawAdded = added.filter((a) => !a.normalized).sort(byLength);
+    // `normalized: true` tokens are matched by their own normalised form (Gemma's Prepend makes `x` into `▁x`).
+    this.normAdded = added
+      .filter((a) => a.normalized)
+      .map((a) => ({ ...a, content: opts.normalize ? opts.normalize(a.content) : a.content }))
+      .sort(byLength);
     merges.forEach(([a, b], rank) => {
       const ia = vocab.get(a);
       const ib = vocab.get(b);
@@ -72,9 +115,9 @@ export class GemmaBpeTokenizer {
     return this.opts.vocabSize;
   }
 
-  /** The text after the normaliser and the Metaspace pre-tokenizer, split into words. */
-  words(text: string): string[] {
-    let t = this.opts.normalize ? this.opts.normalize(text) : text;
+  /** Already-normalised text after the Metaspace pre-tokenizer, split into words. */
+  private words(normalized: string): string[] {
+    let t = normalized;
     const ms = this.opts.metaspace;
     if (!ms) return t ? [t] : [];
     t = t.replaceAll(' ', SPACE);
@@ -85,7 +128,20 @@ export class GemmaBpeTokenizer {
   /** Ids of the text, without the template's special tokens. */
   encode(text: string): number[] {
     const out: number[] = [];
-    for (const w of this.words(text)) this.bpe(w, out);
+    const raw: (string | number)[] = [];
+    splitOnAdded(text, this.rawAdded, raw);
+    for (const piece of raw) {
+      if (typeof piece === 'number') {
+        out.push(piece);
+        continue;
+      }
+      const norm: (string | number)[] = [];
+      splitOnAdded(this.opts.normalize ? this.opts.normalize(piece) : piece, this.normAdded, norm);
+      for (const p of norm) {
+        if (typeof p === 'number') out.push(p);
+        else for (const w of this.words(p)) this.bpe(w, out);
+      }
+    }
     return out;
   }
 
@@ -191,7 +247,12 @@ export function tokenizerFromBpeJson(t: Json, source: string, cleaning: SiglipCl
     vocab.set(k, id);
   }
   const added = Array.isArray(t.added_tokens) ? t.added_tokens.filter(isObj) : [];
-  for (const a of added) if (typeof a.content === 'string' && typeof a.id === 'number' && !vocab.has(a.content)) vocab.set(a.content, a.id);
+  const addedTokens: AddedToken[] = [];
+  for (const a of added) {
+    if (typeof a.content !== 'string' || typeof a.id !== 'number') continue;
+    if (!vocab.has(a.content)) vocab.set(a.content, a.id);
+    addedTokens.push({ content: a.content, id: a.id, normalized: a.normalized === true });
+  }
   if (vocab.size === 0 || vocab.size > MAX_VOCAB) throw new TokenizerError('tokenizer-invalid', `${source}: model.vocab must hold 1 to ${MAX_VOCAB} tokens`);
   const rawMerges = Array.isArray(m.merges) ? m.merges : [];
   const merges = rawMerges.map((x, i): [string, string] => {
@@ -226,5 +287,6 @@ export function tokenizerFromBpeJson(t: Json, source: string, cleaning: SiglipCl
     ...(normalize ? { normalize } : {}),
     metaspace: ms && (ms.prepend || ms.split || (isObj(pre) && pre.type === 'Metaspace')) ? ms : undefined,
     cleaning,
+    added: addedTokens,
   });
 }

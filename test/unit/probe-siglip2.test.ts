@@ -27,6 +27,7 @@ const tokens = JSON.parse(readFileSync(join(FIX, 'tokens.json'), 'utf8')) as {
   bare: number[][];
   metaspaceBare: number[][];
   long: { text: string; openclip: number[] };
+  added: { prompts: string[]; bare: number[][] };
   vocabSize: number;
   padId: number;
   eosId: number;
@@ -56,6 +57,8 @@ test('Gemma BPE: bare ids for the Prepend+Replace normaliser and for the Metaspa
     const t = tokenizerFromBpeJson(JSON.parse(readFileSync(join(FIX, file), 'utf8')), file, 'lower');
     tokens.prompts.forEach((p, i) => assert.deepEqual(t.encode(p), want[i], `${file}: ${JSON.stringify(p)}`));
   }
+  const added = tokenizerFromBpeJson(JSON.parse(readFileSync(join(FIX, 'tokenizer-added.json'), 'utf8')), 'tokenizer-added.json', 'lower');
+  tokens.added.prompts.forEach((p, i) => assert.deepEqual(added.encode(p), tokens.added.bare[i], `added tokens: ${JSON.stringify(p)}`));
   // The two forms differ on leading spaces (Prepend always adds ▁; Metaspace only when absent), so the check can fail.
   assert.notDeepEqual(tokens.bare, tokens.metaspaceBare);
 });
