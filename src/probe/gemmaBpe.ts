@@ -273,7 +273,9 @@ export function tokenizerFromBpeJson(t: Json, source: string, cleaning: SiglipCl
   if (isObj(pre) && !['Metaspace', 'Sequence', 'Split'].includes(String(pre.type))) throw new TokenizerError('tokenizer-unsupported', `${source}: pre-tokenizer ${JSON.stringify(String(pre.type)).slice(0, 40)} is not supported by the probe's SentencePiece-BPE reader`);
   const ms = isObj(pre) ? metaspace(pre) : undefined;
   const normalize = normalizerFn(t.normalizer, source);
-  const maxId = Math.max(...vocab.values());
+  // A loop, not Math.max(...values): Gemma's 256k ids overflow the argument limit of a spread call.
+  let maxId = 0;
+  for (const v of vocab.values()) if (v > maxId) maxId = v;
   return new GemmaBpeTokenizer(source, vocab, merges, {
     unkId,
     byteFallback: m.byte_fallback === true,

@@ -267,3 +267,13 @@ test('SigLIP 2 trunks built by timm with tanh-GELU get it in the image tower (--
     await o.engine.close();
   }
 });
+
+test('Gemma BPE: a 256k-token vocabulary (SigLIP 2 size) loads and encodes', () => {
+  const base = JSON.parse(readFileSync(join(FIX, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } };
+  const big = structuredClone(base);
+  const n0 = Object.keys(big.model.vocab).length;
+  for (let i = n0; i < 256000; i++) big.model.vocab[`▁filler${i}`] = i;
+  const t = tokenizerFromBpeJson(big as never, 'big', 'canonicalize');
+  assert.equal(t.vocabSize, 256000);
+  assert.deepEqual(t.encodeForModel(tokens.prompts[0]!, L), tokens.openclip[0]);
+});
