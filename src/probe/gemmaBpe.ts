@@ -199,7 +199,7 @@ export class GemmaBpeTokenizer {
       if (best < 0) break;
       syms.splice(best, 2, bestId);
     }
-    out.push(...syms);
+    for (const s of syms) out.push(s);
   }
 }
 
