@@ -9,7 +9,11 @@ import type { TensorInfo } from '../core/checkpoint.js';
  * model-understanding area); `canonicalFromCheckpoint` uses the OpenAI-layout adapter below
  * until that mapping is wired in.
  */
-export type WeightTransform = 'identity' | 'transpose' | 'reshape' | 'concat0';
+/**
+ * `patch-hwc`: transformers Siglip2's patch embedding, a Linear [D, p·p·C] over patches flattened
+ * as (row, column, channel), read as the Conv weight [D, C, p, p] (reshape, then channels first).
+ */
+export type WeightTransform = 'identity' | 'transpose' | 'reshape' | 'concat0' | 'patch-hwc';
 
 export interface CanonicalWeight {
   readonly name: string;

@@ -74,7 +74,8 @@ export async function buildClipGraph(cfg: ProbeModelConfig, weights: ResolvedWei
   }
 
   // ---- text tower
-  const txtFeat = cfg.architecture === 'siglip' ? await siglipTextFeatures(ops, ids, t, cfg.textProjection !== 'none', layerDone) : await clipTextFeatures();
+  const textOps = cfg.textActivation ? new GraphOps(g, W, cfg.textActivation, cfg.layerNormEps) : ops;
+  const txtFeat = cfg.architecture === 'siglip' ? await siglipTextFeatures(textOps, ids, t, cfg.textProjection !== 'none', layerDone) : await clipTextFeatures();
   async function clipTextFeatures(): Promise<string> {
     const L = t.contextLength;
     const causal = new Float32Array(L * L);

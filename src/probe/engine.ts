@@ -3,7 +3,7 @@ import type { Checkpoint } from '../core/checkpoint.js';
 import { canonicalFromCheckpoint, defaultActivation, PROBE_FAMILIES, type CanonicalSource } from './canonicalSource.js';
 import type { FamilyId } from '../layouts/canonical.js';
 import { OPENCLIP_NAMES, openclipFacts, openclipName } from '../layouts/spec/clipTables.js';
-import { deriveSiglipConfig, isSiglipFamily, matchSiglipConfig, siglipFactsFrom, siglipFromCheckpoint, type SiglipFacts } from './siglipModel.js';
+import { deriveSiglipConfig, isSiglipFamily, matchSiglipConfig, siglipFactsFrom, siglipFromCheckpoint, trunkActivation, type SiglipFacts } from './siglipModel.js';
 import { buildClipGraph, GRAPH_INPUTS, GRAPH_OUTPUTS } from './clipGraph.js';
 import { ExternalStore, ProbeBuildError } from './externalData.js';
 import { CLIP_CONFIGS } from '../layouts/configs.js';
@@ -108,8 +108,16 @@ async function prepareSiglip(ckpt: Checkpoint, family: FamilyId, opts: EngineOpt
     named = f ? siglipFactsFrom(f, openclipName(opts.target)) : undefined;
     if (!named) return { ok: false, code: 'probe-unknown-target', message: `--target ${JSON.stringify(opts.target)} is not an open_clip SigLIP config the probe builds (e.g. ${OPENCLIP_NAMES.filter((n) => /SigLIP-\d|SigLIP$/.test(n)).slice(0, 6).join(', ')}, …)` };
   } else named = opts.siglipFacts ?? matchSiglipConfig(canonical);
-  const activation = opts.activation ?? (family === 'hf-siglip' ? { value: 'gelu_tanh' as const, source: 'transformers SiglipConfig default hidden_act gelu_pytorch_tanh (no config.json found)' } : { value: 'gelu' as const, source: 'open_clip SigLIP default (GELU, not QuickGELU)' });
-  const cfgR = deriveSiglipConfig(canonical, opts, named, activation);
+  let activation = opts.activation ?? (family === 'hf-siglip' ? { value: 'gelu_tanh' as const, source: 'transformers SiglipConfig default hidden_act gelu_pytorch_tanh (no config.json found)' } : { value: 'gelu' as const, source: 'open_clip SigLIP default (GELU, not QuickGELU)' });
+  // Some timm trunks (several SigLIP 2 ones) use tanh-GELU; open_clip_config.json cannot say so (quick_gelu only).
+  const trunkAct = family === 'hf-siglip' ? undefined : trunkActivation(opts.trunkName ?? named?.trunk);
+  if (trunkAct && activation.source !== 'override' && activation.value === 'gelu') activation = trunkAct;
+  // open_clip's SigLIP 2 configs (all of them, and only them) build the text tower with tanh-GELU (text_cfg.act_kwargs).
+  const textActivation =
+    opts.activation?.source === 'override'
+      ? undefined
+      : (opts.textActivation ?? (named?.name && /SigLIP2/.test(named.name) ? { value: 'gelu_tanh' as const, source: `open_clip ${named.name} text_cfg.act_kwargs approximate: tanh` } : undefined));
+  const cfgR = deriveSiglipConfig(canonical, opts, named, activation, textActivation);
   if (!cfgR.ok) return cfgR;
   return { ok: true, canonical, config: cfgR };
 }

@@ -136,9 +136,15 @@ export async function emitWeight(g: GraphBuilder, store: ExternalStore, w: Resol
     case 'concat0':
       v = g.op('Concat', parts, { axis: 0 }, 'concat');
       break;
+    case 'patch-hwc': {
+      // [D, p·p·C] → [D, p, p, C] → [D, C, p, p]; w.shape is the Conv shape.
+      const [d, c, p, q] = w.shape as [number, number, number, number];
+      v = g.op('Transpose', [g.op('Reshape', [parts[0]!, g.int64Const([d, p, q, c])], {}, 'reshape')], { perm: [0, 3, 1, 2] }, 'transpose');
+      break;
+    }
   }
   // Scalars stored as [1] are reshaped to the canonical [] (and vice versa).
-  if (cw.transform !== 'reshape' && !sameDims(cw.transform === 'transpose' ? [...cw.sources[0]!.shape].reverse() : cw.transform === 'concat0' ? concatShape(cw.sources) : cw.sources[0]!.shape, w.shape)) {
+  if (cw.transform !== 'reshape' && cw.transform !== 'patch-hwc' && !sameDims(cw.transform === 'transpose' ? [...cw.sources[0]!.shape].reverse() : cw.transform === 'concat0' ? concatShape(cw.sources) : cw.sources[0]!.shape, w.shape)) {
     v = g.op('Reshape', [v, g.int64Const([...w.shape])], {}, 'reshape');
   }
   return v;

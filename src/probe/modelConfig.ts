@@ -95,6 +95,8 @@ export interface ProbeModelConfig {
   readonly activation: Activation;
   /** Where the activation choice came from, for the report ("override", "config.json hidden_act", ...). */
   readonly activationSource: string;
+  /** The text tower's activation where it differs from the image tower's (open_clip SigLIP 2: tanh-GELU text, exact-GELU timm trunk). */
+  readonly textActivation?: Activation;
   readonly pooling: TextPooling;
   readonly layerNormEps: number;
   /** `sigmoid`: SigLIP, logits = exp(logit_scale)·cos + logit_bias scored per pair; default `softmax` (CLIP). */
@@ -107,6 +109,8 @@ export interface ProbeModelConfig {
 
 export interface ConfigHints {
   readonly activation?: { readonly value: Activation; readonly source: string };
+  /** The text tower's own activation (open_clip `text_cfg.act_kwargs`), when it differs. */
+  readonly textActivation?: { readonly value: Activation; readonly source: string };
   readonly visionHeads?: number;
   readonly textHeads?: number;
   readonly pooling?: TextPooling;

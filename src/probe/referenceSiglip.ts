@@ -78,8 +78,10 @@ export function encodeTextSiglip(cfg: ProbeModelConfig, W: WeightLookup, ids: nu
   for (let k = 0; k < L; k++) x.set(emb.subarray(ids[k]! * D, (ids[k]! + 1) * D), k * D);
   addInPlace(x, W('text.positional_embedding'));
   let h: Float32Array = x;
+  // The text tower's own activation (SigLIP 2 in open_clip: tanh-GELU) where it differs.
+  const tc: ProbeModelConfig = cfg.textActivation ? { ...cfg, activation: cfg.textActivation } : cfg;
   // No causal mask: every position sees every other (SigLIP was trained that way).
-  for (let i = 0; i < t.layers; i++) h = residualBlock(cfg, W, `text.transformer.resblocks.${i}.`, h, L, D, t.heads, t.layerScale, false, undefined, t.mlp);
+  for (let i = 0; i < t.layers; i++) h = residualBlock(tc, W, `text.transformer.resblocks.${i}.`, h, L, D, t.heads, t.layerScale, false, undefined, t.mlp);
   const last = layerNorm(h.subarray((L - 1) * D, L * D), 1, D, W('text.ln_final.weight'), W('text.ln_final.bias'), cfg.layerNormEps);
   if (cfg.textProjection === 'none') return last;
   return linear(last, 1, D, cfg.embedDim, W('text.text_projection.weight'), W('text.text_projection.bias'));

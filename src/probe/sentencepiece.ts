@@ -10,7 +10,8 @@
  *
  * Not implemented: the `precompiled_charsmap` normaliser is approximated by Unicode NFKC (its
  * source rule set, `nmt_nfkc`, is NFKC plus control-character cleanup); BPE-type SentencePiece
- * models (Gemma / SigLIP 2) are refused with `tokenizer-unsupported`.
+ * `.model` files (Gemma / SigLIP 2) are refused with `tokenizer-unsupported` — their
+ * `tokenizer.json` is read by ./gemmaBpe.ts.
  */
 import { TokenizerError } from './tokenizerError.js';
 
@@ -249,7 +250,7 @@ export function tokenizerFromSentencePiece(bytes: Uint8Array, source: string, un
       }
     }
   }
-  if (modelType !== 1) throw new TokenizerError('tokenizer-unsupported', `${source} is a SentencePiece ${modelType === 2 ? 'BPE' : `type-${modelType}`} model; the probe reads Unigram models (SigLIP); SigLIP 2's Gemma tokenizer is not supported yet`);
+  if (modelType !== 1) throw new TokenizerError('tokenizer-unsupported', `${source} is a SentencePiece ${modelType === 2 ? 'BPE' : `type-${modelType}`} model; the probe reads Unigram models (SigLIP) from .model files; for SigLIP 2's Gemma tokenizer pass its tokenizer.json`);
   if (pieces.length === 0) throw new TokenizerError('tokenizer-invalid', `${source} holds no SentencePiece pieces (not a spiece.model?)`);
   for (const [what, id] of [['unk', unkId], ['eos', eosId]] as const) {
     if (id < 0 || id >= pieces.length) throw new TokenizerError('tokenizer-invalid', `${source}: ${what} id ${id} is outside its ${pieces.length} pieces`);
@@ -265,7 +266,7 @@ type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The tokenizer.json normalisers we apply (besides Precompiled / NFKC, which `normalized` applies first). */
-function normalizerFn(n: unknown, source: string): ((s: string) => string) | undefined {
+export function normalizerFn(n: unknown, source: string): ((s: string) => string) | undefined {
   if (!isObj(n)) return undefined;
   const steps: ((s: string) => string)[] = [];
   const add = (x: Json) => {
@@ -314,7 +315,7 @@ function normalizerFn(n: unknown, source: string): ((s: string) => string) | und
 }
 
 /** Metaspace settings (the pre-tokenizer of every SentencePiece-converted tokenizer.json). */
-function metaspace(p: unknown): { prepend: boolean; split: boolean } {
+export function metaspace(p: unknown): { prepend: boolean; split: boolean } {
   const list = isObj(p) && p.type === 'Sequence' && Array.isArray(p.pretokenizers) ? p.pretokenizers : [p];
   for (const x of list) {
     if (!isObj(x) || x.type !== 'Metaspace') continue;

@@ -30,6 +30,9 @@ export async function sidecarHints(dir: string): Promise<SidecarHints> {
     const poolWidth = Array.isArray(v?.layers) ? 32 : 1;
     if (typeof v?.width === 'number') hints.visionHeads = (v.width * poolWidth) / (typeof v.head_width === 'number' ? v.head_width : 64);
     if (typeof t?.heads === 'number') hints.textHeads = t.heads;
+    // SigLIP 2's text tower: nn.GELU(approximate='tanh') (text_cfg.act_kwargs); its timm trunk keeps exact GELU.
+    const ak = t?.act_kwargs as Record<string, unknown> | undefined;
+    if (ak && typeof ak === 'object' && ak.approximate === 'tanh') hints.textActivation = { value: 'gelu_tanh', source: 'open_clip_config.json text_cfg.act_kwargs approximate: tanh' };
     if (typeof v?.timm_model_name === 'string') {
       hints.trunkName = v.timm_model_name.slice(0, 200);
       const facts = openclipFactsFromJson(mc);

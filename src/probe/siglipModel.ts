@@ -74,6 +74,13 @@ export function siglipFromCheckpoint(ckpt: Checkpoint, family: FamilyId, trunkNa
     if (out.has(canonical)) return void unmapped.push(t.name);
     out.set(canonical, { name: canonical, shape: t.shape, sources: [t], transform: row.transform });
   });
+  // transformers Siglip2: the patch embedding is a Linear over (row, column, channel)-flattened patches.
+  const pe = out.get('visual.trunk.patch_embed.proj.weight');
+  if (family === 'hf-siglip' && pe && pe.shape.length === 2) {
+    const p = Math.round(Math.sqrt(pe.shape[1]! / 3));
+    if (3 * p * p !== pe.shape[1]) return { ok: false, code: 'probe-unsupported-architecture', message: `the Siglip2 patch embedding takes ${pe.shape[1]} inputs per patch, not 3·p·p (RGB patches)` };
+    out.set(pe.name, { ...pe, shape: [pe.shape[0]!, 3, p, p], transform: 'patch-hwc' });
+  }
   const partial: string[] = [];
   for (const [canonical, list] of parts) {
     const n = list[0]!.row.parts ?? 3;
@@ -147,6 +154,27 @@ export interface SiglipFacts {
   readonly embedDim: number;
   /** open_clip `proj_type: none` (ViT-SO400M-16-SigLIP-i18n-256): the pooled text is the embedding. */
   readonly textProjNone?: boolean;
+  /** The timm trunk the config names (`vision_cfg.timm_model_name`). */
+  readonly trunk?: string;
+}
+
+/**
+ * timm SigLIP trunks built with `act_layer='gelu_tanh'` (timm 1.0 `vision_transformer.py`; every
+ * other MAP SigLIP trunk there keeps the default exact `nn.GELU`). Several are SigLIP 2's.
+ */
+const GELU_TANH_TRUNKS: ReadonlySet<string> = new Set([
+  'vit_base_patch32_siglip_256',
+  'vit_large_patch16_siglip_512',
+  'vit_so400m_patch16_siglip_256',
+  'vit_so400m_patch16_siglip_384',
+  'vit_so400m_patch16_siglip_512',
+  'vit_giantopt_patch16_siglip_256',
+  'vit_giantopt_patch16_siglip_384',
+]);
+
+/** The image trunk's activation when timm builds it with tanh-GELU, else undefined (exact GELU). */
+export function trunkActivation(trunk: string | undefined): { value: 'gelu_tanh'; source: string } | undefined {
+  return trunk && GELU_TANH_TRUNKS.has(trunk) ? { value: 'gelu_tanh', source: `timm ${trunk} act_layer gelu_tanh` } : undefined;
 }
 
 /** open_clip facts (+ their timm trunk) → probe shapes; undefined when it is not a SigLIP the probe builds. */
@@ -156,7 +184,7 @@ export function siglipFactsFrom(f: OpenClipFacts, name?: string): SiglipFacts | 
   const vision = trunk ? visionFromTrunk(trunk) : undefined;
   const t = f.text;
   const text: TextShape = { width: t.width, layers: t.layers, heads: t.heads, mlp: Math.round(t.width * t.mlpRatio), contextLength: t.context, vocabSize: t.vocab, layerScale: false, causal: false };
-  return { ...(name ? { name } : {}), ...(vision ? { vision } : {}), text, embedDim: f.embed, ...(t.projNone ? { textProjNone: true } : {}) };
+  return { ...(name ? { name } : {}), ...(vision ? { vision } : {}), text, embedDim: f.embed, ...(t.projNone ? { textProjNone: true } : {}), trunk: f.vision.trunk };
 }
 
 function visionFromTrunk(t: TimmTrunkFacts): SiglipVisionShape | undefined {
@@ -200,7 +228,13 @@ function posRows(w: CanonicalSource): number | undefined {
  * `hints` (config files) or the matching open_clip config, else width / 64. A tower the file lacks
  * is taken from `named` (a matched or `--target` config); without one it cannot be sized.
  */
-export function deriveSiglipConfig(w: CanonicalSource, hints: ConfigHints, named: SiglipFacts | undefined, activation: { value: ProbeModelConfig['activation']; source: string }): ConfigResult {
+export function deriveSiglipConfig(
+  w: CanonicalSource,
+  hints: ConfigHints,
+  named: SiglipFacts | undefined,
+  activation: { value: ProbeModelConfig['activation']; source: string },
+  textActivation?: { value: ProbeModelConfig['activation']; source: string },
+): ConfigResult {
   const hasVision = [...w.tensors.keys()].some((k) => k.startsWith('visual.trunk.'));
   const hasText = [...w.tensors.keys()].some((k) => k.startsWith('text.'));
   if (!hasVision && !hasText) return { ok: false, code: 'probe-no-clip-tower', message: 'No SigLIP image or text tower was found in this checkpoint.' };
@@ -266,7 +300,8 @@ export function deriveSiglipConfig(w: CanonicalSource, hints: ConfigHints, named
       text,
       embedDim,
       activation: activation.value,
-      activationSource: activation.source,
+      activationSource: textActivation && textActivation.value !== activation.value ? `${activation.source}; text tower ${textActivation.value} (${textActivation.source})` : activation.source,
+      ...(textActivation && textActivation.value !== activation.value ? { textActivation: textActivation.value } : {}),
       pooling: { kind: 'last' },
       layerNormEps: 1e-6,
       scoring: 'sigmoid',

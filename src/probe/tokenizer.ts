@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { isUnigramTokenizerJson, tokenizerFromSentencePiece, tokenizerFromUnigramJson, type UnigramTokenizer } from './sentencepiece.js';
+import { isSentencePieceBpeJson, tokenizerFromBpeJson, type GemmaBpeTokenizer } from './gemmaBpe.js';
 import { TokenizerError } from './tokenizerError.js';
 
 /**
@@ -191,8 +192,8 @@ export async function loadTokenizer(path: string): Promise<TokenizerResult> {
   }
 }
 
-/** CLIP's byte-level BPE or SigLIP's SentencePiece Unigram. */
-export type ProbeTokenizer = ClipTokenizer | UnigramTokenizer;
+/** CLIP's byte-level BPE, SigLIP's SentencePiece Unigram or SigLIP 2's Gemma BPE (./gemmaBpe.ts). */
+export type ProbeTokenizer = ClipTokenizer | UnigramTokenizer | GemmaBpeTokenizer;
 export type AnyTokenizerResult = { ok: true; tokenizer: ProbeTokenizer } | { ok: false; code: string; message: string };
 
 /**
@@ -207,6 +208,8 @@ export async function loadProbeTokenizer(path: string, opts: { underscoreToSpace
     if (name.endsWith('.json') && name !== 'vocab.json') {
       const t = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
       if (isUnigramTokenizerJson(t)) return { ok: true, tokenizer: tokenizerFromUnigramJson(t, path, opts.underscoreToSpace) };
+      // SigLIP 2's Gemma BPE (byte fallback, `▁` spaces): open_clip canonicalises, transformers' path lower-cases.
+      if (isSentencePieceBpeJson(t)) return { ok: true, tokenizer: tokenizerFromBpeJson(t, path, opts.underscoreToSpace ? 'canonicalize' : 'lower') };
     }
     if (statSync(path).isDirectory()) {
       const found = findTokenizerIn(path);

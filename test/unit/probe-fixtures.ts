@@ -61,6 +61,14 @@ export async function canonicalValues(w: ResolvedWeight): Promise<Float32Array> 
       const s = cw.sources[0]!.shape;
       return transpose2d(parts[0]!, s[0]!, s[1]!);
     }
+    case 'patch-hwc': {
+      // [D, p·p·C] flattened as (row, column, channel) → Conv [D, C, p, p].
+      const [d, c, p, q] = w.shape as [number, number, number, number];
+      const src = parts[0]!;
+      const out = new Float32Array(src.length);
+      for (let o = 0; o < d; o++) for (let ch = 0; ch < c; ch++) for (let y = 0; y < p; y++) for (let x = 0; x < q; x++) out[((o * c + ch) * p + y) * q + x] = src[o * p * q * c + (y * q + x) * c + ch]!;
+      return out;
+    }
     case 'concat0': {
       const out = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
       let o = 0;
