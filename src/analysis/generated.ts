@@ -80,6 +80,7 @@ const MISFIT_CAP = 2000;
 /** How each entry explains the file (extra / mismatched / missing counts). */
 function fitAll(names: readonly string[], tensors: readonly TensorInfo[], entries: readonly CatalogEntry[]): Fit[] {
   const out: Fit[] = [];
+  if (!entries.length) return out;
   const idx: number[] = [];
   for (let i = 0; i < names.length; i++) if (!isIgnorableName(names[i]!)) idx.push(i);
   for (const entry of entries) {
@@ -357,14 +358,32 @@ export function decide(inp: DecideInput): Decision {
   return { kind: 'old' };
 }
 
+/** Per skeleton list: every name (as `key` gives it) some skeleton holds, the only names `prefilter` looks up. */
+const skeletonKeys = new WeakMap<readonly Skeleton[], ReadonlySet<string>>();
+
+function keysOf(skeletons: readonly Skeleton[]): ReadonlySet<string> {
+  let keys = skeletonKeys.get(skeletons);
+  if (keys) return keys;
+  const k = new Set<string>();
+  for (const s of skeletons) for (const t of s.tensors) if (!t.opaque) k.add(key(t.name));
+  skeletonKeys.set(skeletons, (keys = k));
+  return keys;
+}
+
 /**
  * Skeletons first (non-repeated tensors + the first block): models whose skeleton contradicts a
  * file tensor's shape, or shares no name with the file, are dropped before their full layout is
- * generated; with no survivor, the three least contradicted are kept (for "like X").
+ * generated; with no survivor, the three least contradicted are kept (for "like X"). Models that
+ * `fitAll` is sure to drop (see `pastCap`) are not generated either.
  */
 function prefilter(inp: DecideInput, skeletons: readonly Skeleton[], closest = true): CatalogEntry[] {
+  // The file's shapes by name, only for names some skeleton holds (not a map of every file tensor).
+  const wanted = keysOf(skeletons);
   const file = new Map<string, readonly number[]>();
-  for (let i = 0; i < inp.names.length; i++) file.set(key(inp.names[i]!), inp.tensors[i]!.shape);
+  for (let i = 0; i < inp.names.length; i++) {
+    const k = key(inp.names[i]!);
+    if (wanted.has(k)) file.set(k, inp.tensors[i]!.shape);
+  }
   const scored = skeletons.map((s) => {
     let overlap = 0;
     let contra = 0;
@@ -378,11 +397,38 @@ function prefilter(inp: DecideInput, skeletons: readonly Skeleton[], closest = t
     return { s, overlap, contra };
   });
   const ok = scored.filter((x) => x.overlap > 0 && x.contra === 0);
-  if (!closest) return ok.filter((x) => x.s.tensors.filter((t) => !t.opaque).slice(0, 2).every((t) => file.has(key(t.name)))).map((x) => x.s.full());
+  const full = (picked: { s: Skeleton }[]) => picked.filter((x) => !pastCap(inp, x.s)).map((x) => x.s.full());
+  if (!closest) return full(ok.filter((x) => x.s.tensors.filter((t) => !t.opaque).slice(0, 2).every((t) => file.has(key(t.name)))));
   const keep = ok.length ? ok : scored.filter((x) => x.overlap > 0).sort((a, b) => a.contra - b.contra || b.overlap - a.overlap).slice(0, 3);
   // Entries the file tensors fit best are also needed for "like X" when the full check finds no subset: add the closest contradicting ones.
   const extra = ok.length ? scored.filter((x) => x.overlap > 0 && x.contra > 0).sort((a, b) => a.contra - b.contra || b.overlap - a.overlap).slice(0, 3) : [];
-  return [...keep, ...extra].map((x) => x.s.full());
+  return full([...keep, ...extra]);
+}
+
+/**
+ * True when `fitAll` is sure to drop the model of skeleton `s` (more than MISFIT_CAP file tensors
+ * it has no place for or another shape than), so its full layout need not be generated. The full
+ * layout is the skeleton plus at most `s.beyond` tensors (later blocks; no opaque part among them),
+ * and each of those can take the file tensors of one name: a file tensor that misfits the skeleton
+ * misfits the full layout unless its name is one of those. So when the file tensors misfitting the
+ * skeleton have more than MISFIT_CAP + beyond distinct names, more than MISFIT_CAP misfit the model.
+ * (A 100k-tensor CLIP-looking file against a 12-block model; small files never get here.)
+ */
+function pastCap(inp: DecideInput, s: Skeleton): boolean {
+  const limit = MISFIT_CAP + s.beyond;
+  if (!(inp.names.length > limit)) return false;
+  const { byKey, opaque } = indexOf(s.tensors);
+  const misfit = new Set<string>();
+  for (let i = 0; i < inp.names.length; i++) {
+    const n = inp.names[i]!;
+    if (isIgnorableName(n)) continue;
+    const k = key(n);
+    const e = byKey.get(k);
+    if (e ? shapeOk(e.shape, inp.tensors[i]!.shape) : opaque.some((p) => k.startsWith(p))) continue;
+    misfit.add(k);
+    if (misfit.size > limit) return true;
+  }
+  return false;
 }
 
 /**
