@@ -397,12 +397,42 @@ function prefilter(inp: DecideInput, skeletons: readonly Skeleton[], closest = t
     return { s, overlap, contra };
   });
   const ok = scored.filter((x) => x.overlap > 0 && x.contra === 0);
-  const full = (picked: { s: Skeleton }[]) => picked.filter((x) => !pastCap(inp, x.s)).map((x) => x.s.full());
+  const head = new FileHead(inp);
+  const full = (picked: { s: Skeleton }[]) => picked.filter((x) => !pastCap(head, x.s)).map((x) => x.s.full());
   if (!closest) return full(ok.filter((x) => x.s.tensors.filter((t) => !t.opaque).slice(0, 2).every((t) => file.has(key(t.name)))));
   const keep = ok.length ? ok : scored.filter((x) => x.overlap > 0).sort((a, b) => a.contra - b.contra || b.overlap - a.overlap).slice(0, 3);
   // Entries the file tensors fit best are also needed for "like X" when the full check finds no subset: add the closest contradicting ones.
   const extra = ok.length ? scored.filter((x) => x.overlap > 0 && x.contra > 0).sort((a, b) => a.contra - b.contra || b.overlap - a.overlap).slice(0, 3) : [];
   return full([...keep, ...extra]);
+}
+
+/**
+ * The file's non-ignorable tensors from the start, as `key` names and shapes, read as far as some
+ * `pastCap` call needs (shared by the candidates; each reads a few thousand at most).
+ */
+class FileHead {
+  readonly keys: string[] = [];
+  readonly shapes: (readonly number[])[] = [];
+  /** Whether two of `keys` are equal (then misfits are counted by distinct name). */
+  repeated = false;
+  private next = 0;
+  private readonly seen = new Set<string>();
+  constructor(readonly inp: DecideInput) {}
+
+  /** True when entry `j` exists (reading on to it). */
+  has(j: number): boolean {
+    const { names, tensors } = this.inp;
+    while (this.keys.length <= j && this.next < names.length) {
+      const i = this.next++;
+      if (isIgnorableName(names[i]!)) continue;
+      const k = key(names[i]!);
+      if (this.seen.has(k)) this.repeated = true;
+      else this.seen.add(k);
+      this.keys.push(k);
+      this.shapes.push(tensors[i]!.shape);
+    }
+    return j < this.keys.length;
+  }
 }
 
 /**
@@ -414,21 +444,30 @@ function prefilter(inp: DecideInput, skeletons: readonly Skeleton[], closest = t
  * skeleton have more than MISFIT_CAP + beyond distinct names, more than MISFIT_CAP misfit the model.
  * (A 100k-tensor CLIP-looking file against a 12-block model; small files never get here.)
  */
-function pastCap(inp: DecideInput, s: Skeleton): boolean {
+function pastCap(head: FileHead, s: Skeleton): boolean {
   const limit = MISFIT_CAP + s.beyond;
-  if (!(inp.names.length > limit)) return false;
+  if (!(limit < head.inp.names.length) || !head.has(limit)) return false;
   const { byKey, opaque } = indexOf(s.tensors);
-  const misfit = new Set<string>();
-  for (let i = 0; i < inp.names.length; i++) {
-    const n = inp.names[i]!;
-    if (isIgnorableName(n)) continue;
-    const k = key(n);
+  let misfits = 0;
+  let distinct: Set<string> | undefined;
+  for (let j = 0; head.has(j); j++) {
+    const k = head.keys[j]!;
     const e = byKey.get(k);
-    if (e ? shapeOk(e.shape, inp.tensors[i]!.shape) : opaque.some((p) => k.startsWith(p))) continue;
-    misfit.add(k);
-    if (misfit.size > limit) return true;
+    if (e ? shapeOk(e.shape, head.shapes[j]!) : opaque.some((p) => k.startsWith(p))) continue;
+    // Names repeat only in odd files (`x` beside `text.x`): then count each once.
+    if (head.repeated) {
+      distinct ??= new Set(head.keys.slice(0, j).filter((x, i) => !fits(byKey, opaque, x, head.shapes[i]!)));
+      distinct.add(k);
+      misfits = distinct.size;
+    } else misfits++;
+    if (misfits > limit) return true;
   }
   return false;
+}
+
+function fits(byKey: ReadonlyMap<string, ExpectedTensor>, opaque: readonly string[], k: string, shape: readonly number[]): boolean {
+  const e = byKey.get(k);
+  return e ? shapeOk(e.shape, shape) : opaque.some((p) => k.startsWith(p));
 }
 
 /**

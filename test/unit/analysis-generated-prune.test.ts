@@ -11,8 +11,10 @@ import type { Checkpoint } from '../../src/core/checkpoint.js';
 import { openclipEntry } from '../../src/layouts/spec/catalog.js';
 import { fakeTensors } from '../helpers/clipFixtures.js';
 
-async function variantOf(model: string, extra: number, textFirst = false) {
+async function variantOf(model: string, extra: number, textFirst = false, textTwice = false) {
   const own = openclipEntry(model).expected.filter((e) => !e.opaque).map((e) => ({ name: e.name, shape: e.shape.map((d) => (d < 0 ? 1 : d)) }));
+  // The text tower also at top level (`x` beside `text.x`: one name for the layouts, so the skip counts names, not tensors).
+  if (textTwice) own.push(...own.filter((e) => e.name.startsWith('text.')).map((e) => ({ ...e, name: e.name.slice(5) })));
   const more = Array.from({ length: extra }, (_, i) => ({ name: `extra.${i}.weight`, shape: [4] }));
   const tensors = fakeTensors(textFirst ? [...more, ...own] : [...own, ...more]);
   const ckpt: Checkpoint = { format: 'safetensors', path: join('/nonexistent', 'model.safetensors'), files: [], tensors, unreadable: [], metadata: {}, problems: [] };
@@ -21,7 +23,7 @@ async function variantOf(model: string, extra: number, textFirst = false) {
   return { variant: r.value.architecture.variant, source: r.value.architecture.variantSource, tensors: own.length };
 }
 
-for (const model of ['ViT-B-16-SigLIP', 'ViT-L-14-CLIPA', 'convnext_base_w']) {
+for (const model of ['ViT-B-16-SigLIP', 'ViT-L-14-CLIPA', 'convnext_base_w', 'roberta-ViT-B-32']) {
   test(`${model} plus K unrelated tensors: named while K ≤ 2000, not past it (the full layouts skipped for big files decide alike)`, async () => {
     for (const [k, named] of [
       [1999, true],
@@ -29,9 +31,14 @@ for (const model of ['ViT-B-16-SigLIP', 'ViT-L-14-CLIPA', 'convnext_base_w']) {
       [2001, false],
       [2600, false],
     ] as const) {
-      for (const textFirst of [false, true]) {
-        const v = await variantOf(model, k, textFirst);
-        assert.equal(v.variant === model && v.source === 'shapes', named, `${model} (${v.tensors} tensors) + ${k} extra${textFirst ? ' (extras first)' : ''}: ${v.variant} (${v.source})`);
+      for (const [textFirst, textTwice] of [
+        [false, false],
+        [true, false],
+        [false, true],
+      ] as const) {
+        if (textTwice && model !== 'roberta-ViT-B-32') continue;
+        const v = await variantOf(model, k, textFirst, textTwice);
+        assert.equal(v.variant === model && v.source === 'shapes', named, `${model} (${v.tensors} tensors${textTwice ? ', text tower twice' : ''}) + ${k} extra${textFirst ? ' (extras first)' : ''}: ${v.variant} (${v.source})`);
       }
     }
   });
