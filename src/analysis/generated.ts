@@ -361,9 +361,13 @@ export function decide(inp: DecideInput): Decision {
 /** Per skeleton list: every name (as `key` gives it) some skeleton holds, the only names `prefilter` looks up. */
 const skeletonKeys = new WeakMap<readonly Skeleton[], ReadonlySet<string>>();
 
-function keysOf(skeletons: readonly Skeleton[]): ReadonlySet<string> {
+/** The skeletons' names, or undefined when the file has fewer tensors than the skeletons (then mapping all of them is cheaper). */
+function keysOf(skeletons: readonly Skeleton[], fileTensors: number): ReadonlySet<string> | undefined {
   let keys = skeletonKeys.get(skeletons);
   if (keys) return keys;
+  let total = 0;
+  for (const s of skeletons) total += s.tensors.length;
+  if (fileTensors <= total) return undefined;
   const k = new Set<string>();
   for (const s of skeletons) for (const t of s.tensors) if (!t.opaque) k.add(key(t.name));
   skeletonKeys.set(skeletons, (keys = k));
@@ -377,12 +381,12 @@ function keysOf(skeletons: readonly Skeleton[]): ReadonlySet<string> {
  * `fitAll` is sure to drop (see `pastCap`) are not generated either.
  */
 function prefilter(inp: DecideInput, skeletons: readonly Skeleton[], closest = true): CatalogEntry[] {
-  // The file's shapes by name, only for names some skeleton holds (not a map of every file tensor).
-  const wanted = keysOf(skeletons);
+  // The file's shapes by name; for big files only the names some skeleton holds (not a map of 100k names).
+  const wanted = keysOf(skeletons, inp.names.length);
   const file = new Map<string, readonly number[]>();
   for (let i = 0; i < inp.names.length; i++) {
     const k = key(inp.names[i]!);
-    if (wanted.has(k)) file.set(k, inp.tensors[i]!.shape);
+    if (!wanted || wanted.has(k)) file.set(k, inp.tensors[i]!.shape);
   }
   const scored = skeletons.map((s) => {
     let overlap = 0;
