@@ -24,34 +24,54 @@ export function problemToFinding(p: Problem): Finding {
 
 const names = (list: readonly { name: string }[]) => ({ tensors: list.slice(0, LIST_CAP).map((x) => x.name), tensorCount: list.length });
 
-/** Groups names like `transformer.resblocks.5.attn.in_proj_weight` into "transformer.resblocks.5" for messages. */
-function where(list: readonly { name: string }[]): string {
-  const groups = new Map<string, number>();
-  // Lists come in file order, so names run in groups: count a run, then add it to the map once
-  // (first-seen order is unchanged), and reuse the run's key instead of slicing it again.
-  let run: string | undefined;
-  let runCount = 0;
-  const flush = () => {
-    if (run !== undefined) groups.set(run, (groups.get(run) ?? 0) + runCount);
-  };
-  for (let i = 0; i < list.length; i++) {
+/**
+ * Groups names like `transformer.resblocks.5.attn.in_proj_weight` into "transformer.resblocks.5" for
+ * messages: the first four groups (first-seen order) with their sizes, and "…" when there are more.
+ * (Exported for tests.)
+ */
+export function where(list: readonly { name: string }[]): string {
+  // Only those four groups are counted, so once they are known a name is only tested against them
+  // (`inGroup`, exact) and its own group is never computed: lists run to 100k names.
+  const keys: string[] = [];
+  const blockLike: boolean[] = [];
+  const counts: number[] = [];
+  let more = false;
+  let last = -1;
+  next: for (let i = 0; i < list.length; i++) {
     const name = list[i]!.name;
-    const end = blockPathEnd(name);
-    if (run !== undefined && (end < 0 ? name === run : run.length === end && name.startsWith(run))) {
-      runCount++;
+    // Lists come in file order, so names run in groups: the last group first.
+    if (last >= 0 && inGroup(name, keys[last]!, blockLike[last]!)) {
+      counts[last]!++;
       continue;
     }
-    flush();
-    run = end < 0 ? name : name.slice(0, end);
-    runCount = 1;
+    for (let g = 0; g < keys.length; g++) {
+      if (g !== last && inGroup(name, keys[g]!, blockLike[g]!)) {
+        counts[g]!++;
+        last = g;
+        continue next;
+      }
+    }
+    if (keys.length === 4) {
+      more = true;
+      continue;
+    }
+    const end = blockPathEnd(name);
+    const k = end < 0 ? name : name.slice(0, end);
+    keys.push(k);
+    blockLike.push(blockPathEnd(`${k}.`) === k.length);
+    counts.push(1);
+    last = keys.length - 1;
   }
-  flush();
-  const parts: string[] = [];
-  for (const [k, n] of groups) {
-    if (parts.length === 4) break;
-    parts.push(n > 1 ? `${k} (${n})` : k);
-  }
-  return parts.join(', ') + (groups.size > 4 ? ', …' : '');
+  return keys.map((k, g) => (counts[g]! > 1 ? `${k} (${counts[g]})` : k)).join(', ') + (more ? ', …' : '');
+}
+
+/**
+ * Whether `name`'s group (its `blockPathEnd` prefix, else the whole name) is `key`: the name itself,
+ * or, when `key` ends like a block path (`blockLike`: `blockPathEnd(key + '.')` is its length), a
+ * name continuing it with `.` (the scan then ends at the same place, all within `key.`).
+ */
+function inGroup(name: string, key: string, blockLike: boolean): boolean {
+  return name === key || (blockLike && name.length > key.length && name.charCodeAt(key.length) === 46 && name.startsWith(key));
 }
 
 /**

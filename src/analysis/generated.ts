@@ -87,6 +87,7 @@ const MISFIT_CAP = 2000;
 /** How each entry explains the file (extra / mismatched / missing counts). */
 function fitAll(names: readonly string[], tensors: readonly TensorInfo[], entries: readonly CatalogEntry[]): Fit[] {
   const out: Fit[] = [];
+  if (!entries.length) return out;
   const idx: number[] = [];
   for (let i = 0; i < names.length; i++) if (!isIgnorableName(names[i]!)) idx.push(i);
   for (const entry of entries) {
@@ -387,14 +388,36 @@ function fusedSkeletons(): Skeleton[] {
   return (fusedOnly ??= openclipSkeletons().filter((s) => openclipFacts(s.name)?.fused !== undefined));
 }
 
+/** Per skeleton list: every name (as `key` gives it) some skeleton holds, the only names `prefilter` looks up. */
+const skeletonKeys = new WeakMap<readonly Skeleton[], ReadonlySet<string>>();
+
+/** The skeletons' names, or undefined when the file has fewer tensors than the skeletons (then mapping all of them is cheaper). */
+function keysOf(skeletons: readonly Skeleton[], fileTensors: number): ReadonlySet<string> | undefined {
+  let keys = skeletonKeys.get(skeletons);
+  if (keys) return keys;
+  let total = 0;
+  for (const s of skeletons) total += s.tensors.length;
+  if (fileTensors <= total) return undefined;
+  const k = new Set<string>();
+  for (const s of skeletons) for (const t of s.tensors) if (!t.opaque) k.add(key(t.name));
+  skeletonKeys.set(skeletons, (keys = k));
+  return keys;
+}
+
 /**
  * Skeletons first (non-repeated tensors + the first block): models whose skeleton contradicts a
  * file tensor's shape, or shares no name with the file, are dropped before their full layout is
- * generated; with no survivor, the three least contradicted are kept (for "like X").
+ * generated; with no survivor, the three least contradicted are kept (for "like X"). Models that
+ * `fitAll` is sure to drop (see `pastCap`) are not generated either.
  */
 function prefilter(inp: DecideInput, skeletons: readonly Skeleton[], closest = true): CatalogEntry[] {
+  // The file's shapes by name; for big files only the names some skeleton holds (not a map of 100k names).
+  const wanted = keysOf(skeletons, inp.names.length);
   const file = new Map<string, readonly number[]>();
-  for (let i = 0; i < inp.names.length; i++) file.set(key(inp.names[i]!), inp.tensors[i]!.shape);
+  for (let i = 0; i < inp.names.length; i++) {
+    const k = key(inp.names[i]!);
+    if (!wanted || wanted.has(k)) file.set(k, inp.tensors[i]!.shape);
+  }
   const scored = skeletons.map((s) => {
     let overlap = 0;
     let contra = 0;
@@ -408,11 +431,77 @@ function prefilter(inp: DecideInput, skeletons: readonly Skeleton[], closest = t
     return { s, overlap, contra };
   });
   const ok = scored.filter((x) => x.overlap > 0 && x.contra === 0);
-  if (!closest) return ok.filter((x) => x.s.tensors.filter((t) => !t.opaque).slice(0, 2).every((t) => file.has(key(t.name)))).map((x) => x.s.full());
+  const head = new FileHead(inp);
+  const full = (picked: { s: Skeleton }[]) => picked.filter((x) => !pastCap(head, x.s)).map((x) => x.s.full());
+  if (!closest) return full(ok.filter((x) => x.s.tensors.filter((t) => !t.opaque).slice(0, 2).every((t) => file.has(key(t.name)))));
   const keep = ok.length ? ok : scored.filter((x) => x.overlap > 0).sort((a, b) => a.contra - b.contra || b.overlap - a.overlap).slice(0, 3);
   // Entries the file tensors fit best are also needed for "like X" when the full check finds no subset: add the closest contradicting ones.
   const extra = ok.length ? scored.filter((x) => x.overlap > 0 && x.contra > 0).sort((a, b) => a.contra - b.contra || b.overlap - a.overlap).slice(0, 3) : [];
-  return [...keep, ...extra].map((x) => x.s.full());
+  return full([...keep, ...extra]);
+}
+
+/**
+ * The file's non-ignorable tensors from the start, as `key` names and shapes, read as far as some
+ * `pastCap` call needs (shared by the candidates; each reads a few thousand at most).
+ */
+class FileHead {
+  readonly keys: string[] = [];
+  readonly shapes: (readonly number[])[] = [];
+  /** Whether two of `keys` are equal (then misfits are counted by distinct name). */
+  repeated = false;
+  private next = 0;
+  private readonly seen = new Set<string>();
+  constructor(readonly inp: DecideInput) {}
+
+  /** True when entry `j` exists (reading on to it). */
+  has(j: number): boolean {
+    const { names, tensors } = this.inp;
+    while (this.keys.length <= j && this.next < names.length) {
+      const i = this.next++;
+      if (isIgnorableName(names[i]!)) continue;
+      const k = key(names[i]!);
+      if (this.seen.has(k)) this.repeated = true;
+      else this.seen.add(k);
+      this.keys.push(k);
+      this.shapes.push(tensors[i]!.shape);
+    }
+    return j < this.keys.length;
+  }
+}
+
+/**
+ * True when `fitAll` is sure to drop the model of skeleton `s` (more than MISFIT_CAP file tensors
+ * it has no place for or another shape than), so its full layout need not be generated. The full
+ * layout is the skeleton plus at most `s.beyond` tensors (later blocks; no opaque part among them),
+ * and each of those can take the file tensors of one name: a file tensor that misfits the skeleton
+ * misfits the full layout unless its name is one of those. So when the file tensors misfitting the
+ * skeleton have more than MISFIT_CAP + beyond distinct names, more than MISFIT_CAP misfit the model.
+ * (A 100k-tensor CLIP-looking file against a 12-block model; small files never get here.)
+ */
+function pastCap(head: FileHead, s: Skeleton): boolean {
+  const limit = MISFIT_CAP + s.beyond;
+  if (!(limit < head.inp.names.length) || !head.has(limit)) return false;
+  const { byKey, opaque } = indexOf(s.tensors);
+  let misfits = 0;
+  let distinct: Set<string> | undefined;
+  for (let j = 0; head.has(j); j++) {
+    const k = head.keys[j]!;
+    const e = byKey.get(k);
+    if (e ? shapeOk(e.shape, head.shapes[j]!) : opaque.some((p) => k.startsWith(p))) continue;
+    // Names repeat only in odd files (`x` beside `text.x`): then count each once.
+    if (head.repeated) {
+      distinct ??= new Set(head.keys.slice(0, j).filter((x, i) => !fits(byKey, opaque, x, head.shapes[i]!)));
+      distinct.add(k);
+      misfits = distinct.size;
+    } else misfits++;
+    if (misfits > limit) return true;
+  }
+  return false;
+}
+
+function fits(byKey: ReadonlyMap<string, ExpectedTensor>, opaque: readonly string[], k: string, shape: readonly number[]): boolean {
+  const e = byKey.get(k);
+  return e ? shapeOk(e.shape, shape) : opaque.some((p) => k.startsWith(p));
 }
 
 /**

@@ -67,8 +67,29 @@ export interface Skeleton {
   readonly name: string;
   readonly source: 'open_clip' | 'timm';
   readonly tensors: readonly ExpectedTensor[];
+  /**
+   * At most this many tensors of the full layout are not in `tensors` (the blocks past the first;
+   * Infinity when a left-out block is opaque). The full layout is `tensors` plus at most this many.
+   */
+  readonly beyond: number;
   /** The full layout (expanded and cached on first use). */
   full(): CatalogEntry;
+}
+
+/**
+ * A skeleton of `spec` under `config`: the first block of each repeated part, and a bound on the
+ * rest. Models with the same config (`ViT-B-16` and `ViT-B-16-quickgelu`: the activation is not a
+ * spec field) share one expansion (`same`, per catalog build).
+ */
+function skeletonOf(name: string, source: 'open_clip' | 'timm', spec: Parameters<typeof expandOrThrow>[0], config: Parameters<typeof expandOrThrow>[1], full: () => CatalogEntry, same: Map<string, Pick<Skeleton, 'tensors' | 'beyond'>>): Skeleton {
+  const id = JSON.stringify(config);
+  let x = same.get(id);
+  if (!x) {
+    const omitted = { tensors: 0, opaque: false };
+    const tensors = expandOrThrow(spec, config, { maxBlocks: 1, omitted });
+    same.set(id, (x = { tensors, beyond: omitted.opaque ? Infinity : omitted.tensors }));
+  }
+  return { name, source, tensors: x.tensors, beyond: x.beyond, full };
 }
 
 const skeletons = new Map<string, Skeleton[]>();
@@ -76,7 +97,8 @@ const skeletons = new Map<string, Skeleton[]>();
 export function openclipSkeletons(): Skeleton[] {
   let s = skeletons.get('oc');
   if (s) return s;
-  s = OPENCLIP_NAMES.map((name) => ({ name, source: 'open_clip' as const, tensors: expandOrThrow(OPENCLIP_SPEC, openclipSpecConfig(openclipFacts(name)!), { maxBlocks: 1 }), full: () => openclipEntry(name) }));
+  const same = new Map<string, Pick<Skeleton, 'tensors' | 'beyond'>>();
+  s = OPENCLIP_NAMES.map((name) => skeletonOf(name, 'open_clip', OPENCLIP_SPEC, openclipSpecConfig(openclipFacts(name)!), () => openclipEntry(name), same));
   skeletons.set('oc', s);
   return s;
 }
@@ -84,7 +106,8 @@ export function openclipSkeletons(): Skeleton[] {
 export function timmSkeletons(): Skeleton[] {
   let s = skeletons.get('timm');
   if (s) return s;
-  s = TIMM_TOWER_NAMES.map((name) => ({ name, source: 'timm' as const, tensors: expandOrThrow(TIMM_TOWER_SPEC, timmTowerSpecConfig(timmTower(name)!, -1), { maxBlocks: 1 }), full: () => timmEntry(name)! }));
+  const same = new Map<string, Pick<Skeleton, 'tensors' | 'beyond'>>();
+  s = TIMM_TOWER_NAMES.map((name) => skeletonOf(name, 'timm', TIMM_TOWER_SPEC, timmTowerSpecConfig(timmTower(name)!, -1), () => timmEntry(name)!, same));
   skeletons.set('timm', s);
   return s;
 }

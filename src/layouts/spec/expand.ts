@@ -21,6 +21,12 @@ export function expandSpec(spec: ArchitectureSpec, config: SpecConfig): Result<E
 export interface ExpandOptions {
   /** Expand at most this many blocks of each repeated part (a skeleton for cheap pre-matching). */
   readonly maxBlocks?: number;
+  /**
+   * Filled in with what `maxBlocks` left out: `tensors`, at most this many more tensors (an upper
+   * bound: every template tensor of every block left out, conditions not evaluated); `opaque`, true
+   * when a left-out block is an opaque part (its prefix and anchors are not known).
+   */
+  readonly omitted?: { tensors: number; opaque: boolean };
 }
 
 export function expandOrThrow(spec: ArchitectureSpec, config: SpecConfig, opts: ExpandOptions = {}): ExpectedTensor[] {
@@ -28,7 +34,7 @@ export function expandOrThrow(spec: ArchitectureSpec, config: SpecConfig, opts: 
   for (const [k, v] of Object.entries(config)) if (v !== undefined) env[k] = v;
   for (const [k, v] of Object.entries(spec.vars ?? {})) env[k] = typeof v === 'number' ? v : compileExpr(v)(env);
   const out: ExpectedTensor[] = [];
-  for (const part of spec.parts) expandPart(spec, part, env, out, opts.maxBlocks ?? Infinity);
+  for (const part of spec.parts) expandPart(spec, part, env, out, opts.maxBlocks ?? Infinity, opts.omitted);
   return out;
 }
 
@@ -39,7 +45,7 @@ function templateOf(spec: ArchitectureSpec, part: PartSpec): readonly TensorTemp
   return t;
 }
 
-function expandPart(spec: ArchitectureSpec, part: PartSpec, base: Env, out: ExpectedTensor[], maxBlocks: number): void {
+function expandPart(spec: ArchitectureSpec, part: PartSpec, base: Env, out: ExpectedTensor[], maxBlocks: number, omitted?: { tensors: number; opaque: boolean }): void {
   if (!evalCond(part.when, base)) return;
   const tensors = templateOf(spec, part);
   const outer = part.each === undefined ? 1 : evalDim(part.each, base);
@@ -50,6 +56,10 @@ function expandPart(spec: ArchitectureSpec, part: PartSpec, base: Env, out: Expe
     if (hasS) envS.S = s;
     const repeat = part.repeat === undefined ? undefined : evalDim(part.repeat, envS);
     const count = Math.min(repeat ?? 1, maxBlocks);
+    if (omitted && repeat !== undefined && repeat > count) {
+      if (part.opaque) omitted.opaque = true;
+      else omitted.tensors += (repeat - count) * tensors.length;
+    }
     for (let n = 0; n < count; n++) {
       const env: Record<string, Value> = Object.create(envS) as Record<string, Value>;
       if (repeat !== undefined) env.N = n;
