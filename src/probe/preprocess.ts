@@ -24,11 +24,24 @@ const HALF = [0.5, 0.5, 0.5] as const;
 export const CLIP_PREPROCESS: Preprocess = { resize: 'shorter-side-crop', filter: 'bicubic', mean: OPENAI_MEAN, std: OPENAI_STD, source: 'CLIP (OpenAI / open_clip)' };
 export const OPENCLIP_SIGLIP_PREPROCESS: Preprocess = { resize: 'squash', filter: 'bicubic', mean: HALF, std: HALF, source: 'open_clip SigLIP' };
 export const HF_SIGLIP_PREPROCESS: Preprocess = { resize: 'squash', filter: 'bicubic', mean: HALF, std: HALF, source: 'transformers SiglipImageProcessor defaults' };
+/**
+ * transformers `Siglip2ImageProcessor` (Siglip2Model): bilinear, mean = std = 0.5, but it resizes
+ * keeping the aspect ratio to at most `max_num_patches` patches. The probe builds the model at its
+ * native square grid, so it squashes to S×S instead: identical for square images, not for others.
+ */
+export const HF_SIGLIP2_PREPROCESS: Preprocess = {
+  resize: 'squash',
+  filter: 'bilinear',
+  mean: HALF,
+  std: HALF,
+  source: 'transformers Siglip2ImageProcessor defaults (its aspect-keeping patch resize replaced by a squash to the native grid: equal for square images)',
+};
 
 /** The default for a checkpoint family (engine.family) and architecture. */
-export function preprocessFor(family: string, architecture: 'clip' | 'siglip' | undefined): Preprocess {
+export function preprocessFor(family: string, architecture: 'clip' | 'siglip' | undefined, siglip2 = false): Preprocess {
   if (architecture !== 'siglip') return CLIP_PREPROCESS;
-  return family === 'hf-siglip' ? HF_SIGLIP_PREPROCESS : OPENCLIP_SIGLIP_PREPROCESS;
+  if (family !== 'hf-siglip') return OPENCLIP_SIGLIP_PREPROCESS;
+  return siglip2 ? HF_SIGLIP2_PREPROCESS : HF_SIGLIP_PREPROCESS;
 }
 
 /** PIL resample codes transformers stores in preprocessor_config.json. */
@@ -39,9 +52,9 @@ const PIL_RESAMPLE: Record<number, ResizeFilter> = { 2: 'bilinear', 3: 'bicubic'
  * (resample, image_mean, image_std). Unreadable or foreign values keep the defaults; a resample
  * the probe cannot do (nearest, lanczos, ...) is named in the source so the report shows it.
  */
-export async function preprocessForCheckpoint(dir: string, family: string, architecture: 'clip' | 'siglip' | undefined): Promise<Preprocess> {
-  const base = preprocessFor(family, architecture);
-  if (base !== HF_SIGLIP_PREPROCESS) return base;
+export async function preprocessForCheckpoint(dir: string, family: string, architecture: 'clip' | 'siglip' | undefined, siglip2 = false): Promise<Preprocess> {
+  const base = preprocessFor(family, architecture, siglip2);
+  if (base !== HF_SIGLIP_PREPROCESS && base !== HF_SIGLIP2_PREPROCESS) return base;
   let j: Record<string, unknown>;
   try {
     const v: unknown = JSON.parse(await readFile(join(dir, 'preprocessor_config.json'), 'utf8'));
@@ -55,8 +68,9 @@ export async function preprocessForCheckpoint(dir: string, family: string, archi
   const filter = typeof j.resample === 'number' ? PIL_RESAMPLE[j.resample] : undefined;
   const mean = triple(j.image_mean) ?? base.mean;
   const std = triple(j.image_std)?.every((s) => s > 0) ? triple(j.image_std)! : base.std;
-  const note = typeof j.resample === 'number' && !filter ? ` (resample ${j.resample} not supported; bicubic used)` : '';
-  return { resize: 'squash', filter: filter ?? base.filter, mean, std, source: `transformers preprocessor_config.json${note}` };
+  const note = typeof j.resample === 'number' && !filter ? ` (resample ${j.resample} not supported; ${base.filter} used)` : '';
+  const grid = siglip2 ? ' (Siglip2: squashed to the native grid)' : '';
+  return { resize: 'squash', filter: filter ?? base.filter, mean, std, source: `transformers preprocessor_config.json${note}${grid}` };
 }
 
 /** Decoded RGB → normalised CHW float32 [3, S, S] as the model's loader would make it. */

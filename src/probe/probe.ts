@@ -246,7 +246,7 @@ async function buildProbeSet(ckpt: Checkpoint, engine: Engine, opts: ProbeOption
   }
 
   // The model's own image preprocessing (CLIP: shorter side + crop, OpenAI mean/std; SigLIP: squash, 0.5/0.5).
-  const prep = await preprocessForCheckpoint(dirname(ckpt.path), engine.family, cfg.architecture);
+  const prep = await preprocessForCheckpoint(dirname(ckpt.path), engine.family, cfg.architecture, isSiglip2(engine));
   let labels: string[];
   let prompts: string[];
   let pixels: Float32Array;
@@ -301,6 +301,12 @@ async function buildProbeSet(ckpt: Checkpoint, engine: Engine, opts: ProbeOption
   const vocabErr = checkIds(ids, cfg.text.vocabSize);
   if (vocabErr) return bad('probe-vocab-mismatch', vocabErr);
   return { ok: true, set: { kind, name, labels, prompts, pixels, n: truth.length, truth, ids, m, tokenizer: tokenizerName, preprocess: describePreprocess(prep) } };
+}
+
+/** transformers Siglip2Model: its patch embedding is a Linear read through the `patch-hwc` transform. */
+function isSiglip2(engine: Engine): boolean {
+  for (const w of engine.weights.byName.values()) if (w.kind === 'checkpoint' && w.weight.transform === 'patch-hwc') return true;
+  return false;
 }
 
 function padIds(ids: BigInt64Array, m: number, len: number, L: number): BigInt64Array {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { resizeTo, type RgbImage } from '../../src/probe/images.js';
-import { applyPreprocess, CLIP_PREPROCESS, describePreprocess, HF_SIGLIP_PREPROCESS, OPENCLIP_SIGLIP_PREPROCESS, preprocessFor, preprocessForCheckpoint } from '../../src/probe/preprocess.js';
+import { applyPreprocess, CLIP_PREPROCESS, describePreprocess, HF_SIGLIP2_PREPROCESS, HF_SIGLIP_PREPROCESS, OPENCLIP_SIGLIP_PREPROCESS, preprocessFor, preprocessForCheckpoint } from '../../src/probe/preprocess.js';
+import { PNG } from 'pngjs';
+import { loadImageFolder } from '../../src/probe/probeInputs.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // Ground truth from test/fixtures/probe/make_preprocess.py (transformers 4.51.3 / Pillow 9.4; open_clip 3.3.0 / Pillow 13).
@@ -68,6 +70,8 @@ test('preprocessing is chosen per family: CLIP crop + OpenAI stats, SigLIP squas
   assert.equal(preprocessFor('hf-siglip', 'siglip'), HF_SIGLIP_PREPROCESS);
   assert.equal(preprocessFor('openclip-timm', 'siglip'), OPENCLIP_SIGLIP_PREPROCESS);
   assert.equal(preprocessFor('timm-vit', 'siglip'), OPENCLIP_SIGLIP_PREPROCESS);
+  assert.equal(preprocessFor('hf-siglip', 'siglip', true), HF_SIGLIP2_PREPROCESS);
+  assert.equal(HF_SIGLIP2_PREPROCESS.filter, 'bilinear');
   assert.match(describePreprocess(OPENCLIP_SIGLIP_PREPROCESS), /squash.*bicubic.*mean \[0\.5, 0\.5, 0\.5\]/);
   assert.match(describePreprocess(CLIP_PREPROCESS), /centre crop.*mean \[0\.4815/);
 });
@@ -89,4 +93,24 @@ test('transformers preprocessor_config.json beside the weights sets resample / m
   assert.equal(await preprocessForCheckpoint(dir, 'hf-siglip', 'siglip'), HF_SIGLIP_PREPROCESS);
   // Not read for open_clip / CLIP checkpoints.
   assert.equal(await preprocessForCheckpoint(dir, 'openclip-timm', 'siglip'), OPENCLIP_SIGLIP_PREPROCESS);
+});
+
+test('user images (--images) go through the chosen preprocessing: PNG files give transformers\' pixel_values', async () => {
+  const dir = tempDir('probe-preprocess-images');
+  hf.cases.slice(0, 2).forEach((c, k) => {
+    const png = new PNG({ width: c.image.width, height: c.image.height });
+    for (let i = 0; i < c.image.width * c.image.height; i++) {
+      for (let ch = 0; ch < 3; ch++) png.data[i * 4 + ch] = c.image.rgb[i * 3 + ch]!;
+      png.data[i * 4 + 3] = 255;
+    }
+    mkdirSync(join(dir, `class${k}`));
+    writeFileSync(join(dir, `class${k}`, 'a.png'), PNG.sync.write(png));
+  });
+  const r = await loadImageFolder(dir, hf.size, undefined, undefined, { ...HF_SIGLIP_PREPROCESS, filter: 'bilinear' });
+  assert.ok(r.ok);
+  r.value.images.forEach((im, k) => assert.ok(maxDiff(im.pixels, hf.cases[k]!.pixels.bilinear!) < 1e-6, `image ${k}`));
+  // The CLIP default (no preprocessing given) is something else.
+  const clip = await loadImageFolder(dir, hf.size);
+  assert.ok(clip.ok);
+  assert.ok(maxDiff(clip.value.images[0]!.pixels, hf.cases[0]!.pixels.bilinear!) > 0.2);
 });
