@@ -61,7 +61,7 @@ export function toProbeView(r: ProbeReport, title: string): ProbeView {
     model:
       `${r.family}: image ${m.imageSize}px, vision ${m.vision.architecture === 'resnet' ? `ResNet width ${m.vision.width}, blocks [${(m.vision.stages ?? []).join(', ')}] (attention pool ${m.vision.heads} heads)` : `${m.vision.width}w × ${m.vision.layers} layers (${m.vision.heads} heads, patch ${m.vision.patch}${m.vision.architecture === 'siglip' ? ', MAP head' : ''})`}, ` +
       `text ${m.text.width}w × ${m.text.layers} layers (${m.text.heads} heads, ${m.text.contextLength} tokens), embed ${m.embedDim}, ` +
-      `${m.activation} (${m.activationSource}), pooling ${m.pooling}, ${m.scoring === 'sigmoid' ? 'sigmoid scoring (SigLIP)' : 'softmax scoring'}${m.namedConfig ? `, config ${m.namedConfig}` : ''}`,
+      `${m.activation} (${m.activationSource}), pooling ${m.pooling}, ${m.scoring === 'sigmoid' ? 'sigmoid scoring (SigLIP)' : 'softmax scoring'}${m.namedConfig ? `, config ${m.namedConfig}` : ''}; preprocessing ${r.preprocess}`,
     tokenizer: cut(r.tokenizer, 500),
     weightsAccess: r.weightsAccess,
   };

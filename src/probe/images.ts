@@ -6,6 +6,8 @@ import { PNG } from 'pngjs';
  * Image decoding (pngjs / jpeg-js) and CLIP preprocessing as OpenAI's `_transform` does it with
  * PIL + torchvision: resize the shorter side to S with PIL's antialiased bicubic filter (uint8
  * between the horizontal and vertical pass, as PIL), centre crop S×S, /255, OpenAI mean/std.
+ * SigLIP's preprocessing (squash to S×S, bilinear or bicubic, mean = std = 0.5) is chosen per
+ * model in preprocess.ts and built from the same pieces.
  */
 export const OPENAI_MEAN = [0.48145466, 0.4578275, 0.40821073] as const;
 export const OPENAI_STD = [0.26862954, 0.26130258, 0.27577711] as const;
@@ -61,6 +63,9 @@ function rgbaToRgb(rgba: Uint8Array, pixels: number): Uint8Array {
   return out;
 }
 
+/** The resampling filters PIL's antialiased `resize` offers that the probe's models use. */
+export type ResizeFilter = 'bicubic' | 'bilinear';
+
 function cubic(x: number): number {
   // PIL's bicubic kernel, a = -0.5.
   const a = -0.5;
@@ -70,37 +75,61 @@ function cubic(x: number): number {
   return 0;
 }
 
-/** One antialiased bicubic pass along one axis (PIL `ImagingResampleHorizontal/Vertical`). */
-function resamplePass(src: Uint8Array, w: number, h: number, outLen: number, horizontal: boolean): Uint8Array {
+/** PIL's bilinear (triangle) kernel, support 1. */
+function triangle(x: number): number {
+  const ax = Math.abs(x);
+  return ax < 1 ? 1 - ax : 0;
+}
+
+const FILTERS: Record<ResizeFilter, { readonly kernel: (x: number) => number; readonly support: number }> = {
+  bicubic: { kernel: cubic, support: 2 },
+  bilinear: { kernel: triangle, support: 1 },
+};
+
+/** PIL's fixed-point precision for 8-bit images (`PRECISION_BITS = 32 - 8 - 2`). */
+const PRECISION = 2 ** 22;
+
+/**
+ * One antialiased pass along one axis, as PIL's `precompute_coeffs` + `ImagingResampleHorizontal/
+ * Vertical_8bpc`: double weights normalised to sum 1, then rounded to 22-bit fixed point, summed
+ * from 2^21 (rounding) and floored, clipped to 0..255. Integer sums stay far below 2^53, so the
+ * arithmetic is exact in doubles and the bytes are PIL's.
+ */
+function resamplePass(src: Uint8Array, w: number, h: number, outLen: number, horizontal: boolean, filter: ResizeFilter = 'bicubic'): Uint8Array {
+  const { kernel, support: baseSupport } = FILTERS[filter];
   const inLen = horizontal ? w : h;
   const scale = inLen / outLen;
   const filterScale = Math.max(scale, 1);
-  const support = 2 * filterScale;
+  const support = baseSupport * filterScale;
+  const ss = 1 / filterScale;
   const ow = horizontal ? outLen : w;
   const oh = horizontal ? h : outLen;
   const out = new Uint8Array(ow * oh * 3);
   for (let o = 0; o < outLen; o++) {
     const center = (o + 0.5) * scale;
-    const lo = Math.max(0, Math.floor(center - support + 0.5));
-    const hi = Math.min(inLen, Math.floor(center + support + 0.5));
+    const lo = Math.max(0, Math.trunc(center - support + 0.5));
+    const hi = Math.min(inLen, Math.trunc(center + support + 0.5));
     const weights: number[] = [];
     let sum = 0;
     for (let j = lo; j < hi; j++) {
-      const wgt = cubic((j - center + 0.5) / filterScale);
+      const wgt = kernel((j - center + 0.5) * ss);
       weights.push(wgt);
       sum += wgt;
     }
-    for (let k = 0; k < weights.length; k++) weights[k]! /= sum || 1;
+    const fixed = weights.map((wgt) => {
+      const k = sum !== 0 ? wgt / sum : wgt;
+      return Math.trunc(k * PRECISION + (k < 0 ? -0.5 : 0.5));
+    });
     const lines = horizontal ? h : w;
     for (let line = 0; line < lines; line++) {
       for (let c = 0; c < 3; c++) {
-        let acc = 0;
+        let acc = PRECISION / 2;
         for (let j = lo; j < hi; j++) {
           const idx = horizontal ? (line * w + j) * 3 + c : (j * w + line) * 3 + c;
-          acc += src[idx]! * weights[j - lo]!;
+          acc += src[idx]! * fixed[j - lo]!;
         }
         const oi = horizontal ? (line * ow + o) * 3 + c : (o * ow + line) * 3 + c;
-        out[oi] = Math.max(0, Math.min(255, Math.round(acc)));
+        out[oi] = Math.max(0, Math.min(255, Math.floor(acc / PRECISION)));
       }
     }
   }
@@ -108,16 +137,22 @@ function resamplePass(src: Uint8Array, w: number, h: number, outLen: number, hor
 }
 
 /** torchvision `Resize(S)`: the shorter side becomes S, the longer int(S·long/short). */
-export function resizeShorterSide(img: RgbImage, S: number): RgbImage {
+export function resizeShorterSide(img: RgbImage, S: number, filter: ResizeFilter = 'bicubic'): RgbImage {
   const { width: w, height: h } = img;
   const [nw, nh] = w <= h ? [S, Math.floor((S * h) / w)] : [Math.floor((S * w) / h), S];
+  return resizeTo(img, nw, nh, filter);
+}
+
+/** PIL `Image.resize((nw, nh), filter)` with its antialiasing: horizontal pass, uint8, vertical pass. */
+export function resizeTo(img: RgbImage, nw: number, nh: number, filter: ResizeFilter = 'bicubic'): RgbImage {
+  const { width: w, height: h } = img;
   let data = img.data;
   let cw = w;
   if (nw !== w) {
-    data = resamplePass(data, w, h, nw, true);
+    data = resamplePass(data, w, h, nw, true, filter);
     cw = nw;
   }
-  if (nh !== h) data = resamplePass(data, cw, h, nh, false);
+  if (nh !== h) data = resamplePass(data, cw, h, nh, false, filter);
   return { width: nw, height: nh, data };
 }
 

@@ -3,7 +3,7 @@ import type { Checkpoint } from '../core/checkpoint.js';
 import { openEngine, type Engine, type EngineOptions, type ProbeError } from './engine.js';
 import { RESNET_STRIDE, type Activation, type VisionShape } from './modelConfig.js';
 import { BUILTIN_CLASSES, BUILTIN_SET_NAME, builtinPromptIds, IMAGES_PER_CLASS } from './probeSet.js';
-import { cropAndNormalize } from './images.js';
+import { applyPreprocess, describePreprocess, preprocessForCheckpoint } from './preprocess.js';
 import { loadImageFolder, type RawInputs } from './probeInputs.js';
 import type { ProviderChoice, ProviderName } from './providers.js';
 import { score, verdict, type ProbeReport } from './report.js';
@@ -116,6 +116,8 @@ interface ProbeSetData {
   readonly ids: BigInt64Array;
   readonly m: number;
   readonly tokenizer: string;
+  /** The image preprocessing used, in words (inputs: none). */
+  readonly preprocess: string;
 }
 
 async function probeWithEngine(ckpt: Checkpoint, engine: Engine, opts: ProbeOptions, control: ProbeControl, t0: number): Promise<ProbeResult> {
@@ -180,6 +182,7 @@ async function probeWithEngine(ckpt: Checkpoint, engine: Engine, opts: ProbeOpti
     randomInitialized: random,
     unmappedTensors: engine.unmapped.length,
     tokenizer: set.tokenizer,
+    preprocess: set.preprocess,
     timings: {
       buildMs: round(engine.timings.buildMs),
       sessionCreateMs: round(engine.timings.createMs),
@@ -215,7 +218,7 @@ async function buildProbeSet(ckpt: Checkpoint, engine: Engine, opts: ProbeOption
     const ids = padIds(inp.inputIds, m, len, L);
     const vocabErr = checkIds(ids, cfg.text.vocabSize);
     if (vocabErr) return bad('probe-vocab-mismatch', vocabErr);
-    return { ok: true, set: { kind: 'inputs', name: 'the given input tensors (pixel_values, input_ids)', labels: [], prompts: [], pixels: inp.pixelValues, n, truth: null, ids, m, tokenizer: 'none (--inputs)' } };
+    return { ok: true, set: { kind: 'inputs', name: 'the given input tensors (pixel_values, input_ids)', labels: [], prompts: [], pixels: inp.pixelValues, n, truth: null, ids, m, tokenizer: 'none (--inputs)', preprocess: 'none (--inputs: pixel_values used as given)' } };
   }
 
   // Tokenizer: explicit, else beside the checkpoint, else the built-in ids (CLIP's built-in prompts only).
@@ -242,6 +245,8 @@ async function buildProbeSet(ckpt: Checkpoint, engine: Engine, opts: ProbeOption
     );
   }
 
+  // The model's own image preprocessing (CLIP: shorter side + crop, OpenAI mean/std; SigLIP: squash, 0.5/0.5).
+  const prep = await preprocessForCheckpoint(dirname(ckpt.path), engine.family, cfg.architecture, isSiglip2(engine));
   let labels: string[];
   let prompts: string[];
   let pixels: Float32Array;
@@ -249,7 +254,7 @@ async function buildProbeSet(ckpt: Checkpoint, engine: Engine, opts: ProbeOption
   let kind: ProbeReport['probeSet'];
   let name: string;
   if (opts.images) {
-    const r = await loadImageFolder(opts.images.dir, S, opts.images.labelsFile, signal);
+    const r = await loadImageFolder(opts.images.dir, S, opts.images.labelsFile, signal, prep);
     if (!r.ok) return bad(r.code, r.message);
     labels = [...r.value.labels];
     const template = opts.template ?? DEFAULT_TEMPLATE;
@@ -268,7 +273,8 @@ async function buildProbeSet(ckpt: Checkpoint, engine: Engine, opts: ProbeOption
     let i = 0;
     for (const [ci, c] of BUILTIN_CLASSES.entries()) {
       for (let v = 0; v < IMAGES_PER_CLASS; v++) {
-        pixels.set(cropAndNormalize({ width: S, height: S, data: c.draw(S, v) }, S), i++ * 3 * S * S);
+        // Drawn at S×S, so neither resize changes a pixel: only the model's mean/std matter.
+        pixels.set(applyPreprocess({ width: S, height: S, data: c.draw(S, v) }, S, prep), i++ * 3 * S * S);
         truth.push(ci);
       }
     }
@@ -294,7 +300,13 @@ async function buildProbeSet(ckpt: Checkpoint, engine: Engine, opts: ProbeOption
   const tokenizerName = tokenizer ? tokenizer.source : 'built-in pre-tokenised prompts (CLIP BPE ids)';
   const vocabErr = checkIds(ids, cfg.text.vocabSize);
   if (vocabErr) return bad('probe-vocab-mismatch', vocabErr);
-  return { ok: true, set: { kind, name, labels, prompts, pixels, n: truth.length, truth, ids, m, tokenizer: tokenizerName } };
+  return { ok: true, set: { kind, name, labels, prompts, pixels, n: truth.length, truth, ids, m, tokenizer: tokenizerName, preprocess: describePreprocess(prep) } };
+}
+
+/** transformers Siglip2Model: its patch embedding is a Linear read through the `patch-hwc` transform. */
+function isSiglip2(engine: Engine): boolean {
+  for (const w of engine.weights.byName.values()) if (w.kind === 'checkpoint' && w.weight.transform === 'patch-hwc') return true;
+  return false;
 }
 
 function padIds(ids: BigInt64Array, m: number, len: number, L: number): BigInt64Array {

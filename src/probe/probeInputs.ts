@@ -3,7 +3,8 @@ import { extname, join } from 'node:path';
 import { openCheckpoint } from '../formats/open.js';
 import { readTensorBytes, readTensorFloat32 } from '../core/values.js';
 import { writeSafetensors } from '../core/writeSafetensors.js';
-import { decodeImageFile, preprocess } from './images.js';
+import { decodeImageFile } from './images.js';
+import { applyPreprocess, CLIP_PREPROCESS, type Preprocess } from './preprocess.js';
 
 /** A user probe folder (`--images DIR [--labels FILE]`) and the `--inputs` / `--dump` tensor files. */
 export interface LabelledImages {
@@ -22,7 +23,7 @@ export const MAX_USER_IMAGES = 10000;
  * are exactly its non-empty lines (a label without a folder is a distractor prompt); a folder
  * that is not listed is an error rather than silently dropped.
  */
-export async function loadImageFolder(dir: string, size: number, labelsFile?: string, signal?: AbortSignal): Promise<InputsResult<LabelledImages>> {
+export async function loadImageFolder(dir: string, size: number, labelsFile?: string, signal?: AbortSignal, prep: Preprocess = CLIP_PREPROCESS): Promise<InputsResult<LabelledImages>> {
   let entries: string[];
   try {
     entries = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
@@ -52,7 +53,7 @@ export async function loadImageFolder(dir: string, size: number, labelsFile?: st
       const file = join(dir, label, f);
       const d = await decodeImageFile(file);
       if (!d.ok) return { ok: false, code: d.code, message: d.message };
-      images.push({ file, label: li, pixels: preprocess(d.image, size) });
+      images.push({ file, label: li, pixels: applyPreprocess(d.image, size, prep) });
     }
   }
   if (images.length === 0) return { ok: false, code: 'probe-no-images', message: `no .png/.jpg/.jpeg images in the class folders of ${dir}` };

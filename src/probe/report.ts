@@ -58,6 +58,8 @@ export interface ProbeReport {
   readonly randomInitialized: readonly { readonly tower: string; readonly whole: boolean; readonly count: number; readonly tensors: readonly string[] }[];
   readonly unmappedTensors: number;
   readonly tokenizer: string;
+  /** The image preprocessing used, in one line (e.g. `open_clip SigLIP: resize to S×S (squash, no crop), bicubic …`). */
+  readonly preprocess: string;
   readonly timings: { readonly buildMs: number; readonly sessionCreateMs: number; readonly perImageMs: number | null; readonly totalMs: number };
   readonly verdict: { readonly code: VerdictCode; readonly text: string };
 }

@@ -44,6 +44,7 @@ test('the seed case: a vision-only checkpoint is reported with a random text tow
   assert.match(rep.verdict.text, /text tower or projection missing/);
   assert.equal(rep.provider, 'cpu');
   assert.equal(rep.tokenizer, 'built-in pre-tokenised prompts (CLIP BPE ids)');
+  assert.match(rep.preprocess, /^CLIP \(OpenAI \/ open_clip\): resize shorter side to S, centre crop S×S, bicubic .*mean \[0\.4815, 0\.4578, 0\.4082\]/);
   assert.ok(rep.timings.sessionCreateMs > 0 && rep.timings.perImageMs! > 0);
   assert.deepEqual([...phases].sort(), ['build', 'run', 'session']);
   assert.deepEqual(readdirSync(cacheDir), [], 'the work directory (model + hard links) is removed');

@@ -146,6 +146,8 @@ test('runProbe on SigLIP: no tokenizer is probe-tokenizer-missing; with spiece.m
   assert.equal(r.report.model.vision.architecture, 'siglip');
   assert.equal(r.report.model.pooling, 'last');
   assert.match(r.report.tokenizer, /spiece\.model/);
+  // transformers SigLIP: SiglipImageProcessor's squash + mean/std 0.5, not CLIP's crop + OpenAI stats.
+  assert.match(r.report.preprocess, /^transformers SiglipImageProcessor defaults: resize to S×S \(squash, no crop\), bicubic .*mean \[0\.5, 0\.5, 0\.5\], std \[0\.5, 0\.5, 0\.5\]/);
   assert.match(r.report.verdict.text, /Sigmoid scoring/);
   assert.equal(r.report.classes, 14);
 });

@@ -149,6 +149,7 @@ test('runProbe on open_clip SigLIP 2 with its tokenizer.json beside the file: ru
   assert.ok(r.ok, r.ok ? '' : `${r.error.code}: ${r.error.message}`);
   assert.equal(r.report.model.scoring, 'sigmoid');
   assert.match(r.report.tokenizer, /tokenizer\.json/);
+  assert.match(r.report.preprocess, /^open_clip SigLIP: resize to S×S \(squash, no crop\), bicubic .*std \[0\.5, 0\.5, 0\.5\]/);
   assert.ok(r.report.top1 !== null && r.report.top1 >= 0 && r.report.top1 <= 1);
 });
 
@@ -222,6 +223,7 @@ test('runProbe on transformers Siglip2Model with the Gemma tokenizer.json beside
   assert.ok(r.ok, r.ok ? '' : `${r.error.code}: ${r.error.message}`);
   assert.equal(r.report.model.scoring, 'sigmoid');
   assert.equal(r.report.model.vision.architecture, 'siglip');
+  assert.match(r.report.preprocess, /^transformers Siglip2ImageProcessor defaults .*: resize to S×S \(squash, no crop\), bilinear /);
 });
 
 test('open_clip SigLIP 2 without open_clip_config.json: --target ViT-B-16-SigLIP2 gives the tanh-GELU text tower, --target ViT-B-16-SigLIP does not', async () => {

@@ -119,6 +119,7 @@ export function renderProbeText(r: ProbeReport): string {
     lines.push(`  RANDOM-INITIALISED ${ri.tower === 'shared' ? ri.tensors.join(' and ') : ri.whole ? `whole ${ri.tower} tower` : `${ri.count} ${ri.tower} tensor(s)`}: ${ri.tensors.slice(0, 4).map(safeText).join(', ')}${ri.count > 4 ? ', …' : ''}`);
   }
   lines.push(`  probe set: ${safeText(r.probeSetName)}: ${r.images} images, ${r.classes} classes`);
+  lines.push(`  preprocessing: ${safeText(r.preprocess)}`);
   if (r.top1 !== null) {
     lines.push(`  top-1 ${pct(r.top1)}   top-5 ${pct(r.top5)}   chance ${pct(r.chance)}   p = ${r.pValue?.toExponential(2)}`);
     const width = Math.max(...r.perClass.map((c) => c.label.length), 5);
