@@ -22,6 +22,12 @@ import type { WorkerClient } from './workerClient.js';
 export const VIEW_TYPE = 'checkpointLens.editor';
 /** How long the checked model may take before the first screen ("checking…") is shown instead. */
 const FIRST_SCREEN_WAIT_MS = 120;
+/**
+ * From this many tensors on, the first screen is shown as soon as it comes: the analysis of such a
+ * file takes far longer than FIRST_SCREEN_WAIT_MS (0.3 s and more for 100,000 tensors), so waiting
+ * would only delay the first rows.
+ */
+const FIRST_SCREEN_NOW_TENSORS = 20_000;
 export const PYTORCH_VIEW_TYPE = 'checkpointLens.editor.pytorch';
 
 type DocState =
@@ -50,7 +56,7 @@ export class CheckpointDocument implements vscode.CustomDocument {
   firstRows: RowsAnswer | null = null;
   /** Whether the webview was sent the first screen ("checking…") of the current load. */
   checkingShown = false;
-  /** When the editor was resolved (performance.now()): the log says when its webview and model came. */
+  /** When the editor was opened (performance.now()): the log says when its webview and model came. */
   shownAt = 0;
   /** Per-editor target chosen with `Set Load Target…`; null → the setting. */
   target: string | null = null;
@@ -118,6 +124,7 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
 
   openCustomDocument(uri: vscode.Uri): CheckpointDocument {
     const doc = new CheckpointDocument(uri);
+    doc.shownAt = performance.now();
     this.documents.add(doc);
     doc.onDidDispose(() => {
       this.documents.delete(doc);
@@ -125,12 +132,18 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
       this.s.worker.close(doc.key);
       if (this.active === doc) this.setActive(null);
     });
+    // The read starts now, while VS Code creates the webview (one editor per document): the
+    // worker reads the header in parallel with the webview's start instead of after it.
+    this.startLoad(doc);
     return doc;
+  }
+
+  private startLoad(doc: CheckpointDocument): void {
+    void this.load(doc, 'open').catch((e: unknown) => this.s.log.error(`${doc.uri.fsPath}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
   }
 
   async resolveCustomEditor(doc: CheckpointDocument, panel: vscode.WebviewPanel): Promise<void> {
     doc.panel = panel;
-    doc.shownAt = performance.now();
     const ext = this.s.context.extensionUri;
     const webview = panel.webview;
     webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(ext, 'dist'), vscode.Uri.joinPath(ext, 'media')] };
@@ -150,10 +163,11 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
     doc.track(panel.onDidDispose(() => (doc.panel = null)));
     this.watch(doc);
     if (panel.active) this.setActive(doc);
-    // Not awaited: VS Code shows the webview only once this method resolves, so awaiting the
-    // load kept the webview blank until the analysis had finished (the first screen came with
-    // the checked model). The webview says "Reading…", then shows the first screen as it comes.
-    void this.load(doc, 'open').catch((e: unknown) => this.s.log.error(`${doc.uri.fsPath}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+    // The load began in openCustomDocument and is not awaited: VS Code shows the webview only
+    // once this method resolves. The webview says "Reading…" and, when it says `ready`, gets
+    // the state reached so far (replay), then the first screen and the checked model as they
+    // come. A document whose load never began (not expected) starts it here.
+    if (doc.loadId === 0) this.startLoad(doc);
   }
 
   /** Re-reads the checkpoint (file changed, target changed). */
@@ -182,12 +196,13 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
       doc.state = { kind: 'checking', model: withCodeHelp(p.model), millis: p.millis };
       doc.firstRows = p.rows;
       this.s.log.info(`${basename(doc.uri.fsPath)}: first screen after ${p.millis.toFixed(0)} ms in the worker (${(performance.now() - doc.shownAt).toFixed(0)} ms after the editor opened); checking the model`);
+      const wait = p.model.tensorCount >= FIRST_SCREEN_NOW_TENSORS ? 0 : FIRST_SCREEN_WAIT_MS;
       firstScreenTimer = setTimeout(() => {
         if (!current() || doc.state.kind !== 'checking') return;
         doc.checkingShown = true;
         this.post(doc, { type: 'model', model: doc.state.model, ...(doc.firstRows ? { rows: doc.firstRows } : {}) });
         if (this.active === doc) this.s.onActiveChanged(doc);
-      }, FIRST_SCREEN_WAIT_MS);
+      }, wait);
     });
     clearTimeout(firstScreenTimer);
     if (!current()) return;

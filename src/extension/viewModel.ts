@@ -201,6 +201,10 @@ function leafOf(t: DocTensor, overlay: AnalysisOverlay | null): Leaf {
 function forest(entries: readonly { name: string; leaf: Leaf }[]): ViewNode[] {
   const root: Draft = { label: '', children: null, leaf: null };
   for (const e of entries) insert(root, e.name, e.leaf);
+  return finishForest(root);
+}
+
+function finishForest(root: Draft): ViewNode[] {
   const f = new Finisher();
   return orderedChildren(root).map((c) => f.finish(c, 1));
 }
@@ -261,44 +265,46 @@ export function unreadableLeaf(u: InspectDocument['unreadable'][number], missing
 /** The tree of the view: towers (when the analysis found them) or the plain name tree. */
 export function viewRoots(doc: InspectDocument, overlay: AnalysisOverlay | null): ViewNode[] {
   const missingShards = missingShardsOf(doc);
+  if (!overlay || !overlay.towers.length) {
+    // The plain name tree (the first screen's): no per-tensor entry objects, no copies of the list.
+    const root: Draft = { label: '', children: null, leaf: null };
+    for (const t of doc.tensors) insert(root, t.name, leafOf(t, overlay));
+    for (const u of doc.unreadable) insert(root, u.name, unreadableLeaf(u, missingShards));
+    return finishForest(root);
+  }
   const real = doc.tensors.map((t) => ({ name: t.name, leaf: leafOf(t, overlay) }));
   const unreadable = doc.unreadable.map((u) => ({ name: u.name, leaf: unreadableLeaf(u, missingShards) }));
   const unreadableNames = new Set(doc.unreadable.map((u) => u.name));
-  let roots: ViewNode[];
-  if (overlay && overlay.towers.length) {
-    const byName = new Map([...real, ...unreadable].map((e) => [e.name, e]));
-    const claimed = new Set<string>();
-    roots = overlay.towers.map((tw) => {
-      const entries: { name: string; leaf: Leaf }[] = [];
-      for (const n of tw.tensors) {
-        const e = byName.get(n);
-        if (e && !claimed.has(n)) {
-          claimed.add(n);
+  const byName = new Map([...real, ...unreadable].map((e) => [e.name, e]));
+  const claimed = new Set<string>();
+  const roots = overlay.towers.map((tw) => {
+    const entries: { name: string; leaf: Leaf }[] = [];
+    for (const n of tw.tensors) {
+      const e = byName.get(n);
+      if (e && !claimed.has(n)) {
+        claimed.add(n);
+        entries.push(e);
+      }
+    }
+    for (const g of tw.missing) {
+      // Named by the index (its shard is missing / unreadable): the file's row, in this tower, not a ghost "absent" row.
+      const e = unreadableNames.has(g.name) ? byName.get(g.name) : undefined;
+      if (e) {
+        if (!claimed.has(g.name)) {
+          claimed.add(g.name);
           entries.push(e);
         }
+        continue;
       }
-      for (const g of tw.missing) {
-        // Named by the index (its shard is missing / unreadable): the file's row, in this tower, not a ghost "absent" row.
-        const e = unreadableNames.has(g.name) ? byName.get(g.name) : undefined;
-        if (e) {
-          if (!claimed.has(g.name)) {
-            claimed.add(g.name);
-            entries.push(e);
-          }
-          continue;
-        }
-        entries.push({
-          name: g.name,
-          leaf: { ref: { name: g.name, dtype: g.dtype, shape: g.shape, shard: null, offsets: null }, parameters: 0, bytes: 0, mark: 'missing', note: overlay.marks.get(g.name)?.note ?? 'expected by the target, absent from the file' },
-        });
-      }
-      return group(tw.name, forest(entries), tw.status);
-    });
-    const rest = [...real, ...unreadable].filter((e) => !claimed.has(e.name));
-    if (rest.length) roots.push(group(OTHER_GROUP, forest(rest)));
-  } else {
-    roots = forest([...real, ...unreadable]);
-  }
+      entries.push({
+        name: g.name,
+        leaf: { ref: { name: g.name, dtype: g.dtype, shape: g.shape, shard: null, offsets: null }, parameters: 0, bytes: 0, mark: 'missing', note: overlay.marks.get(g.name)?.note ?? 'expected by the target, absent from the file' },
+      });
+    }
+    return group(tw.name, forest(entries), tw.status);
+  });
+  const rest = [...real, ...unreadable].filter((e) => !claimed.has(e.name));
+  if (rest.length) roots.push(group(OTHER_GROUP, forest(rest)));
   return roots;
 }
 
