@@ -246,7 +246,9 @@ export class TreeView {
     this.selectedPos = pos;
     if (opts.scroll !== false) this.scrollToPos(pos);
     this.render();
-    if (opts.focus) this.element.focus();
+    // Only while the webview has focus: a reveal the host asks for (a Problems code link, which
+    // then opens the docs beside) must not pull VS Code's focus back into this panel.
+    if (opts.focus && document.hasFocus()) this.element.focus();
     this.onSelect(row);
   }
 

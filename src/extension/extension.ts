@@ -263,6 +263,9 @@ export function activate(context: vscode.ExtensionContext): CheckpointLensApi {
       }
       if (doc) {
         doc.panel?.reveal(doc.panel.viewColumn, false);
+        // reveal() returns before the panel takes focus; opening the docs first would let the
+        // panel's late focus hide them (no active text editor). Wait (bounded) for it.
+        for (let i = 0; i < 40 && doc.panel && !doc.panel.active; i++) await new Promise((r) => setTimeout(r, 50));
         // The webview may still be loading: wait (bounded) for the model before selecting.
         for (let i = 0; i < 100 && (doc.state.kind === 'loading' || doc.state.kind === 'checking'); i++) await new Promise((r) => setTimeout(r, 100));
         if (typeof tensor === 'string') provider.reveal(doc, tensor);
