@@ -33,7 +33,7 @@ import { clearHubMemo } from '../remote/hub.js';
 
 // Hub requests get the editor's SecretStorage token from the host (HF_TOKEN / token file otherwise);
 // when it changes, what this worker read with the old one (a gated refusal included) is forgotten.
-useTokenFromHost(2000, () => {
+const hostToken = useTokenFromHost(2000, () => {
   clearRemoteSources();
   clearHubMemo();
 });
@@ -248,6 +248,7 @@ async function values(req: Extract<WorkerRequest, { op: 'values' }>): Promise<Va
 }
 
 port.on('message', async (req: WorkerRequest) => {
+  hostToken.seeEpoch(req.tokenEpoch);
   try {
     switch (req.op) {
       case 'open':

@@ -2,6 +2,7 @@
  * Host side of the worker thread: request/response by id, progress callbacks, and a restart when
  * the worker dies (pending requests then fail with `worker-crashed` instead of hanging).
  */
+import { hubTokenEpoch } from '../remote/tokenChannel.js';
 import { Worker } from 'node:worker_threads';
 import type { ConvertOptions } from '../convert/convert.js';
 import type { CompareOutcome, ConvertOutcome, HistogramOutcome, OpenOptions, OpenOutcome, OpenPartial, ProbeJobOptions, ProbeOutcome, RowsOutcome, StatsOutcome, ValuesOutcome, WorkerRequest, WorkerResponse } from './workerProtocol.js';
@@ -119,7 +120,7 @@ export class WorkerClient {
     const w = this.ensure();
     const result = new Promise((resolve) => {
       this.pending.set(id, { resolve, ...(onProgress ? { onProgress } : {}), ...(onPartial ? { onPartial } : {}) });
-      w.postMessage({ ...body, id } as WorkerRequest);
+      w.postMessage({ ...body, id, tokenEpoch: hubTokenEpoch() } as WorkerRequest);
     });
     return { id, result };
   }

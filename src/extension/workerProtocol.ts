@@ -29,7 +29,13 @@ export interface ProbeJobOptions {
   readonly target?: string;
 }
 
-export type WorkerRequest =
+/** Stamped by the client on every request: the host's Hub-token epoch (see `hubTokenEpoch`). */
+interface Stamp {
+  readonly tokenEpoch?: number;
+}
+
+export type WorkerRequest = Stamp &
+  (
   | { readonly id: number; readonly op: 'open'; readonly key: string; readonly path: string; readonly options: OpenOptions }
   | { readonly id: number; readonly op: 'stats'; readonly key: string; readonly name: string }
   | { readonly id: number; readonly op: 'values'; readonly key: string; readonly name: string; readonly count: number }
@@ -41,7 +47,7 @@ export type WorkerRequest =
   | { readonly id: number; readonly op: 'diffHistogram'; readonly key: string; readonly pairKey: string }
   | { readonly id: number; readonly op: 'convert'; readonly options: ConvertOptions }
   /** Aborts the request `target` (probe, compare, histogram): it then answers `cancelled`. */
-  | { readonly id: number; readonly op: 'cancel'; readonly target: number };
+  | { readonly id: number; readonly op: 'cancel'; readonly target: number });
 
 /** The first screen of an `open`, sent before its analysis runs (`model.checking` is set). */
 export interface OpenPartial {

@@ -7,6 +7,16 @@ import { setTokenProvider } from './config.js';
  */
 const CHANNEL = 'checkpoint-lens:hf-token';
 
+/**
+ * How many times the host's token changed (set or cleared). The host stamps it on every worker
+ * request, so a worker forgets what it read with the old token before it runs the first request
+ * sent after the change — the `changed` broadcast alone may arrive after that request.
+ */
+let epoch = 0;
+export function hubTokenEpoch(): number {
+  return epoch;
+}
+
 type Msg = { type: 'ask'; id: string } | { type: 'token'; id: string; token: string | null } | { type: 'changed' };
 
 /**
@@ -25,21 +35,33 @@ export function serveHubToken(get: () => Promise<string | undefined>): { dispose
     );
   };
   (ch as unknown as { unref?: () => void }).unref?.();
-  return { dispose: () => ch.close(), changed: () => ch.postMessage({ type: 'changed' } satisfies Msg) };
+  return {
+    dispose: () => ch.close(),
+    changed: () => {
+      epoch++;
+      ch.postMessage({ type: 'changed' } satisfies Msg);
+    },
+  };
 }
 
 /**
  * Worker side: the token comes from the host (falling back to HF_TOKEN / the token file).
  * `onChanged` runs when the host says the token changed (drop what was read with the old one).
+ * The returned `seeEpoch` takes the epoch stamped on a request (`hubTokenEpoch` on the host) and
+ * forgets the same way when it is newer than the last one seen.
  */
-export function useTokenFromHost(timeoutMs = 2000, onChanged?: () => void): void {
+export function useTokenFromHost(timeoutMs = 2000, onChanged?: () => void): { seeEpoch(e: unknown): void } {
   let n = 0;
   let memo: { at: number; token: Promise<string | undefined> } | undefined;
+  let seen = 0;
+  const forget = () => {
+    memo = undefined;
+    onChanged?.();
+  };
   const news = new BroadcastChannel(CHANNEL);
   news.onmessage = (ev: MessageEvent) => {
     if ((ev.data as Msg)?.type !== 'changed') return;
-    memo = undefined;
-    onChanged?.();
+    forget();
   };
   (news as unknown as { unref?: () => void }).unref?.();
   const ask = () =>
@@ -70,4 +92,11 @@ export function useTokenFromHost(timeoutMs = 2000, onChanged?: () => void): void
     }
     return memo.token;
   });
+  return {
+    seeEpoch: (e) => {
+      if (typeof e !== 'number' || !Number.isFinite(e) || e <= seen) return;
+      seen = e;
+      forget();
+    },
+  };
 }

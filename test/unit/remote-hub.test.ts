@@ -515,4 +515,33 @@ describe('remote plumbing', () => {
       setEnv();
     }
   });
+
+  it('a request stamped after a token change forgets the old token before it runs (the broadcast may come later)', async () => {
+    const { serveHubToken, useTokenFromHost, hubTokenEpoch } = await import('../../src/remote/tokenChannel.js');
+    const { hubToken, setTokenProvider } = await import('../../src/remote/config.js');
+    let secret: string | undefined = 'hf_old';
+    const server = serveHubToken(async () => secret);
+    let changes = 0;
+    setEnv({ HF_HOME: join(dir, 'absent-home') });
+    try {
+      const worker = useTokenFromHost(1000, () => changes++);
+      assert.equal(await hubToken(), 'hf_old');
+      secret = 'hf_new';
+      const before = hubTokenEpoch();
+      server.changed();
+      assert.equal(hubTokenEpoch(), before + 1, 'each change moves the epoch');
+      // Synchronously, as the worker does on a request's arrival: nothing has been broadcast yet.
+      worker.seeEpoch(hubTokenEpoch());
+      assert.equal(changes, 1, 'forgotten on the stamp alone');
+      assert.equal(await hubToken(), 'hf_new');
+      worker.seeEpoch(hubTokenEpoch());
+      worker.seeEpoch('not a number');
+      worker.seeEpoch(before);
+      assert.ok(changes <= 2, `an old or repeated stamp forgets nothing (the broadcast may add one): ${changes}`);
+    } finally {
+      server.dispose();
+      setTokenProvider(undefined);
+      setEnv();
+    }
+  });
 });
