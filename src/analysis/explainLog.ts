@@ -1,3 +1,4 @@
+import { plural } from '../shared/text.js';
 import type { TowerId } from '../layouts/canonicalLayout.js';
 import { canonicalKeyOf, detectFamilyFromNames, stripWrapperPrefixes } from '../layouts/canonical.js';
 import type { FamilyId } from '../layouts/families.js';
@@ -416,15 +417,15 @@ function explainReport(r: LoadReport, index: number, optsIn: ExplainOptions): Re
     const a = names(byRole.get(role));
     if (a.length) add({ code, severity, role, message: text(a), tensors: a.slice(0, LIST_CAP), tensorCount: a.length });
   };
-  roleFinding('task-head', { code: 'task-head-new', severity: 'info' }, (a) => `${a.length} tensor(s) of the task head (${list(a)}) ${failed ? 'are not in the checkpoint' : 'are new'}: expected when fine-tuning a base checkpoint on a task — train${clsText} before use.`);
-  roleFinding('new-by-design', { code: 'new-by-design', severity: 'info' }, (a) => `${a.length} tensor(s) (${list(a)}) are new by design in${clsText} (they do not exist in the checkpoint it starts from): train before use.`);
+  roleFinding('task-head', { code: 'task-head-new', severity: 'info' }, (a) => `${plural(a.length, 'tensor')} of the task head (${list(a)}) ${a.length === 1 ? 'is' : 'are'} ${failed ? 'not in the checkpoint' : 'new'}: expected when fine-tuning a base checkpoint on a task — train${clsText} before use.`);
+  roleFinding('new-by-design', { code: 'new-by-design', severity: 'info' }, (a) => `${plural(a.length, 'tensor')} (${list(a)}) ${a.length === 1 ? 'is' : 'are'} new by design in${clsText} (they do not exist in the checkpoint it starts from): train before use.`);
   roleFinding('pooler', { code: 'pooler-new', severity: 'info' }, (a) => `The pooler (${list(a)}) is new: only the pooled output uses it, and fine-tuning a head on top trains it.`);
   roleFinding('tied', { code: 'tied-weights', severity: 'info' }, (a) => `${list(a)} ${a.length === 1 ? 'is' : 'are'} tied to another weight (the input embeddings / the head's bias) and filled from it: nothing to fear.`);
   roleFinding('buffer', { code: 'buffers-missing', severity: 'info' }, (a) => `${list(a)}: constant buffers the model computes itself: nothing to fear.`);
   roleFinding('fixed', { code: 'fixed-positions-missing', severity: 'info' }, (a) => `${list(a)}: fixed (sin-cos) position tables, computed at init, never learnt: nothing to fear.`);
   roleFinding('tied-if-configured', { code: 'lm-head-tie-unknown', severity: 'warning' }, (a) => `${list(a)} ${verb(a.length)}. Fine if config.json has tie_word_embeddings: true (then it is the embedding matrix); if false, the output head is random and generation will be garbage — check the config.`);
   roleFinding('adapter', { code: 'adapter-weights-missing', severity: 'error' }, (a) => `${a.length} adapter weight(s) (${list(a)}) ${failed ? 'are not in the adapter file' : 'were not in the adapter file and were initialised fresh'}: LoRA starts B at zero, so those layers run without the fine-tune (other adapter types add noise). The adapter was most likely trained on another base (other depth or module names): load it onto the base it was trained on.`);
-  roleFinding('quant-aux', { code: 'quantized-weights-missing', severity: 'error' }, (a) => `${a.length} quantization tensor(s) (${list(a)}) ${v.were}: the model was built quantized but the checkpoint is not (or uses another scheme): those layers hold garbage.`);
+  roleFinding('quant-aux', { code: 'quantized-weights-missing', severity: 'error' }, (a) => `${plural(a.length, 'quantization tensor')} (${list(a)}) ${verb(a.length)}: the model was built quantized but the checkpoint is not (or uses another scheme): those layers hold garbage.`);
   roleFinding('pretraining-head', { code: 'pretraining-head-missing', severity: 'info' }, (a) => `${list(a)}: pre-training head tensors, not used by${clsText}'s task: nothing to fear.`);
   roleFinding('loaded-separately', { code: 'tower-loaded-separately', severity: 'info' }, (a) => `${list(a)}: loaded by the model's own code from another file: nothing to fear.`);
 
@@ -461,7 +462,7 @@ function explainReport(r: LoadReport, index: number, optsIn: ExplainOptions): Re
       const logit = x.names.filter((s) => /(^|\.)logit_scale$/.test(s));
       if (proj.length) add({ code: 'projection-missing', severity: 'error', tower: t, part: 'projector', message: `${proj.join(', ')} ${verb(proj.length)}${v.note}: embeddings go through a random matrix, so zero-shot is at chance.`, tensors: proj.slice(0, LIST_CAP), tensorCount: proj.length });
       if (logit.length) add({ code: 'logit-scale-missing', severity: 'warning', tower: t, part: 'projector', message: `logit_scale ${v.was}${v.note}: initialised to ln(1/0.07), rankings are unaffected, but probabilities come out far too flat.`, tensors: logit, tensorCount: logit.length });
-    } else add({ code: 'tensors-missing', severity: 'error', tower: t, message: `${n} tensor(s) of the ${TOWER_WORD[t]}${layerSpan(x.names)} ${v.were} in${clsText}${v.note}: the layers using them output noise (not the whole tower: ${n} names).`, tensors, tensorCount: n });
+    } else add({ code: 'tensors-missing', severity: 'error', tower: t, message: `${plural(n, 'tensor')} of the ${TOWER_WORD[t]}${layerSpan(x.names)} ${verb(n)} in${clsText}${v.note}: the layers using them output noise (not the whole tower: ${n} names).`, tensors, tensorCount: n });
   }
   const partOrder: PartId[] = ['embeddings', 'blocks', 'final-norm', 'lm-head', 'pretraining-head', 'vision-tower', 'text-tower', 'audio-tower', 'projector', 'cross-attention', 'decoder', 'task-head', 'pooler', 'other'];
   const parts = [...byPart.values()].sort((a, b) => partOrder.indexOf(a.part) - partOrder.indexOf(b.part));
@@ -475,11 +476,11 @@ function explainReport(r: LoadReport, index: number, optsIn: ExplainOptions): Re
     else if (g.part === 'lm-head' || g.part === 'pretraining-head')
       add({ ...base, code: 'lm-head-missing', message: `${list(g.names)} (the ${where}) ${verb(n)}${v.note}: the output layer is random, so generation / predictions will be garbage (had the config tied it to the embeddings, transformers would not list it).` });
     else if (g.part === 'vision-tower' || g.part === 'text-tower' || g.part === 'audio-tower')
-      add({ ...base, code: 'tower-weights-missing', message: `${n} tensor(s) of the ${where}${layerSpan(g.names)} ${v.were}${v.note}: ${g.part === 'vision-tower' ? 'image features are noise' : g.part === 'audio-tower' ? 'audio features are noise' : 'text features are noise'} (${n} names, not necessarily the whole tower).` });
+      add({ ...base, code: 'tower-weights-missing', message: `${plural(n, 'tensor')} of the ${where}${layerSpan(g.names)} ${verb(n)}${v.note}: ${g.part === 'vision-tower' ? 'image features are noise' : g.part === 'audio-tower' ? 'audio features are noise' : 'text features are noise'} (${n} names, not necessarily the whole tower).` });
     else if (g.part === 'projector')
       add({ ...base, code: 'projector-missing', message: `${list(g.names)} (the projector) ${verb(n)}${v.note}: the language model receives noise in place of image features.` });
     else
-      add({ ...base, code: 'backbone-missing', message: `${n} tensor(s)${g.part === 'other' ? '' : ` of the ${where}`}${layerSpan(g.names)} (${list(g.names)}) ${verb(n)} in${clsText}${v.note}: the layers using them output noise${gen ? ', so generation will be garbage' : ', so the outputs are unusable until trained'}.` });
+      add({ ...base, code: 'backbone-missing', message: `${plural(n, 'tensor')}${g.part === 'other' ? '' : ` of the ${where}`}${layerSpan(g.names)} (${list(g.names)}) ${verb(n)} in${clsText}${v.note}: the layers using them output noise${gen ? ', so generation will be garbage' : ', so the outputs are unusable until trained'}.` });
   }
 
   // 6. unused names
@@ -497,11 +498,11 @@ function explainReport(r: LoadReport, index: number, optsIn: ExplainOptions): Re
     const peftDict = a.some((s) => s.startsWith('base_model.model.'));
     return `${a.length} adapter (LoRA) weight(s) in the checkpoint (${list(a)}) were NOT loaded: the fine-tune is lost and the model behaves like the base model. ${peftDict ? 'This is a PEFT state dict: load it with PeftModel.from_pretrained(base, path) (or merge_and_unload() before saving).' : 'Load the adapter with PEFT onto the base it was trained on (matching module names), or merge it first.'}`;
   });
-  uFinding('quant-aux', { code: 'quantized-weights-unused', severity: 'error' }, (a) => `${a.length} quantization tensor(s) (${list(a)}) were not used: the checkpoint is quantized but the model was built unquantized (missing quantization config / loader), so those layers were not loaded.`);
-  uFinding('pretraining-head', { code: 'pretraining-head-unused', severity: 'info' }, (a) => `${a.length} tensor(s) of the checkpoint's pre-training head (${list(a)}) are dropped: expected when fine-tuning a pre-trained base on a task.`);
+  uFinding('quant-aux', { code: 'quantized-weights-unused', severity: 'error' }, (a) => `${plural(a.length, 'quantization tensor')} (${list(a)}) ${a.length === 1 ? 'was' : 'were'} not used: the checkpoint is quantized but the model was built unquantized (missing quantization config / loader), so those layers were not loaded.`);
+  uFinding('pretraining-head', { code: 'pretraining-head-unused', severity: 'info' }, (a) => `${plural(a.length, 'tensor')} of the checkpoint's pre-training head (${list(a)}) ${a.length === 1 ? 'is' : 'are'} dropped: expected when fine-tuning a pre-trained base on a task.`);
   uFinding('task-head', { code: 'task-head-unused', severity: 'info' }, (a) => `The checkpoint's own task head (${list(a)}) is not used by${clsText}: expected when re-using a fine-tuned model as a base.`);
   uFinding('pooler', { code: 'pooler-unused', severity: 'info' }, (a) => `The checkpoint's pooler (${list(a)}) is not used by${clsText}: nothing to fear.`);
-  uFinding('loaded-separately', { code: 'tower-loaded-separately', severity: 'info' }, (a) => `${a.length} vision-tower tensor(s) (${list(a)}) were not used: ${cls ?? 'LLaVA'} loads its vision tower from its own file (mm_vision_tower): nothing to fear.`);
+  uFinding('loaded-separately', { code: 'tower-loaded-separately', severity: 'info' }, (a) => `${plural(a.length, 'vision-tower tensor')} (${list(a)}) ${a.length === 1 ? 'was' : 'were'} not used: ${cls ?? 'LLaVA'} loads its vision tower from its own file (mm_vision_tower): nothing to fear.`);
   const harmlessU = [...(uByRole.get('buffer') ?? []), ...(uByRole.get('fixed') ?? []), ...(uByRole.get('tied') ?? []), ...(uByRole.get('tied-if-configured') ?? [])];
   if (harmlessU.length) add({ code: 'buffers-unused', severity: 'info', message: `${list(harmlessU)}: constant buffers or tied copies saved with the checkpoint; the model recomputes them: nothing to fear.`, tensors: harmlessU.slice(0, LIST_CAP), tensorCount: harmlessU.length });
   let otherU = [...(uByRole.get('trained') ?? []), ...(uByRole.get('new-by-design') ?? [])];
@@ -511,7 +512,7 @@ function explainReport(r: LoadReport, index: number, optsIn: ExplainOptions): Re
     const otherTower = restUnexpected.filter((x) => (x.c.role === 'trained' || x.c.role === 'new-by-design') && (single === 'text' ? x.c.part === 'vision-tower' || x.c.part === 'projector' : x.c.part === 'text-tower' || x.c.part === 'projector')).map((x) => x.n);
     if (otherTower.length) {
       const otherPart: PartId = single === 'text' ? 'vision-tower' : 'text-tower';
-      add({ code: 'other-tower-unused', severity: 'info', part: otherPart, message: `${otherTower.length} tensor(s) of the ${single === 'text' ? 'vision tower / projections' : 'text tower / projections'} (${list(otherTower)}) were not used: ${cls} is the ${single} tower alone, loaded from a full checkpoint — nothing to fear.`, tensors: otherTower.slice(0, LIST_CAP), tensorCount: otherTower.length });
+      add({ code: 'other-tower-unused', severity: 'info', part: otherPart, message: `${plural(otherTower.length, 'tensor')} of the ${single === 'text' ? 'vision tower / projections' : 'text tower / projections'} (${list(otherTower)}) ${otherTower.length === 1 ? 'was' : 'were'} not used: ${cls} is the ${single} tower alone, loaded from a full checkpoint — nothing to fear.`, tensors: otherTower.slice(0, LIST_CAP), tensorCount: otherTower.length });
       const drop = new Set(otherTower);
       otherU = otherU.filter((x) => !drop.has(x));
     }
@@ -523,7 +524,7 @@ function explainReport(r: LoadReport, index: number, optsIn: ExplainOptions): Re
     add({
       code: 'unexpected-tensors',
       severity: 'warning',
-      message: `${otherU.length} checkpoint tensor(s) were not used (${parts})${failed ? ': part of why the strict load failed' : ''}: harmless if you meant to load only part of the checkpoint (e.g. one tower), otherwise the names do not match the model's layout.`,
+      message: `${plural(otherU.length, 'checkpoint tensor')} ${otherU.length === 1 ? 'was' : 'were'} not used (${parts})${failed ? ': part of why the strict load failed' : ''}: harmless if you meant to load only part of the checkpoint (e.g. one tower), otherwise the names do not match the model's layout.`,
       tensors: otherU.slice(0, LIST_CAP),
       tensorCount: otherU.length,
     });
@@ -549,7 +550,7 @@ function explainReport(r: LoadReport, index: number, optsIn: ExplainOptions): Re
       add({
         code: 'shape-mismatch',
         severity: 'error',
-        message: `${others.length} tensor(s) have another shape in the checkpoint than in the model: ${failed ? 'this is why the load failed — the checkpoint is for another configuration (size, vocabulary, patch size)' : 'they were randomly initialised (ignore_mismatched_sizes), so the layers using them output noise'}.`,
+        message: `${plural(others.length, 'tensor')} ${others.length === 1 ? 'has' : 'have'} another shape in the checkpoint than in the model: ${failed ? 'this is why the load failed — the checkpoint is for another configuration (size, vocabulary, patch size)' : 'they were randomly initialised (ignore_mismatched_sizes), so the layers using them output noise'}.`,
         tensors: others.map((x) => x.name).slice(0, LIST_CAP),
         tensorCount: others.length,
         evidence: ev(others),

@@ -1,3 +1,4 @@
+import { plural } from '../shared/text.js';
 import type { Problem } from '../core/problems.js';
 import type { TowerId } from '../layouts/canonicalLayout.js';
 import type { Comparison, ResolvedTarget } from './target.js';
@@ -230,7 +231,7 @@ export function buildFindings(a: {
     out.push({
       code: 'tensors-missing',
       severity: 'error',
-      message: `${rest.length} tensor(s) that ${model} needs are not in the file (${where(rest)}): they would be randomly initialised, and the layers using them output noise.`,
+      message: `${plural(rest.length, 'tensor')} that ${model} needs ${rest.length === 1 ? 'is' : 'are'} not in the file (${where(rest)}): they would be randomly initialised, and the layers using them output noise.`,
       ...names(rest),
       ...(reasons.length ? { evidence: reasons.slice(0, 5) } : {}),
     });
@@ -239,7 +240,7 @@ export function buildFindings(a: {
     out.push({
       code: 'shape-mismatch',
       severity: 'error',
-      message: `${cmp.mismatched.length} tensor(s) have another shape than ${model} expects (${where(cmp.mismatched)}): a strict load fails with "size mismatch", and loaders that skip them leave them randomly initialised.`,
+      message: `${plural(cmp.mismatched.length, 'tensor')} ${cmp.mismatched.length === 1 ? 'has' : 'have'} another shape than ${model} expects (${where(cmp.mismatched)}): a strict load fails with "size mismatch", and loaders that skip them leave them randomly initialised.`,
       ...names(cmp.mismatched),
       evidence: cmp.mismatched.slice(0, 5).map((m) => `${m.name}: file [${m.found.join(', ')}], expected [${m.expected.join(', ')}]${m.hint ? ` (${m.hint})` : ''}`),
     });
@@ -248,7 +249,7 @@ export function buildFindings(a: {
     out.push({
       code: 'unexpected-tensors',
       severity: 'warning',
-      message: `${cmp.unexpected.length} tensor(s) in the file have no place in ${model} (${where(cmp.unexpected)}): a strict load fails, a lenient one ignores them.`,
+      message: `${plural(cmp.unexpected.length, 'tensor')} in the file ${cmp.unexpected.length === 1 ? 'has' : 'have'} no place in ${model} (${where(cmp.unexpected)}): a strict load fails, a lenient one ignores them.`,
       ...names(cmp.unexpected),
     });
   }

@@ -1,3 +1,4 @@
+import { plural } from '../shared/text.js';
 import type { TensorInfo } from '../core/checkpoint.js';
 import { isIgnorableName } from '../layouts/canonical.js';
 import { clipConfig, configForTimmName } from '../layouts/configs.js';
@@ -652,8 +653,8 @@ function byShapes(inp: DecideInput, entries: CatalogEntry[], source: 'open_clip'
   const closest = [...fits].sort((a, b) => score(a) - score(b) || Number(isOld(b.entry.name)) - Number(isOld(a.entry.name)) || a.missing - b.missing)[0];
   if (!closest) return { kind: 'old' };
   const evidence = [...closest.mismatched];
-  if (closest.extra) evidence.push(`${closest.extra} tensor(s) of the file have no place in ${closest.entry.name}`);
-  if (closest.missing) evidence.push(`${closest.missing} tensor(s) of ${closest.entry.name} are not in the file`);
+  if (closest.extra) evidence.push(`${plural(closest.extra, 'tensor')} of the file ${closest.extra === 1 ? 'has' : 'have'} no place in ${closest.entry.name}`);
+  if (closest.missing) evidence.push(`${plural(closest.missing, 'tensor')} of ${closest.entry.name} ${closest.missing === 1 ? 'is' : 'are'} not in the file`);
   return {
     kind: 'none',
     variant: closest.entry.name,
@@ -726,7 +727,7 @@ function agreedMissing(inp: DecideInput, reps: CatalogEntry[], all: string[]): F
     if (img.length) out.push({ code: 'projection-missing', severity: 'error', tower: 'projection', message: `The image projection is missing (${who} needs it): image embeddings would go through a randomly initialised matrix.`, ...list(img) });
     if (txt.length) out.push({ code: 'projection-missing', severity: 'error', tower: 'projection', message: `The text projection is missing (${who} needs it): text embeddings would go through a randomly initialised matrix.`, ...list(txt) });
     if (aud.length) out.push({ code: 'projection-missing', severity: 'error', tower: 'projection', message: `The audio projection is missing (${who} needs it): audio embeddings would go through a randomly initialised MLP.`, ...list(aud) });
-    if (rest.length) out.push({ code: 'tensors-missing', severity: 'error', message: `${rest.length} tensor(s) that ${who} needs are not in the file: they would be randomly initialised, and the layers using them output noise.`, ...list(rest) });
+    if (rest.length) out.push({ code: 'tensors-missing', severity: 'error', message: `${plural(rest.length, 'tensor')} that ${who} needs ${rest.length === 1 ? 'is' : 'are'} not in the file: they would be randomly initialised, and the layers using them output noise.`, ...list(rest) });
   }
   if (parts.includes('logit_bias')) out.push({ code: 'logit-bias-missing', severity: 'error', tower: 'projection', message: `logit_bias is missing (${who} has one): SigLIP's sigmoid scores would start from the initial bias (-10), so every image–text probability would be near 0 until it is trained again.` });
   return out;

@@ -1,3 +1,4 @@
+import { plural } from '../shared/text.js';
 import { stripWrapperPrefixes } from '../layouts/canonical.js';
 import { applyNaming, type NamingScheme } from '../layouts/spec/naming.js';
 import { hfExpectedLayout, type HfExpectedTensor, type HfLayout } from '../layouts/spec/transformers/index.js';
@@ -273,7 +274,7 @@ function checkFindings(c: TransformersCheck, layout: HfLayout, config: Record<st
     out.push({
       code: 'arch-shape-mismatch',
       severity: 'error',
-      message: `${c.mismatched.length} tensor(s) have another shape than config.json implies (${c.mismatched
+      message: `${plural(c.mismatched.length, 'tensor')} ${c.mismatched.length === 1 ? 'has' : 'have'} another shape than config.json implies (${c.mismatched
         .slice(0, 3)
         .map((m) => `${JSON.stringify(m.name)}: ${JSON.stringify(m.found)}, expected ${JSON.stringify(m.expected)}`)
         .join('; ')}): from_pretrained refuses to load them (size mismatch) unless ignore_mismatched_sizes=True, which initialises them at random.`,
@@ -285,7 +286,7 @@ function checkFindings(c: TransformersCheck, layout: HfLayout, config: Record<st
     out.push({
       code: 'arch-unexpected-tensors',
       severity: 'warning',
-      message: `${unknown.length} tensor(s) are not part of ${cls} (${quoted(unknown.map((u) => u.name))}): from_pretrained ignores them ("weights not used"). Harmless if they belong to something else; if they were meant to load, the names do not match this architecture.`,
+      message: `${plural(unknown.length, 'tensor')} ${unknown.length === 1 ? 'is' : 'are'} not part of ${cls} (${quoted(unknown.map((u) => u.name))}): from_pretrained ignores them ("weights not used"). Harmless if they belong to something else; if they were meant to load, the names do not match this architecture.`,
       ...list(unknown),
     });
   }
@@ -302,7 +303,7 @@ function checkFindings(c: TransformersCheck, layout: HfLayout, config: Record<st
     out.push({
       code: 'arch-names-only',
       severity: 'info',
-      message: `Names-only check for ${c.namesOnlyTensors} tensor(s) whose shards are not on disk: the weight_map was compared with ${cls} by name; shapes and values were not checked.`,
+      message: `Names-only check for ${plural(c.namesOnlyTensors, 'tensor')} whose shards are not on disk: the weight_map was compared with ${cls} by name; shapes and values were not checked.`,
     });
   }
   if (c.quantization) {

@@ -1,3 +1,4 @@
+import { plural } from '../shared/text.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, realpath, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -91,7 +92,7 @@ export async function convertCheckpoint(o: ConvertOptions, control: ConvertContr
     const ck = r.value;
     if (ck.unreadable.length) {
       const u = ck.unreadable[0]!;
-      return failure(i === 0 ? 'convert-input-unreadable' : 'convert-donor-unreadable', `${path}: ${ck.unreadable.length} tensor(s) cannot be read (first: ${u.name}: ${u.reason})`);
+      return failure(i === 0 ? 'convert-input-unreadable' : 'convert-donor-unreadable', `${path}: ${plural(ck.unreadable.length, 'tensor')} cannot be read (first: ${u.name}: ${u.reason})`);
     }
     const bad = ck.problems.find((p) => p.severity === 'error');
     if (bad) return failure(i === 0 ? 'convert-input-unreadable' : 'convert-donor-unreadable', `${path}: ${bad.code}: ${bad.message}`);

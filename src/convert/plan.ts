@@ -1,3 +1,4 @@
+import { plural } from '../shared/text.js';
 import { inferredFacts } from '../analysis/architecture.js';
 import type { Checkpoint, TensorInfo } from '../core/checkpoint.js';
 import { dtypeBits, isFloatDType, type DType } from '../core/dtype.js';
@@ -170,7 +171,7 @@ export function buildPlan(kind: ConvertTargetKind, sources: readonly Source[], o
     const absent = [...(hasVision ? [] : ['image']), ...(hasText || kind === 'timm' ? [] : ['text'])];
     const guess = absent.length ? ` No source holds the ${absent.join(' or ')} tower at all, so its shapes below are the usual pairing, not read from a file.` : '';
     const allowNames = [...new Set(missing.map((m) => (m.name === 'logit_scale' ? 'logit_scale' : m.tower)))];
-    return fail('convert-incomplete', `the ${kind} layout needs ${missing.length} tensor(s) that neither the input nor a donor has (${summary}).${guess} Add --fill-from DONOR, or --allow-missing ${allowNames.join(',')} to write an incomplete file`, { missing: missing.map((m) => ({ name: m.name, tower: m.tower, shape: [...m.shape] })) });
+    return fail('convert-incomplete', `the ${kind} layout needs ${plural(missing.length, 'tensor')} that neither the input nor a donor has (${summary}).${guess} Add --fill-from DONOR, or --allow-missing ${allowNames.join(',')} to write an incomplete file`, { missing: missing.map((m) => ({ name: m.name, tower: m.tower, shape: [...m.shape] })) });
   }
   const dropped: { name: string; tower: TowerId }[] = [];
   const canonicalOf = new Map<TensorInfo, string>();

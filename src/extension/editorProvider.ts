@@ -2,6 +2,7 @@
  * The custom readonly editor: one webview per checkpoint, fed by the worker thread.
  * Glue only — reading, analysis and view-model building happen in the worker.
  */
+import { plural } from '../shared/text.js';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
@@ -211,7 +212,7 @@ export class CheckpointEditorProvider implements vscode.CustomReadonlyEditorProv
       this.fail(doc, { type: 'failure', state: failureState(outcome.code), title, code: outcome.code, message: forEditor(outcome.message) });
       return;
     }
-    this.s.log.info(`${doc.uri.fsPath}: ${outcome.model.tensorCount} tensors, ${outcome.findings.length} finding(s), ${outcome.millis.toFixed(0)} ms in the worker`);
+    this.s.log.info(`${doc.uri.fsPath}: ${outcome.model.tensorCount} tensors, ${plural(outcome.findings.length, 'finding')}, ${outcome.millis.toFixed(0)} ms in the worker`);
     // keepTree only where the webview shows the first screen's tree (posted, or replayed to it).
     const shown = doc.checkingShown;
     doc.state = { kind: 'ready', model: withCodeHelp(outcome.model), millis: outcome.millis };

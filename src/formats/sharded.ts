@@ -1,3 +1,4 @@
+import { plural } from '../shared/text.js';
 import { isAbsolute } from 'node:path';
 import { readSmallFile } from '../io/fileHead.js';
 import { baseNameOf, dirOf, siblingOf } from '../io/paths.js';
@@ -129,7 +130,7 @@ export async function assembleShards(set: ShardSet, openShard: ShardOpener): Pro
       const listed = byShard.get(shard) ?? [];
       const missing = r.error.code === 'file-not-found' || r.error.code === 'remote-file-not-found';
       if (missing) missingShards.add(shard);
-      const count = index ? `its ${listed.length} tensor(s)` : 'its tensors';
+      const count = index ? `its ${plural(listed.length, 'tensor')}` : 'its tensors';
       problems.push(
         missing
           ? problem('shard-missing', 'error', `Shard ${shard} is missing on disk; ${count} cannot be loaded.`, { file: shard, tensors: listed.slice(0, 100) })
@@ -157,7 +158,7 @@ export async function assembleShards(set: ShardSet, openShard: ShardOpener): Pro
     }
   }
   if (duplicates.length > 0) {
-    problems.push(problem('duplicate-tensor', 'error', `${duplicates.length} tensor(s) appear in more than one shard; which copy a loader keeps is undefined.`, { tensors: duplicates.slice(0, 100) }));
+    problems.push(problem('duplicate-tensor', 'error', `${plural(duplicates.length, 'tensor')} ${duplicates.length === 1 ? 'appears' : 'appear'} in more than one shard; which copy a loader keeps is undefined.`, { tensors: duplicates.slice(0, 100) }));
   }
   if (index) problems.push(...integrityProblems(index, seen, missingShards));
   if (index?.totalSize !== undefined && missingShards.size === 0) {
@@ -182,14 +183,14 @@ function integrityProblems(index: ShardIndex, seen: ReadonlyMap<string, string>,
     else if (actual !== shard) inOtherShard.push(name);
   }
   if (missingFromShard.length > 0) {
-    out.push(problem('index-tensor-missing', 'error', `${missingFromShard.length} tensor(s) listed in the index are in no shard; a loader would fail or initialise them randomly.`, { tensors: missingFromShard.slice(0, 100) }));
+    out.push(problem('index-tensor-missing', 'error', `${plural(missingFromShard.length, 'tensor')} listed in the index ${missingFromShard.length === 1 ? 'is' : 'are'} in no shard; a loader would fail or initialise them randomly.`, { tensors: missingFromShard.slice(0, 100) }));
   }
   if (inOtherShard.length > 0) {
-    out.push(problem('index-wrong-shard', 'error', `${inOtherShard.length} tensor(s) are in a different shard than the index says; loaders that trust the index will not find them.`, { tensors: inOtherShard.slice(0, 100) }));
+    out.push(problem('index-wrong-shard', 'error', `${plural(inOtherShard.length, 'tensor')} ${inOtherShard.length === 1 ? 'is' : 'are'} in a different shard than the index says; loaders that trust the index will not find them.`, { tensors: inOtherShard.slice(0, 100) }));
   }
   const notIndexed = [...seen.keys()].filter((n) => !index.weightMap.has(n));
   if (notIndexed.length > 0) {
-    out.push(problem('shard-tensor-not-indexed', 'warning', `${notIndexed.length} tensor(s) are in a shard but not in the index.`, { tensors: notIndexed.slice(0, 100) }));
+    out.push(problem('shard-tensor-not-indexed', 'warning', `${plural(notIndexed.length, 'tensor')} ${notIndexed.length === 1 ? 'is' : 'are'} in a shard but not in the index.`, { tensors: notIndexed.slice(0, 100) }));
   }
   return out;
 }

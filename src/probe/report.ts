@@ -1,3 +1,4 @@
+import { plural } from '../shared/text.js';
 import type { ProviderAttempt, ProviderName } from './providers.js';
 
 /**
@@ -127,7 +128,7 @@ export function binomialTail(k: number, n: number, p: number): number {
 export function verdict(s: Scored | null, random: ProbeReport['randomInitialized'], scoring: 'softmax' | 'sigmoid' = 'softmax'): ProbeReport['verdict'] {
   const randomNote =
     (random.length
-      ? ` Randomly initialised: ${random.map((r) => (r.tower === 'shared' ? r.tensors.join(' and ') || 'logit_scale' : r.whole ? `the whole ${r.tower} tower` : `${r.count} ${r.tower} tensor(s)`)).join(', ')}.`
+      ? ` Randomly initialised: ${random.map((r) => (r.tower === 'shared' ? r.tensors.join(' and ') || 'logit_scale' : r.whole ? `the whole ${r.tower} tower` : plural(r.count, `${r.tower} tensor`))).join(', ')}.`
       : '') + (scoring === 'sigmoid' ? ' Sigmoid scoring (SigLIP): each image/label pair scored as sigmoid(exp(logit_scale)·cos + logit_bias); top-1 is the best-scoring label.' : '');
   if (!s) return { code: 'no-labels', text: `Ran the given inputs; no labels, so no accuracy.${randomNote}` };
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;

@@ -1,3 +1,4 @@
+import { plural } from '../shared/text.js';
 import type { Checkpoint, TensorInfo } from '../core/checkpoint.js';
 import { err, ok, readError, type Result } from '../core/result.js';
 
@@ -49,7 +50,7 @@ export function planReads(c: Pick<Checkpoint, 'files'>, tensors: readonly Tensor
     return err(
       readError(
         'reads-exceed-file-size',
-        `Reading these ${distinct.length} tensor(s) would read ${bytes} bytes from ${fileBytes} bytes of file(s): their byte ranges overlap (see tensors-overlap). Refused; pick tensors with --tensor.`,
+        `Reading these ${plural(distinct.length, 'tensor')} would read ${bytes} bytes from ${fileBytes} bytes of file(s): their byte ranges overlap (see tensors-overlap). Refused; pick tensors with --tensor.`,
       ),
     );
   }

@@ -1,3 +1,4 @@
+import { plural } from '../../shared/text.js';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { storageType, storedBytes, type Checkpoint, type TensorInfo } from '../../core/checkpoint.js';
@@ -125,7 +126,7 @@ export async function understandGguf(c: Checkpoint, opts: UnderstandOptions = {}
   if (parameters.notDecodable > 0) {
     const names = c.tensors.filter((t) => t.encoding && !t.encoding.decodable).map((t) => t.name);
     const types = [...new Set(c.tensors.filter((t) => t.encoding && !t.encoding.decodable).map(storageType))];
-    findings.push({ code: 'gguf-values-not-decodable', severity: 'info', message: `${names.length} tensor(s) of type ${types.join(', ')}: their layout and size are known but their values are not decodable yet (no statistics, value preview or value diff for them).`, tensors: names.slice(0, 100) });
+    findings.push({ code: 'gguf-values-not-decodable', severity: 'info', message: `${plural(names.length, 'tensor')} of type ${types.join(', ')}: their layout and size are known but their values are not decodable yet (no statistics, value preview or value diff for them).`, tensors: names.slice(0, 100) });
   }
 
   let layout: GgufSummary['layout'] = null;
@@ -246,8 +247,8 @@ export function checkLlamaLayout(tensors: readonly TensorInfo[], unreadable: rea
     if (t && e.shape && (t.shape.length !== e.shape.length || t.shape.some((d, i) => d !== e.shape![i]))) mismatched.push(e.name);
   }
   if (model.blockCount === undefined) findings.push({ code: 'gguf-layout-not-checked', severity: 'info', message: 'Not checked: the block layout (no block_count key).' });
-  if (missing.length) findings.push({ code: 'gguf-lm-tensor-missing', severity: 'error', message: `${missing.length} tensor(s) a llama-style model of this configuration needs are missing; llama.cpp refuses to load it.`, tensors: missing.slice(0, 100) });
-  if (mismatched.length) findings.push({ code: 'gguf-lm-shape-mismatch', severity: 'error', message: `${mismatched.length} tensor(s) do not have the shape the metadata implies (embedding ${D}, feed-forward ${model.feedForwardLength}, heads ${model.headCount}/${model.headCountKv}).`, tensors: mismatched.slice(0, 100) });
+  if (missing.length) findings.push({ code: 'gguf-lm-tensor-missing', severity: 'error', message: `${plural(missing.length, 'tensor')} a llama-style model of this configuration needs ${missing.length === 1 ? 'is' : 'are'} missing; llama.cpp refuses to load it.`, tensors: missing.slice(0, 100) });
+  if (mismatched.length) findings.push({ code: 'gguf-lm-shape-mismatch', severity: 'error', message: `${plural(mismatched.length, 'tensor')} ${mismatched.length === 1 ? 'does' : 'do'} not have the shape the metadata implies (embedding ${D}, feed-forward ${model.feedForwardLength}, heads ${model.headCount}/${model.headCountKv}).`, tensors: mismatched.slice(0, 100) });
   if (tiedOutput) findings.push({ code: 'gguf-output-tied', severity: 'info', message: 'No output.weight: the output layer is tied to token_embd.weight (llama.cpp uses the embedding matrix).' });
   return { scheme: 'llama-style', blocks: model.blockCount ?? 0, tiedOutput, checked: expected.length, missing, mismatched };
 }

@@ -1,3 +1,4 @@
+import { plural } from '../../shared/text.js';
 import type { Checkpoint, CheckpointFile, CheckpointFormat, TensorInfo, UnreadableTensor } from '../../core/checkpoint.js';
 import { problem, type Problem } from '../../core/problems.js';
 import { interpret } from './interpret.js';
@@ -77,7 +78,7 @@ export function assemble(input: AssembleInput): Checkpoint {
     problems.push(problem('pytorch-storage-truncated', 'error', `${tooShort.length} storage(s) hold fewer bytes than the pickle declares; torch.load fails on them (a truncated or corrupt archive).`, { tensors: tooShort.slice(0, 100), ...where }));
   }
   if (broken.length > 0) {
-    problems.push(problem('pytorch-tensor-unloadable', 'error', `${broken.length} tensor(s) cannot be rebuilt: torch.load would fail on this file (see each tensor's reason under unreadable).`, { tensors: broken.slice(0, 100), ...where }));
+    problems.push(problem('pytorch-tensor-unloadable', 'error', `${plural(broken.length, 'tensor')} cannot be rebuilt: torch.load would fail on this file (see each tensor's reason under unreadable).`, { tensors: broken.slice(0, 100), ...where }));
   }
   const extras = it.extras;
   return {

@@ -1,3 +1,4 @@
+import { plural } from '../../shared/text.js';
 import type { TensorInfo } from '../../core/checkpoint.js';
 import { byteLengthFor, DTYPE_BITS, isKnownDType, type DType } from '../../core/dtype.js';
 import { problem, type Problem } from '../../core/problems.js';
@@ -342,7 +343,7 @@ export function checkLayout(
     if (end > maxEnd) maxEnd = end;
   }
   if (overlaps.length > 0) {
-    problems.push(problem('tensors-overlap', 'error', `${overlaps.length} tensor(s) overlap the bytes of another tensor.`, { tensors: overlaps.slice(0, 100) }));
+    problems.push(problem('tensors-overlap', 'error', `${plural(overlaps.length, 'tensor')} ${overlaps.length === 1 ? 'overlaps' : 'overlap'} the bytes of another tensor.`, { tensors: overlaps.slice(0, 100) }));
   }
   if (holes.length > 0) {
     problems.push(problem('data-hole', 'error', `${holes.length} gap(s) of unused bytes between tensors in the data section.`, { tensors: holes.slice(0, 100) }));
