@@ -1,3 +1,4 @@
+import { plural } from '../shared/text.js';
 import { dirOf } from '../io/paths.js';
 import type { Checkpoint, TensorInfo } from '../core/checkpoint.js';
 import { err, ok, type Result } from '../core/result.js';
@@ -237,7 +238,7 @@ export async function analyzeCheckpoint(ckpt: Checkpoint, opts: AnalyzeOptions =
     archFindings.push({
       code: 'index-only',
       severity: 'info',
-      message: `Index only: none of the ${indexOnly.shards} shard file(s) the weight_map names is on disk (${absentShards
+      message: `Index only: none of the ${plural(indexOnly.shards, 'shard file')} the weight_map names is on disk (${absentShards
         .slice(0, 2)
         .map((p) => p.file ?? '?')
         .join(', ')}${indexOnly.shards > 2 ? ', …' : ''}). The ${indexOnly.tensors} tensor names were checked by name only; download the shards for a full check.`,

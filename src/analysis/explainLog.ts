@@ -373,7 +373,7 @@ function explainReport(r: LoadReport, index: number, optsIn: ExplainOptions): Re
     add({
       code: 'prefix-shift',
       severity: harmless ? 'info' : 'error',
-      message: `${pairedMissing.size} name(s) differ only by a prefix: ${describe(top)}${wrapper}. ${
+      message: `${plural(pairedMissing.size, 'name')} ${pairedMissing.size === 1 ? 'differs' : 'differ'} only by a prefix: ${describe(top)}${wrapper}. ${
         harmless ? 'Only constant buffers are affected: nothing to fear.' : failed ? 'This is why the load failed: rename the keys (add/strip the prefix) and load again.' : 'These weights ARE in the checkpoint but were not loaded (the model has them at random init): rename the keys and load again.'
       }`,
       tensors: [...pairedMissing].slice(0, LIST_CAP),
@@ -424,7 +424,7 @@ function explainReport(r: LoadReport, index: number, optsIn: ExplainOptions): Re
   roleFinding('buffer', { code: 'buffers-missing', severity: 'info' }, (a) => `${list(a)}: constant buffers the model computes itself: nothing to fear.`);
   roleFinding('fixed', { code: 'fixed-positions-missing', severity: 'info' }, (a) => `${list(a)}: fixed (sin-cos) position tables, computed at init, never learnt: nothing to fear.`);
   roleFinding('tied-if-configured', { code: 'lm-head-tie-unknown', severity: 'warning' }, (a) => `${list(a)} ${verb(a.length)}. Fine if config.json has tie_word_embeddings: true (then it is the embedding matrix); if false, the output head is random and generation will be garbage — check the config.`);
-  roleFinding('adapter', { code: 'adapter-weights-missing', severity: 'error' }, (a) => `${a.length} adapter weight(s) (${list(a)}) ${failed ? 'are not in the adapter file' : 'were not in the adapter file and were initialised fresh'}: LoRA starts B at zero, so those layers run without the fine-tune (other adapter types add noise). The adapter was most likely trained on another base (other depth or module names): load it onto the base it was trained on.`);
+  roleFinding('adapter', { code: 'adapter-weights-missing', severity: 'error' }, (a) => `${plural(a.length, 'adapter weight')} (${list(a)}) ${failed ? `${a.length === 1 ? 'is' : 'are'} not in the adapter file` : `${a.length === 1 ? 'was' : 'were'} not in the adapter file and ${a.length === 1 ? 'was' : 'were'} initialised fresh`}: LoRA starts B at zero, so those layers run without the fine-tune (other adapter types add noise). The adapter was most likely trained on another base (other depth or module names): load it onto the base it was trained on.`);
   roleFinding('quant-aux', { code: 'quantized-weights-missing', severity: 'error' }, (a) => `${plural(a.length, 'quantization tensor')} (${list(a)}) ${verb(a.length)}: the model was built quantized but the checkpoint is not (or uses another scheme): those layers hold garbage.`);
   roleFinding('pretraining-head', { code: 'pretraining-head-missing', severity: 'info' }, (a) => `${list(a)}: pre-training head tensors, not used by${clsText}'s task: nothing to fear.`);
   roleFinding('loaded-separately', { code: 'tower-loaded-separately', severity: 'info' }, (a) => `${list(a)}: loaded by the model's own code from another file: nothing to fear.`);
@@ -496,7 +496,7 @@ function explainReport(r: LoadReport, index: number, optsIn: ExplainOptions): Re
   };
   uFinding('adapter', { code: 'adapter-weights-unused', severity: 'error' }, (a) => {
     const peftDict = a.some((s) => s.startsWith('base_model.model.'));
-    return `${a.length} adapter (LoRA) weight(s) in the checkpoint (${list(a)}) were NOT loaded: the fine-tune is lost and the model behaves like the base model. ${peftDict ? 'This is a PEFT state dict: load it with PeftModel.from_pretrained(base, path) (or merge_and_unload() before saving).' : 'Load the adapter with PEFT onto the base it was trained on (matching module names), or merge it first.'}`;
+    return `${plural(a.length, 'adapter (LoRA) weight')} in the checkpoint (${list(a)}) ${a.length === 1 ? 'was' : 'were'} NOT loaded: the fine-tune is lost and the model behaves like the base model. ${peftDict ? 'This is a PEFT state dict: load it with PeftModel.from_pretrained(base, path) (or merge_and_unload() before saving).' : 'Load the adapter with PEFT onto the base it was trained on (matching module names), or merge it first.'}`;
   });
   uFinding('quant-aux', { code: 'quantized-weights-unused', severity: 'error' }, (a) => `${plural(a.length, 'quantization tensor')} (${list(a)}) ${a.length === 1 ? 'was' : 'were'} not used: the checkpoint is quantized but the model was built unquantized (missing quantization config / loader), so those layers were not loaded.`);
   uFinding('pretraining-head', { code: 'pretraining-head-unused', severity: 'info' }, (a) => `${plural(a.length, 'tensor')} of the checkpoint's pre-training head (${list(a)}) ${a.length === 1 ? 'is' : 'are'} dropped: expected when fine-tuning a pre-trained base on a task.`);

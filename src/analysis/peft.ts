@@ -1,3 +1,4 @@
+import { plural } from '../shared/text.js';
 import type { Finding } from './types.js';
 
 /**
@@ -110,7 +111,7 @@ export function checkPeft(config: AdapterConfig, tensors: readonly AdapterTensor
   findings.push({
     code: 'peft-adapter',
     severity: 'info',
-    message: `${c.peftType}${c.useDora ? ' (DoRA)' : ''} adapter: r=${c.r ?? '?'}, alpha=${c.alpha ?? '?'}${c.r && c.alpha ? ` (scale ${+(c.alpha / c.r).toFixed(4)})` : ''}, target modules ${tm}; ${loraTensors} adapter tensors on ${modules.length} modules (${targets.join(', ') || 'none'})${saved.length ? `, plus ${saved.length} fully saved tensor(s) of ${c.modulesToSave.join(', ') || 'other modules'}` : ''}. Base model: ${c.baseModel ? JSON.stringify(c.baseModel) : 'not named'}.`,
+    message: `${c.peftType}${c.useDora ? ' (DoRA)' : ''} adapter: r=${c.r ?? '?'}, alpha=${c.alpha ?? '?'}${c.r && c.alpha ? ` (scale ${+(c.alpha / c.r).toFixed(4)})` : ''}, target modules ${tm}; ${loraTensors} adapter tensors on ${modules.length} modules (${targets.join(', ') || 'none'})${saved.length ? `, plus ${plural(saved.length, 'fully saved tensor')} of ${c.modulesToSave.join(', ') || 'other modules'}` : ''}. Base model: ${c.baseModel ? JSON.stringify(c.baseModel) : 'not named'}.`,
   });
   if (c.r !== null && ranks.length && ranks.some((r) => r !== c.r) && !c.rankPattern) {
     findings.push({ code: 'peft-rank-mismatch', severity: 'warning', message: `adapter_config.json says r=${c.r}, but the lora_A tensors have rank ${ranks.join(', ')} (a rank_pattern, or a config from another adapter): PEFT builds the layers from the config and then refuses the tensors (size mismatch).` });
@@ -164,7 +165,7 @@ export function checkPeft(config: AdapterConfig, tensors: readonly AdapterTensor
       findings.push({
         code: 'peft-shape-mismatch',
         severity: 'error',
-        message: `${shapeMismatches.length} adapted module(s) do not fit the base model's shapes (${JSON.stringify(first.module)}: ${first.adapter} vs the base ${first.base}): the adapter was trained on another model size, and loading it fails with a size mismatch.`,
+        message: `${plural(shapeMismatches.length, 'adapted module')} ${shapeMismatches.length === 1 ? 'does' : 'do'} not fit the base model's shapes (${JSON.stringify(first.module)}: ${first.adapter} vs the base ${first.base}): the adapter was trained on another model size, and loading it fails with a size mismatch.`,
         tensors: shapeMismatches.slice(0, 100).map((m) => m.module),
         tensorCount: shapeMismatches.length,
       });

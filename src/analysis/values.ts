@@ -1,3 +1,4 @@
+import { plural } from '../shared/text.js';
 import type { TensorInfo } from '../core/checkpoint.js';
 import { decodeToFloat32, chunkAlignment } from '../core/decode.js';
 import { isFloatDType } from '../core/dtype.js';
@@ -303,7 +304,7 @@ async function scanWithin(view: CanonicalView, budgetBytes: number, b: Budget): 
       findings.push({
         code: 'random-init-suspected',
         severity: 'warning',
-        message: `${fresh.length} block(s) of the ${tower} tower look freshly initialised (all their norm weights exactly 1, biases exactly 0) while the rest looks trained: those blocks would add noise.`,
+        message: `${plural(fresh.length, 'block')} of the ${tower} tower ${fresh.length === 1 ? 'looks' : 'look'} freshly initialised (all their norm weights exactly 1, biases exactly 0) while the rest looks trained: those blocks would add noise.`,
         tower,
         tensors: fresh.slice(0, 100),
         tensorCount: fresh.length,

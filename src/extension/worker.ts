@@ -33,12 +33,18 @@ import { clearHubMemo } from '../remote/hub.js';
 
 // Hub requests get the editor's SecretStorage token from the host (HF_TOKEN / token file otherwise);
 // when it changes, what this worker read with the old one (a gated refusal included) is forgotten.
-const hostToken = useTokenFromHost(2000, () => {
-  clearRemoteSources();
-  clearHubMemo();
-});
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run in a worker thread');
+// The host answers from SecretStorage; right after a token is set it is busy reloading editors, so
+// a short wait would send a request without the token and the editor would stay "gated".
+const hostToken = useTokenFromHost(
+  10_000,
+  () => {
+    clearRemoteSources();
+    clearHubMemo();
+  },
+  (ms) => port.postMessage({ id: -1, kind: 'log', message: `the editor did not answer the Hugging Face token question within ${ms} ms; reading without its token` } satisfies WorkerResponse),
+);
 const opened = new Map<string, Checkpoint>();
 const send = (m: WorkerResponse) => port.postMessage(m);
 /** Abort controllers of the running long jobs (probe, compare, histogram), by request id. */
@@ -173,9 +179,18 @@ function firstWindow(s: TreeSession): RowsAnswer {
  * changes no row (no towers, marks or ghost rows), the tree of the first screen stays
  * (`keepTree`): the user's scrolling, expansion and filter are kept.
  */
+/** The newest open request of each editor: opens of one editor may finish out of order (two quick reloads of a remote file). */
+const newestOpen = new Map<string, number>();
+const SUPERSEDED = { ok: false, code: 'cancelled', message: 'Superseded by a newer open of the same editor.' } as const;
+
 async function open(req: Extract<WorkerRequest, { op: 'open' }>): Promise<OpenOutcome> {
   const t0 = performance.now();
+  newestOpen.set(req.key, req.id);
+  const superseded = () => newestOpen.get(req.key) !== req.id;
   const r = await openCheckpoint(req.path);
+  // An older open finishing after a newer one must not replace its tree (the newer one would then
+  // answer "superseded" and the editor would show the older one's answer or none).
+  if (superseded()) return SUPERSEDED;
   if (!r.ok) {
     opened.delete(req.key);
     trees.delete(req.key);
@@ -209,7 +224,7 @@ async function open(req: Extract<WorkerRequest, { op: 'open' }>): Promise<OpenOu
   let header = viewModelHeader(doc, overlay);
   if (extra.length) header = { ...header, findings: [...extra, ...header.findings] };
   // The file was closed or reopened meanwhile: this answer is not shown (the newer open answers).
-  if (trees.get(req.key) !== first) return { ok: false, code: 'cancelled', message: 'Superseded by a newer open of the same editor.' };
+  if (superseded() || trees.get(req.key) !== first) return SUPERSEDED;
   if (!overlayChangesTree(overlay)) return { ok: true, model: first.setHeader(header), findings: header.findings, millis: performance.now() - t0, keepTree: true };
   const s = new TreeSession({ ...header, roots: viewRoots(doc, overlay) });
   trees.set(req.key, s);
@@ -264,6 +279,7 @@ port.on('message', async (req: WorkerRequest) => {
         send({ id: req.id, kind: 'done', result: trees.get(req.key)?.handle(req.requestId, req.treeOp, req.start, req.end, req.selected) ?? null });
         return;
       case 'close':
+        newestOpen.delete(req.key);
         opened.delete(req.key);
         trees.delete(req.key);
         compared.delete(req.key);

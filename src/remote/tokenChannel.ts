@@ -17,7 +17,7 @@ export function hubTokenEpoch(): number {
   return epoch;
 }
 
-type Msg = { type: 'ask'; id: string } | { type: 'token'; id: string; token: string | null } | { type: 'changed' };
+type Msg = { type: 'ask'; id: string } | { type: 'token'; id: string; token: string | null } | { type: 'changed'; epoch: number };
 
 /**
  * Host side: answer workers' questions with the current token (or null). `changed()` tells every
@@ -39,7 +39,7 @@ export function serveHubToken(get: () => Promise<string | undefined>): { dispose
     dispose: () => ch.close(),
     changed: () => {
       epoch++;
-      ch.postMessage({ type: 'changed' } satisfies Msg);
+      ch.postMessage({ type: 'changed', epoch } satisfies Msg);
     },
   };
 }
@@ -50,7 +50,7 @@ export function serveHubToken(get: () => Promise<string | undefined>): { dispose
  * The returned `seeEpoch` takes the epoch stamped on a request (`hubTokenEpoch` on the host) and
  * forgets the same way when it is newer than the last one seen.
  */
-export function useTokenFromHost(timeoutMs = 2000, onChanged?: () => void): { seeEpoch(e: unknown): void } {
+export function useTokenFromHost(timeoutMs = 2000, onChanged?: () => void, onTimeout?: (ms: number) => void): { seeEpoch(e: unknown): void } {
   let n = 0;
   let memo: { at: number; token: Promise<string | undefined> } | undefined;
   let seen = 0;
@@ -59,9 +59,17 @@ export function useTokenFromHost(timeoutMs = 2000, onChanged?: () => void): { se
     onChanged?.();
   };
   const news = new BroadcastChannel(CHANNEL);
-  news.onmessage = (ev: MessageEvent) => {
-    if ((ev.data as Msg)?.type !== 'changed') return;
+  // One forget per change, whichever comes first — the stamp on a request or the broadcast. A
+  // broadcast arriving after the stamp must not forget again: that would drop the sources of the
+  // open already running with the new token (it then ended `cancelled`).
+  const see = (e: unknown) => {
+    if (typeof e !== 'number' || !Number.isFinite(e) || e <= seen) return;
+    seen = e;
     forget();
+  };
+  news.onmessage = (ev: MessageEvent) => {
+    const m = ev.data as Msg;
+    if (m?.type === 'changed') see(m.epoch);
   };
   (news as unknown as { unref?: () => void }).unref?.();
   const ask = () =>
@@ -73,7 +81,10 @@ export function useTokenFromHost(timeoutMs = 2000, onChanged?: () => void): { se
           ch.close();
           resolve(t);
         };
-        const timer = setTimeout(() => done(undefined), timeoutMs);
+        const timer = setTimeout(() => {
+          onTimeout?.(timeoutMs);
+          done(undefined);
+        }, timeoutMs);
         ch.onmessage = (ev: MessageEvent) => {
           const m = ev.data as Msg;
           if (m?.type === 'token' && m.id === id) done(m.token ?? undefined);
@@ -92,11 +103,5 @@ export function useTokenFromHost(timeoutMs = 2000, onChanged?: () => void): { se
     }
     return memo.token;
   });
-  return {
-    seeEpoch: (e) => {
-      if (typeof e !== 'number' || !Number.isFinite(e) || e <= seen) return;
-      seen = e;
-      forget();
-    },
-  };
+  return { seeEpoch: see };
 }

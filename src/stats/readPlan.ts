@@ -50,7 +50,7 @@ export function planReads(c: Pick<Checkpoint, 'files'>, tensors: readonly Tensor
     return err(
       readError(
         'reads-exceed-file-size',
-        `Reading these ${plural(distinct.length, 'tensor')} would read ${bytes} bytes from ${fileBytes} bytes of file(s): their byte ranges overlap (see tensors-overlap). Refused; pick tensors with --tensor.`,
+        `Reading these ${plural(distinct.length, 'tensor')} would read ${bytes} bytes from ${fileBytes} bytes of data: their byte ranges overlap (see tensors-overlap). Refused; pick tensors with --tensor.`,
       ),
     );
   }

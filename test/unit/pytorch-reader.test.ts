@@ -123,8 +123,8 @@ describe('pytorch reader: torch.save fixtures', () => {
     await assertMatchesTorch(c, 'training.pt', { ordered: true });
     assert.equal(c.metadata.epoch, '5');
     assert.equal(c.metadata.arch, 'vit_tiny');
-    assert.match(c.extras?.optimizer ?? '', /^optimizer state \(Adam-like\): 4 parameter state\(s\) \[exp_avg, exp_avg_sq, step\], 1 param group\(s\), 4 parameter\(s\) \(lr=0\.001/);
-    assert.match(c.extras?.state_dict_ema ?? '', /^5 tensor\(s\)/);
+    assert.match(c.extras?.optimizer ?? '', /^optimizer state \(Adam-like\): 4 parameter states \[exp_avg, exp_avg_sq, step\], 1 param group, 4 parameters \(lr=0\.001/);
+    assert.match(c.extras?.state_dict_ema ?? '', /^5 tensors/);
     assert.equal(c.extras?.args, 'argparse.Namespace(lr=0.001, batch_size=32)');
     const codes = c.problems.map((p) => p.code).sort();
     assert.deepEqual(codes, ['pickle-non-weights-global', 'pytorch-training-checkpoint', 'pytorch-weights-unwrapped']);

@@ -1,3 +1,4 @@
+import { plural } from '../../shared/text.js';
 import { convertCheckpoint, type ConvertOptions, type ConvertReport } from '../../convert/convert.js';
 import { ALLOW_TOWERS, type AllowTower } from '../../convert/plan.js';
 import type { ConvertTargetKind } from '../../convert/layoutAdapter.js';
@@ -78,7 +79,7 @@ export function renderSummary(r: ConvertReport): string {
   for (const [tower, t] of Object.entries(r.byTower)) L.push(`  ${tower.padEnd(11)} ${String(t.tensors).padStart(5)}  ${Object.entries(t.from).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   L.push(`Operations: ${Object.entries(r.operations).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   if (r.dropped.length) L.push(`Dropped from the input (the ${r.target} layout has no place for them): ${r.dropped.map((d) => `${d.tower} ${d.count} (e.g. ${d.examples.map(safeText).join(', ')})`).join('; ')}`);
-  if (r.omitted.length) L.push(`Left out (--allow-missing): ${r.omitted.length} tensor(s): ${r.omitted.slice(0, 5).map((o) => safeText(o.name)).join(', ')}${r.omitted.length > 5 ? ', …' : ''}`);
+  if (r.omitted.length) L.push(`Left out (--allow-missing): ${plural(r.omitted.length, 'tensor')}: ${r.omitted.slice(0, 5).map((o) => safeText(o.name)).join(', ')}${r.omitted.length > 5 ? ', …' : ''}`);
   const v = r.verification;
   L.push(`Verified: re-opened, ${v.complete ? 'complete for the target' : 'NOT complete'}; ${v.spotChecks} values spot-checked against the sources, ${v.spotMismatches} differ`);
   for (const n of r.notes) L.push(`Note: ${safeText(n)}`);

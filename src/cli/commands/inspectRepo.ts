@@ -1,3 +1,4 @@
+import { plural } from '../../shared/text.js';
 import { analyzeCheckpoint } from '../../analysis/analyze.js';
 import { openCheckpoint } from '../../formats/open.js';
 import { inspectDocument } from '../../core/summary.js';
@@ -44,7 +45,7 @@ export async function inspectRepository(input: string, opts: { json: boolean; ta
     };
     process.stdout.write(JSON.stringify(doc) + '\n');
   } else {
-    const out: string[] = [`${listing.repo}@${safeText(listing.revision)} (commit ${listing.sha.slice(0, 12)}) — ${verdicts.length} checkpoint(s)`];
+    const out: string[] = [`${listing.repo}@${safeText(listing.revision)} (commit ${listing.sha.slice(0, 12)}) — ${plural(verdicts.length, 'checkpoint')}`];
     for (const v of verdicts) {
       out.push(`  ${safeText(v.entry.file)}${v.entry.shards ? ` (+${v.entry.shards.length} shards)` : ''}  ${formatBytes(v.entry.size)}`);
       out.push(`    ${safeText(v.verdict)}`);

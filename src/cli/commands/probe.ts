@@ -1,3 +1,4 @@
+import { plural } from '../../shared/text.js';
 import { openCheckpoint } from '../../formats/open.js';
 import { hasErrors } from '../../core/problems.js';
 import type { Activation } from '../../probe/modelConfig.js';
@@ -116,7 +117,7 @@ export function renderProbeText(r: ProbeReport): string {
     `  weights ${r.weightsAccess === 'hard-link' ? 'referenced in place (hard link, mmapped)' : r.weightsAccess === 'memory' ? 'read into memory (hard link impossible)' : 'partly read into memory'}; tokenizer: ${safeText(r.tokenizer)}`,
   ];
   for (const ri of r.randomInitialized) {
-    lines.push(`  RANDOM-INITIALISED ${ri.tower === 'shared' ? ri.tensors.join(' and ') : ri.whole ? `whole ${ri.tower} tower` : `${ri.count} ${ri.tower} tensor(s)`}: ${ri.tensors.slice(0, 4).map(safeText).join(', ')}${ri.count > 4 ? ', …' : ''}`);
+    lines.push(`  RANDOM-INITIALISED ${ri.tower === 'shared' ? ri.tensors.join(' and ') : ri.whole ? `whole ${ri.tower} tower` : plural(ri.count, `${ri.tower} tensor`)}: ${ri.tensors.slice(0, 4).map(safeText).join(', ')}${ri.count > 4 ? ', …' : ''}`);
   }
   lines.push(`  probe set: ${safeText(r.probeSetName)}: ${r.images} images, ${r.classes} classes`);
   lines.push(`  preprocessing: ${safeText(r.preprocess)}`);

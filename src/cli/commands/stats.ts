@@ -1,3 +1,4 @@
+import { plural } from '../../shared/text.js';
 import { openCheckpoint } from '../../formats/open.js';
 import type { TensorInfo } from '../../core/checkpoint.js';
 import { hasErrors } from '../../core/problems.js';
@@ -73,7 +74,7 @@ export const statsCommand: CliCommand = {
     // A file with error-severity problems (what inspect flags) exits 1 here too.
     if (hasErrors(r.value.problems)) {
       const errors = r.value.problems.filter((p) => p.severity === 'error');
-      writeError(`the checkpoint has ${errors.length} error-severity problem(s): ${errors.slice(0, 5).map((p) => p.code).join(', ')} (run inspect for details)`);
+      writeError(`the checkpoint has ${plural(errors.length, 'error-severity problem')}: ${errors.slice(0, 5).map((p) => p.code).join(', ')} (run inspect for details)`);
     }
     return bad || hasErrors(r.value.problems) ? 1 : 0;
   },

@@ -1,3 +1,4 @@
+import { plural } from '../../shared/text.js';
 import { basename, dirname } from 'node:path';
 import type { Checkpoint, TensorInfo, UnreadableTensor } from '../../core/checkpoint.js';
 import { problem, type Problem } from '../../core/problems.js';
@@ -48,7 +49,7 @@ export async function readGgufFile(path: string, shard?: string): Promise<Result
   const unreadable: UnreadableTensor[] = [];
   const seen = new Set<string>();
   const bad = (code: string, names: string[], message: string, severity: 'error' | 'warning' = 'error') => {
-    if (names.length) problems.push(problem(code, severity, message.replace('%n', String(names.length)), { tensors: names.slice(0, 100), ...at }));
+    if (names.length) problems.push(problem(code, severity, countText(message, names.length), { tensors: names.slice(0, 100), ...at }));
   };
   const byCode = new Map<string, string[]>();
   const note = (code: string, n: string) => (byCode.get(code) ?? byCode.set(code, []).get(code)!).push(n);
@@ -246,4 +247,11 @@ function splitProblems(shards: readonly string[], opened: ReadonlyMap<string, Gg
     out.push(problem('gguf-split-tensor-count', 'error', `The first split declares split.tensors.count = ${declaredTotal} but the splits hold ${found} tensors.`));
   }
   return out;
+}
+
+const SINGULAR: Readonly<Record<string, string>> = { have: 'has', appear: 'appears', are: 'is', point: 'points', start: 'starts', share: 'shares' };
+
+/** `%n tensor(s) have …` with the count: `1 tensor has …`, `3 tensors have …`. */
+function countText(message: string, n: number): string {
+  return message.replace(/%n ([a-z ]+?)\(s\)(?: (have|appear|are|point|start|share)\b)?/, (_m, noun: string, verb: string | undefined) => `${plural(n, noun)}${verb ? ` ${n === 1 ? SINGULAR[verb] : verb}` : ''}`);
 }

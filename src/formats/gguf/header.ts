@@ -1,3 +1,4 @@
+import { plural } from '../../shared/text.js';
 import { open, type FileHandle } from 'node:fs/promises';
 import { problem, type Problem } from '../../core/problems.js';
 import { CheckpointLensError, err, ok, readError, type Result } from '../../core/result.js';
@@ -96,7 +97,7 @@ class Cursor {
   /** Makes [pos, pos+n) available, or throws `gguf-header-truncated`. */
   async need(n: number): Promise<void> {
     if (this.pos + n <= this.bufStart + this.buf.length) return;
-    if (this.pos + n > this.size) throw new CheckpointLensError('gguf-header-truncated', `The header ends early: ${this.what()} needs ${n} byte(s) at offset ${this.pos}, but the file has ${this.size} bytes.`);
+    if (this.pos + n > this.size) throw new CheckpointLensError('gguf-header-truncated', `The header ends early: ${this.what()} needs ${plural(n, 'byte')} at offset ${this.pos}, but the file has ${this.size} bytes.`);
     const keepFrom = Math.max(0, this.pos - this.bufStart);
     const kept = this.buf.subarray(Math.min(keepFrom, this.buf.length));
     const length = Math.min(this.size - this.pos, Math.max(n, READ_CHUNK));

@@ -1,3 +1,4 @@
+import { plural } from '../../shared/text.js';
 import type { Checkpoint, TensorInfo } from '../../core/checkpoint.js';
 import { CheckpointLensError } from '../../core/result.js';
 import { readTensorBytes } from '../../core/values.js';
@@ -36,7 +37,7 @@ export function ggufAsTransformersLlama(c: Checkpoint): { checkpoint: Checkpoint
       unpermuted++;
     } else tensors.push({ ...t, name: m.hf });
   }
-  const note = `A is GGUF (${arch}): its tensors are compared under transformers names${unpermuted ? `; ${unpermuted} attn_q/attn_k tensor(s) read in transformers' row order (llama.cpp's converter permutes them for its rotary layout)` : ''}`;
+  const note = `A is GGUF (${arch}): its tensors are compared under transformers names${unpermuted ? `; ${plural(unpermuted, 'attn_q/attn_k tensor')} read in transformers' row order (llama.cpp's converter permutes them for its rotary layout)` : ''}`;
   return { checkpoint: { ...c, tensors }, note };
 }
 

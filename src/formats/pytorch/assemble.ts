@@ -69,13 +69,13 @@ export function assemble(input: AssembleInput): Checkpoint {
   }
   const where = shard ? { file: shard } : {};
   if (pickle.badPersistentIds > 0) {
-    problems.push(problem('pytorch-persistent-id-invalid', 'error', `The pickle has ${pickle.badPersistentIds} persistent id(s) that are not storage records; torch.load fails on them (a corrupt or hand-made file).`, where));
+    problems.push(problem('pytorch-persistent-id-invalid', 'error', `The pickle has ${plural(pickle.badPersistentIds, 'persistent id')} that ${pickle.badPersistentIds === 1 ? 'is' : 'are'} not storage records; torch.load fails on them (a corrupt or hand-made file).`, where));
   }
   if (sizeMismatch.length > 0) {
-    problems.push(problem('pytorch-storage-size-mismatch', 'warning', `${sizeMismatch.length} storage(s) hold more bytes than the pickle declares (a hand-edited or corrupt archive).`, { tensors: sizeMismatch.slice(0, 100), ...where }));
+    problems.push(problem('pytorch-storage-size-mismatch', 'warning', `${plural(sizeMismatch.length, 'storage')} ${sizeMismatch.length === 1 ? 'holds' : 'hold'} more bytes than the pickle declares (a hand-edited or corrupt archive).`, { tensors: sizeMismatch.slice(0, 100), ...where }));
   }
   if (tooShort.length > 0) {
-    problems.push(problem('pytorch-storage-truncated', 'error', `${tooShort.length} storage(s) hold fewer bytes than the pickle declares; torch.load fails on them (a truncated or corrupt archive).`, { tensors: tooShort.slice(0, 100), ...where }));
+    problems.push(problem('pytorch-storage-truncated', 'error', `${plural(tooShort.length, 'storage')} ${tooShort.length === 1 ? 'holds' : 'hold'} fewer bytes than the pickle declares; torch.load fails on them (a truncated or corrupt archive).`, { tensors: tooShort.slice(0, 100), ...where }));
   }
   if (broken.length > 0) {
     problems.push(problem('pytorch-tensor-unloadable', 'error', `${plural(broken.length, 'tensor')} cannot be rebuilt: torch.load would fail on this file (see each tensor's reason under unreadable).`, { tensors: broken.slice(0, 100), ...where }));

@@ -1,3 +1,4 @@
+import { plural } from '../../shared/text.js';
 import { problem, type Problem } from '../../core/problems.js';
 import { PyDict, PyFloat, PyList, PyObject, PySet, PyTensor, PyTuple, type PyValue } from './pickle/values.js';
 import { isOptimizerState, summariseOptimizer } from './optimizer.js';
@@ -71,7 +72,7 @@ export function interpret(root: PyValue): Interpreted {
   else extras['(root)'] = summarise(root);
 
   if (out.duplicates.length > 0) {
-    out.problems.push(problem('duplicate-tensor', 'error', `${out.duplicates.length} tensor name(s) occur more than once in the pickle; only the first is listed.`, { tensors: out.duplicates.slice(0, 100) }));
+    out.problems.push(problem('duplicate-tensor', 'error', `${plural(out.duplicates.length, 'tensor name')} ${out.duplicates.length === 1 ? 'occurs' : 'occur'} more than once in the pickle; only the first is listed.`, { tensors: out.duplicates.slice(0, 100) }));
   }
   if (out.truncated) out.problems.push(problem('pickle-nesting-too-deep', 'warning', `Objects nested deeper than the search bound (${MAX_WALK_DEPTH} containers, ${MAX_DEPTH} modules) were not searched for tensors.`));
   if (out.visits > MAX_VISITS) {
@@ -203,14 +204,14 @@ function describeEntry(name: string, v: PyValue, metadata: Record<string, string
       problem(
         'pytorch-training-checkpoint',
         'info',
-        `This is a training checkpoint: besides the weights it holds optimizer state (${JSON.stringify(name)}) for ${params} parameter(s), ${formatBytes(bytes)} of tensors. Inference needs only the weights.`,
+        `This is a training checkpoint: besides the weights it holds optimizer state (${JSON.stringify(name)}) for ${plural(params, 'parameter')}, ${formatBytes(bytes)} of tensors. Inference needs only the weights.`,
       ),
     );
     return;
   }
   const stats = countTensors(v);
   if (stats.count > 0) {
-    extras[name] = `${stats.count} tensor(s), ${stats.elements} elements, ${formatBytes(stats.bytes)} (not the weights shown)`;
+    extras[name] = `${plural(stats.count, 'tensor')}, ${stats.elements} elements, ${formatBytes(stats.bytes)} (not the weights shown)`;
     return;
   }
   extras[name] = summarise(v);

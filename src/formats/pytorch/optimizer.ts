@@ -1,3 +1,4 @@
+import { plural } from '../../shared/text.js';
 import { PyDict, PyList, type PyValue } from './pickle/values.js';
 import { formatBytes, summarise, countTensors } from './summarise.js';
 
@@ -20,8 +21,8 @@ export function summariseOptimizer(o: PyDict): { text: string; params: number; b
   for (const g of groups.items) if (g instanceof PyDict && g.get('params') instanceof PyList) params += (g.get('params') as PyList).items.length;
   const stats = countTensors(state);
   const text =
-    `optimizer state (${kind}): ${state.size} parameter state(s)${keys.size ? ` [${[...keys].sort().join(', ')}]` : ''}, ` +
-    `${groups.items.length} param group(s), ${params} parameter(s)${hyper.length ? ` (${hyper.join(', ')})` : ''}; ${stats.count} tensor(s), ${formatBytes(stats.bytes)}`;
+    `optimizer state (${kind}): ${plural(state.size, 'parameter state')}${keys.size ? ` [${[...keys].sort().join(', ')}]` : ''}, ` +
+    `${plural(groups.items.length, 'param group')}, ${plural(params, 'parameter')}${hyper.length ? ` (${hyper.join(', ')})` : ''}; ${plural(stats.count, 'tensor')}, ${formatBytes(stats.bytes)}`;
   return { text, params, bytes: stats.bytes };
 }
 

@@ -1,3 +1,4 @@
+import { plural } from '../../shared/text.js';
 import type { Checkpoint } from '../../core/checkpoint.js';
 import { err, ok, readError, type Result } from '../../core/result.js';
 import { problem, type Problem } from '../../core/problems.js';
@@ -38,11 +39,11 @@ export async function readPytorchZip(path: string, size: number, name: string, s
   if (isScript) {
     const code = [...index.entries.keys()].filter((k) => k.startsWith(`${prefix}code/`) && k.endsWith('.py')).length;
     metadata['pytorch.torchscript_code_files'] = String(code);
-    problems.push(problem('torchscript-code-not-run', 'info', `This is a TorchScript archive with ${code} code file(s); only the weights are read, the code is never run.`, shard ? { file: shard } : {}));
+    problems.push(problem('torchscript-code-not-run', 'info', `This is a TorchScript archive with ${plural(code, 'code file')}; only the weights are read, the code is never run.`, shard ? { file: shard } : {}));
   }
 
   if (index.trailingBytes) {
-    problems.push(problem('zip-trailing-bytes', 'warning', `${index.trailingBytes} byte(s) follow the end of the ZIP archive; torch.load ignores them, and so does this reader.`, shard ? { file: shard } : {}));
+    problems.push(problem('zip-trailing-bytes', 'warning', `${plural(index.trailingBytes, 'byte')} ${index.trailingBytes === 1 ? 'follows' : 'follow'} the end of the ZIP archive; torch.load ignores them, and so does this reader.`, shard ? { file: shard } : {}));
   }
   const bytes = await readEntryBytes(index, pkl, MAX_PICKLE_BYTES);
   if (!bytes.ok) return err({ ...bytes.error, code: bytes.error.code === 'zip-entry-too-large' ? 'pickle-too-large' : bytes.error.code, file: name });
@@ -77,7 +78,7 @@ export async function readPytorchZip(path: string, size: number, name: string, s
   };
   const compressed = [...index.entries.values()].filter((e) => e.method !== 0 && e.name.startsWith(`${prefix}data/`)).length;
   if (compressed > 0) {
-    problems.push(problem('pytorch-compressed-storages', 'info', `${compressed} storage(s) are deflate-compressed (torch.save stores them uncompressed); their values are read by decompressing, which is slower.`, shard ? { file: shard } : {}));
+    problems.push(problem('pytorch-compressed-storages', 'info', `${plural(compressed, 'storage')} ${compressed === 1 ? 'is' : 'are'} deflate-compressed (torch.save stores them uncompressed); their values are read by decompressing, which is slower.`, shard ? { file: shard } : {}));
   }
   return ok(
     assemble({

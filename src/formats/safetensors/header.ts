@@ -125,7 +125,7 @@ function validateEntries(obj: Record<string, unknown>, headerLength: number, sou
     }
     const extra = unknownFields(entry);
     if (extra.length > 0) {
-      problems.push(problem('tensor-entry-extra-fields', 'warning', `Tensor ${JSON.stringify(name)} has unknown field(s) ${extra.map((k) => JSON.stringify(k)).join(', ')}; they are ignored.`, { tensors: [name] }));
+      problems.push(problem('tensor-entry-extra-fields', 'warning', `Tensor ${JSON.stringify(name)} has unknown ${extra.length === 1 ? 'field' : 'fields'} ${extra.map((k) => JSON.stringify(k)).join(', ')}; they are ignored.`, { tensors: [name] }));
     }
     const t = validateTensorEntry(name, entry, at);
     if ('reason' in t) {
@@ -346,7 +346,7 @@ export function checkLayout(
     problems.push(problem('tensors-overlap', 'error', `${plural(overlaps.length, 'tensor')} ${overlaps.length === 1 ? 'overlaps' : 'overlap'} the bytes of another tensor.`, { tensors: overlaps.slice(0, 100) }));
   }
   if (holes.length > 0) {
-    problems.push(problem('data-hole', 'error', `${holes.length} gap(s) of unused bytes between tensors in the data section.`, { tensors: holes.slice(0, 100) }));
+    problems.push(problem('data-hole', 'error', `${plural(holes.length, 'gap')} of unused bytes between tensors in the data section.`, { tensors: holes.slice(0, 100) }));
   }
   if (outOfBounds.size > 0) {
     problems.push(
@@ -358,7 +358,7 @@ export function checkLayout(
       ),
     );
   } else if (maxEnd < dataLength) {
-    problems.push(problem('trailing-bytes', 'warning', `${dataLength - maxEnd} byte(s) after the last tensor are not described by the header.`));
+    problems.push(problem('trailing-bytes', 'warning', `${plural(dataLength - maxEnd, 'byte')} after the last tensor ${dataLength - maxEnd === 1 ? 'is' : 'are'} not described by the header.`));
   }
   return { problems, outOfBounds, sorted };
 }

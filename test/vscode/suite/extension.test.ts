@@ -443,7 +443,11 @@ describe('Checkpoint Lens in the extension host: Hugging Face Hub', function () 
     const ready = await waitFor('the gated editor to reload with the token', () => {
       const x = editorFor(a, uri);
       return x?.state === 'ready' ? x : undefined;
-    }, 60_000);
+    }, 60_000).catch((e: unknown) => {
+      // Say what the editor and the Hub saw (the log never holds the token: asserted below).
+      const x = editorFor(a, uri);
+      throw new Error(`${e instanceof Error ? e.message : String(e)}; editor: ${x?.state} ${JSON.stringify(x?.findings)}; hub: ${JSON.stringify(hub.log.slice(-8).map((l) => [l.server, l.auth ? 'auth' : '-', l.path]))}; log: ${a.logText().slice(-1500)}`);
+    });
     assert.ok((ready.tensorCount ?? 0) > 0);
     assert.ok(hub.log.some((l) => l.server === 'hub' && l.auth === `Bearer ${GOOD_TOKEN}`), 'the Hub got the token');
     assert.ok(hub.log.filter((l) => l.server === 'cdn').every((l) => !l.auth), 'the CDN never gets the token');
