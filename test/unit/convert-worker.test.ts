@@ -4,22 +4,16 @@
  * the missing list; a cancelled job answers `cancelled` and leaves nothing behind.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { WorkerClient } from '../../src/extension/workerClient.js';
 import { clipTensorSpecs, tinyClipConfig, writeClipFixture } from '../helpers/clipFixtures.js';
+import { realWorker } from '../helpers/realWorker.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir('ckl-convert-worker-');
-const boot = join(dir, 'worker-boot.cjs');
-writeFileSync(boot, `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(join(__dirname, '../../src/extension/worker.ts'))});`);
-const client = new WorkerClient(boot, () => undefined);
-const keepAlive = setInterval(() => {}, 1000);
-after(() => {
-  clearInterval(keepAlive);
-  client.dispose();
-});
+const { client } = realWorker(dir);
 
 test('convert job: complete from a donor, refuse without one, cancel cleanly', async () => {
   const cfg = tinyClipConfig();

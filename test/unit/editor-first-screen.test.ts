@@ -6,26 +6,17 @@
  * its rows; a file whose analysis changes no row keeps the first screen's tree (`keepTree`).
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { writeSafetensors } from '../../src/core/writeSafetensors.js';
-import { WorkerClient } from '../../src/extension/workerClient.js';
 import type { OpenPartial } from '../../src/extension/workerProtocol.js';
 import { tinyConfig, writeSyntheticClip } from '../../src/probe/syntheticCheckpoint.js';
 import { parseHostMessage } from '../../src/shared/protocol.js';
+import { realWorker } from '../helpers/realWorker.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir('ckl-editor-first-screen-');
-const boot = join(dir, 'worker-boot.cjs');
-writeFileSync(boot, `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(join(__dirname, '../../src/extension/worker.ts'))});`);
-const logs: string[] = [];
-const client = new WorkerClient(boot, (l) => logs.push(l));
-const keepAlive = setInterval(() => {}, 1000);
-after(() => {
-  clearInterval(keepAlive);
-  client.dispose();
-});
+const { client, logs } = realWorker(dir);
 const options = { target: 'auto', valueCheckBudgetBytes: 64 << 20 };
 
 async function openInTwoSteps(key: string, path: string) {

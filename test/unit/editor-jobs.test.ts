@@ -6,29 +6,19 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { writeSafetensors } from '../../src/core/writeSafetensors.js';
 import { tinyConfig, writeSyntheticClip } from '../../src/probe/syntheticCheckpoint.js';
 import { isCompareState, isDiffHistogramView, isProbeState, isProbeView, isCompareView } from '../../src/shared/jobViews.js';
 import { parseHostMessage, parseWebviewMessage } from '../../src/shared/protocol.js';
-import { WorkerClient } from '../../src/extension/workerClient.js';
 import { probeMarkdown } from '../../src/extension/probeMarkdown.js';
+import { realWorker } from '../helpers/realWorker.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const dir = tempDir('ckl-editor-jobs-');
 const base = tinyConfig();
 const cfg = tinyConfig({ text: { ...base.text, vocabSize: 49408, contextLength: 77 }, vision: { ...base.vision, imageSize: 32, tokens: 17 } });
-const logs: string[] = [];
-// The worker from source: a bootstrap that registers tsx, as the extension loads dist/worker.js.
-const boot = join(dir, 'worker-boot.cjs');
-writeFileSync(boot, `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(join(__dirname, '../../src/extension/worker.ts'))});`);
-const client = new WorkerClient(boot, (l) => logs.push(l));
-// The client unrefs its worker (so VS Code can exit); keep this process alive while tests wait on it.
-const keepAlive = setInterval(() => {}, 1000);
-after(() => {
-  clearInterval(keepAlive);
-  client.dispose();
-});
+const { client, logs } = realWorker(dir);
 const noOrder = { providerOrder: [], tokenizer: null, threads: 1 } as const;
 
 test('probe job: a vision-only checkpoint comes back at chance with the text tower random, as a valid view', async () => {

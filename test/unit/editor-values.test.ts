@@ -5,26 +5,18 @@
  * them pass the protocol's validators.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { writeSafetensors } from '../../src/core/writeSafetensors.js';
-import { WorkerClient } from '../../src/extension/workerClient.js';
 import { MAX_PREVIEW_VALUES, parseHostMessage, parseWebviewMessage, PREVIEW_VALUES } from '../../src/shared/protocol.js';
+import { realWorker } from '../helpers/realWorker.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const FIX = join(__dirname, '../fixtures/gguf');
 const EXPECTED = JSON.parse(readFileSync(join(FIX, 'expected.json'), 'utf8')) as Record<string, { tensors: { name: string; values?: number[] }[] }>;
 const dir = tempDir('ckl-editor-values-');
-const boot = join(dir, 'worker-boot.cjs');
-writeFileSync(boot, `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(join(__dirname, '../../src/extension/worker.ts'))});`);
-const logs: string[] = [];
-const client = new WorkerClient(boot, (l) => logs.push(l));
-const keepAlive = setInterval(() => {}, 1000);
-after(() => {
-  clearInterval(keepAlive);
-  client.dispose();
-});
+const { client, logs } = realWorker(dir);
 const options = { target: 'auto', valueCheckBudgetBytes: 64 << 20 };
 
 test('values: the first 16 dequantised values of GGUF tensors equal gguf-py; the answer validates as a host message', async () => {

@@ -4,23 +4,14 @@
  * dequantised values; an undecodable tensor answers with its code.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import { WorkerClient } from '../../src/extension/workerClient.js';
+import { test } from 'node:test';
+import { realWorker } from '../helpers/realWorker.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const FIX = join(__dirname, '../fixtures/gguf');
 const dir = tempDir('gguf-editor-');
-const boot = join(dir, 'worker-boot.cjs');
-writeFileSync(boot, `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(join(__dirname, '../../src/extension/worker.ts'))});`);
-const logs: string[] = [];
-const client = new WorkerClient(boot, (l) => logs.push(l));
-const keepAlive = setInterval(() => {}, 1000);
-after(() => {
-  clearInterval(keepAlive);
-  client.dispose();
-});
+const { client, logs } = realWorker(dir);
 const options = { target: 'auto', valueCheckBudgetBytes: 64 << 20 };
 
 test('editor: a projector file too wide for the language model beside it shows the GGUF finding', async () => {
