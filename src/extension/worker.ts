@@ -224,7 +224,7 @@ async function open(req: Extract<WorkerRequest, { op: 'open' }>): Promise<OpenOu
   let header = viewModelHeader(doc, overlay);
   if (extra.length) header = { ...header, findings: [...extra, ...header.findings] };
   // The file was closed or reopened meanwhile: this answer is not shown (the newer open answers).
-  if (superseded() || trees.get(req.key) !== first) return SUPERSEDED;
+  if (superseded()) return SUPERSEDED;
   if (!overlayChangesTree(overlay)) return { ok: true, model: first.setHeader(header), findings: header.findings, millis: performance.now() - t0, keepTree: true };
   const s = new TreeSession({ ...header, roots: viewRoots(doc, overlay) });
   trees.set(req.key, s);
