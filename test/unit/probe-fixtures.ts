@@ -1,5 +1,6 @@
 import { writeSafetensors, type TensorToWrite } from '../../src/core/writeSafetensors.js';
-import { readTensorFloat32 } from '../../src/core/values.js';
+import { readTensorBytes, readTensorFloat32 } from '../../src/core/values.js';
+import { openCheckpoint } from '../../src/formats/open.js';
 import type { TowerId } from '../../src/layouts/canonicalLayout.js';
 import { familyLayout, type FamilyId } from '../../src/layouts/canonical.js';
 import { expectedTensors, type ProbeModelConfig } from '../../src/probe/modelConfig.js';
@@ -102,4 +103,16 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
+}
+
+/** Every tensor of a reference file written by a Python generator: I64 ids as BigInt64Array, the rest as float32. */
+export async function readExpectedTensors(path: string): Promise<Map<string, Float32Array | BigInt64Array>> {
+  const r = await openCheckpoint(path);
+  if (!r.ok) throw new Error(`${path}: ${r.error.code}: ${r.error.message}`);
+  const out = new Map<string, Float32Array | BigInt64Array>();
+  for (const t of r.value.tensors) {
+    if (t.dtype === 'I64') out.set(t.name, new BigInt64Array((await readTensorBytes(t, 0, t.byteLength)).slice().buffer));
+    else out.set(t.name, await readTensorFloat32(t));
+  }
+  return out;
 }

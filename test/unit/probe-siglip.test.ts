@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readTensorBytes, readTensorFloat32 } from '../../src/core/values.js';
+import { readTensorFloat32 } from '../../src/core/values.js';
 import { writeSafetensors, type TensorToWrite } from '../../src/core/writeSafetensors.js';
 import { openCheckpoint } from '../../src/formats/open.js';
 import { openEngine, type Engine, type EngineOptions } from '../../src/probe/engine.js';
@@ -22,7 +22,7 @@ import { deriveSiglipConfig, isSiglipFamily, matchSiglipConfig, siglipFactsFrom,
 import type { CanonicalSource } from '../../src/probe/canonicalSource.js';
 import type { ProbeModelConfig } from '../../src/probe/modelConfig.js';
 import type { SiglipFacts } from '../../src/probe/siglipModel.js';
-import { canonicalValues, maxAbsDiff } from './probe-fixtures.js';
+import { canonicalValues, maxAbsDiff, readExpectedTensors } from './probe-fixtures.js';
 
 // Ground truth written by test/fixtures/probe/make_siglip.py (transformers 4.51 SiglipModel / SiglipTokenizer,
 // open_clip 3.3 CustomTextCLIP with a timm MAP trunk, a SentencePiece model trained there).
@@ -35,16 +35,7 @@ const tokens = JSON.parse(readFileSync(join(FIX, 'tokens.json'), 'utf8')) as {
   long: { text: string; siglipTokenizer: number[] };
 };
 
-async function expected(): Promise<Map<string, Float32Array | BigInt64Array>> {
-  const r = await openCheckpoint(join(FIX, 'expected.safetensors'));
-  assert.ok(r.ok);
-  const out = new Map<string, Float32Array | BigInt64Array>();
-  for (const t of r.value.tensors) {
-    if (t.dtype === 'I64') out.set(t.name, new BigInt64Array((await readTensorBytes(t, 0, t.byteLength)).slice().buffer));
-    else out.set(t.name, await readTensorFloat32(t));
-  }
-  return out;
-}
+const expected = (file = 'expected.safetensors') => readExpectedTensors(join(FIX, file));
 
 test('SentencePiece: spiece.model gives transformers SiglipTokenizer ids, tokenizer.json the fast tokenizer ids', async () => {
   const slow = await loadProbeTokenizer(join(FIX, 'spiece.model'));

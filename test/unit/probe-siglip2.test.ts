@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readTensorBytes, readTensorFloat32 } from '../../src/core/values.js';
+import { readTensorFloat32 } from '../../src/core/values.js';
 import { openCheckpoint } from '../../src/formats/open.js';
 import { openEngine, type Engine, type EngineOptions } from '../../src/probe/engine.js';
 import { tokenizerFromBpeJson } from '../../src/probe/gemmaBpe.js';
@@ -14,7 +14,7 @@ import { sidecarHints } from '../../src/probe/sidecarConfig.js';
 import { trunkActivation } from '../../src/probe/siglipModel.js';
 import { loadProbeTokenizer } from '../../src/probe/tokenizer.js';
 import { tempDir } from '../helpers/tmp.js';
-import { canonicalValues, maxAbsDiff } from './probe-fixtures.js';
+import { canonicalValues, maxAbsDiff, readExpectedTensors } from './probe-fixtures.js';
 
 // Ground truth written by test/fixtures/probe/make_siglip2.py: a Gemma-style BPE tokenizer.json trained with
 // `tokenizers` 0.21 and saved by transformers 4.51's GemmaTokenizerFast, and a tiny open_clip 3.3 SigLIP 2.
@@ -76,16 +76,7 @@ test('Gemma BPE: broken tokenizer.json files are refused with codes', () => {
   assert.throws(() => tokenizerFromBpeJson(pre as never, 'x', 'lower'), (e: Error & { code?: string }) => e.code === 'tokenizer-unsupported');
 });
 
-async function expected(file = 'expected.safetensors'): Promise<Map<string, Float32Array | BigInt64Array>> {
-  const r = await openCheckpoint(join(FIX, file));
-  assert.ok(r.ok);
-  const out = new Map<string, Float32Array | BigInt64Array>();
-  for (const t of r.value.tensors) {
-    if (t.dtype === 'I64') out.set(t.name, new BigInt64Array((await readTensorBytes(t, 0, t.byteLength)).slice().buffer));
-    else out.set(t.name, await readTensorFloat32(t));
-  }
-  return out;
-}
+const expected = (file = 'expected.safetensors') => readExpectedTensors(join(FIX, file));
 
 async function engineFor(extra: EngineOptions = {}): Promise<Engine> {
   const dir = join(FIX, 'openclip');
